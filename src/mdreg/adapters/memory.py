@@ -1,0 +1,294 @@
+"""In-memory backend: a real store with atomic commits, rollback and the same invariants as SQL.
+
+Committed data lives in a :class:`MemoryStore`; each unit of work keeps its writes in an overlay
+and merges them under the store's lock on commit, after checking versions and invariants.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Generic, TypeVar
+
+from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.identifiers import ResidentId
+from mdreg.domain.model import (
+    HealthDepartment,
+    Institution,
+    Level,
+    Physician,
+    Registration,
+)
+from mdreg.errors import ConcurrencyConflict, PersistenceError, UniquenessConflict
+from mdreg.ports import (
+    ApplicationRepository,
+    AuditLog,
+    IdempotencyStore,
+    PhysicianRepository,
+    RegistrationRepository,
+    Repository,
+    UnitOfWork,
+)
+from mdreg.workflows.lifecycle import OPEN_STATES
+
+V = TypeVar("V")
+K = TypeVar("K", bound=Hashable)
+
+
+class _Table(Generic[V]):
+    """Committed rows by key, plus secondary indexes key → set of primary keys."""
+
+    def __init__(self, key: Callable[[V], str], indexes: dict[str, Callable[[V], Hashable]]):
+        self.key = key
+        self.rows: dict[str, V] = {}
+        self.index_fns = indexes
+        self.indexes: dict[str, defaultdict[Hashable, set[str]]] = {
+            name: defaultdict(set) for name in indexes
+        }
+
+    def write(self, row: V) -> None:
+        pk = self.key(row)
+        old = self.rows.get(pk)
+        for name, fn in self.index_fns.items():
+            if old is not None:
+                self.indexes[name][fn(old)].discard(pk)
+            self.indexes[name][fn(row)].add(pk)
+        self.rows[pk] = row
+
+
+class _Overlay(Generic[V]):
+    """A unit of work's pending writes over a committed table."""
+
+    def __init__(self, table: _Table[V]) -> None:
+        self.table = table
+        self.pending: dict[str, V] = {}
+
+    def get(self, key: str) -> V | None:
+        return self.pending.get(key, self.table.rows.get(key))
+
+    def put(self, row: V) -> None:
+        self.pending[self.table.key(row)] = row
+
+    def lookup(self, index: str, value: Hashable) -> list[V]:
+        fn = self.table.index_fns[index]
+        keys = set(self.table.indexes[index].get(value, ()))
+        keys.update(k for k, row in self.pending.items() if fn(row) == value)
+        rows = (self.get(k) for k in sorted(keys))
+        return [r for r in rows if r is not None and fn(r) == value]
+
+
+class MemoryStore:
+    """Committed state of an in-memory registry; share one between units of work."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.physicians: _Table[Physician] = _Table(
+            lambda p: p.id, {"id_number": lambda p: p.id_number.value}
+        )
+        self.institutions: _Table[Institution] = _Table(lambda i: i.id, {})
+        self.departments: _Table[HealthDepartment] = _Table(lambda d: d.id, {})
+        self.registrations: _Table[Registration] = _Table(
+            lambda r: r.id, {"physician": lambda r: r.physician_id}
+        )
+        self.applications: _Table[Application] = _Table(
+            lambda a: a.id,
+            {
+                "physician": lambda a: a.physician_id,
+                "institution": lambda a: (a.institution_id, a.state),
+                "department": lambda a: (a.department_id, a.state),
+            },
+        )
+        self.audit: dict[str, list[AuditEvent]] = defaultdict(list)
+        self.audit_count = 0
+        self.idempotency: dict[str, tuple[str, str]] = {}
+
+
+class _Keyed(Repository[V]):
+    def __init__(self, overlay: _Overlay[V]) -> None:
+        self._rows = overlay
+
+    def get(self, key: str) -> V | None:
+        return self._rows.get(key)
+
+    def put(self, entity: V) -> None:
+        self._rows.put(entity)
+
+
+class _Physicians(_Keyed[Physician], PhysicianRepository):
+    def by_id_number(self, id_number: ResidentId) -> Physician | None:
+        found = self._rows.lookup("id_number", id_number.value)
+        return found[0] if found else None
+
+
+class _Registrations(_Keyed[Registration], RegistrationRepository):
+    def for_physician(self, physician_id: str) -> tuple[Registration, ...]:
+        return tuple(self._rows.lookup("physician", physician_id))
+
+
+class _Applications(ApplicationRepository):
+    def __init__(self, overlay: _Overlay[Application]) -> None:
+        self._rows = overlay
+        self.expected: dict[str, int] = {}
+
+    def get(self, application_id: str) -> Application | None:
+        return self._rows.get(application_id)
+
+    def add(self, application: Application) -> None:
+        if self._rows.get(application.id) is not None:
+            raise UniquenessConflict("application_id", f"application {application.id} exists")
+        self.expected[application.id] = 0
+        self._rows.put(application)
+
+    def save(self, application: Application, expected_version: int) -> None:
+        current = self._rows.get(application.id)
+        actual = current.version if current is not None else 0
+        if actual != expected_version:
+            raise ConcurrencyConflict("application", application.id, expected_version, actual)
+        self.expected.setdefault(application.id, expected_version)
+        self._rows.put(application)
+
+    def open_for(self, physician_id: str) -> tuple[Application, ...]:
+        rows = self._rows.lookup("physician", physician_id)
+        return tuple(a for a in rows if a.state in OPEN_STATES)
+
+    def inbox(self, *, institution_id: str = "", department_id: str = "",
+              state: str) -> tuple[Application, ...]:
+        if institution_id:
+            return tuple(self._rows.lookup("institution", (institution_id, state)))
+        return tuple(self._rows.lookup("department", (department_id, state)))
+
+
+class _Audit(AuditLog):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self.pending: list[AuditEvent] = []
+
+    def append(self, event: AuditEvent) -> None:
+        expected = len(self.for_aggregate(event.aggregate_id)) + 1
+        if event.seq != expected:
+            raise ConcurrencyConflict("audit", event.aggregate_id, expected - 1, event.seq - 1)
+        self.pending.append(event)
+
+    def for_aggregate(self, aggregate_id: str) -> tuple[AuditEvent, ...]:
+        mine = [e for e in self.pending if e.aggregate_id == aggregate_id]
+        return tuple(self._store.audit.get(aggregate_id, ())) + tuple(mine)
+
+    def count(self) -> int:
+        return self._store.audit_count + len(self.pending)
+
+
+class _Idempotency(IdempotencyStore):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self.pending: dict[str, tuple[str, str]] = {}
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        return self.pending.get(key) or self._store.idempotency.get(key)
+
+    def put(self, key: str, fingerprint: str, result: str) -> None:
+        self.pending[key] = (fingerprint, result)
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    """A unit of work over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self._physicians = _Overlay(store.physicians)
+        self._institutions = _Overlay(store.institutions)
+        self._departments = _Overlay(store.departments)
+        self._registrations = _Overlay(store.registrations)
+        self._applications = _Overlay(store.applications)
+        self.physicians = _Physicians(self._physicians)
+        self.institutions = _Keyed(self._institutions)
+        self.departments = _Keyed(self._departments)
+        self.registrations = _Registrations(self._registrations)
+        self.applications = self._apps = _Applications(self._applications)
+        self.audit = self._audit = _Audit(store)
+        self.idempotency = self._idem = _Idempotency(store)
+        self._done = False
+
+    def __enter__(self) -> InMemoryUnitOfWork:
+        if self._done:
+            raise PersistenceError("a unit of work cannot be reused")
+        return self
+
+    def commit(self) -> None:
+        if self._done:
+            raise PersistenceError("a unit of work cannot be reused")
+        with self.store.lock:
+            self._check_versions()
+            self._check_invariants()
+            self._merge()
+        self._done = True
+
+    def rollback(self) -> None:
+        for overlay in self._overlays():
+            overlay.pending.clear()
+        self._audit.pending.clear()
+        self._idem.pending.clear()
+        self._done = True
+
+    def _overlays(self) -> tuple[_Overlay[Any], ...]:
+        return (
+            self._physicians, self._institutions, self._departments,
+            self._registrations, self._applications,
+        )
+
+    def _check_versions(self) -> None:
+        committed = self.store.applications.rows
+        for app_id, expected in self._apps.expected.items():
+            current = committed.get(app_id)
+            actual = current.version if current is not None else 0
+            if actual != expected:
+                raise ConcurrencyConflict("application", app_id, expected, actual)
+        for event in self._audit.pending:
+            if event.seq <= len(self.store.audit.get(event.aggregate_id, ())):
+                raise ConcurrencyConflict("audit", event.aggregate_id, event.seq - 1, event.seq)
+
+    def _check_invariants(self) -> None:
+        for physician in self._physicians.pending.values():
+            for other in self._physicians.lookup("id_number", physician.id_number.value):
+                if other.id != physician.id:
+                    raise UniquenessConflict("physician_id_number", "ID number already registered")
+        touched = {r.physician_id for r in self._registrations.pending.values()}
+        for physician_id in touched:
+            check_registrations(self._registrations.lookup("physician", physician_id))
+        for physician_id in {a.physician_id for a in self._applications.pending.values()}:
+            check_open_applications(self._applications.lookup("physician", physician_id))
+
+    def _merge(self) -> None:
+        for overlay in self._overlays():
+            for row in overlay.pending.values():
+                overlay.table.write(row)
+            overlay.pending.clear()
+        for event in self._audit.pending:
+            self.store.audit[event.aggregate_id].append(event)
+        self.store.audit_count += len(self._audit.pending)
+        self._audit.pending.clear()
+        self.store.idempotency.update(self._idem.pending)
+        self._idem.pending.clear()
+
+
+def check_registrations(registrations: Iterable[Registration]) -> None:
+    """One valid registration per location; at most one valid assistant registration."""
+    valid = [r for r in registrations if r.is_valid]
+    locations = [r.location.code for r in valid]
+    if len(set(locations)) != len(locations):
+        raise UniquenessConflict(
+            "registration_location", "a physician has two valid registrations at one location"
+        )
+    if sum(r.level is Level.ASSISTANT for r in valid) > 1:
+        raise UniquenessConflict(
+            "assistant_single_registration", "an assistant has two valid registrations"
+        )
+
+
+def check_open_applications(applications: Iterable[Application]) -> None:
+    """At most one open application per physician, business type and target."""
+    keys = [(a.type, a.target) for a in applications if a.state in OPEN_STATES]
+    if len(set(keys)) != len(keys):
+        raise UniquenessConflict(
+            "open_application", "an open application of this type and target already exists"
+        )

@@ -1,0 +1,174 @@
+"""登记簿 — the registry's entities: physicians, qualifications, institutions, registrations.
+
+Entities are frozen attrs classes; a change produces a new value (``attrs.evolve``), so a
+unit of work can hold pending changes beside the committed ones and roll back by dropping them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+import attrs
+
+from mdreg.domain.identifiers import DivisionCode, ResidentId
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members carry a Chinese label: ``Member = ("value", "标签")``."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Level(LabelledEnum):
+    """医师级别."""
+
+    PHYSICIAN = ("physician", "执业医师")
+    ASSISTANT = ("assistant", "执业助理医师")
+
+
+class Category(LabelledEnum):
+    """执业类别 (2017 measures Art 7)."""
+
+    CLINICAL = ("clinical", "临床")
+    TCM = ("tcm", "中医")
+    DENTAL = ("dental", "口腔")
+    PUBLIC_HEALTH = ("public_health", "公共卫生")
+
+
+class InstitutionKind(LabelledEnum):
+    """Kind of institution; it decides who approves a registration (2017 Art 9)."""
+
+    MEDICAL = ("medical", "医疗机构")
+    PREVENTION = ("prevention", "预防机构")
+    HEALTH_CARE = ("health_care", "保健机构")
+
+
+class CivilCapacity(LabelledEnum):
+    """民事行为能力."""
+
+    FULL = ("full", "完全民事行为能力")
+    LIMITED = ("limited", "限制民事行为能力")
+    NONE = ("none", "无民事行为能力")
+
+
+class RecordKind(LabelledEnum):
+    """Facts on a physician's record that refusal grounds look at (医师法 Art 16)."""
+
+    CRIMINAL_SENTENCE = ("criminal_sentence", "受刑事处罚")
+    PRACTICE_BAN = ("practice_ban", "被禁止从事医师职业")
+    CERTIFICATE_REVOKED = ("certificate_revoked", "被吊销医师执业证书")
+    CANCELLED_FAILED_ASSESSMENT = ("cancelled_failed_assessment", "因考核不合格被注销注册")
+    EXAM_CHEATING = ("exam_cheating", "参与有组织作弊")
+    FORGED_QUALIFICATION = ("forged_qualification", "以伪造或他人资格注册")
+    PRACTICE_SUSPENDED = ("practice_suspended", "中止医师执业活动")
+
+
+class RegistrationStatus(LabelledEnum):
+    """Status of a practice registration (官方 FAQ: 有效 / 备案 / 注销)."""
+
+    VALID = ("valid", "有效")
+    FILED = ("filed", "备案")
+    CANCELLED = ("cancelled", "注销")
+    INVALID = ("invalid", "失效")
+
+
+@attrs.frozen
+class Qualification:
+    """医师资格: what the national exam (or assessment) granted. Never edited by portal changes."""
+
+    certificate_no: str = attrs.field(validator=attrs.validators.min_len(1))
+    level: Level
+    category: Category
+    obtained_on: date
+
+
+@attrs.frozen
+class Record:
+    """A dated fact on a physician's record; ``until`` is the end (sentence served, ban lifted)."""
+
+    kind: RecordKind
+    on: date
+    until: date | None = None
+
+
+@attrs.frozen
+class Physician:
+    """医师: keyed by an internal id; the resident ID number is personal data (masked in repr)."""
+
+    id: str
+    name: str = attrs.field(repr=lambda n: n[:1] + "*" * (len(n) - 1))
+    id_number: ResidentId
+    qualifications: tuple[Qualification, ...] = ()
+    civil_capacity: CivilCapacity = CivilCapacity.FULL
+    records: tuple[Record, ...] = ()
+
+    def qualification(self, certificate_no: str) -> Qualification | None:
+        """The qualification with this certificate number, if the physician holds it."""
+        return next((q for q in self.qualifications if q.certificate_no == certificate_no), None)
+
+
+@attrs.frozen
+class HealthDepartment:
+    """卫生健康主管部门, identified by its division code (county level and above decide)."""
+
+    id: str
+    name: str
+    division: DivisionCode
+
+
+@attrs.frozen
+class Institution:
+    """医疗、预防、保健机构 with the department that approved its practice licence."""
+
+    id: str
+    name: str
+    division: DivisionCode
+    kind: InstitutionKind
+    approved_by: str
+    departments: tuple[str, ...] = ()
+    auto_activation: bool = False
+
+
+def practice_location(level: Level, institution: Institution) -> DivisionCode:
+    """执业地点: the institution's province for 执业医师, its county for 执业助理医师 (2017 Art 7).
+
+    >>> from mdreg.domain.identifiers import DivisionCode
+    >>> inst = Institution("I1", "某医院", DivisionCode("110105"), InstitutionKind.MEDICAL, "D1")
+    >>> practice_location(Level.PHYSICIAN, inst), practice_location(Level.ASSISTANT, inst)
+    (DivisionCode('110000'), DivisionCode('110105'))
+    """
+    return institution.division.province if level is Level.PHYSICIAN else institution.division
+
+
+@attrs.frozen
+class Registration:
+    """执业注册: one row per practice location, with exactly one primary institution."""
+
+    id: str
+    physician_id: str
+    qualification_no: str
+    level: Level
+    category: Category
+    scopes: tuple[str, ...]
+    location: DivisionCode
+    primary_institution_id: str
+    approved_by: str
+    approved_on: date
+    certificate_no: str
+    status: RegistrationStatus = RegistrationStatus.VALID
+    ended_on: date | None = None
+    application_id: str | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status is RegistrationStatus.VALID

@@ -1,0 +1,131 @@
+"""医师资格与考核 — qualification prerequisites and the evidence a late or renewed registration needs.
+
+Legal basis: 医师法 Arts 13, 19; 医师执业注册管理办法 Art 12; 关于医师执业注册中执业范围的暂行规定 part 二.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from mdreg.domain.model import RecordKind
+from mdreg.rules.base import EligibilityContext, Rule, Violation
+from mdreg.rules.citations import (
+    PHYSICIANS_LAW,
+    PRACTISING_PHYSICIANS_LAW,
+    REGISTRATION_MEASURES,
+    SCOPE_RULES,
+)
+from mdreg.rules.dates import add_years
+
+MIN_TRAINING_MONTHS = 6
+
+
+class QualificationMatchesCategory(Rule):
+    """取得医师资格的，可以申请注册；注册的执业类别须与资格类别一致."""
+
+    id = "qualification.held_and_category_matches"
+    ref = "R-REG-1"
+    label = "须持有医师资格，且注册类别与资格类别一致"
+    title = "The applicant holds the qualification and registers its category"
+    citations = (
+        PHYSICIANS_LAW.article("第十三条", "S1"),
+        SCOPE_RULES.article("二", "S5"),
+    )
+    fix = "填写本人持有的医师资格证书编码，并按资格类别申请注册"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        qualification = ctx.qualification
+        if qualification is None:
+            yield self.violation(
+                "申请人未持有所填医师资格",
+                "the applicant does not hold the qualification named in the application",
+                qualification_no=ctx.payload.qualification_no,
+            )
+            return
+        wanted = ctx.payload.category
+        if wanted is not None and wanted is not qualification.category:
+            yield self.violation(
+                f"注册类别「{wanted.label}」与资格类别「{qualification.category.label}」不一致",
+                f"category {wanted.value} differs from the qualification's "
+                f"{qualification.category.value}",
+                category=wanted.value,
+                qualification_category=qualification.category.value,
+            )
+
+
+def _evidence_gaps(ctx: EligibilityContext, need_training: bool) -> list[tuple[str, str]]:
+    evidence = ctx.payload.evidence
+    gaps: list[tuple[str, str]] = []
+    if need_training and evidence.training_months < MIN_TRAINING_MONTHS:
+        gaps.append(("连续六个月以上的培训证明", "proof of 6 consecutive months of training"))
+    if not evidence.assessment_passed:
+        gaps.append(("考核合格证明", "a passed assessment"))
+    return gaps
+
+
+class LateFirstRegistration(Rule):
+    """取得医师资格二年以上未注册的，须提交六个月培训证明并经考核合格 (2017 Art 12 para 2)."""
+
+    id = "qualification.late_first_registration"
+    ref = "R-REG-7"
+    label = "取得资格满二年未注册的，须有六个月培训并经考核合格"
+    title = "A first registration 2+ years after qualifying needs 6 months' training and a pass"
+    citations = (REGISTRATION_MEASURES.article("第十二条第二款", "S3"),)
+    effective_from = date(2017, 4, 1)
+    fix = "补交连续六个月以上培训证明和考核合格证明"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        qualification = ctx.qualification
+        if qualification is None or ctx.registrations:
+            return
+        if ctx.as_of < add_years(qualification.obtained_on, 2):
+            return
+        for zh, en in _evidence_gaps(ctx, need_training=True):
+            yield self.violation(
+                f"取得资格已满二年未注册，缺少{zh}",
+                f"qualified on {qualification.obtained_on.isoformat()} and never registered: "
+                f"missing {en}",
+                obtained_on=qualification.obtained_on.isoformat(),
+            )
+
+
+class ReRegistrationEvidence(Rule):
+    """中止执业活动二年以上的，须经考核合格方可重新注册 (医师法 Art 19; 2017 Art 12)."""
+
+    id = "qualification.re_registration_assessment"
+    ref = "R-REG-8"
+    label = "中止执业满二年后重新注册，须经考核合格"
+    title = "Registering again after 2+ years' suspension needs a passed assessment"
+    citations = (
+        PHYSICIANS_LAW.article("第十九条", "S1"),
+        PRACTISING_PHYSICIANS_LAW.article("第十八条", "S2"),
+        REGISTRATION_MEASURES.article("第十二条第二款", "S3"),
+    )
+    fix = "补交考核合格证明（及连续六个月以上培训证明）"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        if not (ctx.payload.re_registration or self._suspended_two_years(ctx)):
+            return
+        need_training = ctx.as_of >= REGISTRATION_MEASURES.effective_from
+        for zh, en in _evidence_gaps(ctx, need_training):
+            yield self.violation(
+                f"中止执业满二年后重新注册，缺少{zh}",
+                f"re-registration after 2 years' suspension: missing {en}",
+            )
+
+    @staticmethod
+    def _suspended_two_years(ctx: EligibilityContext) -> bool:
+        for record in ctx.physician.records:
+            if record.kind is RecordKind.PRACTICE_SUSPENDED:
+                end = record.until or ctx.as_of
+                if end >= add_years(record.on, 2):
+                    return True
+        return False
+
+
+RULES: tuple[Rule, ...] = (
+    QualificationMatchesCategory(),
+    LateFirstRegistration(),
+    ReRegistrationEvidence(),
+)

@@ -1,0 +1,5 @@
+"""The service layer: the :class:`Registry` facade and its command handlers."""
+
+from mdreg.service.registry import Registry
+
+__all__ = ["Registry"]

@@ -1,0 +1,269 @@
+"""流程引擎 — workflow definitions as data, and the engine that runs them on ``transitions``.
+
+This is the only module that imports ``transitions``. A :class:`WorkflowDefinition` is a table of
+labelled states and events; it is validated when built (one initial state, every state reachable,
+no exits from final states, labels unique). :class:`Workflow` builds **one** machine per
+definition with ``auto_transitions=False`` and fires events through a tiny driver object, so no
+application is ever attached to a machine.
+
+>>> from mdreg.workflows.base import EventSpec, Role, StateSpec, Workflow, WorkflowDefinition
+>>> definition = WorkflowDefinition(
+...     "demo", "示例", initial="open",
+...     states=(StateSpec("open", "打开"), StateSpec("closed", "关闭", final=True)),
+...     events=(EventSpec("close", "关闭申请", ("open",), "closed", Role.APPLICANT),),
+... )
+>>> flow = Workflow(definition)
+>>> flow.fire("open", "close")
+'closed'
+>>> flow.fire("closed", "close")
+Traceback (most recent call last):
+...
+mdreg.errors.TransitionNotAllowed: event 'close' is not allowed in state 'closed' of workflow 'demo'
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+from transitions import Machine, MachineError, State
+from transitions.extensions.diagrams import GraphMachine
+
+from mdreg.errors import TransitionNotAllowed, WorkflowDefinitionError
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_RESERVED = re.compile(r"^(trigger|state|(may|is|to)_.*)$")
+
+
+class Role(enum.StrEnum):
+    """Which party may fire an event."""
+
+    APPLICANT = "applicant"
+    INSTITUTION = "institution"
+    AUTHORITY = "authority"
+    SYSTEM = "system"
+
+
+@attrs.frozen
+class StateSpec:
+    """A state: persisted ``id``, Chinese ``label``, and whether it is final."""
+
+    id: str
+    label: str
+    final: bool = False
+
+
+@attrs.frozen
+class EventSpec:
+    """An event: who fires it, from which states, to which state, and what it requires.
+
+    Attributes:
+        needs_reason: a written reason is mandatory (退回, 不予受理, 不予批准 …).
+        needs_corrections: a non-empty list of corrections is mandatory (补正, 行政许可法 Art 32).
+    """
+
+    id: str
+    label: str
+    sources: tuple[str, ...]
+    dest: str
+    by: Role
+    needs_reason: bool = False
+    needs_corrections: bool = False
+
+
+@attrs.frozen
+class WorkflowDefinition:
+    """A complete workflow; validated on construction."""
+
+    id: str
+    label: str
+    initial: str
+    states: tuple[StateSpec, ...]
+    events: tuple[EventSpec, ...]
+
+    def __attrs_post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def state_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.states)
+
+    @property
+    def event_ids(self) -> tuple[str, ...]:
+        return tuple(e.id for e in self.events)
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(s.id for s in self.states if s.final)
+
+    def state(self, state_id: str) -> StateSpec:
+        return next(s for s in self.states if s.id == state_id)
+
+    def event(self, event_id: str) -> EventSpec | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+    def allowed(self, state_id: str) -> tuple[EventSpec, ...]:
+        """Events that may fire from ``state_id``."""
+        return tuple(e for e in self.events if state_id in e.sources)
+
+    def edges(self) -> frozenset[tuple[str, str, str]]:
+        """Every (source, event, dest) triple of the table."""
+        return frozenset((s, e.id, e.dest) for e in self.events for s in e.sources)
+
+
+def _fail(definition_id: str, problem: str) -> WorkflowDefinitionError:
+    return WorkflowDefinitionError(f"workflow {definition_id!r}: {problem}")
+
+
+def _check_names(definition: WorkflowDefinition) -> None:
+    for kind, items in (("state", definition.states), ("event", definition.events)):
+        ids = [i.id for i in items]
+        labels = [i.label for i in items]
+        for item in items:
+            if not _ID.fullmatch(item.id) or _RESERVED.fullmatch(item.id):
+                raise _fail(definition.id, f"bad {kind} id {item.id!r}")
+            if not item.label.strip():
+                raise _fail(definition.id, f"{kind} {item.id!r} has no label")
+        if len(set(ids)) != len(ids):
+            raise _fail(definition.id, f"duplicate {kind} ids")
+        if len(set(labels)) != len(labels):
+            raise _fail(definition.id, f"duplicate {kind} labels")
+
+
+def _reachable(definition: WorkflowDefinition) -> set[str]:
+    seen = {definition.initial}
+    frontier = [definition.initial]
+    while frontier:
+        here = frontier.pop()
+        for event in definition.allowed(here):
+            if event.dest not in seen:
+                seen.add(event.dest)
+                frontier.append(event.dest)
+    return seen
+
+
+def validate(definition: WorkflowDefinition) -> None:
+    """Raise :class:`WorkflowDefinitionError` unless ``definition`` is well formed."""
+    _check_names(definition)
+    states = set(definition.state_ids)
+    if definition.initial not in states:
+        raise _fail(definition.id, f"initial state {definition.initial!r} is not declared")
+    for event in definition.events:
+        unknown = (set(event.sources) | {event.dest}) - states
+        if unknown:
+            raise _fail(definition.id, f"event {event.id!r} names unknown states {unknown}")
+        if not event.sources:
+            raise _fail(definition.id, f"event {event.id!r} has no source")
+        leaving = set(event.sources) & definition.final_states
+        if leaving:
+            raise _fail(definition.id, f"event {event.id!r} leaves final states {leaving}")
+    unreachable = states - _reachable(definition)
+    if unreachable:
+        raise _fail(definition.id, f"unreachable states {sorted(unreachable)}")
+    stuck = [s.id for s in definition.states if not s.final and not definition.allowed(s.id)]
+    if stuck:
+        raise _fail(definition.id, f"non-final states without a way out: {stuck}")
+
+
+class LabelledState(State):
+    """A transitions state that carries a Chinese label for diagrams."""
+
+    def __init__(self, name: str, label: str = "", **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.label = label
+
+
+class _Driver:
+    """The only object ever handed to transitions: it holds a state id for one trigger."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+def _machine_spec(definition: WorkflowDefinition, *, labels: bool) -> dict[str, Any]:
+    extra = ({"label": e.label} if labels else {} for e in definition.events)
+    return {
+        "states": [{"name": s.id, "label": s.label} for s in definition.states],
+        "transitions": [
+            {"trigger": e.id, "source": list(e.sources), "dest": e.dest, **x}
+            for e, x in zip(definition.events, extra, strict=True)
+        ],
+        "initial": definition.initial,
+        "auto_transitions": False,
+        "ignore_invalid_triggers": False,
+        "send_event": True,
+    }
+
+
+class _DiagramHolder:
+    """A throw-away model for diagram export (GraphMachine binds ``get_graph`` to it)."""
+
+
+class _Machine(Machine):
+    state_cls = LabelledState
+
+
+class _Graph(GraphMachine):
+    state_cls = LabelledState
+
+
+class Workflow:
+    """A definition plus its single ``transitions`` machine."""
+
+    def __init__(self, definition: WorkflowDefinition) -> None:
+        self.definition = definition
+        self._machine = _Machine(model=None, **_machine_spec(definition, labels=False))
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    def fire(self, state: str, event: str) -> str:
+        """Fire ``event`` from ``state`` and return the new state id.
+
+        Raises:
+            TransitionNotAllowed: the event does not exist or is not allowed from ``state``.
+        """
+        trigger = self._machine.events.get(event)
+        if trigger is None or state not in self.definition.state_ids:
+            raise TransitionNotAllowed(self.id, state, event)
+        driver = _Driver(state)
+        try:
+            trigger.trigger(driver)
+        except MachineError:
+            raise TransitionNotAllowed(self.id, state, event) from None
+        return driver.state
+
+    def mermaid(self) -> str:
+        """A mermaid ``stateDiagram-v2`` of the definition, with Chinese labels."""
+        holder = _DiagramHolder()
+        _Graph(
+            model=holder,
+            graph_engine="mermaid",
+            show_state_attributes=False,
+            title=self.definition.label,
+            **_machine_spec(self.definition, labels=True),
+        )
+        graph = holder.get_graph()  # type: ignore[attr-defined]
+        return str(graph.draw(None))
+
+
+def markdown_table(definition: WorkflowDefinition, rules: Iterable[tuple[str, str]] = ()) -> str:
+    """A Markdown table of the events (id, 中文, from → to, who)."""
+    notes = dict(rules)
+    rows = [
+        "| 事件 event | 中文 | 从 from | 到 to | 办理方 by | 规则 rules |",
+        "|---|---|---|---|---|---|",
+    ]
+    for event in definition.events:
+        sources = ", ".join(f"`{s}`" for s in event.sources)
+        rows.append(
+            f"| `{event.id}` | {event.label} | {sources} | `{event.dest}` | {event.by.value} "
+            f"| {notes.get(event.id, '')} |"
+        )
+    return "\n".join(rows)
