@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from typing import Literal
 
 import attrs
 import phonenumbers
+from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -128,6 +130,19 @@ class ResidentId:
         return self.masked
 
 
+@cache
+def _county_listed(code: str) -> bool:
+    """Whether a ``PPCC00`` code is listed and has no county below it (东莞市, 嘉峪关市 …)."""
+    table = numdb.get("cn/loc")
+
+    def listed(candidate: str) -> bool:
+        parts = table.info(candidate)
+        return len(parts) > 1 and parts[1][0] == candidate[2:] and "county" in parts[1][1]
+
+    children = (f"{code[:4]}{n:02d}" for n in range(1, 100))
+    return listed(code) and not any(listed(child) for child in children)
+
+
 def _check_division(_: object, __: object, value: str) -> None:
     if not isinstance(value, str) or not _DIVISION.fullmatch(value):
         raise ValidationError("division_code", "must be 6 digits", field_label="行政区划代码")
@@ -140,8 +155,12 @@ class DivisionCode:
     """行政区划代码: a 6-digit GB/T 2260 division code.
 
     Digits 1–2 name the province, 3–4 the prefecture, 5–6 the county. A province is ``PP0000``, a
-    prefecture ``PPCC00``; every other code is county level (this includes prefecture-level cities
-    without counties such as 441900 东莞市 once used as a county-level location).
+    prefecture ``PPCC00``; every other code is county level. Prefecture-level cities without
+    counties (441900 东莞市, 442000 中山市, 620200 嘉峪关市 …) are county level too: the division
+    table lists them as counties.
+
+    >>> DivisionCode("441900").level, DivisionCode("440100").level
+    ('county', 'prefecture')
     """
 
     code: str = attrs.field(validator=_check_division)
@@ -150,7 +169,7 @@ class DivisionCode:
     def level(self) -> Level:
         if self.code[2:] == "0000":
             return "province"
-        if self.code[4:] == "00":
+        if self.code[4:] == "00" and not _county_listed(self.code):
             return "prefecture"
         return "county"
 

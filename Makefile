@@ -1,0 +1,25 @@
+# Two entry points: `make demo` runs the main job, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test,cli,calendar]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) examples/registration_demo.py
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check src tests examples
+	$(PY) -m mypy
+
+test: lint
+	$(PY) -m pytest -n 2 -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
