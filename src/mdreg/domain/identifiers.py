@@ -75,7 +75,7 @@ class ResidentId:
         """
         if not isinstance(raw, str):
             raise ValidationError("id_number", "must be a string", field_label="身份证号")
-        number = ric.compact(raw)
+        number = ric.compact("".join(raw.split()))
         if not _ID_SHAPE.fullmatch(number):
             raise ValidationError(
                 "id_number", "must be 17 digits followed by a digit or X", field_label="身份证号"
