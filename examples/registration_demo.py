@@ -29,10 +29,10 @@ def main() -> None:
     )
 
     def run(physician: mdreg.Physician, institution: mdreg.Institution,
-            evidence: Evidence = Evidence()) -> None:
+            evidence: Evidence | None = None) -> None:
         request = RegistrationRequest(
             institution.id, physician.qualifications[0].certificate_no, ("内科专业",),
-            evidence=evidence,
+            evidence=evidence or Evidence(),
         )
         try:
             app = registry.apply(Actor.physician(physician.id), request)
@@ -50,7 +50,8 @@ def main() -> None:
         registration = registry.registrations(physician.id)[-1]
         print(f"{physician.id} {physician.id_number}: {app.state} after "
               f"{len(registry.history(app.id))} steps; practice location "
-              f"{registration.location} ({registration.level.label}), primary {registration.primary_institution_id}")
+              f"{registration.location} ({registration.level.label}), "
+              f"primary {registration.primary_institution_id}")
 
     run(doctor, beijing)
     run(doctor, shanghai)  # a second province: allowed for 执业医师

@@ -1,0 +1,281 @@
+"""Named scenarios for every 注册 rule (R-REG-1…8, R-LOC-1…5): each passes and fails once at least."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from mdreg import (
+    Actor,
+    Category,
+    CivilCapacity,
+    Evidence,
+    FakeClock,
+    IneligibleError,
+    Institution,
+    Level,
+    Physician,
+    Qualification,
+    Record,
+    RecordKind,
+    RegistrationRequest,
+)
+from mdreg.rules import Verdict
+from mdreg.service.registry import Registry
+from mdreg.testing import World
+
+
+def draft(registry: Registry, physician: Physician, institution: Institution, **kw: object) -> str:
+    request = RegistrationRequest(
+        institution.id,
+        str(kw.pop("qualification_no", physician.qualifications[0].certificate_no)),
+        ("内科专业",),
+        **kw,  # type: ignore[arg-type]
+    )
+    return registry.apply(Actor.physician(physician.id), request, submit=False).id
+
+
+def verdict(registry: Registry, physician: Physician, institution: Institution, **kw: object) -> Verdict:
+    return registry.check(draft(registry, physician, institution, **kw), "submit")
+
+
+def register(registry: Registry, physician: Physician, institution: Institution) -> None:
+    app = registry.apply(Actor.physician(physician.id), RegistrationRequest(
+        institution.id, physician.qualifications[0].certificate_no, ("内科专业",)))
+    registry.fire(app.id, "confirm", Actor.institution(institution.id))
+    registry.fire(app.id, "accept", Actor.authority(app.department_id))
+    registry.fire(app.id, "approve", Actor.authority(app.department_id))
+
+
+@pytest.fixture
+def beijing(world: World) -> Institution:
+    return world.institution("110105")
+
+
+# R-REG-1 ---------------------------------------------------------------------------------------
+
+def test_r_reg_1_holder_of_the_qualification_passes(world: World, registry: Registry, beijing: Institution) -> None:
+    assert verdict(registry, world.physician(), beijing).passed
+
+
+def test_r_reg_1_a_qualification_the_applicant_does_not_hold_fails(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    result = verdict(registry, world.physician(), beijing, qualification_no="SOMEONE-ELSES")
+    assert "qualification.held_and_category_matches" in result.failed_rule_ids
+
+
+def test_r_reg_1_category_other_than_the_qualification_fails(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    result = verdict(registry, world.physician(category=Category.CLINICAL), beijing,
+                     category=Category.DENTAL)
+    assert result.failed_rule_ids == ("qualification.held_and_category_matches",)
+    assert "口腔" in result.violations[0].message
+
+
+# R-REG-2 ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("capacity", [CivilCapacity.LIMITED, CivilCapacity.NONE])
+def test_r_reg_2_without_full_civil_capacity_fails(
+    world: World, registry: Registry, beijing: Institution, capacity: CivilCapacity
+) -> None:
+    result = verdict(registry, world.physician(civil_capacity=capacity), beijing)
+    assert result.failed_rule_ids == ("refusal.civil_capacity",)
+
+
+# R-REG-3 ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("record", "refused"),
+    [
+        (Record(RecordKind.CRIMINAL_SENTENCE, date(2020, 1, 1), date(2025, 3, 1)), True),
+        (Record(RecordKind.CRIMINAL_SENTENCE, date(2020, 1, 1), date(2024, 3, 2)), False),
+        (Record(RecordKind.CRIMINAL_SENTENCE, date(2024, 1, 1), None), True),
+        (Record(RecordKind.PRACTICE_BAN, date(2024, 1, 1), date(2027, 1, 1)), True),
+        (Record(RecordKind.PRACTICE_BAN, date(2020, 1, 1), date(2026, 3, 1)), False),
+    ],
+    ids=["sentence_served_one_year_ago_fails", "sentence_served_two_years_ago_passes",
+         "sentence_still_running_fails", "practice_ban_running_fails", "ban_expired_passes"],
+)
+def test_r_reg_3_criminal_punishment(
+    world: World, registry: Registry, beijing: Institution, record: Record, refused: bool
+) -> None:
+    result = verdict(registry, world.physician(records=(record,)), beijing)
+    assert ("refusal.criminal_punishment" in result.failed_rule_ids) is refused
+
+
+# R-REG-4 ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("revoked_on", "refused"),
+    [(date(2024, 3, 3), True), (date(2024, 3, 2), False)],
+    ids=["revoked_a_day_short_of_two_years_fails", "revoked_exactly_two_years_ago_passes"],
+)
+def test_r_reg_4_certificate_revoked(
+    world: World, registry: Registry, beijing: Institution, revoked_on: date, refused: bool
+) -> None:
+    doctor = world.physician(records=(Record(RecordKind.CERTIFICATE_REVOKED, revoked_on),))
+    result = verdict(registry, doctor, beijing)
+    assert ("refusal.certificate_revoked" in result.failed_rule_ids) is refused
+
+
+# R-REG-5 ---------------------------------------------------------------------------------------
+
+def test_r_reg_5_cancelled_for_failed_assessment_within_a_year_fails(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician(records=(Record(RecordKind.CANCELLED_FAILED_ASSESSMENT, date(2025, 9, 1)),))
+    assert verdict(registry, doctor, beijing).failed_rule_ids == (
+        "refusal.failed_assessment_cancellation",)
+
+
+def test_r_reg_5_is_not_in_force_before_the_2021_law(
+    world: World, registry: Registry, beijing: Institution, clock: FakeClock
+) -> None:
+    clock.set(datetime(2021, 6, 1, 2, tzinfo=UTC))
+    doctor = world.physician(qualified_on=date(2020, 9, 1),
+                             records=(Record(RecordKind.CANCELLED_FAILED_ASSESSMENT, date(2021, 1, 4)),))
+    result = verdict(registry, doctor, beijing)
+    assert result.passed
+    assert "refusal.failed_assessment_cancellation" not in result.checked
+
+
+# R-REG-6 ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", [RecordKind.EXAM_CHEATING, RecordKind.FORGED_QUALIFICATION])
+def test_r_reg_6_exam_fraud_fails(
+    world: World, registry: Registry, beijing: Institution, kind: RecordKind
+) -> None:
+    doctor = world.physician(records=(Record(kind, date(2015, 6, 1)),))
+    assert verdict(registry, doctor, beijing).failed_rule_ids == ("refusal.exam_fraud",)
+
+
+# R-REG-7 ---------------------------------------------------------------------------------------
+
+def test_r_reg_7_late_first_registration_without_evidence_lists_both_gaps(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    result = verdict(registry, world.physician(qualified_on=date(2022, 9, 1)), beijing)
+    assert [v.rule_id for v in result.violations] == ["qualification.late_first_registration"] * 2
+
+
+def test_r_reg_7_late_first_registration_with_training_and_assessment_passes(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician(qualified_on=date(2022, 9, 1))
+    assert verdict(registry, doctor, beijing,
+                   evidence=Evidence(training_months=6, assessment_passed=True)).passed
+
+
+def test_r_reg_7_registration_within_two_years_needs_no_evidence(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    assert verdict(registry, world.physician(qualified_on=date(2024, 3, 3)), beijing).passed
+
+
+# R-REG-8 ---------------------------------------------------------------------------------------
+
+def test_r_reg_8_after_two_years_suspension_an_assessment_is_needed(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician(qualified_on=date(2024, 9, 1),
+                             records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2023, 1, 1)),))
+    assert set(verdict(registry, doctor, beijing).failed_rule_ids) == {
+        "qualification.re_registration_assessment"}
+    again = world.physician(qualified_on=date(2024, 9, 1),
+                            records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2023, 1, 1)),))
+    assert verdict(registry, again, beijing,
+                   evidence=Evidence(training_months=6, assessment_passed=True)).passed
+
+
+def test_r_reg_8_flagged_re_registration_needs_the_evidence(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    result = verdict(registry, world.physician(), beijing, re_registration=True)
+    assert result.failed_rule_ids == ("qualification.re_registration_assessment",)
+    assert len(result.violations) == 2
+
+
+def test_r_reg_8_short_suspension_needs_nothing(world: World, registry: Registry, beijing: Institution) -> None:
+    doctor = world.physician(
+        records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2025, 1, 1), date(2025, 6, 1)),))
+    assert verdict(registry, doctor, beijing).passed
+
+
+# R-LOC-1 / R-LOC-2 -----------------------------------------------------------------------------
+
+def test_r_loc_1_physician_location_is_the_province(world: World, registry: Registry, beijing: Institution) -> None:
+    doctor = world.physician()
+    register(registry, doctor, beijing)
+    (registration,) = registry.registrations(doctor.id)
+    assert registration.location.code == "110000"
+    assert registration.primary_institution_id == beijing.id
+
+
+@pytest.mark.parametrize("code", ["110105", "441900"])
+def test_r_loc_2_assistant_location_is_the_county(world: World, registry: Registry, code: str) -> None:
+    assistant = world.physician(level=Level.ASSISTANT)
+    register(registry, assistant, world.institution(code))
+    (registration,) = registry.registrations(assistant.id)
+    assert registration.location.code == code
+
+
+def test_r_loc_2_assistant_at_a_prefecture_coded_institution_fails(world: World, registry: Registry) -> None:
+    result = verdict(registry, world.physician(level=Level.ASSISTANT), world.institution("440100"))
+    assert result.failed_rule_ids == ("practice_location.assistant_county",)
+
+
+# R-LOC-3 ---------------------------------------------------------------------------------------
+
+def test_r_loc_3_assistant_with_a_valid_registration_cannot_add_another(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    assistant = world.physician(level=Level.ASSISTANT)
+    register(registry, assistant, beijing)
+    result = verdict(registry, assistant, world.institution("310104"))
+    assert result.failed_rule_ids == ("practice_location.assistant_single_location",)
+
+
+# R-LOC-4 / R-LOC-5 -----------------------------------------------------------------------------
+
+def test_r_loc_4_physician_may_register_in_a_second_province(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician()
+    register(registry, doctor, beijing)
+    register(registry, doctor, world.institution("310104"))
+    assert sorted(r.location.code for r in registry.registrations(doctor.id)) == ["110000", "310000"]
+
+
+def test_r_loc_5_second_primary_institution_in_one_location_fails(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician()
+    register(registry, doctor, beijing)
+    with pytest.raises(IneligibleError) as refused:
+        registry.apply(Actor.physician(doctor.id), RegistrationRequest(
+            world.institution("110108").id, doctor.qualifications[0].certificate_no, ("内科专业",)))
+    assert refused.value.rule_ids == ("practice_location.one_primary_institution",)
+    violation = refused.value.violations[0]
+    assert violation.label and violation.message and violation.message_en and violation.citations
+
+
+def test_every_failed_rule_is_listed_not_only_the_first(world: World, registry: Registry) -> None:
+    doctor = world.physician(
+        level=Level.ASSISTANT, qualified_on=date(2020, 1, 1), civil_capacity=CivilCapacity.LIMITED,
+        records=(Record(RecordKind.CERTIFICATE_REVOKED, date(2025, 1, 1)),
+                 Record(RecordKind.EXAM_CHEATING, date(2019, 6, 1))),
+        extra_qualifications=(Qualification("QX", Level.PHYSICIAN, Category.TCM, date(2020, 1, 1)),),
+    )
+    with pytest.raises(IneligibleError) as refused:
+        registry.apply(Actor.physician(doctor.id), RegistrationRequest(
+            world.institution("440100").id, doctor.qualifications[0].certificate_no, ("内科专业",),
+            category=Category.TCM))
+    assert set(refused.value.rule_ids) == {
+        "qualification.held_and_category_matches", "qualification.late_first_registration",
+        "refusal.civil_capacity", "refusal.certificate_revoked", "refusal.exam_fraud",
+        "practice_location.assistant_county",
+    }
+    assert registry.audit_count() == 0
