@@ -12,6 +12,8 @@ typed error named, and the whole unit is rolled back):
   (:class:`~mdreg.errors.ConcurrencyConflict`);
 * at most one valid registration per physician and practice location, and at most one valid
   registration for an assistant (:class:`~mdreg.errors.UniquenessConflict`);
+* at most one active filing per registration and institution
+  (:class:`~mdreg.errors.UniquenessConflict`, constraint ``active_filing``);
 * at most one open application per physician, business type and target
   (:class:`~mdreg.errors.UniquenessConflict`);
 * unique resident ID number per physician (:class:`~mdreg.errors.UniquenessConflict`);
@@ -27,7 +29,14 @@ from typing import Generic, Self, TypeVar
 
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
-from mdreg.domain.model import HealthDepartment, Institution, Physician, Registration
+from mdreg.domain.model import (
+    Filing,
+    HealthDepartment,
+    Institution,
+    LegacySite,
+    Physician,
+    Registration,
+)
 
 T = TypeVar("T")
 
@@ -58,6 +67,22 @@ class RegistrationRepository(Repository[Registration]):
     @abc.abstractmethod
     def for_physician(self, physician_id: str) -> tuple[Registration, ...]:
         """Every registration of one physician, any status (indexed by physician)."""
+
+
+class FilingRepository(Repository[Filing]):
+    """多执业机构备案 rows; rules read them per physician."""
+
+    @abc.abstractmethod
+    def for_physician(self, physician_id: str) -> tuple[Filing, ...]:
+        """Every filing of one physician, any status (indexed by physician)."""
+
+
+class LegacyRepository(Repository[LegacySite]):
+    """Legacy 多地点执业 records (loaded as reference data, never created by a command)."""
+
+    @abc.abstractmethod
+    def for_physician(self, physician_id: str) -> tuple[LegacySite, ...]:
+        """Every legacy record of one physician (indexed by physician)."""
 
 
 class ApplicationRepository(abc.ABC):
@@ -124,6 +149,8 @@ class UnitOfWork(abc.ABC):
     institutions: Repository[Institution]
     departments: Repository[HealthDepartment]
     registrations: RegistrationRepository
+    filings: FilingRepository
+    legacy: LegacyRepository
     applications: ApplicationRepository
     audit: AuditLog
     idempotency: IdempotencyStore

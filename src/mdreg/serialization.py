@@ -6,6 +6,7 @@ Decisions (build one converter per process; building one costs milliseconds):
 * :class:`~mdreg.domain.identifiers.ResidentId`, :class:`~mdreg.domain.identifiers.DivisionCode`
   and :class:`~mdreg.domain.identifiers.Phone` are their plain strings (validated when structured);
 * enums are their values;
+* application payloads carry their class name under ``kind`` (a tagged union);
 * structuring errors become :class:`~mdreg.errors.SerializationError` listing every problem.
 
 >>> from mdreg.domain.identifiers import DivisionCode
@@ -27,8 +28,10 @@ from typing import Any, TypeVar
 
 import cattrs
 from cattrs.errors import ClassValidationError
+from cattrs.strategies import configure_tagged_union
 
 from mdreg.clock import ensure_aware
+from mdreg.domain.application import Payload
 from mdreg.domain.identifiers import DivisionCode, Phone, ResidentId
 from mdreg.errors import MdregError, SerializationError
 
@@ -49,6 +52,7 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(DivisionCode, _division)
     converter.register_unstructure_hook(Phone, lambda p: p.national)
     converter.register_structure_hook(Phone, lambda v, _: Phone.parse(v))
+    configure_tagged_union(Payload, converter, tag_name="kind")
 
 
 def _division(value: Any, _: object) -> DivisionCode:

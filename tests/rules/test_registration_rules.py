@@ -71,7 +71,8 @@ def test_r_reg_1_category_other_than_the_qualification_fails(
 ) -> None:
     result = verdict(registry, world.physician(category=Category.CLINICAL), beijing,
                      category=Category.DENTAL)
-    assert result.failed_rule_ids == ("qualification.held_and_category_matches",)
+    assert result.failed_rule_ids == ("qualification.held_and_category_matches",
+                                      "scope.belongs_to_category")
     assert "口腔" in result.violations[0].message
 
 
@@ -276,6 +277,6 @@ def test_every_failed_rule_is_listed_not_only_the_first(world: World, registry: 
     assert set(refused.value.rule_ids) == {
         "qualification.held_and_category_matches", "qualification.late_first_registration",
         "refusal.civil_capacity", "refusal.certificate_revoked", "refusal.exam_fraud",
-        "practice_location.assistant_county",
+        "practice_location.assistant_county", "scope.belongs_to_category",
     }
     assert registry.audit_count() == 0

@@ -146,8 +146,11 @@ def test_a_physician_applies_only_for_themselves(case: Case, world: World) -> No
     stranger = Actor.physician(world.physician().id)
     with pytest.raises(PermissionDenied):
         case.registry.apply(stranger, case.request(), physician_id=case.doctor.id)
+    elsewhere = Actor.institution(world.institution("110105").id)
     with pytest.raises(PermissionDenied):
-        case.registry.apply(case.inst, case.request(), physician_id=case.doctor.id)
+        case.registry.apply(elsewhere, case.request(), physician_id=case.doctor.id)
+    on_behalf = case.registry.apply(case.inst, case.request(), physician_id=case.doctor.id)
+    assert on_behalf.applicant == case.inst
 
 
 @pytest.mark.parametrize("event", ["reject", "send_back", "refuse_acceptance", "return_to_applicant"])

@@ -14,8 +14,10 @@ from typing import Any, Generic, TypeVar
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import (
+    Filing,
     HealthDepartment,
     Institution,
+    LegacySite,
     Level,
     Physician,
     Registration,
@@ -24,7 +26,9 @@ from mdreg.errors import ConcurrencyConflict, PersistenceError, UniquenessConfli
 from mdreg.ports import (
     ApplicationRepository,
     AuditLog,
+    FilingRepository,
     IdempotencyStore,
+    LegacyRepository,
     PhysicianRepository,
     RegistrationRepository,
     Repository,
@@ -91,6 +95,12 @@ class MemoryStore:
         self.registrations: _Table[Registration] = _Table(
             lambda r: r.id, {"physician": lambda r: r.physician_id}
         )
+        self.filings: _Table[Filing] = _Table(
+            lambda f: f.id, {"physician": lambda f: f.physician_id}
+        )
+        self.legacy: _Table[LegacySite] = _Table(
+            lambda r: r.id, {"physician": lambda r: r.physician_id}
+        )
         self.applications: _Table[Application] = _Table(
             lambda a: a.id,
             {
@@ -123,6 +133,16 @@ class _Physicians(_Keyed[Physician], PhysicianRepository):
 
 class _Registrations(_Keyed[Registration], RegistrationRepository):
     def for_physician(self, physician_id: str) -> tuple[Registration, ...]:
+        return tuple(self._rows.lookup("physician", physician_id))
+
+
+class _Filings(_Keyed[Filing], FilingRepository):
+    def for_physician(self, physician_id: str) -> tuple[Filing, ...]:
+        return tuple(self._rows.lookup("physician", physician_id))
+
+
+class _Legacy(_Keyed[LegacySite], LegacyRepository):
+    def for_physician(self, physician_id: str) -> tuple[LegacySite, ...]:
         return tuple(self._rows.lookup("physician", physician_id))
 
 
@@ -199,11 +219,15 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._institutions = _Overlay(store.institutions)
         self._departments = _Overlay(store.departments)
         self._registrations = _Overlay(store.registrations)
+        self._filings = _Overlay(store.filings)
+        self._legacy = _Overlay(store.legacy)
         self._applications = _Overlay(store.applications)
         self.physicians = _Physicians(self._physicians)
         self.institutions = _Keyed(self._institutions)
         self.departments = _Keyed(self._departments)
         self.registrations = _Registrations(self._registrations)
+        self.filings = _Filings(self._filings)
+        self.legacy = _Legacy(self._legacy)
         self.applications = self._apps = _Applications(self._applications)
         self.audit = self._audit = _Audit(store)
         self.idempotency = self._idem = _Idempotency(store)
@@ -233,7 +257,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _overlays(self) -> tuple[_Overlay[Any], ...]:
         return (
             self._physicians, self._institutions, self._departments,
-            self._registrations, self._applications,
+            self._registrations, self._filings, self._legacy, self._applications,
         )
 
     def _check_versions(self) -> None:
@@ -255,6 +279,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         touched = {r.physician_id for r in self._registrations.pending.values()}
         for physician_id in touched:
             check_registrations(self._registrations.lookup("physician", physician_id))
+        for physician_id in {f.physician_id for f in self._filings.pending.values()}:
+            check_filings(self._filings.lookup("physician", physician_id))
         for physician_id in {a.physician_id for a in self._applications.pending.values()}:
             check_open_applications(self._applications.lookup("physician", physician_id))
 
@@ -283,6 +309,13 @@ def check_registrations(registrations: Iterable[Registration]) -> None:
         raise UniquenessConflict(
             "assistant_single_registration", "an assistant has two valid registrations"
         )
+
+
+def check_filings(filings: Iterable[Filing]) -> None:
+    """At most one active filing per registration and institution."""
+    keys = [(f.registration_id, f.institution_id) for f in filings if f.is_active]
+    if len(set(keys)) != len(keys):
+        raise UniquenessConflict("active_filing", "the institution is already actively filed")
 
 
 def check_open_applications(applications: Iterable[Application]) -> None:

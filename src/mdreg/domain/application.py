@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
 import attrs
 
 from mdreg.domain.model import Category, LabelledEnum
+from mdreg.errors import ValidationError
 
 
 class BusinessType(LabelledEnum):
@@ -78,6 +80,56 @@ class Actor:
         return f"{self.kind.value}:{self.party_id}{suffix}"
 
 
+class CancellationGround(LabelledEnum):
+    """注销 grounds (医师执业注册管理办法 Art 18; 医师法 Art 17)."""
+
+    DEATH = ("death", "死亡或者被宣告失踪")
+    CRIMINAL_PUNISHMENT = ("criminal_punishment", "受刑事处罚")
+    CERTIFICATE_REVOKED = ("certificate_revoked", "受吊销《医师执业证书》行政处罚")
+    FAILED_REASSESSMENT = ("failed_reassessment", "定期考核不合格，经培训后再次考核仍不合格")
+    MISSED_ASSESSMENTS = ("missed_assessments", "连续两个考核周期未参加医师定期考核")
+    SUSPENDED_TWO_YEARS = ("suspended_two_years", "中止医师执业活动满二年")
+    HEALTH_UNFIT = ("health_unfit", "身体健康状况不适宜继续执业")
+    CERTIFICATE_MISUSE = ("certificate_misuse", "出借、出租、抵押、转让、涂改《医师执业证书》")
+    EXAM_CHEATING = ("exam_cheating", "在医师资格考试中参与有组织作弊")
+    OWN_REQUEST = ("own_request", "本人主动申请")
+    OTHER = ("other", "国家卫生健康委规定的其他情形")
+
+
+#: Grounds that concern the person, not one registration: they end every registration.
+PERSON_WIDE_GROUNDS = frozenset({
+    CancellationGround.DEATH,
+    CancellationGround.CRIMINAL_PUNISHMENT,
+    CancellationGround.CERTIFICATE_REVOKED,
+})
+
+
+class DepartureKind(LabelledEnum):
+    """Reasons an institution reports that move a registration to 备案 (2017 Art 19)."""
+
+    TRANSFER = ("transfer", "调离")
+    RETIREMENT = ("retirement", "退休")
+    RESIGNATION = ("resignation", "退职")
+    DISMISSAL = ("dismissal", "辞退、开除")
+
+
+def _non_empty(field: str, label: str) -> Callable[[object, object, str], None]:
+    def check(_: object, __: object, value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(field, "must not be empty", field_label=label)
+
+    return check
+
+
+def _tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _scopes(_: object, __: object, value: tuple[str, ...]) -> None:
+    if not value or not all(isinstance(s, str) and s.strip() for s in value):
+        raise ValidationError("scopes", "list at least one practice scope", field_label="执业范围")
+
+
 @attrs.frozen
 class Evidence:
     """Supporting evidence the department checks (2017 Art 12 para 2; 医师法 Art 19)."""
@@ -87,18 +139,130 @@ class Evidence:
 
 
 @attrs.frozen
+class ScopeEvidence:
+    """What a scope change inside a category needs (2001 scope rules, part 二)."""
+
+    higher_degree: bool = False
+    training_years: int = 0
+
+
+@attrs.frozen
 class RegistrationRequest:
     """注册 payload: the intended primary institution, the qualification, category and scopes."""
 
     institution_id: str
     qualification_no: str
-    scopes: tuple[str, ...]
+    scopes: tuple[str, ...] = attrs.field(converter=_tuple, validator=_scopes)
     category: Category | None = None
     re_registration: bool = False
     evidence: Evidence = Evidence()
+    county_approved: bool = False
 
 
-Payload = RegistrationRequest
+@attrs.frozen
+class UpgradeRequest:
+    """助理医师升执业医师 payload: the assistant registration and the new 执业医师 qualification."""
+
+    registration_id: str
+    qualification_no: str
+
+
+@attrs.frozen
+class MilitaryInRequest:
+    """军队变更入 payload: like 注册, plus the military registering organ's proof (S6 Art 9)."""
+
+    institution_id: str
+    qualification_no: str
+    scopes: tuple[str, ...] = attrs.field(converter=_tuple, validator=_scopes)
+    proof_document: str = ""
+    county_approved: bool = False
+
+
+@attrs.frozen
+class MilitaryOutRequest:
+    """变更到军队 payload: the registration whose department decides, and the receiving unit."""
+
+    registration_id: str
+    military_unit: str = attrs.field(validator=_non_empty("military_unit", "接收单位"))
+
+
+@attrs.frozen
+class ChangeRequest:
+    """变更 payload: new primary institution (or the same), scopes, and optionally a new category."""
+
+    registration_id: str
+    institution_id: str
+    scopes: tuple[str, ...] = attrs.field(converter=_tuple, validator=_scopes)
+    category: Category | None = None
+    qualification_no: str | None = None
+    scope_evidence: ScopeEvidence = ScopeEvidence()
+    county_approved: bool = False
+
+
+@attrs.frozen
+class CancellationRequest:
+    """注销 payload: which registration, on which ground, known since when."""
+
+    registration_id: str
+    ground: CancellationGround
+    ground_known_on: date
+    details: str = ""
+
+
+def _filing_dates(instance: FilingRequest, _: object, value: date) -> None:
+    if value < instance.valid_from:
+        raise ValidationError("valid_to", "the end date is before the start date",
+                              field_label="备案结束日期")
+
+
+@attrs.frozen
+class FilingRequest:
+    """多执业机构备案 payload: the registration, the other institution, scopes and validity."""
+
+    registration_id: str
+    institution_id: str
+    scopes: tuple[str, ...] = attrs.field(converter=_tuple, validator=_scopes)
+    valid_from: date = attrs.field(kw_only=True)
+    valid_to: date = attrs.field(kw_only=True, validator=_filing_dates)
+
+
+@attrs.frozen
+class FilingCancelRequest:
+    """多执业机构取消备案 payload."""
+
+    filing_id: str
+
+
+@attrs.frozen
+class MultisiteCancelRequest:
+    """申请取消“多地点执业” payload."""
+
+    legacy_id: str
+
+
+Payload = (
+    RegistrationRequest
+    | UpgradeRequest
+    | MilitaryInRequest
+    | MilitaryOutRequest
+    | ChangeRequest
+    | CancellationRequest
+    | FilingRequest
+    | FilingCancelRequest
+    | MultisiteCancelRequest
+)
+
+PAYLOAD_TYPES: dict[type[Any], BusinessType] = {
+    RegistrationRequest: BusinessType.REGISTRATION,
+    UpgradeRequest: BusinessType.UPGRADE,
+    MilitaryInRequest: BusinessType.MILITARY_IN,
+    MilitaryOutRequest: BusinessType.MILITARY_OUT,
+    ChangeRequest: BusinessType.CHANGE,
+    CancellationRequest: BusinessType.CANCELLATION,
+    FilingRequest: BusinessType.FILING,
+    FilingCancelRequest: BusinessType.FILING_CANCEL,
+    MultisiteCancelRequest: BusinessType.MULTISITE_CANCEL,
+}
 
 
 @attrs.frozen

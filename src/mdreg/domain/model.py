@@ -80,6 +80,7 @@ class RegistrationStatus(LabelledEnum):
     FILED = ("filed", "备案")
     CANCELLED = ("cancelled", "注销")
     INVALID = ("invalid", "失效")
+    MILITARY = ("military", "变更到军队")
 
 
 @attrs.frozen
@@ -172,3 +173,49 @@ class Registration:
     @property
     def is_valid(self) -> bool:
         return self.status is RegistrationStatus.VALID
+
+
+class FilingStatus(LabelledEnum):
+    """Status of a 多执业机构备案."""
+
+    ACTIVE = ("active", "有效")
+    CANCELLED = ("cancelled", "已取消")
+    INVALID = ("invalid", "失效")
+
+
+@attrs.frozen
+class Filing:
+    """多执业机构备案: another institution in the registration's practice location (2017 Art 10)."""
+
+    id: str
+    registration_id: str
+    physician_id: str
+    institution_id: str
+    scopes: tuple[str, ...]
+    valid_from: date
+    valid_to: date
+    approved_by: str
+    status: FilingStatus = FilingStatus.ACTIVE
+    ended_on: date | None = None
+    application_id: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is FilingStatus.ACTIVE
+
+
+@attrs.frozen
+class LegacySite:
+    """多地点执业: a record from the old multi-site regime; listed and cancelled, never created."""
+
+    id: str
+    physician_id: str
+    registration_id: str
+    institution_id: str
+    started_on: date
+    status: FilingStatus = FilingStatus.ACTIVE
+    ended_on: date | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is FilingStatus.ACTIVE

@@ -15,14 +15,16 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
 from mdreg.domain.application import Application, Payload
 from mdreg.domain.model import (
+    Filing,
     HealthDepartment,
     Institution,
+    LegacySite,
     Physician,
     Qualification,
     Registration,
@@ -102,12 +104,15 @@ class EligibilityContext:
 
     Attributes:
         as_of: the application date (Asia/Shanghai) that selects the rules in force.
-        application: the application being decided.
+        application: the application being decided; its payload says what is asked.
         physician: the applicant physician.
-        institution: the institution named in the payload (the intended primary institution).
+        institution: the institution that confirms the application (the intended primary
+            institution, the filed institution, the registration's primary institution …).
         department: the deciding health department.
-        registrations: every registration of the physician (valid or not), from an indexed
-            per-physician lookup.
+        registrations: every registration of the physician, any status (indexed lookup).
+        filings: every filing of the physician, any status (indexed lookup).
+        legacy: every legacy multi-site record of the physician.
+        parameters: the policy's parameters (scope lists, switches).
     """
 
     as_of: date
@@ -116,14 +121,29 @@ class EligibilityContext:
     institution: Institution
     department: HealthDepartment
     registrations: tuple[Registration, ...] = ()
+    filings: tuple[Filing, ...] = ()
+    legacy: tuple[LegacySite, ...] = ()
+    parameters: Mapping[str, Any] = attrs.field(factory=dict)
 
     @property
     def payload(self) -> Payload:
         return self.application.payload
 
+    def field(self, name: str) -> Any:
+        """A payload field, or ``None`` when this payload has no such field."""
+        return getattr(self.payload, name, None)
+
     @property
     def qualification(self) -> Qualification | None:
-        return self.physician.qualification(self.payload.qualification_no)
+        """The qualification named in the payload, if the physician holds it."""
+        number = self.field("qualification_no")
+        return self.physician.qualification(number) if number else None
+
+    @property
+    def target_registration(self) -> Registration | None:
+        """The registration the payload names (upgrade, change, cancellation, filing …)."""
+        wanted = self.field("registration_id")
+        return next((r for r in self.registrations if r.id == wanted), None)
 
     def valid_registrations(self) -> tuple[Registration, ...]:
         return tuple(r for r in self.registrations if r.is_valid)
@@ -133,6 +153,8 @@ class Rule(abc.ABC):
     """Base class of every rule. Subclasses set the class attributes and implement ``check``.
 
     ``ref`` is the rule's number in the domain reference's list of testable rules (R-REG-1, …).
+    ``inferred`` marks a rule that is a design assumption rather than verified law (tag [I] in
+    the domain reference): a policy can switch it off by id.
     """
 
     id: ClassVar[str]
@@ -143,6 +165,7 @@ class Rule(abc.ABC):
     effective_from: ClassVar[date] = date(1999, 5, 1)
     effective_until: ClassVar[date | None] = None
     fix: ClassVar[str] = ""
+    inferred: ClassVar[bool] = False
 
     @abc.abstractmethod
     def check(self, ctx: EligibilityContext) -> Iterable[Violation]:

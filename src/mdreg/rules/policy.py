@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -49,19 +50,91 @@ def _table(rules: RuleTable) -> RuleTable:
 
 
 @attrs.frozen
+class Parameter:
+    """A named policy parameter with its default and what it decides."""
+
+    name: str
+    default: Any
+    doc: str
+
+
+#: Every parameter a policy may set, with its documented default.
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        Parameter("extra_scopes", {}, "省级增加的执业范围: category value → extra scopes"),
+        Parameter("cancellation_grounds", None,
+                  "accepted 注销 ground values (None: every ground of 2017 Art 18)"),
+        Parameter("person_wide_cancellation", True,
+                  "[I] death, criminal punishment or revocation cancels every registration "
+                  "and filing of the physician"),
+        Parameter("second_province_identical", True,
+                  "[V~] R-LOC-7: a 注册 in another province keeps the first registration only if "
+                  "qualification and scopes are identical; otherwise the first becomes invalid"),
+        Parameter("change_decided_by_new_department", True,
+                  "[I] a 变更 of primary institution is decided by the department that approved "
+                  "the new institution (False: the department that granted the registration)"),
+        Parameter("cancellation_report_days", 30,
+                  "R-CAN-3: calendar days to report a cancellation ground"),
+    )
+}
+
+
+def _parameters(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    unknown = set(values) - set(PARAMETERS)
+    if unknown:
+        raise RuleDefinitionError(f"unknown policy parameters {sorted(unknown)}")
+    merged = {name: p.default for name, p in PARAMETERS.items() if p.default is not None}
+    merged.update(values)
+    return merged
+
+
+def _ids(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+@attrs.frozen
 class Policy:
-    """Rules per (business type, event) and named parameters; rules apply by effective date."""
+    """Rules per (business type, event), parameters and switches; rules apply by effective date.
+
+    ``switched_off`` names inferred rules ([I] in the domain reference) this policy does not
+    apply; switching off a verified rule is refused.
+    """
 
     name: str
     rules: RuleTable = attrs.field(converter=_table)
-    parameters: Mapping[str, object] = attrs.field(factory=dict)
+    parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_parameters)
+    switched_off: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
 
     def __attrs_post_init__(self) -> None:
         _validate(self.rules)
+        known = {r.id: r for r in self.all_rules()}
+        for rule_id in self.switched_off:
+            rule = known.get(rule_id)
+            if rule is None or not rule.inferred:
+                raise RuleDefinitionError(
+                    f"{rule_id!r} is not an inferred rule of this policy and cannot be switched off"
+                )
 
     def rules_for(self, business: BusinessType, event: str, on: date) -> tuple[Rule, ...]:
         """The rules in force on ``on`` for ``event`` of ``business``."""
-        return tuple(r for r in self.rules.get((business, event), ()) if r.in_force(on))
+        return tuple(
+            r for r in self.rules.get((business, event), ())
+            if r.in_force(on) and r.id not in self.switched_off
+        )
+
+    def param(self, name: str) -> Any:
+        """A parameter's value (the documented default unless the policy sets it)."""
+        if name not in PARAMETERS:
+            raise RuleDefinitionError(f"unknown policy parameter {name!r}")
+        return self.parameters.get(name, PARAMETERS[name].default)
+
+    def with_changes(
+        self, name: str, *, switch_off: Iterable[str] = (), **parameters: Any
+    ) -> Policy:
+        """A derived policy: some inferred rules switched off, some parameters changed."""
+        merged = {**self.parameters, **parameters}
+        return Policy(name, self.rules, merged, self.switched_off | frozenset(switch_off))
 
     def all_rules(self) -> tuple[Rule, ...]:
         """Every distinct rule in the policy, in first-use order."""
@@ -78,4 +151,4 @@ class Policy:
         table = {key: tuple(rules) for key, rules in self.rules.items()}
         for key, rules in extra.items():
             table[key] = table.get(key, ()) + tuple(rules)
-        return Policy(name, table, self.parameters)
+        return Policy(name, table, self.parameters, self.switched_off)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from mdreg.domain.application import Evidence
 from mdreg.domain.model import RecordKind
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import (
@@ -40,10 +41,10 @@ class QualificationMatchesCategory(Rule):
             yield self.violation(
                 "申请人未持有所填医师资格",
                 "the applicant does not hold the qualification named in the application",
-                qualification_no=ctx.payload.qualification_no,
+                qualification_no=str(ctx.field("qualification_no")),
             )
             return
-        wanted = ctx.payload.category
+        wanted = ctx.field("category")
         if wanted is not None and wanted is not qualification.category:
             yield self.violation(
                 f"注册类别「{wanted.label}」与资格类别「{qualification.category.label}」不一致",
@@ -55,7 +56,7 @@ class QualificationMatchesCategory(Rule):
 
 
 def _evidence_gaps(ctx: EligibilityContext, need_training: bool) -> list[tuple[str, str]]:
-    evidence = ctx.payload.evidence
+    evidence = ctx.field("evidence") or Evidence()
     gaps: list[tuple[str, str]] = []
     if need_training and evidence.training_months < MIN_TRAINING_MONTHS:
         gaps.append(("连续六个月以上的培训证明", "proof of 6 consecutive months of training"))
@@ -105,7 +106,7 @@ class ReRegistrationEvidence(Rule):
     fix = "补交考核合格证明（及连续六个月以上培训证明）"
 
     def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        if not (ctx.payload.re_registration or self._suspended_two_years(ctx)):
+        if not (ctx.field("re_registration") or self._suspended_two_years(ctx)):
             return
         need_training = ctx.as_of >= REGISTRATION_MEASURES.effective_from
         for zh, en in _evidence_gaps(ctx, need_training):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mdreg.domain.application import Actor as ActorT
-from mdreg.domain.application import ActorKind, Application
+from mdreg.domain.application import ActorKind, Application, BusinessType
 from mdreg.errors import PermissionDenied
 from mdreg.workflows.base import EventSpec, Role
 
@@ -28,3 +28,20 @@ def authorize(actor: ActorT, application: Application, event: EventSpec) -> None
         why = "only the system may do this"
     if not ok:
         raise PermissionDenied(str(actor), f"{event.id} application {application.id}", why)
+
+
+#: Business an institution may apply for on a physician's behalf.
+INSTITUTION_MAY_APPLY = frozenset({BusinessType.REGISTRATION, BusinessType.CANCELLATION})
+
+
+def authorize_applicant(actor: ActorT, business: BusinessType, physician_id: str,
+                        institution_id: str) -> None:
+    """A physician applies for themselves; the routed institution may apply for 注册 and 注销."""
+    if actor.kind is ActorKind.PHYSICIAN and actor.party_id == physician_id:
+        return
+    if (actor.kind is ActorKind.INSTITUTION and business in INSTITUTION_MAY_APPLY
+            and actor.party_id == institution_id):
+        return
+    raise PermissionDenied(str(actor), f"apply for {business.value} of physician {physician_id}",
+                           "physicians apply for themselves; an institution only for 注册 or 注销 "
+                           "of its own staff")

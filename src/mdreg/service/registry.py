@@ -6,15 +6,17 @@ force → apply the effect → append the audit event → commit. Any error leav
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import attrs
 
 from mdreg.clock import Clock, SystemClock, business_date
 from mdreg.domain.application import (
+    PAYLOAD_TYPES,
     Actor,
     ActorKind,
     Application,
@@ -22,6 +24,7 @@ from mdreg.domain.application import (
     BusinessType,
     OfflineBusiness,
     Payload,
+    RegistrationRequest,
 )
 from mdreg.domain.model import HealthDepartment, Institution, Physician, Registration
 from mdreg.errors import (
@@ -29,6 +32,7 @@ from mdreg.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
     IneligibleError,
+    MdregError,
     NotFoundError,
     OfflineOnlyBusiness,
     PermissionDenied,
@@ -40,13 +44,35 @@ from mdreg.ports import UnitOfWork, put_all
 from mdreg.rules import BASE_POLICY, Policy, Verdict, evaluate
 from mdreg.serialization import dumps, loads
 from mdreg.service import effects
-from mdreg.service.authorization import authorize
+from mdreg.service.authorization import authorize, authorize_applicant
 from mdreg.service.context import build_context, route
 from mdreg.service.ids import IdGenerator, RandomIds
 from mdreg.workflows import workflow_for
 from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class TransactionRunner(Protocol):
+    """Runs one command (its whole unit of work) and may run it again on a transient failure;
+    a SQL backend retries serialization failures and deadlocks this way."""
+
+    def __call__(self, command: Callable[[], T], /) -> T: ...
+
+
+def _run_once(command: Callable[[], T], /) -> T:
+    return command()
+
+
+def _command(method: Callable[Concatenate[Registry, P], T]) -> Callable[Concatenate[Registry, P], T]:
+    """Marks a method that writes: it runs through the backend's transaction runner."""
+
+    @functools.wraps(method)
+    def run(registry: Registry, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return registry._transaction(lambda: method(registry, *args, **kwargs))
+
+    return run
 
 _STAMPS = {"submit": "submitted_at", "accept": "accepted_at", "approve": "decided_at",
            "reject": "decided_at", "refuse_acceptance": "decided_at"}
@@ -63,8 +89,10 @@ class Registry:
         policy: Policy = BASE_POLICY,
         ids: IdGenerator | None = None,
         url: str = "memory://",
+        transaction: TransactionRunner | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._transaction: TransactionRunner = transaction or _run_once
         self.clock: Clock = clock or SystemClock()
         self.policy = policy
         self.ids: IdGenerator = ids or RandomIds()
@@ -75,6 +103,7 @@ class Registry:
 
     # -- reference data -------------------------------------------------------------------
 
+    @_command
     def load(
         self,
         *,
@@ -155,42 +184,69 @@ class Registry:
 
     # -- commands ---------------------------------------------------------------------------
 
+    @_command
     def apply(
         self,
         actor: Actor,
         payload: Payload,
         *,
-        business: BusinessType | OfflineBusiness | str = BusinessType.REGISTRATION,
+        business: BusinessType | OfflineBusiness | str | None = None,
         physician_id: str | None = None,
         submit: bool = True,
         idempotency_key: str | None = None,
+        batch_id: str | None = None,
     ) -> Application:
         """Create an application (and submit it unless ``submit=False``).
 
+        The business type follows from the payload (``RegistrationRequest`` → 注册, …); pass
+        ``business`` only to name it explicitly. A physician applies for themselves; an
+        institution may apply for its staff's 注册 (医师法 Art 13) and report a 注销 of a
+        registration it is the primary institution of (2017 measures Art 18).
+
         Raises:
             OfflineOnlyBusiness: the business is handled only at the department's counter.
-            NotFoundError: unknown physician or institution.
-            PermissionDenied: a physician applying for someone else.
+            ValidationError: unknown business type, or a payload of another type.
+            NotFoundError: unknown physician, institution, registration, filing or record.
+            PermissionDenied: the actor may not apply for this physician.
             UniquenessConflict: an open application of this type and target exists.
             IneligibleError: submission refused; lists every failed rule.
         """
-        kind = _business(business)
+        kind = _business(business, payload)
         subject = physician_id or actor.party_id
-        if actor.kind is not ActorKind.PHYSICIAN or subject != actor.party_id:
-            raise PermissionDenied(str(actor), f"apply for {kind.value}",
-                                   "physicians apply for themselves")
-        key = ("apply", str(actor), kind.value, dumps(payload), submit)
+        key = ("apply", str(actor), kind.value, subject, dumps(payload), submit)
         with self._uow() as uow:
             replay = _replayed(uow, idempotency_key, key)
             if replay is not None:
                 return replay
-            app = self._create(uow, actor, kind, subject, payload)
+            app = self._create(uow, actor, kind, subject, payload, batch_id)
             if submit:
                 app = self._transition(uow, app, "submit", actor, "", ())
             _remember(uow, idempotency_key, key, app)
             uow.commit()
             return app
 
+    def apply_batch(
+        self, actor: Actor, requests: Sequence[tuple[str, RegistrationRequest]]
+    ) -> BatchResult:
+        """An institution submits 注册 applications for several of its staff (医师法 Art 13).
+
+        Each request is its own unit of work under one ``batch_id``: an ineligible physician
+        does not block the others; the result lists what was accepted and what was refused.
+        """
+        if actor.kind is not ActorKind.INSTITUTION:
+            raise PermissionDenied(str(actor), "submit a batch", "only institutions apply in batch")
+        batch = self.ids.new("B")
+        accepted: list[Application] = []
+        refused: dict[str, MdregError] = {}
+        for physician_id, request in requests:
+            try:
+                accepted.append(self.apply(actor, request, physician_id=physician_id,
+                                           batch_id=batch))
+            except MdregError as error:
+                refused[physician_id] = error
+        return BatchResult(batch, tuple(accepted), refused)
+
+    @_command
     def fire(
         self,
         application_id: str,
@@ -228,20 +284,23 @@ class Registry:
     # -- internals --------------------------------------------------------------------------
 
     def _create(self, uow: UnitOfWork, actor: Actor, business: BusinessType, physician_id: str,
-                payload: Payload) -> Application:
+                payload: Payload, batch_id: str | None) -> Application:
         physician = _require(uow.physicians.get(physician_id), "physician", physician_id)
-        institution, department, target = route(uow, physician, payload)
+        routed = route(uow, business, physician, payload, self.policy)
+        authorize_applicant(actor, business, physician.id, routed.institution.id)
         now = self.clock.now()
         app = Application(
             id=self.ids.new("A"), type=business, physician_id=physician.id, applicant=actor,
-            payload=payload, institution_id=institution.id, department_id=department.id,
-            target=target, state=DRAFT, version=1, created_at=now, updated_at=now,
-            application_date=business_date(now),
+            payload=payload, institution_id=routed.institution.id,
+            department_id=routed.department.id, target=routed.target, state=DRAFT, version=1,
+            created_at=now, updated_at=now, application_date=business_date(now),
+            batch_id=batch_id,
         )
-        if any(a.type is business and a.target == target
+        if any(a.type is business and a.target == routed.target
                for a in uow.applications.open_for(physician.id)):
-            raise UniquenessConflict("open_application",
-                                     f"an open {business.value} application for {target} exists")
+            raise UniquenessConflict(
+                "open_application",
+                f"an open {business.value} application for {routed.target} exists")
         uow.applications.add(app)
         self._audit(uow, app, "create", "", actor, "", None, now)
         return app
@@ -273,38 +332,66 @@ class Registry:
             changes["corrections"] = corrections
         new = attrs.evolve(app, **changes)
         uow.applications.save(new, app.version)
+        done: dict[str, Any] = {}
         if event == "approve":
-            effects.apply_approval(uow, new, self.ids, business_date(now))
-        self._audit(uow, new, event, app.state, actor, reason, verdict, now)
+            done = effects.apply_approval(uow, new, self.ids, business_date(now), self.policy)
+        self._audit(uow, new, event, app.state, actor, reason, verdict, now, done)
         return new
 
     def _verdict(self, uow: UnitOfWork, app: Application, event: str) -> Verdict:
         rules = self.policy.rules_for(app.type, event, app.application_date)
         if not rules:
             return Verdict(app.application_date, (), (), self.policy.name)
-        return evaluate(rules, build_context(uow, app), self.policy.name)
+        context = build_context(uow, app, dict(self.policy.parameters))
+        return evaluate(rules, context, self.policy.name)
 
     def _audit(self, uow: UnitOfWork, app: Application, event: str, from_state: str,
-               actor: Actor, reason: str, verdict: Verdict | None, now: datetime) -> None:
-        uow.audit.append(AuditEvent(
-            aggregate_id=app.id, seq=len(uow.audit.for_aggregate(app.id)) + 1, event=event,
-            from_state=from_state, to_state=app.state, actor=actor, at=now, reason=reason,
-            verdict=verdict.checked if verdict else (), policy=self.policy.name,
-        ))
+               actor: Actor, reason: str, verdict: Verdict | None, now: datetime,
+               data: dict[str, Any] | None = None) -> None:
+        append_audit(uow, app.id, event, from_state, app.state, actor, now, reason=reason,
+                     verdict=verdict.checked if verdict else (), policy=self.policy.name,
+                     data=data or {})
 
 
-def _business(business: BusinessType | OfflineBusiness | str) -> BusinessType:
-    if isinstance(business, BusinessType):
-        return business
-    offline = {o.value: o for o in OfflineBusiness} | {o.label: o for o in OfflineBusiness}
-    if isinstance(business, OfflineBusiness) or business in offline:
-        item = offline[str(business)]
-        raise OfflineOnlyBusiness(item.value, item.label)
-    online = {b.value: b for b in BusinessType} | {b.label: b for b in BusinessType}
-    if business not in online:
-        raise ValidationError("business", f"unknown business type {business!r}",
+def _business(business: BusinessType | OfflineBusiness | str | None,
+              payload: Payload) -> BusinessType:
+    """The business type of an application; offline-only business is refused (R-OFF-1)."""
+    if business is not None and not isinstance(business, BusinessType):
+        offline = {o.value: o for o in OfflineBusiness} | {o.label: o for o in OfflineBusiness}
+        if isinstance(business, OfflineBusiness) or business in offline:
+            item = offline[str(business)]
+            raise OfflineOnlyBusiness(item.value, item.label)
+        online = {b.value: b for b in BusinessType} | {b.label: b for b in BusinessType}
+        if business not in online:
+            raise ValidationError("business", f"unknown business type {business!r}",
+                                  field_label="业务类型")
+        business = online[business]
+    implied = PAYLOAD_TYPES.get(type(payload))
+    if implied is None:
+        raise ValidationError("payload", f"{type(payload).__name__} is not an application payload",
+                              field_label="申请内容")
+    if business is not None and business is not implied:
+        raise ValidationError("business", f"a {type(payload).__name__} is not a {business.value}",
                               field_label="业务类型")
-    return online[business]
+    return implied
+
+
+@attrs.frozen
+class BatchResult:
+    """The outcome of a collective 注册 submission."""
+
+    batch_id: str
+    accepted: tuple[Application, ...]
+    refused: Mapping[str, MdregError]
+
+
+def append_audit(uow: UnitOfWork, aggregate_id: str, event: str, from_state: str, to_state: str,
+                 actor: Actor, now: datetime, **extra: Any) -> None:
+    """Append the next audit event of an aggregate (gap-free ``seq``)."""
+    uow.audit.append(AuditEvent(
+        aggregate_id=aggregate_id, seq=len(uow.audit.for_aggregate(aggregate_id)) + 1,
+        event=event, from_state=from_state, to_state=to_state, actor=actor, at=now, **extra,
+    ))
 
 
 def _require(value: T | None, kind: str, key: str) -> T:

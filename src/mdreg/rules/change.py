@@ -1,0 +1,114 @@
+"""变更 — changes of practice location, scope, category or primary institution.
+
+Legal basis: 医师法 Art 18; 关于医师执业注册中执业范围的暂行规定 part 二; 医师执业注册管理办法 Art 17.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mdreg.domain.model import practice_location
+from mdreg.rules.base import EligibilityContext, Rule, Violation
+from mdreg.rules.citations import PHYSICIANS_LAW, SCOPE_RULES
+from mdreg.rules.practice_location import overlaps
+
+#: Activities that need no change registration (医师法 Art 18 para 2, R-CHG-3).
+NO_CHANGE_NEEDED = {
+    "training": "参加规范化培训",
+    "further_study": "进修",
+    "paired_support": "对口支援",
+    "consultation": "会诊",
+    "emergency_rescue": "突发事件医疗救援",
+    "charity": "慈善或者公益性医疗、义诊",
+    "state_task": "承担政府交办的任务",
+    "medical_alliance": "在医疗联合体内的医疗机构中执业",
+}
+
+
+def change_required(activity: str) -> bool:
+    """Whether practising for ``activity`` outside the registration needs a 变更 (R-CHG-3).
+
+    >>> change_required("consultation"), change_required("new_primary_institution")
+    (False, True)
+    """
+    return activity not in NO_CHANGE_NEEDED
+
+
+class CategoryChangeNeedsQualification(Rule):
+    """变更执业类别，须取得新类别的医师资格."""
+
+    id = "change.category_needs_qualification"
+    ref = "R-CHG-1"
+    label = "变更执业类别须持有新类别的医师资格"
+    title = "A category change needs a qualification of the new category"
+    citations = (SCOPE_RULES.article("二", "S5"), PHYSICIANS_LAW.article("第十八条", "S1"))
+    fix = "填写新类别的医师资格证书编码"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        target, wanted = ctx.target_registration, ctx.field("category")
+        if target is None or wanted is None or wanted is target.category:
+            return
+        held = ctx.qualification
+        if held is None or held.category is not wanted:
+            yield self.violation(
+                f"变更为「{wanted.label}」类别，但未持有该类别的医师资格",
+                f"change to category {wanted.value} without a qualification of that category",
+                category=wanted.value,
+            )
+
+
+class ScopeChangeNeedsEvidence(Rule):
+    """同类别内变更执业范围，须有相应高一层次学历或二年以上培训并考核合格."""
+
+    id = "change.scope_needs_evidence"
+    ref = "R-CHG-2"
+    label = "类别内变更执业范围须有高一层次学历或二年以上培训考核合格"
+    title = "A new scope within a category needs a higher degree or 2+ years' assessed training"
+    citations = (SCOPE_RULES.article("二", "S5"),)
+    fix = "提交高一层次学历证明，或二年以上系统培训并考核合格的证明"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        target = ctx.target_registration
+        wanted = ctx.field("category")
+        if target is None or (wanted is not None and wanted is not target.category):
+            return
+        added = [s for s in ctx.field("scopes") or () if s not in target.scopes]
+        evidence = ctx.field("scope_evidence")
+        enough = evidence is not None and (evidence.higher_degree or evidence.training_years >= 2)
+        if added and not enough:
+            yield self.violation(
+                f"新增执业范围「{'、'.join(added)}」缺少学历或培训证明",
+                f"new scopes {added} lack a higher degree or 2 years' training",
+                added="、".join(added),
+            )
+
+
+class ChangeKeepsLocationsDistinct(Rule):
+    """变更后的执业地点不得与本人其他有效注册的执业地点重合."""
+
+    id = "change.location_free"
+    ref = "R-LOC-5"
+    label = "变更后的执业地点不得与本人其他有效注册重合"
+    title = "After the change no two valid registrations share a practice location"
+    citations = (PHYSICIANS_LAW.article("第十五条", "S1"),)
+    fix = "在该执业地点已有注册的，请办理多执业机构备案"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        target = ctx.target_registration
+        if target is None:
+            return
+        location = practice_location(target.level, ctx.institution)
+        for other in ctx.valid_registrations():
+            if other.id != target.id and overlaps(other.location, location):
+                yield self.violation(
+                    f"执业地点{location.code}已有本人的有效注册{other.id}",
+                    f"location {location.code} already has registration {other.id}",
+                    registration=other.id,
+                )
+
+
+RULES: tuple[Rule, ...] = (
+    CategoryChangeNeedsQualification(),
+    ScopeChangeNeedsEvidence(),
+    ChangeKeepsLocationsDistinct(),
+)

@@ -1,0 +1,68 @@
+"""助理医师升执业医师、军队变更入 — upgrades and moves between military and civilian registration.
+
+Legal basis: the personal portal's help page (升级: 类别相同并且主要执业机构不变); 中国人民解放军实施
+《执业医师法》办法 Arts 9–10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mdreg.domain.model import Level
+from mdreg.rules.base import EligibilityContext, Rule, Violation
+from mdreg.rules.citations import PLA_MEASURES, PORTAL_HELP
+
+
+class UpgradeFromAssistant(Rule):
+    """助理医师升执业医师：原注册为有效的执业助理医师注册，新资格为同类别的执业医师资格."""
+
+    id = "upgrade.assistant_to_physician_same_category"
+    ref = "R-UPG-1"
+    label = "升级须为同类别的执业医师资格，且原注册为执业助理医师注册"
+    title = "An upgrade needs a 执业医师 qualification of the assistant registration's category"
+    citations = (PORTAL_HELP.article("业务说明 2、助理医师升执业医师", "S9"),)
+    fix = "使用与助理医师注册同类别的执业医师资格申请"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        target = ctx.target_registration
+        if target is not None and target.level is not Level.ASSISTANT:
+            yield self.violation(
+                f"执业注册{target.id}不是执业助理医师注册",
+                f"registration {target.id} is not an assistant registration",
+                registration=target.id,
+            )
+        qualification = ctx.qualification
+        if qualification is None:
+            yield self.violation(
+                "申请人未持有所填执业医师资格",
+                "the applicant does not hold the qualification named in the application",
+            )
+            return
+        if qualification.level is not Level.PHYSICIAN:
+            yield self.violation("所填资格不是执业医师资格", "the qualification is not 执业医师 level")
+        if target is not None and qualification.category is not target.category:
+            yield self.violation(
+                f"资格类别「{qualification.category.label}」与原注册类别「{target.category.label}」不同",
+                f"qualification category {qualification.category.value} differs from the "
+                f"registration's {target.category.value}",
+            )
+
+
+class MilitaryProof(Rule):
+    """军队医师转入地方执业，须有原军队注册机关出具的证明 (PLA measures Art 9)."""
+
+    id = "military.proof_from_military_organ"
+    ref = "R-MIL-2"
+    label = "军队变更入须提交原军队注册机关的证明"
+    title = "Moving in from the army needs the military registering organ's proof"
+    citations = (PLA_MEASURES.article("第九条", "S6"),)
+    fix = "提交原军队注册机关出具的证明文件"
+
+    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+        proof = ctx.field("proof_document")
+        if not (isinstance(proof, str) and proof.strip()):
+            yield self.violation("缺少原军队注册机关出具的证明", "the military organ's proof is missing")
+
+
+UPGRADE_RULES: tuple[Rule, ...] = (UpgradeFromAssistant(),)
+MILITARY_IN_RULES: tuple[Rule, ...] = (MilitaryProof(),)
