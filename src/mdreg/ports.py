@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
+from datetime import date
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
@@ -67,6 +68,10 @@ class RegistrationRepository(Repository[Registration]):
     @abc.abstractmethod
     def for_physician(self, physician_id: str) -> tuple[Registration, ...]:
         """Every registration of one physician, any status (indexed by physician)."""
+
+    @abc.abstractmethod
+    def filed_since(self, on_or_before: date) -> tuple[Registration, ...]:
+        """Registrations in 备案 status whose ``filed_on`` is on or before the date (indexed)."""
 
 
 class FilingRepository(Repository[Filing]):

@@ -7,6 +7,7 @@ and merges them under the store's lock on commit, after checking versions and in
 from __future__ import annotations
 
 import threading
+from datetime import date
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
@@ -21,6 +22,7 @@ from mdreg.domain.model import (
     Level,
     Physician,
     Registration,
+    RegistrationStatus,
 )
 from mdreg.errors import ConcurrencyConflict, PersistenceError, UniquenessConflict
 from mdreg.ports import (
@@ -93,7 +95,8 @@ class MemoryStore:
         self.institutions: _Table[Institution] = _Table(lambda i: i.id, {})
         self.departments: _Table[HealthDepartment] = _Table(lambda d: d.id, {})
         self.registrations: _Table[Registration] = _Table(
-            lambda r: r.id, {"physician": lambda r: r.physician_id}
+            lambda r: r.id,
+            {"physician": lambda r: r.physician_id, "status": lambda r: r.status.value},
         )
         self.filings: _Table[Filing] = _Table(
             lambda f: f.id, {"physician": lambda f: f.physician_id}
@@ -134,6 +137,10 @@ class _Physicians(_Keyed[Physician], PhysicianRepository):
 class _Registrations(_Keyed[Registration], RegistrationRepository):
     def for_physician(self, physician_id: str) -> tuple[Registration, ...]:
         return tuple(self._rows.lookup("physician", physician_id))
+
+    def filed_since(self, on_or_before: date) -> tuple[Registration, ...]:
+        filed = self._rows.lookup("status", RegistrationStatus.FILED.value)
+        return tuple(r for r in filed if r.filed_on is not None and r.filed_on <= on_or_before)
 
 
 class _Filings(_Keyed[Filing], FilingRepository):

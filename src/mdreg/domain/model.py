@@ -169,6 +169,7 @@ class Registration:
     status: RegistrationStatus = RegistrationStatus.VALID
     ended_on: date | None = None
     application_id: str | None = None
+    filed_on: date | None = None
 
     @property
     def is_valid(self) -> bool:

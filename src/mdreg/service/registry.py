@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import attrs
@@ -17,16 +17,28 @@ import attrs
 from mdreg.clock import Clock, SystemClock, business_date
 from mdreg.domain.application import (
     PAYLOAD_TYPES,
+    PERSON_WIDE_GROUNDS,
     Actor,
     ActorKind,
     Application,
     AuditEvent,
     BusinessType,
+    CancellationGround,
+    CancellationRequest,
+    DepartureKind,
     OfflineBusiness,
     Payload,
     RegistrationRequest,
 )
-from mdreg.domain.model import HealthDepartment, Institution, Physician, Registration
+from mdreg.domain.model import (
+    Filing,
+    HealthDepartment,
+    Institution,
+    LegacySite,
+    Physician,
+    Registration,
+    RegistrationStatus,
+)
 from mdreg.errors import (
     ApplicationNotFound,
     ConcurrencyConflict,
@@ -42,6 +54,7 @@ from mdreg.errors import (
 )
 from mdreg.ports import UnitOfWork, put_all
 from mdreg.rules import BASE_POLICY, Policy, Verdict, evaluate
+from mdreg.rules.dates import add_years
 from mdreg.serialization import dumps, loads
 from mdreg.service import effects
 from mdreg.service.authorization import authorize, authorize_applicant
@@ -281,6 +294,100 @@ class Registry:
             uow.commit()
             return app
 
+    @_command
+    def cancel_ex_officio(self, actor: Actor, registration_id: str, ground: CancellationGround,
+                          reason: str) -> tuple[Registration, ...]:
+        """依职权注销: the registering department cancels without an application (医师法 Art 17).
+
+        Returns the registrations ended (all of the physician's for a person-wide ground when the
+        policy says so). The audit event is written on the registration's own trail.
+
+        Raises:
+            PermissionDenied: the actor is not the department that granted the registration.
+            ValidationError: no written reason.
+            TransitionNotAllowed: the registration is already cancelled or invalid.
+        """
+        with self._uow() as uow:
+            registration = _require(uow.registrations.get(registration_id), "registration",
+                                    registration_id)
+            if actor.kind is not ActorKind.AUTHORITY or actor.party_id != registration.approved_by:
+                raise PermissionDenied(str(actor), f"cancel {registration_id}",
+                                       "only the department that granted the registration")
+            if not reason.strip():
+                raise ValidationError("reason", "ex-officio cancellation needs a written reason",
+                                      field_label="理由")
+            if registration.status not in (RegistrationStatus.VALID, RegistrationStatus.FILED):
+                raise TransitionNotAllowed("registration", registration.status.value,
+                                           "cancel_ex_officio")
+            now = self.clock.now()
+            effect = effects.Effect(uow, self.ids, business_date(now), self.policy)
+            done = effect.summary()
+            effects.cancel_registration(effect, registration.physician_id, registration.id,
+                                        ground in PERSON_WIDE_GROUNDS, done)
+            append_audit(uow, registration.id, "cancel_ex_officio", registration.status.value,
+                         RegistrationStatus.CANCELLED.value, actor, now, reason=reason.strip(),
+                         policy=self.policy.name, data={**done, "ground": [ground.value]})
+            uow.commit()
+            return tuple(r for r in uow.registrations.for_physician(registration.physician_id)
+                         if r.id in done["ended"])
+
+    @_command
+    def report_departure(self, actor: Actor, registration_id: str, kind: DepartureKind,
+                         on: date) -> Registration:
+        """The primary institution reports 调离/退休/退职/辞退 → the registration goes to 备案.
+
+        2017 measures Art 19: reported within 30 days; after 2 years in 备案 without renewed
+        practice the registration is cancelled (see :meth:`expire_filed`).
+        """
+        with self._uow() as uow:
+            registration = _require(uow.registrations.get(registration_id), "registration",
+                                    registration_id)
+            if (actor.kind is not ActorKind.INSTITUTION
+                    or actor.party_id != registration.primary_institution_id):
+                raise PermissionDenied(str(actor), f"report departure for {registration_id}",
+                                       "only the primary institution")
+            if not registration.is_valid:
+                raise TransitionNotAllowed("registration", registration.status.value,
+                                           "report_departure")
+            filed = attrs.evolve(registration, status=RegistrationStatus.FILED, filed_on=on)
+            uow.registrations.put(filed)
+            append_audit(uow, registration.id, "report_departure", "valid", "filed", actor,
+                         self.clock.now(), reason=kind.label, policy=self.policy.name,
+                         data={"kind": [kind.value], "on": [on.isoformat()]})
+            uow.commit()
+            return filed
+
+    @_command
+    def expire_filed(self, as_of: date) -> tuple[str, ...]:
+        """Cancel registrations that stayed in 备案 for two years (2017 measures Art 19)."""
+        with self._uow() as uow:
+            cutoff = add_years(as_of, -2)
+            ended: list[str] = []
+            for registration in uow.registrations.filed_since(cutoff):
+                uow.registrations.put(attrs.evolve(registration,
+                                                   status=RegistrationStatus.CANCELLED,
+                                                   ended_on=as_of))
+                append_audit(uow, registration.id, "expire_filed", "filed", "cancelled",
+                             Actor.system(), self.clock.now(), policy=self.policy.name)
+                ended.append(registration.id)
+            uow.commit()
+            return tuple(ended)
+
+    def filings(self, physician_id: str) -> tuple[Filing, ...]:
+        """Every 多执业机构备案 of a physician, any status."""
+        with self._uow() as uow:
+            return uow.filings.for_physician(physician_id)
+
+    def legacy_sites(self, physician_id: str) -> tuple[LegacySite, ...]:
+        """Every legacy 多地点执业 record of a physician."""
+        with self._uow() as uow:
+            return uow.legacy.for_physician(physician_id)
+
+    def trail(self, aggregate_id: str) -> tuple[AuditEvent, ...]:
+        """The audit trail of any aggregate (application or registration)."""
+        with self._uow() as uow:
+            return uow.audit.for_aggregate(aggregate_id)
+
     # -- internals --------------------------------------------------------------------------
 
     def _create(self, uow: UnitOfWork, actor: Actor, business: BusinessType, physician_id: str,
@@ -332,7 +439,7 @@ class Registry:
             changes["corrections"] = corrections
         new = attrs.evolve(app, **changes)
         uow.applications.save(new, app.version)
-        done: dict[str, Any] = {}
+        done: dict[str, Any] = _report_deadline(new, self.policy) if event == "submit" else {}
         if event == "approve":
             done = effects.apply_approval(uow, new, self.ids, business_date(now), self.policy)
         self._audit(uow, new, event, app.state, actor, reason, verdict, now, done)
@@ -374,6 +481,14 @@ def _business(business: BusinessType | OfflineBusiness | str | None,
         raise ValidationError("business", f"a {type(payload).__name__} is not a {business.value}",
                               field_label="业务类型")
     return implied
+
+
+def _report_deadline(app: Application, policy: Policy) -> dict[str, Any]:
+    """R-CAN-3: a cancellation ground is reported within 30 days; a late report is flagged."""
+    if not isinstance(app.payload, CancellationRequest):
+        return {}
+    due = app.payload.ground_known_on + timedelta(days=int(policy.param("cancellation_report_days")))
+    return {"report_due": [due.isoformat()], "reported_late": [str(app.application_date > due)]}
 
 
 @attrs.frozen
