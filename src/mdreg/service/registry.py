@@ -124,6 +124,7 @@ class Registry:
         institutions: Iterable[Institution] = (),
         physicians: Iterable[Physician] = (),
         registrations: Iterable[Registration] = (),
+        legacy: Iterable[LegacySite] = (),
     ) -> None:
         """Import reference data in one transaction (all or nothing).
 
@@ -145,6 +146,10 @@ class Registry:
                 _require(uow.institutions.get(registration.primary_institution_id),
                          "institution", registration.primary_institution_id)
                 uow.registrations.put(registration)
+            for record in legacy:
+                _require(uow.registrations.get(record.registration_id), "registration",
+                         record.registration_id)
+                uow.legacy.put(record)
             uow.commit()
 
     # -- queries ----------------------------------------------------------------------------

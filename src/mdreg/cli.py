@@ -1,0 +1,170 @@
+"""mdreg's command line: simulate a province, draw workflows, list rules, manage the database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mdreg.domain.application import BusinessType
+from mdreg.errors import MdregError
+from mdreg.rules import BASE_POLICY
+from mdreg.workflows import workflow_for
+
+app = typer.Typer(help="mdreg — physician electronic registration (医师电子化注册) as state machines.",
+                  no_args_is_help=True, add_completion=False)
+rules_app = typer.Typer(help="The rule catalogue (规则目录).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(db_app, name="db")
+console = Console(width=None if Console().is_terminal else 140)
+DEFAULT_DB = "mdreg-simulation.db"
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _business(name: str) -> BusinessType:
+    for business in BusinessType:
+        if name in (business.value, business.label):
+            return business
+    known = ", ".join(f"{b.value} ({b.label})" for b in BusinessType)
+    raise _fail(f"unknown business type {name!r}; one of: {known}")
+
+
+@app.command()
+def diagram(business: Annotated[str, typer.Argument(help="business type, e.g. registration or 注册")]
+            ) -> None:
+    """Print the mermaid diagram of a business type, generated from its definition."""
+    console.print(workflow_for(_business(business)).mermaid(), markup=False, highlight=False)
+
+
+@rules_app.command("list")
+def rules_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List every rule of the base policy."""
+    rules = sorted(BASE_POLICY.all_rules(), key=lambda r: r.id)
+    if as_json:
+        console.print_json(json.dumps([_rule_data(r) for r in rules], ensure_ascii=False))
+        return
+    table = Table("id", "ref", "规则", "依据 citation", "in force from")
+    for rule in rules:
+        table.add_row(rule.id, rule.ref, rule.label, str(rule.citations[0]),
+                      rule.effective_from.isoformat())
+    console.print(table)
+
+
+@rules_app.command("show")
+def rules_show(rule_id: str) -> None:
+    """Show one rule: labels, citations, effective period and where it is checked."""
+    found = {r.id: r for r in BASE_POLICY.all_rules()}.get(rule_id)
+    if found is None:
+        raise _fail(f"no rule {rule_id!r}; see `mdreg rules list`")
+    console.print_json(json.dumps(_rule_data(found), ensure_ascii=False))
+
+
+def _rule_data(rule: Any) -> dict[str, Any]:
+    used = sorted(f"{b.value}:{e}" for (b, e), rules in BASE_POLICY.rules.items() if rule in rules)
+    return {
+        "id": rule.id, "ref": rule.ref, "label": rule.label, "title": rule.title,
+        "citations": [str(c) for c in rule.citations], "inferred": rule.inferred,
+        "effective_from": rule.effective_from.isoformat(),
+        "effective_until": rule.effective_until.isoformat() if rule.effective_until else None,
+        "checked_on": used,
+    }
+
+
+@db_app.command("upgrade")
+def db_upgrade(url: Annotated[str, typer.Argument(help="database URL")]) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    try:
+        from mdreg.adapters.sql import migrate
+    except ImportError as missing:
+        raise _fail(f"the SQL backend is not available: {missing}") from None
+    try:
+        migrate.upgrade(url)
+    except MdregError as error:
+        raise _fail(error.describe()) from None
+    console.print(f"schema of {_redact(url)} is at the newest revision")
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@app.command()
+def simulate(
+    physicians: Annotated[int, typer.Option(min=1, help="physicians in the province")] = 200,
+    days: Annotated[int, typer.Option(min=1, help="simulated days")] = 30,
+    seed: Annotated[int, typer.Option(help="random seed; same seed, same result")] = 0,
+    db: Annotated[str, typer.Option(help="database URL (default: a fresh SQLite file)")] = "",
+    json_path: Annotated[Path | None, typer.Option("--json", help="write the report as JSON")] = None,
+    html_path: Annotated[Path | None, typer.Option("--html", help="write charts as HTML")] = None,
+) -> None:
+    """Simulate a province: sign-ups, applications of all nine types, decisions, deadlines."""
+    from mdreg.simulation import SimulationConfig, run
+
+    url = db or f"sqlite:///{DEFAULT_DB}"
+    if not db:
+        for suffix in ("", "-wal", "-shm"):
+            Path(DEFAULT_DB + suffix).unlink(missing_ok=True)
+    config = SimulationConfig(physicians=physicians, days=days, seed=seed)
+    with Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("days"), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("days", total=days)
+        try:
+            report = run(config, url, on_day=lambda _d: progress.advance(task))
+        except MdregError as error:
+            raise _fail(error.describe()) from None
+    _print_report(report)
+    if json_path:
+        json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    if html_path:
+        from mdreg.simulation.report import write_html
+
+        write_html(report, html_path)
+    if report["invariant_violations"]:
+        raise _fail(f"{len(report['invariant_violations'])} registry invariant(s) broken", 1)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    from mdreg.simulation.report import rule_labels, type_labels
+
+    states = sorted({s for per in report["by_type"].values() for s in per})
+    table = Table("业务类型 type", *states, title="Applications per type and final state")
+    for kind, label in type_labels().items():
+        per = report["by_type"][kind]
+        table.add_row(label, *(str(per.get(s, "")) for s in states))
+    console.print(table)
+    refusals = Table("rule", "规则", "refusals", title="Refusals per rule")
+    labels = rule_labels()
+    for rule_id, count in sorted(report["refusals_by_rule"].items(), key=lambda kv: -kv[1]):
+        refusals.add_row(rule_id, labels.get(rule_id, ""), str(count))
+    console.print(refusals)
+    summary = Table("metric", "value", title="Run")
+    deadlines = report["deadlines"]
+    for name, value in (
+        ("decided within 20 working days", f"{deadlines['met']} of {deadlines['due']}"),
+        ("audit events", report["audit_events"]),
+        ("commands", report["commands"]),
+        ("commands per second", report["commands_per_second"]),
+        ("database", _redact(report["database"])),
+        ("invariant violations", len(report["invariant_violations"])),
+    ):
+        summary.add_row(name, str(value))
+    console.print(summary)
+
+
+def main() -> None:
+    """Entry point of the ``mdreg`` script."""
+    app()
+

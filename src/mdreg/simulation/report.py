@@ -1,0 +1,70 @@
+"""The simulation report: a JSON-ready dict, rich tables, and an HTML page with charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mdreg.domain.application import BusinessType
+from mdreg.rules import BASE_POLICY
+from mdreg.simulation.runner import Simulation, by_type, deadline_compliance
+
+
+def build_report(sim: Simulation, seconds: float, database: str, invariant_violations: list[str]
+                 ) -> dict[str, Any]:
+    """Everything a run produced, with the keys the CLI's ``--json`` promises."""
+    tally = sim.tally
+    return {
+        "seed": sim.config.seed,
+        "days": sim.config.days,
+        "physicians": sim.config.physicians,
+        "province": sim.config.province,
+        "by_type": by_type(sim.apps),
+        "refusals_by_rule": dict(sorted(tally.refusals.items())),
+        "errors_by_type": dict(sorted(tally.errors.items())),
+        "deadlines": deadline_compliance(tally.decided),
+        "audit_events": sim.registry.audit_count(),
+        "commands": tally.commands,
+        "commands_per_second": round(tally.commands / seconds, 1) if seconds else 0.0,
+        "command_seconds": round(tally.command_seconds, 3),
+        "seconds": round(seconds, 3),
+        "database": database,
+        "invariant_violations": invariant_violations,
+        "backlog": tally.backlog,
+        "flows": [{"from": a, "to": b, "count": n} for (a, b), n in sorted(tally.flows.items())],
+    }
+
+
+def rule_labels() -> dict[str, str]:
+    """Chinese label of every rule of the base policy, by id."""
+    return {rule.id: rule.label for rule in BASE_POLICY.all_rules()}
+
+
+def type_labels() -> dict[str, str]:
+    return {b.value: b.label for b in BusinessType}
+
+
+def write_html(report: dict[str, Any], path: Path) -> None:
+    """Backlog per day per inbox, and the flow of applications from state to state."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=2, cols=1, row_heights=[0.45, 0.55],
+                           specs=[[{"type": "xy"}], [{"type": "domain"}]],
+                           subplot_titles=("每日积压 Backlog per inbox", "状态流转 State flow"))
+    days = [row["day"] for row in report["backlog"]]
+    for state in ("pending_institution", "pending_acceptance", "under_review",
+                  "needs_correction", "returned"):
+        figure.add_trace(go.Scatter(x=days, y=[row[state] for row in report["backlog"]],
+                                    mode="lines", name=state), row=1, col=1)
+    nodes = sorted({f["from"] for f in report["flows"]} | {f["to"] for f in report["flows"]})
+    index = {name: i for i, name in enumerate(nodes)}
+    figure.add_trace(go.Sankey(
+        node={"label": nodes},
+        link={"source": [index[f["from"]] for f in report["flows"]],
+              "target": [index[f["to"]] for f in report["flows"]],
+              "value": [f["count"] for f in report["flows"]]},
+    ), row=2, col=1)
+    figure.update_layout(height=900, title=f"mdreg simulation — seed {report['seed']}, "
+                                           f"{report['physicians']} physicians, {report['days']} days")
+    path.write_text(figure.to_html(include_plotlyjs=True, full_html=True), encoding="utf-8")

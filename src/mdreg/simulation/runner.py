@@ -1,0 +1,340 @@
+"""The lifecycle simulator: a province's applications of all nine types, day by day.
+
+Everything goes through the real :class:`~mdreg.Registry` API — reference data with ``load``,
+applications with ``apply``, decisions with ``fire`` — on whatever backend the registry uses. A
+seeded random source and a fake clock make a run reproducible: the same seed gives the same report.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from mdreg.calendar import ChineseCalendar, WeekendFallback
+from mdreg.clock import FakeClock, business_date
+from mdreg.domain.application import (
+    Actor,
+    Application,
+    BusinessType,
+    CancellationGround,
+    CancellationRequest,
+    ChangeRequest,
+    Evidence,
+    FilingCancelRequest,
+    FilingRequest,
+    MilitaryInRequest,
+    MilitaryOutRequest,
+    MultisiteCancelRequest,
+    Payload,
+    RegistrationRequest,
+    ScopeEvidence,
+    UpgradeRequest,
+)
+from mdreg.domain.model import Institution, LegacySite, Level, Physician, Registration
+from mdreg.errors import IneligibleError, MdregError
+from mdreg.service.registry import Registry
+from mdreg.simulation.province import SCOPE_BY_CATEGORY, Province, generate
+
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Beijing
+OPEN = ("pending_institution", "pending_acceptance", "under_review", "returned",
+        "needs_correction", "draft")
+TYPE_WEIGHTS = {
+    BusinessType.REGISTRATION: 30, BusinessType.CHANGE: 14, BusinessType.FILING: 14,
+    BusinessType.CANCELLATION: 8, BusinessType.UPGRADE: 8, BusinessType.FILING_CANCEL: 6,
+    BusinessType.MILITARY_IN: 4, BusinessType.MILITARY_OUT: 2, BusinessType.MULTISITE_CANCEL: 4,
+}
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """What to simulate."""
+
+    physicians: int = 200
+    days: int = 30
+    seed: int = 0
+    province: str = "330000"
+    daily_rate: float = 0.03
+
+
+@dataclass
+class Tally:
+    """What happened, collected while the simulation runs."""
+
+    refusals: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    flows: Counter[tuple[str, str]] = field(default_factory=Counter)
+    backlog: list[dict[str, int]] = field(default_factory=list)
+    commands: int = 0
+    command_seconds: float = 0.0
+    decided: list[Application] = field(default_factory=list)
+
+
+class Simulation:
+    """One simulated province on one registry."""
+
+    def __init__(self, registry: Registry, config: SimulationConfig,
+                 on_day: Callable[[int], None] | None = None) -> None:
+        if not isinstance(registry.clock, FakeClock):
+            raise TypeError("the simulation needs a registry on a FakeClock")
+        self.registry, self.config, self.clock = registry, config, registry.clock
+        self.rng = random.Random(config.seed)  # noqa: S311 - simulation, not secrets
+        self.tally = Tally()
+        self.on_day = on_day or (lambda _day: None)
+        self.apps: dict[str, Application] = {}
+        self.province: Province = generate(config.province, config.physicians, config.seed,
+                                           business_date(START))
+        self.by_id: dict[str, Physician] = {p.id: p for p in self.province.physicians}
+        self.institutions = self.province.institutions
+        self.legacy_holders: list[str] = []
+        self.filing_holders: list[str] = []
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self) -> Tally:
+        """Load the province, then simulate ``config.days`` days."""
+        self.clock.set(START - timedelta(days=1))
+        self._load()
+        for day in range(self.config.days):
+            self.clock.set(START + timedelta(days=day))
+            self._new_applications()
+            self._institutions_act()
+            self._departments_act()
+            self._applicants_act()
+            self._snapshot(day)
+            self.on_day(day)
+        return self.tally
+
+    def _command(self, call: Callable[[], Application]) -> Application | None:
+        """Run one registry command, counting it and what refused it."""
+        self.tally.commands += 1
+        started = time.perf_counter()
+        try:
+            app = call()
+        except IneligibleError as refused:
+            self.tally.refusals.update(refused.rule_ids)
+            return None
+        except MdregError as error:
+            self.tally.errors[type(error).__name__] += 1
+            return None
+        finally:
+            self.tally.command_seconds += time.perf_counter() - started
+        before = self.apps.get(app.id)
+        self.tally.flows[(before.state if before else "new", app.state)] += 1
+        self.apps[app.id] = app
+        if app.decided_at is not None and app.state in ("approved", "rejected"):
+            self.tally.decided.append(app)
+        if app.state == "approved" and app.type is BusinessType.FILING:
+            self.filing_holders.append(app.physician_id)
+        return app
+
+    # -- reference data -----------------------------------------------------------------------
+
+    def _load(self) -> None:
+        """Reference data plus an existing registry for about half of the physicians."""
+        province = self.province
+        registrations: list[Registration] = []
+        for physician in province.physicians[::2]:
+            qualification = physician.qualifications[0]
+            institution = self._institution_for(qualification.level)
+            if institution is None:
+                continue
+            location = (institution.division.province if qualification.level is Level.PHYSICIAN
+                        else institution.division)
+            registrations.append(Registration(
+                f"R{physician.id[1:]}", physician.id, qualification.certificate_no,
+                qualification.level, qualification.category,
+                SCOPE_BY_CATEGORY[qualification.category][:1], location, institution.id,
+                institution.approved_by, business_date(START) - timedelta(days=400),
+                f"33{physician.id[1:]:0>13}",
+            ))
+        legacy = [
+            LegacySite(f"L{r.id[1:]}", r.physician_id, r.id, self.rng.choice(self.institutions).id,
+                       r.approved_on) for r in registrations[::10]
+        ]
+        self.registry.load(departments=province.departments, institutions=province.institutions,
+                           physicians=province.physicians, registrations=registrations)
+        self.registry.load(legacy=legacy)
+        self.legacy_holders = sorted({record.physician_id for record in legacy})
+
+    def _institution_for(self, level: Level) -> Institution | None:
+        options = [i for i in self.institutions
+                   if level is Level.PHYSICIAN or i.division.level == "county"]
+        return self.rng.choice(options) if options else None
+
+    # -- applicants ---------------------------------------------------------------------------
+
+    def _new_applications(self) -> None:
+        count = sum(self.rng.random() < self.config.daily_rate
+                    for _ in range(self.config.physicians))
+        types, weights = zip(*TYPE_WEIGHTS.items(), strict=True)
+        for _ in range(count):
+            business = self.rng.choices(types, weights=weights)[0]
+            physician = self._candidate(business)
+            payload = self._payload(business, physician) if physician else None
+            if physician is not None and payload is not None:
+                self._apply(Actor.physician(physician.id), payload)
+
+    def _apply(self, actor: Actor, payload: Payload) -> Application | None:
+        def apply() -> Application:
+            return self.registry.apply(actor, payload)
+
+        return self._command(apply)
+
+    def _candidate(self, business: BusinessType) -> Physician | None:
+        """A physician for whom ``business`` is plausible (sometimes not, on purpose)."""
+        pool = self.province.physicians
+        if business is BusinessType.UPGRADE:
+            pool = [p for p in pool if len(p.qualifications) > 1] or pool
+        elif business is BusinessType.MULTISITE_CANCEL:
+            pool = [self.by_id[i] for i in self.legacy_holders] or pool
+        elif business is BusinessType.FILING_CANCEL:
+            pool = [self.by_id[i] for i in self.filing_holders] or pool
+        for _ in range(5):
+            physician = self.rng.choice(pool)
+            registered = any(r.is_valid for r in self.registry.registrations(physician.id))
+            new_registration = business in (BusinessType.REGISTRATION, BusinessType.MILITARY_IN)
+            if registered != new_registration or self.rng.random() < 0.1:
+                return physician
+        return None
+
+    def _payload(self, business: BusinessType, physician: Physician) -> Payload | None:
+        registrations = [r for r in self.registry.registrations(physician.id) if r.is_valid]
+        qualification = physician.qualifications[0]
+        scopes = SCOPE_BY_CATEGORY[qualification.category][:1]
+        institution = self.rng.choice(self.institutions)
+        evidence = Evidence(6, True) if self.rng.random() < 0.7 else Evidence()
+        if business is BusinessType.REGISTRATION:
+            return RegistrationRequest(institution.id, qualification.certificate_no, scopes,
+                                       evidence=evidence)
+        if business is BusinessType.MILITARY_IN:
+            proof = "军队注册机关证明" if self.rng.random() < 0.9 else ""
+            return MilitaryInRequest(institution.id, qualification.certificate_no, scopes, proof)
+        if not registrations:
+            return None
+        registration = self.rng.choice(registrations)
+        return self._on_registration(business, physician, registration, institution)
+
+    def _on_registration(self, business: BusinessType, physician: Physician,
+                         registration: Registration, institution: Institution) -> Payload | None:
+        if business is BusinessType.UPGRADE:
+            upgrade = physician.qualifications[-1]
+            return UpgradeRequest(registration.id, upgrade.certificate_no)
+        if business is BusinessType.MILITARY_OUT:
+            return MilitaryOutRequest(registration.id, "某部队医院")
+        if business is BusinessType.CHANGE:
+            evidence = ScopeEvidence(higher_degree=self.rng.random() < 0.8)
+            scopes = (self.rng.choice(SCOPE_BY_CATEGORY[registration.category]),)
+            return ChangeRequest(registration.id, institution.id, scopes, scope_evidence=evidence)
+        if business is BusinessType.CANCELLATION:
+            ground = self.rng.choices(list(CancellationGround), weights=(
+                2, 1, 1, 1, 1, 2, 1, 1, 1, 20, 1))[0]
+            known = business_date(self.clock.now()) - timedelta(days=self.rng.randrange(0, 45))
+            return CancellationRequest(registration.id, ground, known, details="详见材料")
+        if business is BusinessType.FILING:
+            today = business_date(self.clock.now())
+            return FilingRequest(registration.id, institution.id, registration.scopes,
+                                 valid_from=today, valid_to=today + timedelta(days=730))
+        if business is BusinessType.FILING_CANCEL:
+            active = [f for f in self.registry.filings(physician.id) if f.is_active]
+            return FilingCancelRequest(self.rng.choice(active).id) if active else None
+        legacy = [s for s in self.registry.legacy_sites(physician.id) if s.is_active]
+        return MultisiteCancelRequest(self.rng.choice(legacy).id) if legacy else None
+
+    def _applicants_act(self) -> None:
+        for app in list(self.apps.values()):
+            if app.state == "returned" and self.rng.random() < 0.5:
+                event = "resubmit" if self.rng.random() < 0.8 else "withdraw"
+            elif app.state == "needs_correction" and self.rng.random() < 0.6:
+                event = "supplement"
+            else:
+                continue
+            self._fire(app, event, app.applicant)
+
+    # -- institutions and departments ---------------------------------------------------------
+
+    def _fire(self, app: Application, event: str, actor: Actor, **kw: Any) -> Application | None:
+        def fire() -> Application:
+            return self.registry.fire(app.id, event, actor, **kw)
+
+        return self._command(fire)
+
+    def _institutions_act(self) -> None:
+        for institution in self.institutions:
+            actor = Actor.institution(institution.id, user="人事科")
+            for app in self.registry.inbox(actor):
+                if self.rng.random() < 0.6:
+                    if self.rng.random() < 0.9:
+                        self._fire(app, "confirm", actor)
+                    else:
+                        self._fire(app, "send_back", actor, reason="材料不全，请补充后重新提交")
+
+    def _departments_act(self) -> None:
+        today = business_date(self.clock.now())
+        for department in self.province.departments:
+            actor = Actor.authority(department.id, user="审批科")
+            for app in self.registry.inbox(actor):
+                if app.state == "pending_acceptance" and self.rng.random() < 0.7:
+                    self._acceptance(app, actor)
+                elif app.state == "under_review" and self.rng.random() < 0.12:
+                    self._decide(app, actor, today)
+
+    def _acceptance(self, app: Application, actor: Actor) -> None:
+        roll = self.rng.random()
+        if roll < 0.85:
+            self._fire(app, "accept", actor)
+        elif roll < 0.95:
+            self._fire(app, "request_correction", actor, corrections=["医师执业注册申请审核表", "聘用证明"])
+        else:
+            self._fire(app, "refuse_acceptance", actor, reason="不属于本部门职权范围")
+
+    def _decide(self, app: Application, actor: Actor, today: date) -> None:
+        roll = self.rng.random()
+        if roll < 0.85:
+            if self._fire(app, "approve", actor) is None:  # refused by the rules in force now
+                verdict = self.registry.check(app.id, "approve")
+                reason = "；".join(v.message for v in verdict.violations) or "不符合条件"
+                self._fire(app, "reject", actor, reason=reason)
+        elif roll < 0.95:
+            self._fire(app, "reject", actor, reason="经审核不符合注册条件")
+        else:
+            self._fire(app, "return_to_applicant", actor, reason="请补充材料")
+
+    def _snapshot(self, day: int) -> None:
+        states = Counter(a.state for a in self.apps.values() if a.state in OPEN)
+        self.tally.backlog.append({"day": day, **{s: states.get(s, 0) for s in OPEN}})
+
+
+def deadline_compliance(decided: list[Application]) -> dict[str, int]:
+    """Decisions within 20 working days of acceptance (医师法 Art 13), on the statutory calendar.
+
+    Years beyond the calendar data are counted Monday–Friday, and counted in ``fallback_years``.
+    """
+    calendar = ChineseCalendar(fallback=WeekendFallback())
+    met = missed = 0
+    for app in decided:
+        if app.accepted_at is None or app.decided_at is None:
+            continue
+        due = calendar.add_workdays(business_date(app.accepted_at), 20)
+        if business_date(app.decided_at) <= due:
+            met += 1
+        else:
+            missed += 1
+    return {"due": met + missed, "met": met, "missed": missed,
+            "fallback_years": len(calendar.fallback_years)}
+
+
+def by_type(apps: dict[str, Application]) -> dict[str, dict[str, int]]:
+    """type → state → count, for every business type."""
+    table: dict[str, dict[str, int]] = {b.value: {} for b in BusinessType}
+    counts: defaultdict[tuple[str, str], int] = defaultdict(int)
+    for app in apps.values():
+        counts[(app.type.value, app.state)] += 1
+    for (kind, state), n in sorted(counts.items()):
+        table[kind][state] = n
+    return table
+

@@ -1,0 +1,79 @@
+"""The simulation runs through the real engine, reproducibly, and keeps the registry invariants."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mdreg import BusinessType
+from mdreg.cli import app
+from mdreg.simulation import SimulationConfig, run
+
+TIMING = {"commands_per_second", "command_seconds", "seconds"}
+KEYS = {"seed", "days", "physicians", "by_type", "refusals_by_rule", "deadlines", "audit_events",
+        "commands", "commands_per_second", "database"}
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, object]:
+    return run(SimulationConfig(physicians=150, days=40, seed=3), "memory://")
+
+
+def test_report_has_the_promised_keys(report: dict[str, object]) -> None:
+    assert set(report) >= KEYS
+    assert set(report["by_type"]) == {b.value for b in BusinessType}  # type: ignore[arg-type]
+    assert set(report["deadlines"]) >= {"due", "met", "missed"}  # type: ignore[arg-type]
+
+
+def test_every_business_type_reaches_a_decision(report: dict[str, object]) -> None:
+    by_type: dict[str, dict[str, int]] = report["by_type"]  # type: ignore[assignment]
+    approved = {kind for kind, states in by_type.items() if states.get("approved")}
+    assert len(approved) >= 7, by_type
+    assert report["refusals_by_rule"], "some applications are ineligible on purpose"
+
+
+def test_invariants_hold_and_audit_matches(report: dict[str, object]) -> None:
+    assert report["invariant_violations"] == []
+    assert report["audit_events"] >= report["commands"] * 0.5  # type: ignore[operator]
+    deadlines: dict[str, int] = report["deadlines"]  # type: ignore[assignment]
+    assert deadlines["met"] + deadlines["missed"] == deadlines["due"] > 0
+
+
+def test_same_seed_same_result(report: dict[str, object]) -> None:
+    again = run(SimulationConfig(physicians=150, days=40, seed=3), "memory://")
+    strip = lambda r: {k: v for k, v in r.items() if k not in TIMING}  # noqa: E731
+    assert strip(again) == strip(report)
+    other = run(SimulationConfig(physicians=150, days=40, seed=4), "memory://")
+    assert strip(other) != strip(report)
+
+
+def test_cli_simulate_writes_json_and_masks_personal_data(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(app, ["simulate", "--physicians", "60", "--days", "10",
+                                      "--db", "memory://", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(out.read_text(encoding="utf-8"))) >= KEYS
+    assert not re.search(r"\d{8,}", result.output)
+    assert "Refusals per rule" in result.output
+
+
+def test_cli_reports_bad_options_with_exit_codes() -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["diagram", "no-such-type"]).exit_code == 2
+    assert runner.invoke(app, ["simulate", "--db", "nosuch://x", "--days", "1"]).exit_code == 2
+    assert runner.invoke(app, ["rules", "show", "no.such.rule"]).exit_code == 2
+
+
+def test_cli_diagram_and_rules() -> None:
+    runner = CliRunner()
+    diagram = runner.invoke(app, ["diagram", "变更"])
+    assert diagram.exit_code == 0
+    assert "stateDiagram-v2" in diagram.output
+    listed = runner.invoke(app, ["rules", "list", "--json"])
+    assert listed.exit_code == 0
+    ids = {rule["id"] for rule in json.loads(listed.output)}
+    assert "practice_location.one_primary_institution" in ids
