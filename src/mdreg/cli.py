@@ -80,6 +80,45 @@ def _rule_data(rule: Any) -> dict[str, Any]:
     }
 
 
+@rules_app.command("export")
+def rules_export(policy: Annotated[str, typer.Argument(help="base, base@DATE or module:ATTR[@DATE]")]
+                 = "base") -> None:
+    """Print a policy (optionally as of a date) as JSON."""
+    from mdreg.rules.export import export, resolve
+
+    try:
+        found, on = resolve(policy)
+    except MdregError as error:
+        raise _fail(error.describe()) from None
+    console.print_json(json.dumps(export(found, on), ensure_ascii=False))
+
+
+@rules_app.command("diff")
+def rules_diff(
+    before: Annotated[str, typer.Argument(help="base, base@DATE or module:ATTR[@DATE]")],
+    after: Annotated[str, typer.Argument(help="base, base@DATE or module:ATTR[@DATE]")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """What changed between two policies, or one policy on two dates."""
+    from mdreg.rules.export import diff, export, resolve
+
+    try:
+        (a, a_on), (b, b_on) = resolve(before), resolve(after)
+    except MdregError as error:
+        raise _fail(error.describe()) from None
+    changes = diff(export(a, a_on), export(b, b_on))
+    if as_json:
+        console.print_json(json.dumps(changes, ensure_ascii=False))
+        return
+    table = Table("rule / parameter", "change", title=f"{changes['before']} → {changes['after']}")
+    for change in changes["rules"]:
+        detail = ", ".join(change.get("fields", [])) or change.get("label", "")
+        table.add_row(change["rule"], f"{change['change']} {detail}")
+    for name, values in changes["parameters"].items():
+        table.add_row(name, f"{values['before']!r} → {values['after']!r}")
+    console.print(table)
+
+
 @db_app.command("upgrade")
 def db_upgrade(url: Annotated[str, typer.Argument(help="database URL")]) -> None:
     """Create or upgrade the schema to the newest migration."""

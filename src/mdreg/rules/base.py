@@ -13,7 +13,7 @@ True
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -193,6 +193,10 @@ class Rule(abc.ABC):
         return f"<{type(self).__name__} {self.id}>"
 
 
+#: Callbacks told of every rule outcome (rule, passed); the testing kit's coverage uses this.
+OBSERVERS: list[Callable[[Rule, bool], None]] = []
+
+
 def evaluate(rules: Iterable[Rule], ctx: EligibilityContext, policy: str = "") -> Verdict:
     """Run every rule in force on ``ctx.as_of`` and collect all violations."""
     checked: list[str] = []
@@ -201,6 +205,9 @@ def evaluate(rules: Iterable[Rule], ctx: EligibilityContext, policy: str = "") -
         if not rule.in_force(ctx.as_of):
             continue
         checked.append(rule.id)
-        found.extend(rule.check(ctx))
+        violations = list(rule.check(ctx))
+        found.extend(violations)
+        for observer in OBSERVERS:
+            observer(rule, not violations)
     return Verdict(ctx.as_of, tuple(checked), tuple(found), policy)
 

@@ -129,6 +129,38 @@ class Policy:
             raise RuleDefinitionError(f"unknown policy parameter {name!r}")
         return self.parameters.get(name, PARAMETERS[name].default)
 
+    def override(
+        self,
+        name: str,
+        *,
+        replace: Iterable[Rule] = (),
+        add: Mapping[tuple[BusinessType, str], Iterable[Rule]] | None = None,
+        switch_off: Iterable[str] = (),
+        **parameters: Any,
+    ) -> Policy:
+        """A province's policy derived from this one, without editing mdreg.
+
+        Args:
+            name: the new policy's name.
+            replace: rules that take the place of the rules with the same id, wherever used.
+            add: extra rules per (business type, event).
+            switch_off: ids of inferred rules not to apply.
+            parameters: parameter values to change (e.g. ``extra_scopes``).
+
+        Raises:
+            RuleDefinitionError: an unknown rule to replace, two rules sharing an id, a rule
+                without label or citation, a verified rule switched off, an unknown parameter.
+        """
+        swaps = {rule.id: rule for rule in replace}
+        unknown = set(swaps) - {r.id for r in self.all_rules()}
+        if unknown:
+            raise RuleDefinitionError(f"cannot replace unknown rules {sorted(unknown)}")
+        table = {key: tuple(swaps.get(r.id, r) for r in rules) for key, rules in self.rules.items()}
+        for key, rules in (add or {}).items():
+            table[key] = table.get(key, ()) + tuple(rules)
+        return Policy(name, table, {**self.parameters, **parameters},
+                      self.switched_off | frozenset(switch_off))
+
     def with_changes(
         self, name: str, *, switch_off: Iterable[str] = (), **parameters: Any
     ) -> Policy:

@@ -59,6 +59,7 @@ from mdreg.serialization import dumps, loads
 from mdreg.service import effects
 from mdreg.service.authorization import authorize, authorize_applicant
 from mdreg.service.context import build_context, route
+from mdreg.service.explain import Explanation, explain
 from mdreg.service.ids import IdGenerator, RandomIds
 from mdreg.workflows import workflow_for
 from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
@@ -193,6 +194,13 @@ class Registry:
                     for app in uow.applications.inbox(department_id=actor.party_id, state=state)
                 )
             raise PermissionDenied(str(actor), "read an inbox", "only institutions and departments")
+
+    def explain(self, application_id: str) -> Explanation:
+        """Which events are possible now, which rules block the others, and why (no changes)."""
+        with self._uow() as uow:
+            app = _application(uow, application_id)
+            events = workflow_for(app.type).definition.allowed(app.state)
+            return explain(app, {e.id: self._verdict(uow, app, e.id) for e in events})
 
     def check(self, application_id: str, event: str) -> Verdict:
         """The verdict ``event`` would get now, without changing anything."""

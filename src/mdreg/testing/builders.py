@@ -7,28 +7,47 @@
 >>> doctor = world.physician()
 >>> hospital.division, world.registry.institution(hospital.id).approved_by
 (DivisionCode('110105'), 'D110105')
+>>> registration = world.registration(doctor, hospital)
+>>> registration.location, registration.is_valid
+(DivisionCode('110000'), True)
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
+from typing import TypeVar
 
 from stdnum.cn import ric
 
+from mdreg.clock import business_date
+from mdreg.domain.application import (
+    Actor,
+    Application,
+    Evidence,
+    FilingRequest,
+    RegistrationRequest,
+)
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Category,
     CivilCapacity,
+    Filing,
     HealthDepartment,
     Institution,
     InstitutionKind,
+    LegacySite,
     Level,
     Physician,
     Qualification,
     Record,
+    Registration,
 )
+from mdreg.errors import NotFoundError
+from mdreg.rules.scope import SCOPES
 from mdreg.service.registry import Registry
+
+Row = TypeVar("Row", Registration, Filing)
 
 
 def make_id_number(region: str, born: date, sequence: int) -> ResidentId:
@@ -97,3 +116,90 @@ class World:
         )
         self.registry.load(physicians=[physician])
         return physician
+
+    def approve(self, application: Application) -> Application:
+        """Take a submitted application through 机构确认 → 受理 → 准予, each by its routed party."""
+        institution = Actor.institution(application.institution_id)
+        department = Actor.authority(application.department_id)
+        self.registry.fire(application.id, "confirm", institution)
+        self.registry.fire(application.id, "accept", department)
+        return self.registry.fire(application.id, "approve", department)
+
+    def registration(
+        self,
+        physician: Physician,
+        institution: Institution,
+        *,
+        qualification_no: str = "",
+        scopes: tuple[str, ...] = (),
+        evidence: Evidence | None = None,
+        county_approved: bool = False,
+    ) -> Registration:
+        """Run a 注册 of ``physician`` at ``institution`` to approval; return the new registration.
+
+        The qualification defaults to the physician's first one and the scope to the first scope
+        of its category.
+
+        Raises:
+            MdregError: whatever the registry raises when the 注册 is refused on the way.
+        """
+        number = qualification_no or physician.qualifications[0].certificate_no
+        held = physician.qualification(number)
+        category = held.category if held is not None else Category.CLINICAL
+        request = RegistrationRequest(
+            institution.id, number, scopes or SCOPES[category][:1], evidence=evidence or Evidence(),
+            county_approved=county_approved,
+        )
+        approved = self.approve(self.registry.apply(Actor.physician(physician.id), request))
+        return self._created(self.registry.registrations(physician.id), approved)
+
+    def filing(
+        self,
+        registration: Registration,
+        institution: Institution,
+        *,
+        scopes: tuple[str, ...] = (),
+        valid_from: date | None = None,
+        valid_to: date | None = None,
+    ) -> Filing:
+        """Run a 多执业机构备案 of ``institution`` under ``registration`` to approval.
+
+        Defaults: the registration's first scope, valid from today (Beijing time) for a year.
+        """
+        start = valid_from or business_date(self.registry.clock.now())
+        request = FilingRequest(
+            registration.id, institution.id, scopes or registration.scopes[:1],
+            valid_from=start, valid_to=valid_to or start + timedelta(days=364),
+        )
+        approved = self.approve(
+            self.registry.apply(Actor.physician(registration.physician_id), request)
+        )
+        return self._created(self.registry.filings(registration.physician_id), approved)
+
+    def legacy_site(
+        self,
+        registration: Registration,
+        institution: Institution,
+        *,
+        started_on: date = date(2016, 1, 4),
+    ) -> LegacySite:
+        """Load a legacy 多地点执业 record under ``registration`` as reference data.
+
+        No command creates legacy records (R-LEG-1) and :meth:`Registry.load` takes none, so the
+        kit writes it through the registry's own unit of work, as a data import would.
+        """
+        site = LegacySite(
+            f"L{next(self._n):05d}", registration.physician_id, registration.id, institution.id,
+            started_on,
+        )
+        with self.registry._uow() as uow:
+            uow.legacy.put(site)
+            uow.commit()
+        return site
+
+    @staticmethod
+    def _created(rows: tuple[Row, ...], application: Application) -> Row:
+        for row in rows:
+            if row.application_id == application.id:
+                return row
+        raise NotFoundError("row created by application", application.id)

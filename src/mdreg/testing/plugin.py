@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,12 @@ import mdreg
 from mdreg.clock import FakeClock
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
+from mdreg.rules import BASE_POLICY
 from mdreg.testing.builders import World
+from mdreg.testing.coverage import RuleCoverage
+from mdreg.testing.scenario import Scenario
+
+_COVERAGE = pytest.StashKey[RuleCoverage]()
 
 settings.register_profile(
     "ci", max_examples=100, deadline=None, derandomize=True,
@@ -21,6 +27,57 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile("nightly", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("MDREG_HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mdreg")
+    group.addoption("--mdreg-rule-coverage", action="store_true",
+                    help="report how often each rule of the base policy passed and failed")
+    group.addoption("--mdreg-rule-coverage-threshold", type=float, default=None,
+                    help="fail if fewer than this percentage of rules were seen both ways")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--mdreg-rule-coverage") or config.getoption(
+            "--mdreg-rule-coverage-threshold") is not None:
+        config.stash[_COVERAGE] = RuleCoverage().install()
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    coverage = node.config.stash.get(_COVERAGE, None)
+    if coverage is not None:
+        coverage.merge(getattr(node, "workeroutput", {}).get("mdreg_rule_coverage", {}))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    coverage = session.config.stash.get(_COVERAGE, None)
+    if coverage is None:
+        return
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the counts to the controller
+        workeroutput["mdreg_rule_coverage"] = coverage.data()
+        return
+    threshold = session.config.getoption("--mdreg-rule-coverage-threshold")
+    if threshold is not None and coverage.both_ways(BASE_POLICY) < threshold:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    coverage = config.stash.get(_COVERAGE, None)
+    if coverage is None or getattr(config, "workeroutput", None) is not None:
+        return
+    terminalreporter.section("mdreg rule coverage")
+    for line in coverage.table(BASE_POLICY):
+        terminalreporter.write_line(line)
+    threshold = config.getoption("--mdreg-rule-coverage-threshold")
+    if threshold is not None and coverage.both_ways(BASE_POLICY) < threshold:
+        terminalreporter.write_line(f"FAILED: below the threshold of {threshold:.1f}%")
+
+
+@pytest.fixture
+def scenario(clock: FakeClock) -> Scenario:
+    """A :class:`~mdreg.testing.scenario.Scenario` on an in-memory registry and ``clock``."""
+    return Scenario(mdreg.open("memory://", clock=clock, ids=SequentialIds()))
 
 
 @pytest.fixture

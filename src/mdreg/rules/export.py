@@ -1,0 +1,133 @@
+"""Policies as data: export to JSON-ready dicts, load by reference, and diff.
+
+>>> from datetime import date
+>>> from mdreg.rules import BASE_POLICY
+>>> before = export(BASE_POLICY, on=date(2021, 6, 1))
+>>> after = export(BASE_POLICY, on=date(2022, 6, 1))
+>>> [change["rule"] for change in diff(before, after)["rules"]]
+['refusal.failed_assessment_cancellation']
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from mdreg.errors import RuleDefinitionError
+from mdreg.rules.base import Rule
+from mdreg.rules.policy import Policy
+
+
+def rule_data(rule: Rule) -> dict[str, Any]:
+    """One rule's metadata: ids, labels, citations, effective period, switchability."""
+    return {
+        "id": rule.id,
+        "ref": rule.ref,
+        "label": rule.label,
+        "title": rule.title,
+        "citations": [
+            {"instrument": c.instrument.title, "article": c.article, "source": c.source}
+            for c in rule.citations
+        ],
+        "effective_from": rule.effective_from.isoformat(),
+        "effective_until": rule.effective_until.isoformat() if rule.effective_until else None,
+        "inferred": rule.inferred,
+        "fix": rule.fix,
+    }
+
+
+def export(policy: Policy, on: date | None = None) -> dict[str, Any]:
+    """The policy as plain data; with ``on``, only the rules in force that day."""
+    rules = [r for r in policy.all_rules()
+             if (on is None or r.in_force(on)) and r.id not in policy.switched_off]
+    checked: dict[str, list[str]] = {}
+    for (business, event), table in sorted(policy.rules.items()):
+        for rule in table:
+            if rule in rules:
+                checked.setdefault(rule.id, []).append(f"{business.value}:{event}")
+    return {
+        "name": policy.name,
+        "as_of": on.isoformat() if on else None,
+        "parameters": {k: _plain(v) for k, v in sorted(policy.parameters.items())},
+        "switched_off": sorted(policy.switched_off),
+        "rules": {r.id: {**rule_data(r), "checked_on": checked.get(r.id, [])}
+                  for r in sorted(rules, key=lambda r: r.id)},
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two exported policies: rules added/removed/changed, parameters."""
+    changes: list[dict[str, Any]] = []
+    old, new = before["rules"], after["rules"]
+    for rule_id in sorted(set(old) | set(new)):
+        if rule_id not in old:
+            changes.append({"rule": rule_id, "change": "added", "label": new[rule_id]["label"]})
+        elif rule_id not in new:
+            changes.append({"rule": rule_id, "change": "removed", "label": old[rule_id]["label"]})
+        else:
+            fields = sorted(k for k in set(old[rule_id]) | set(new[rule_id])
+                            if old[rule_id].get(k) != new[rule_id].get(k))
+            if fields:
+                changes.append({"rule": rule_id, "change": "changed", "fields": fields})
+    params = {
+        key: {"before": before["parameters"].get(key), "after": after["parameters"].get(key)}
+        for key in sorted(set(before["parameters"]) | set(after["parameters"]))
+        if before["parameters"].get(key) != after["parameters"].get(key)
+    }
+    return {"before": _name(before), "after": _name(after), "rules": changes,
+            "parameters": params}
+
+
+def _name(data: dict[str, Any]) -> str:
+    return f"{data['name']}@{data['as_of']}" if data["as_of"] else str(data["name"])
+
+
+def _module(name: str) -> ModuleType:
+    """Import a module by dotted name, or load it from a ``.py`` file path."""
+    if not name.endswith(".py"):
+        return importlib.import_module(name)
+    spec = importlib.util.spec_from_file_location(Path(name).stem, name)
+    if spec is None or spec.loader is None:
+        raise ImportError(name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def resolve(reference: str) -> tuple[Policy, date | None]:
+    """``base``, ``base@2021-06-01``, ``package.module:ATTR[@date]`` or ``file.py:ATTR[@date]``.
+
+    Raises:
+        RuleDefinitionError: the reference names no policy, or the date is malformed.
+    """
+    name, _, day = reference.partition("@")
+    try:
+        on = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise RuleDefinitionError(f"bad date in policy reference {reference!r}") from None
+    if name == "base":
+        from mdreg.rules import BASE_POLICY
+
+        return BASE_POLICY, on
+    module_name, _, attribute = name.partition(":")
+    try:
+        found = getattr(_module(module_name), attribute or "POLICY")
+    except (ImportError, AttributeError, ValueError, OSError):
+        raise RuleDefinitionError(
+            f"no policy at {name!r} (use package.module:ATTRIBUTE or path/to/file.py:ATTRIBUTE)"
+        ) from None
+    if not isinstance(found, Policy):
+        raise RuleDefinitionError(f"{name!r} is not a Policy")
+    return found, on
