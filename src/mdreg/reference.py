@@ -85,4 +85,7 @@ def write_pages(directory: str) -> list[str]:
         written.append(name)
     (target / "rules.md").write_text(rule_catalogue(), encoding="utf-8")
     written.append("rules.md")
+    pages = "\n".join(name.removesuffix(".md") for name in written)
+    index = f"# 参考 Reference (generated)\n\n```{{toctree}}\n:maxdepth: 1\n\n{pages}\n```\n"
+    (target / "index.md").write_text(index, encoding="utf-8")
     return written
