@@ -210,3 +210,137 @@ class SerializationError(MdregError, ValueError):
     def __init__(self, messages: Iterable[str]) -> None:
         self.messages = tuple(messages)
         super().__init__("; ".join(self.messages))
+
+
+class AccountNotActive(MdregError):
+    """The physician has no ACTIVE personal-portal account (R-ACC-2); activate it first."""
+
+    label = "账户未激活"
+
+    def __init__(self, physician_id: str, state: str) -> None:
+        super().__init__(
+            f"physician {physician_id} cannot use the portal: account state is {state or 'none'}"
+        )
+        self.physician_id = physician_id
+        self.state = state
+
+
+class IdentityMismatch(MdregError):
+    """Sign-up: the real name and ID number match no qualification or practice record (R-ACC-1)."""
+
+    label = "姓名与身份证号未匹配到资格或执业信息"
+
+    def __init__(self) -> None:
+        super().__init__("the name and ID number match no qualification or practice record")
+
+
+class AuthenticationFailed(MdregError):
+    """Wrong login name or password (the two cases are not told apart)."""
+
+    label = "用户名或密码错误"
+
+    def __init__(self, reason: str = "wrong login name or password") -> None:
+        super().__init__(reason)
+
+
+class WeakPassword(ValidationError):
+    """The new password is too short or among the most common passwords."""
+
+    label = "强度不足"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("password", message, field_label="密码")
+
+
+class CodeRejected(MdregError):
+    """A one-time code was not accepted; the subclass says why. The code is never quoted."""
+
+    label = "验证码无效"
+
+    def __init__(self, purpose: str, message: str) -> None:
+        super().__init__(f"{purpose} code rejected: {message}")
+        self.purpose = purpose
+
+
+class NoActiveCode(CodeRejected):
+    """No code of this purpose is outstanding for the account (none sent, or already spent)."""
+
+    label = "请先获取验证码"
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(purpose, "no code is outstanding; request a new one")
+
+
+class CodeMismatch(CodeRejected):
+    """The code is wrong; ``attempts_left`` more tries are allowed on this code."""
+
+    label = "验证码错误"
+
+    def __init__(self, purpose: str, attempts_left: int) -> None:
+        super().__init__(purpose, f"wrong code, {attempts_left} attempt(s) left")
+        self.attempts_left = attempts_left
+
+
+class CodeExpired(CodeRejected):
+    """The code's lifetime (at most 10 minutes) is over."""
+
+    label = "验证码已过期"
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(purpose, "the code has expired")
+
+
+class CodeAlreadyUsed(CodeRejected):
+    """The code was redeemed before; every code is single use."""
+
+    label = "验证码已使用"
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(purpose, "the code was already used")
+
+
+class CodeExhausted(CodeRejected):
+    """Too many wrong attempts: the code is invalid even if the right one is entered now."""
+
+    label = "错误次数过多，验证码已失效"
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(purpose, "too many wrong attempts; the code is invalid")
+
+
+class QuotaExceeded(MdregError):
+    """Too many codes were sent to one phone or e-mail address in the window."""
+
+    label = "发送过于频繁，请稍后再试"
+
+    def __init__(self, channel: str, limit: int, window: str) -> None:
+        super().__init__(f"{channel} send quota of {limit} per {window} reached")
+        self.channel = channel
+        self.limit = limit
+        self.window = window
+
+
+class InsecureConfiguration(DefinitionError):
+    """A security setting is outside the allowed range (code lifetime, attempts, hash cost)."""
+
+    label = "安全配置不合规"
+
+
+class PhotoRejected(ValidationError):
+    """An uploaded photo is not a JPEG or PNG, or is too small or too large."""
+
+    label = "不符合要求"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("photo", message, field_label="照片")
+
+
+class ActivationRefused(MdregError):
+    """This activation path does not apply to the account (R-ACC-3, R-ACC-4)."""
+
+    label = "不符合该激活方式的条件"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"activation by {path} refused: {reason}")
+        self.path = path
+        self.reason = reason

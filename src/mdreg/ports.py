@@ -17,17 +17,33 @@ typed error named, and the whole unit is rolled back):
 * at most one open application per physician, business type and target
   (:class:`~mdreg.errors.UniquenessConflict`);
 * unique resident ID number per physician (:class:`~mdreg.errors.UniquenessConflict`);
-* audit events numbered 1, 2, 3 … per aggregate, without gaps or duplicates.
+* audit events numbered 1, 2, 3 … per aggregate, without gaps or duplicates;
+* accounts, one-time codes, personal changes and practice info: stored ``version`` equals the
+  loaded one (:class:`~mdreg.errors.ConcurrencyConflict`);
+* unique account login name, compared case-folded (constraint ``account_login_name``), and at
+  most one account per physician (constraint ``account_physician``);
+* at most one pending personal change per physician and kind (constraint
+  ``pending_personal_change``).
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
+from mdreg.domain.account import (
+    Account,
+    Assessment,
+    ChangeKind,
+    CodePurpose,
+    OneTimeCode,
+    OutboxMessage,
+    PersonalChange,
+    PracticeInfo,
+)
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import (
@@ -147,6 +163,140 @@ class IdempotencyStore(abc.ABC):
         """Remember the result of the command identified by ``fingerprint``."""
 
 
+class AccountRepository(abc.ABC):
+    """Personal-portal accounts, with optimistic concurrency on ``version``."""
+
+    @abc.abstractmethod
+    def get(self, account_id: str) -> Account | None:
+        """The account, or ``None``."""
+
+    @abc.abstractmethod
+    def by_login(self, login_name: str) -> Account | None:
+        """The account whose login name equals ``login_name`` case-folded (indexed)."""
+
+    @abc.abstractmethod
+    def for_physician(self, physician_id: str) -> Account | None:
+        """The physician's account, if any (indexed; at most one exists)."""
+
+    @abc.abstractmethod
+    def add(self, account: Account) -> None:
+        """Store a new account (any version: imported accounts keep theirs).
+
+        A login name taken case-insensitively, or a second account of one physician, raises
+        :class:`~mdreg.errors.UniquenessConflict` here or at commit (constraints
+        ``account_login_name`` and ``account_physician``).
+        """
+
+    @abc.abstractmethod
+    def save(self, account: Account, expected_version: int) -> None:
+        """Replace an account whose stored version is ``expected_version`` (checked again at
+        commit: :class:`~mdreg.errors.ConcurrencyConflict`)."""
+
+
+class OneTimeCodeRepository(abc.ABC):
+    """One-time codes (hashes only), with optimistic concurrency on ``version``."""
+
+    @abc.abstractmethod
+    def get(self, code_id: str) -> OneTimeCode | None:
+        """The code, or ``None``."""
+
+    @abc.abstractmethod
+    def add(self, code: OneTimeCode) -> None:
+        """Store a newly issued code (version 1)."""
+
+    @abc.abstractmethod
+    def save(self, code: OneTimeCode, expected_version: int) -> None:
+        """Replace a code (attempt counted, used, superseded) whose stored version is
+        ``expected_version``; checked again at commit."""
+
+    @abc.abstractmethod
+    def latest(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None:
+        """The account's newest code of ``purpose``, any status, or ``None`` (indexed by account
+        and purpose). Newest = greatest ``issued_at``; on a tie a code not ``superseded`` wins,
+        then an ``active`` one, then the greater id. Issuing supersedes the previous active code,
+        so at most one is active."""
+
+    @abc.abstractmethod
+    def sent_since(self, destination: str, since: datetime) -> int:
+        """How many codes of any purpose and status were issued to ``destination`` (a phone's
+        11 digits or an e-mail address) strictly after ``since`` (indexed by destination, time)."""
+
+
+class OutboxRepository(abc.ABC):
+    """Messages for the portal to deliver, written in the unit of work that caused them."""
+
+    @abc.abstractmethod
+    def add(self, message: OutboxMessage) -> None:
+        """Append a message."""
+
+    @abc.abstractmethod
+    def get(self, message_id: str) -> OutboxMessage | None:
+        """The message, or ``None``."""
+
+    @abc.abstractmethod
+    def pending(self, limit: int) -> tuple[OutboxMessage, ...]:
+        """Up to ``limit`` undelivered messages (``sent_at`` is ``None``), oldest first by
+        ``created_at`` then id (indexed)."""
+
+    @abc.abstractmethod
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        """Record delivery at ``at`` and erase the body (it may hold a code).
+
+        Raises:
+            NotFoundError: no such message. A message already delivered stays as it is.
+        """
+
+
+class PersonalChangeRepository(abc.ABC):
+    """Personal changes (info, photo, department), with optimistic concurrency on ``version``."""
+
+    @abc.abstractmethod
+    def get(self, change_id: str) -> PersonalChange | None:
+        """The change, or ``None``."""
+
+    @abc.abstractmethod
+    def add(self, change: PersonalChange) -> None:
+        """Store a new change (version 1); a second pending change of one physician and kind
+        raises :class:`~mdreg.errors.UniquenessConflict` at commit."""
+
+    @abc.abstractmethod
+    def save(self, change: PersonalChange, expected_version: int) -> None:
+        """Replace a change whose stored version is ``expected_version``; checked at commit."""
+
+    @abc.abstractmethod
+    def pending_for(self, physician_id: str, kind: ChangeKind) -> PersonalChange | None:
+        """The physician's pending change of ``kind``, if any (indexed)."""
+
+    @abc.abstractmethod
+    def for_physician(self, physician_id: str) -> tuple[PersonalChange, ...]:
+        """Every change of one physician, any state, oldest first (indexed)."""
+
+    @abc.abstractmethod
+    def inbox(self, institution_id: str, state: str) -> tuple[PersonalChange, ...]:
+        """Changes in ``state`` routed to an institution, oldest first (indexed)."""
+
+
+class PracticeInfoRepository(abc.ABC):
+    """The practice-registration copy of personal details, one row per physician."""
+
+    @abc.abstractmethod
+    def get(self, physician_id: str) -> PracticeInfo | None:
+        """The physician's row, or ``None`` (nothing approved yet)."""
+
+    @abc.abstractmethod
+    def save(self, info: PracticeInfo, expected_version: int) -> None:
+        """Insert (``expected_version`` 0) or replace a row; the stored version (0 when absent)
+        must equal ``expected_version``, here and at commit."""
+
+
+class AssessmentRepository(Repository[Assessment]):
+    """Periodic assessment results (reference data)."""
+
+    @abc.abstractmethod
+    def for_physician(self, physician_id: str) -> tuple[Assessment, ...]:
+        """Every result of one physician, oldest first (indexed)."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -159,6 +309,12 @@ class UnitOfWork(abc.ABC):
     applications: ApplicationRepository
     audit: AuditLog
     idempotency: IdempotencyStore
+    accounts: AccountRepository
+    codes: OneTimeCodeRepository
+    outbox: OutboxRepository
+    personal_changes: PersonalChangeRepository
+    practice_info: PracticeInfoRepository
+    assessments: AssessmentRepository
 
     def __enter__(self) -> Self:
         return self

@@ -7,11 +7,23 @@ and merges them under the store's lock on commit, after checking versions and in
 from __future__ import annotations
 
 import threading
-from datetime import date
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+import attrs
+
+from mdreg.domain.account import (
+    Account,
+    Assessment,
+    ChangeKind,
+    CodePurpose,
+    OneTimeCode,
+    OutboxMessage,
+    PersonalChange,
+    PracticeInfo,
+)
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import (
@@ -24,14 +36,25 @@ from mdreg.domain.model import (
     Registration,
     RegistrationStatus,
 )
-from mdreg.errors import ConcurrencyConflict, PersistenceError, UniquenessConflict
+from mdreg.errors import (
+    ConcurrencyConflict,
+    NotFoundError,
+    PersistenceError,
+    UniquenessConflict,
+)
 from mdreg.ports import (
+    AccountRepository,
     ApplicationRepository,
+    AssessmentRepository,
     AuditLog,
     FilingRepository,
     IdempotencyStore,
     LegacyRepository,
+    OneTimeCodeRepository,
+    OutboxRepository,
+    PersonalChangeRepository,
     PhysicianRepository,
+    PracticeInfoRepository,
     RegistrationRepository,
     Repository,
     UnitOfWork,
@@ -115,6 +138,7 @@ class MemoryStore:
         self.audit: dict[str, list[AuditEvent]] = defaultdict(list)
         self.audit_count = 0
         self.idempotency: dict[str, tuple[str, str]] = {}
+        self.portal = PortalTables()
 
 
 class _Keyed(Repository[V]):
@@ -238,6 +262,13 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.applications = self._apps = _Applications(self._applications)
         self.audit = self._audit = _Audit(store)
         self.idempotency = self._idem = _Idempotency(store)
+        self._portal = _PortalRepositories(store.portal)
+        self.accounts = self._portal.accounts
+        self.codes = self._portal.codes
+        self.outbox = self._portal.outbox
+        self.personal_changes = self._portal.personal_changes
+        self.practice_info = self._portal.practice_info
+        self.assessments = self._portal.assessments
         self._done = False
 
     def __enter__(self) -> InMemoryUnitOfWork:
@@ -251,6 +282,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         with self.store.lock:
             self._check_versions()
             self._check_invariants()
+            self._portal.check()
             self._merge()
         self._done = True
 
@@ -265,6 +297,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         return (
             self._physicians, self._institutions, self._departments,
             self._registrations, self._filings, self._legacy, self._applications,
+            *self._portal.overlays(),
         )
 
     def _check_versions(self) -> None:
@@ -332,3 +365,186 @@ def check_open_applications(applications: Iterable[Application]) -> None:
         raise UniquenessConflict(
             "open_application", "an open application of this type and target already exists"
         )
+
+
+# -- personal portal: accounts, codes, outbox, personal changes, practice info, assessments ----
+
+
+class PortalTables:
+    """Committed rows of the personal portal (part of a :class:`MemoryStore`)."""
+
+    def __init__(self) -> None:
+        self.accounts: _Table[Account] = _Table(
+            lambda a: a.id, {"login": lambda a: a.login_key, "physician": lambda a: a.physician_id}
+        )
+        self.codes: _Table[OneTimeCode] = _Table(
+            lambda c: c.id,
+            {"account": lambda c: (c.account_id, c.purpose.value),
+             "destination": lambda c: c.destination},
+        )
+        self.outbox: _Table[OutboxMessage] = _Table(
+            lambda m: m.id, {"pending": lambda m: m.sent_at is None}
+        )
+        self.personal_changes: _Table[PersonalChange] = _Table(
+            lambda c: c.id,
+            {"physician": lambda c: c.physician_id,
+             "inbox": lambda c: (c.institution_id, c.state)},
+        )
+        self.practice_info: _Table[PracticeInfo] = _Table(lambda i: i.physician_id, {})
+        self.assessments: _Table[Assessment] = _Table(
+            lambda a: a.id, {"physician": lambda a: a.physician_id}
+        )
+
+
+class _Versioned(Generic[V]):
+    """Add/save with optimistic concurrency over an overlay; ``expected`` is checked at commit."""
+
+    def __init__(self, overlay: _Overlay[V], kind: str) -> None:
+        self._rows = overlay
+        self.kind = kind
+        self.expected: dict[str, int] = {}
+
+    def get(self, key: str) -> V | None:
+        return self._rows.get(key)
+
+    def add(self, row: V) -> None:
+        key = self._rows.table.key(row)
+        if self._rows.get(key) is not None:
+            raise UniquenessConflict(f"{self.kind}_id", f"{self.kind} {key} exists")
+        self.expected[key] = 0
+        self._rows.put(row)
+
+    def save(self, row: V, expected_version: int) -> None:
+        key = self._rows.table.key(row)
+        current = self._rows.get(key)
+        actual: int = getattr(current, "version", 0) if current is not None else 0
+        if actual != expected_version:
+            raise ConcurrencyConflict(self.kind, key, expected_version, actual)
+        self.expected.setdefault(key, expected_version)
+        self._rows.put(row)
+
+    def check_versions(self) -> None:
+        for key, expected in self.expected.items():
+            current = self._rows.table.rows.get(key)
+            actual: int = getattr(current, "version", 0) if current is not None else 0
+            if actual != expected:
+                raise ConcurrencyConflict(self.kind, key, expected, actual)
+
+
+class _Accounts(_Versioned[Account], AccountRepository):
+    def by_login(self, login_name: str) -> Account | None:
+        found = self._rows.lookup("login", login_name.casefold())
+        return found[0] if found else None
+
+    def for_physician(self, physician_id: str) -> Account | None:
+        found = self._rows.lookup("physician", physician_id)
+        return found[0] if found else None
+
+    def add(self, account: Account) -> None:
+        check_accounts(account, self._rows)
+        super().add(account)
+
+
+class _Codes(_Versioned[OneTimeCode], OneTimeCodeRepository):
+    def latest(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None:
+        rows = self._rows.lookup("account", (account_id, purpose.value))
+        return max(rows, key=lambda c: (c.issued_at, c.status.value != "superseded",
+                                        c.status.value == "active", c.id), default=None)
+
+    def sent_since(self, destination: str, since: datetime) -> int:
+        return sum(c.issued_at > since for c in self._rows.lookup("destination", destination))
+
+
+class _Outbox(OutboxRepository):
+    def __init__(self, overlay: _Overlay[OutboxMessage]) -> None:
+        self._rows = overlay
+
+    def add(self, message: OutboxMessage) -> None:
+        if self._rows.get(message.id) is not None:
+            raise UniquenessConflict("outbox_id", f"message {message.id} exists")
+        self._rows.put(message)
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        return self._rows.get(message_id)
+
+    def pending(self, limit: int) -> tuple[OutboxMessage, ...]:
+        rows = sorted(self._rows.lookup("pending", True), key=lambda m: (m.created_at, m.id))
+        return tuple(rows[:max(limit, 0)])
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        message = self._rows.get(message_id)
+        if message is None:
+            raise NotFoundError("outbox message", message_id)
+        if message.sent_at is None:
+            self._rows.put(attrs.evolve(message, sent_at=at, body=""))
+
+
+class _PersonalChanges(_Versioned[PersonalChange], PersonalChangeRepository):
+    def pending_for(self, physician_id: str, kind: ChangeKind) -> PersonalChange | None:
+        return next((c for c in self.for_physician(physician_id)
+                     if c.kind is kind and c.state == "pending"), None)
+
+    def for_physician(self, physician_id: str) -> tuple[PersonalChange, ...]:
+        rows = self._rows.lookup("physician", physician_id)
+        return tuple(sorted(rows, key=lambda c: (c.created_at, c.id)))
+
+    def inbox(self, institution_id: str, state: str) -> tuple[PersonalChange, ...]:
+        rows = self._rows.lookup("inbox", (institution_id, state))
+        return tuple(sorted(rows, key=lambda c: (c.created_at, c.id)))
+
+
+class _PracticeInfo(_Versioned[PracticeInfo], PracticeInfoRepository):
+    pass
+
+
+class _Assessments(_Keyed[Assessment], AssessmentRepository):
+    def for_physician(self, physician_id: str) -> tuple[Assessment, ...]:
+        rows = self._rows.lookup("physician", physician_id)
+        return tuple(sorted(rows, key=lambda a: (a.assessed_on, a.id)))
+
+
+class _PortalRepositories:
+    """One unit of work's view of the portal tables."""
+
+    def __init__(self, tables: PortalTables) -> None:
+        self._accounts = _Overlay(tables.accounts)
+        self._codes = _Overlay(tables.codes)
+        self._outbox = _Overlay(tables.outbox)
+        self._changes = _Overlay(tables.personal_changes)
+        self._info = _Overlay(tables.practice_info)
+        self._assessments = _Overlay(tables.assessments)
+        self.accounts = _Accounts(self._accounts, "account")
+        self.codes = _Codes(self._codes, "one_time_code")
+        self.outbox = _Outbox(self._outbox)
+        self.personal_changes = _PersonalChanges(self._changes, "personal_change")
+        self.practice_info = _PracticeInfo(self._info, "practice_info")
+        self.assessments = _Assessments(self._assessments)
+
+    def overlays(self) -> tuple[_Overlay[Any], ...]:
+        return (self._accounts, self._codes, self._outbox, self._changes, self._info,
+                self._assessments)
+
+    def check(self) -> None:
+        """Versions first, then the uniqueness invariants (called under the store lock)."""
+        for repository in (self.accounts, self.codes, self.personal_changes, self.practice_info):
+            repository.check_versions()
+        for account in self._accounts.pending.values():
+            check_accounts(account, self._accounts)
+        for physician_id in {c.physician_id for c in self._changes.pending.values()}:
+            check_pending_changes(self._changes.lookup("physician", physician_id))
+
+
+def check_accounts(account: Account, rows: _Overlay[Account]) -> None:
+    """Unique login name (case-folded) and one account per physician."""
+    if any(a.id != account.id for a in rows.lookup("login", account.login_key)):
+        raise UniquenessConflict("account_login_name", "the login name is taken")
+    if any(a.id != account.id for a in rows.lookup("physician", account.physician_id)):
+        raise UniquenessConflict("account_physician", "the physician already has an account")
+
+
+def check_pending_changes(changes: Iterable[PersonalChange]) -> None:
+    """At most one pending personal change per physician and kind."""
+    kinds = [c.kind for c in changes if c.state == "pending"]
+    if len(set(kinds)) != len(kinds):
+        raise UniquenessConflict("pending_personal_change",
+                                 "a change of this kind is already pending")

@@ -76,6 +76,9 @@ PARAMETERS: dict[str, Parameter] = {
                   "the new institution (False: the department that granted the registration)"),
         Parameter("cancellation_report_days", 30,
                   "R-CAN-3: calendar days to report a cancellation ground"),
+        Parameter("require_active_account", True,
+                  "[V~] R-ACC-2: a physician submits business applications (and uses the "
+                  "portal's views and personal changes) only through an ACTIVE account"),
     )
 }
 

@@ -10,7 +10,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import attrs
 
@@ -64,6 +64,10 @@ from mdreg.service.ids import IdGenerator, RandomIds
 from mdreg.workflows import workflow_for
 from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
 
+if TYPE_CHECKING:
+    from mdreg.domain.account import Account, Assessment
+    from mdreg.service.accounts import Accounts
+
 T = TypeVar("T")
 P = ParamSpec("P")
 
@@ -111,9 +115,25 @@ class Registry:
         self.policy = policy
         self.ids: IdGenerator = ids or RandomIds()
         self.url = url
+        self._accounts: Accounts | None = None
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r}, policy={self.policy.name!r})"
+
+    @property
+    def accounts(self) -> Accounts:
+        """The personal portal (个人端): accounts, activation, security settings, personal
+        changes. Created on first use with production settings; assign an
+        :class:`~mdreg.service.accounts.Accounts` to configure it."""
+        if self._accounts is None:
+            from mdreg.service.accounts import Accounts
+
+            self._accounts = Accounts(self)
+        return self._accounts
+
+    @accounts.setter
+    def accounts(self, facade: Accounts) -> None:
+        self._accounts = facade
 
     # -- reference data -------------------------------------------------------------------
 
@@ -126,8 +146,12 @@ class Registry:
         physicians: Iterable[Physician] = (),
         registrations: Iterable[Registration] = (),
         legacy: Iterable[LegacySite] = (),
+        accounts: Iterable[Account] = (),
+        assessments: Iterable[Assessment] = (),
     ) -> None:
         """Import reference data in one transaction (all or nothing).
+
+        ``accounts`` are migrated portal accounts (see :meth:`Account.imported`).
 
         Raises:
             NotFoundError: an institution names an unknown approving department, or a
@@ -151,6 +175,7 @@ class Registry:
                 _require(uow.registrations.get(record.registration_id), "registration",
                          record.registration_id)
                 uow.legacy.put(record)
+            _portal().load_portal_data(uow, accounts, assessments)
             uow.commit()
 
     # -- queries ----------------------------------------------------------------------------
@@ -244,6 +269,7 @@ class Registry:
             replay = _replayed(uow, idempotency_key, key)
             if replay is not None:
                 return replay
+            _portal().require_active_account(uow, actor, self.policy)
             app = self._create(uow, actor, kind, subject, payload, batch_id)
             if submit:
                 app = self._transition(uow, app, "submit", actor, "", ())
@@ -455,6 +481,7 @@ class Registry:
         done: dict[str, Any] = _report_deadline(new, self.policy) if event == "submit" else {}
         if event == "approve":
             done = effects.apply_approval(uow, new, self.ids, business_date(now), self.policy)
+            _portal().activate_on_approval(uow, new, actor, now)
         self._audit(uow, new, event, app.state, actor, reason, verdict, now, done)
         return new
 
@@ -520,6 +547,13 @@ def append_audit(uow: UnitOfWork, aggregate_id: str, event: str, from_state: str
         aggregate_id=aggregate_id, seq=len(uow.audit.for_aggregate(aggregate_id)) + 1,
         event=event, from_state=from_state, to_state=to_state, actor=actor, at=now, **extra,
     ))
+
+
+def _portal() -> Any:
+    """The personal portal's hooks (imported late: that module builds on this one)."""
+    from mdreg.service import account_steps
+
+    return account_steps
 
 
 def _require(value: T | None, kind: str, key: str) -> T:

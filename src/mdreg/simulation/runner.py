@@ -17,6 +17,7 @@ from typing import Any
 
 from mdreg.calendar import ChineseCalendar, WeekendFallback
 from mdreg.clock import FakeClock, business_date
+from mdreg.domain.account import Account
 from mdreg.domain.application import (
     Actor,
     Application,
@@ -158,7 +159,10 @@ class Simulation:
         ]
         self.registry.load(departments=province.departments, institutions=province.institutions,
                            physicians=province.physicians, registrations=registrations)
-        self.registry.load(legacy=legacy)
+        # Physicians use the portal through migrated, active accounts (R-ACC-2).
+        accounts = [Account.imported(f"U{p.id}", p.id, f"user{p.id.lower()}", at=START)
+                    for p in province.physicians]
+        self.registry.load(legacy=legacy, accounts=accounts)
         self.legacy_holders = sorted({record.physician_id for record in legacy})
 
     def _institution_for(self, level: Level) -> Institution | None:

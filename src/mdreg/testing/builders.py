@@ -21,6 +21,7 @@ from typing import TypeVar
 from stdnum.cn import ric
 
 from mdreg.clock import business_date
+from mdreg.domain.account import Account
 from mdreg.domain.application import (
     Actor,
     Application,
@@ -100,8 +101,14 @@ class World:
         extra_qualifications: tuple[Qualification, ...] = (),
         born: date = date(1995, 5, 17),
         name: str = "",
+        account: bool = True,
     ) -> Physician:
-        """A physician with one qualification ``Q<id>`` (plus any extra ones)."""
+        """A physician with one qualification ``Q<id>`` (plus any extra ones).
+
+        With ``account`` (the default) the physician also gets an ACTIVE portal account
+        ``U<id>`` (login ``user<id>``), imported as reference data: no password hashing, so it
+        costs nothing, and the physician may submit applications at once (R-ACC-2).
+        """
         n = next(self._n)
         physician = Physician(
             id=f"P{n:06d}",
@@ -114,7 +121,10 @@ class World:
             civil_capacity=civil_capacity,
             records=records,
         )
-        self.registry.load(physicians=[physician])
+        accounts = [Account.imported(f"U{physician.id}", physician.id,
+                                     f"user{physician.id.lower()}",
+                                     at=self.registry.clock.now())] if account else []
+        self.registry.load(physicians=[physician], accounts=accounts)
         return physician
 
     def approve(self, application: Application) -> Application:

@@ -1,0 +1,146 @@
+"""个人端安全设置 — login, password, phone and e-mail changes, password recovery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mdreg.domain.account import Account, Channel, CodePurpose, Email, mask_contact
+from mdreg.domain.application import Actor
+from mdreg.domain.identifiers import Phone
+from mdreg.errors import AuthenticationFailed, CodeRejected
+from mdreg.ports import UnitOfWork
+from mdreg.security import check_password_strength
+from mdreg.service.account_steps import account_by_id, log, own_account, same_version, update
+from mdreg.service.portal_base import CodeTicket, PortalBase
+
+
+class AccountSecurity(PortalBase):
+    """Login and the security settings of :class:`~mdreg.service.accounts.Accounts`."""
+
+    def login(self, login_name: str, password: str) -> Account:
+        """Check the password; upgrade a hash made with older parameters (check_needs_rehash).
+
+        Raises:
+            AuthenticationFailed: unknown login name or wrong password (not told apart).
+        """
+        account = self._read(lambda uow: uow.accounts.by_login(str(login_name).strip()))
+        stored = account.password_hash if account is not None else ""
+        matches = self._passwords.verify(stored, password)  # as slow for an unknown login name
+        if account is None or not matches:
+            log.info("login refused")
+            raise AuthenticationFailed()
+        if not self._passwords.needs_rehash(stored):
+            return account
+        fresh = self._passwords.hash(password)
+
+        def work(uow: UnitOfWork, now: datetime) -> Account:
+            current = account_by_id(uow, account.id)
+            if current.version != account.version:  # changed meanwhile: keep the newer hash
+                return current
+            return update(uow, current, "rehash_password", Actor.physician(current.physician_id),
+                          now, password_hash=fresh)
+
+        return self._run(work)
+
+    def change_password(self, actor: Actor, current: str, new: str) -> Account:
+        """修改登录密码: needs the current password.
+
+        Raises:
+            AuthenticationFailed: the current password is wrong.
+            WeakPassword: the new one is too short or too common.
+            ConcurrencyConflict: the account changed meanwhile.
+        """
+        account = self._read(lambda uow: own_account(uow, actor))
+        self._check_password(account, current)
+        check_password_strength(new, login_name=account.login_name)
+        fresh = self._passwords.hash(new)
+        return self._run(lambda uow, now: update(
+            uow, same_version(uow, account), "change_password", actor, now, password_hash=fresh))
+
+    def request_phone_change(self, actor: Actor, password: str, new_phone: str | Phone) -> CodeTicket:
+        """修改手机号, step 1: the current password, then a code to the *new* phone."""
+        phone = new_phone if isinstance(new_phone, Phone) else Phone.parse(new_phone)
+        account = self._read(lambda uow: own_account(uow, actor))
+        self._check_password(account, password)
+        return self._run(lambda uow, now: self._issue(
+            uow, same_version(uow, account), CodePurpose.CHANGE_PHONE, Channel.SMS,
+            phone.national, actor, now))
+
+    def confirm_phone_change(self, actor: Actor, code: str) -> Account:
+        """修改手机号, step 2: the code sent to the new phone; the new phone is verified."""
+        def work(uow: UnitOfWork, now: datetime) -> Account:
+            account = own_account(uow, actor)
+            used = self._desk.redeem(uow, account.id, CodePurpose.CHANGE_PHONE, code, now)
+            return update(uow, account, "change_phone", actor, now,
+                          data={"to": [mask_contact(used.destination)]},
+                          phone=Phone.parse(used.destination), phone_verified=True)
+
+        return self._run(work, keep_attempts=True)
+
+    def request_email_change(self, actor: Actor, password: str, new_email: str | Email) -> CodeTicket:
+        """修改安全邮箱, step 1: the current password, then a code to the *new* address."""
+        email = new_email if isinstance(new_email, Email) else Email.parse(new_email)
+        account = self._read(lambda uow: own_account(uow, actor))
+        self._check_password(account, password)
+        return self._run(lambda uow, now: self._issue(
+            uow, same_version(uow, account), CodePurpose.CHANGE_EMAIL, Channel.EMAIL,
+            email.address, actor, now))
+
+    def confirm_email_change(self, actor: Actor, code: str) -> Account:
+        """修改安全邮箱, step 2: the code sent to the new address; it is verified."""
+        def work(uow: UnitOfWork, now: datetime) -> Account:
+            account = own_account(uow, actor)
+            used = self._desk.redeem(uow, account.id, CodePurpose.CHANGE_EMAIL, code, now)
+            return update(uow, account, "change_email", actor, now,
+                          data={"to": [mask_contact(used.destination)]},
+                          email=Email.parse(used.destination), email_verified=True)
+
+        return self._run(work, keep_attempts=True)
+
+    def start_recovery(self, login_name: str, channel: Channel = Channel.SMS) -> CodeTicket | None:
+        """找回密码, step 1: a code to the account's *verified* phone or e-mail.
+
+        Returns ``None`` — and sends nothing — for an unknown login name or a channel that is
+        not verified, so the answer does not tell which login names exist.
+        """
+        def work(uow: UnitOfWork, now: datetime) -> CodeTicket | None:
+            account = uow.accounts.by_login(str(login_name).strip())
+            if account is None:
+                return None
+            if channel is Channel.SMS and account.phone and account.phone_verified:
+                destination = account.phone.national
+            elif channel is Channel.EMAIL and account.email and account.email_verified:
+                destination = account.email.address
+            else:
+                return None
+            return self._issue(uow, account, CodePurpose.RECOVERY, channel, destination,
+                               Actor.system("password_recovery"), now)
+
+        return self._run(work)
+
+    def finish_recovery(self, login_name: str, code: str, new_password: str) -> Account:
+        """找回密码, step 2: the recovery code and a new password.
+
+        Raises:
+            CodeRejected: wrong (attempt counted), expired, used, exhausted or missing code.
+            WeakPassword: the new password is too short or too common.
+        """
+        login = str(login_name).strip()
+        check_password_strength(new_password, login_name=login)
+        fresh = self._passwords.hash(new_password)
+
+        def work(uow: UnitOfWork, now: datetime) -> Account:
+            account = uow.accounts.by_login(login)
+            if account is None:
+                raise CodeRejected(CodePurpose.RECOVERY.value, "no code is outstanding")
+            self._desk.redeem(uow, account.id, CodePurpose.RECOVERY, code, now)
+            return update(uow, account, "recover_password", Actor.system("password_recovery"),
+                          now, password_hash=fresh)
+
+        return self._run(work, keep_attempts=True)
+
+    def _check_password(self, account: Account, password: str) -> None:
+        if not self._passwords.verify(account.password_hash, password):
+            log.info("account %s: wrong current password", account.id)
+            raise AuthenticationFailed("the current password is wrong")
+

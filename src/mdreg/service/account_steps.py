@@ -1,0 +1,175 @@
+"""个人端 steps — the unit-of-work steps behind :class:`~mdreg.service.accounts.Accounts`, and the
+hooks the registry calls: R-ACC-2 on every application, R-ACC-5 on every approval, and loading
+migrated accounts and assessment results as reference data."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from mdreg.domain.account import Account, ActivationPath, Assessment, Channel
+from mdreg.domain.application import Actor, ActorKind, Application, BusinessType
+from mdreg.domain.model import Institution
+from mdreg.errors import (
+    AccountNotActive,
+    ConcurrencyConflict,
+    NotFoundError,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+)
+from mdreg.ports import UnitOfWork
+from mdreg.rules import Policy
+from mdreg.service.registry import append_audit
+from mdreg.workflows.account import ACCOUNT, ACTIVE, VERIFIED
+from mdreg.workflows.base import Workflow
+
+log = logging.getLogger("mdreg.accounts")
+ACCOUNT_FLOW = Workflow(ACCOUNT)
+_LOGIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{3,31}$")
+
+
+def check_login_name(raw: str) -> str:
+    """4–32 letters, digits, ``_ . -``, starting with a letter; never 8+ digits in a row (it
+    would put a phone or ID number into logs)."""
+    login = str(raw).strip()
+    if not _LOGIN.fullmatch(login) or re.search(r"\d{8,}", login):
+        raise ValidationError("login_name", "4-32 letters, digits, '_', '.' or '-', starting "
+                              "with a letter, without 8 digits in a row", field_label="用户名")
+    return login
+
+
+def real_name(raw: str) -> str:
+    """The real name as on the ID card: not a login name, so not plain ASCII."""
+    name = str(raw).strip()
+    if not name or len(name) > 50 or name.isascii():
+        raise ValidationError("name", "enter the real name as on the ID card, not the login "
+                              "name", field_label="姓名")
+    return name
+
+
+def own_account(uow: UnitOfWork, actor: Actor) -> Account:
+    """The acting physician's account.
+
+    Raises:
+        PermissionDenied: the actor is not a physician.
+        NotFoundError: the physician has no account.
+    """
+    if actor.kind is not ActorKind.PHYSICIAN:
+        raise PermissionDenied(str(actor), "use a personal-portal account",
+                               "only the physician who owns it")
+    return account_of(uow, actor.party_id)
+
+
+def account_of(uow: UnitOfWork, physician_id: str) -> Account:
+    account = uow.accounts.for_physician(physician_id)
+    if account is None:
+        raise NotFoundError("account of physician", physician_id)
+    return account
+
+
+def account_by_id(uow: UnitOfWork, account_id: str) -> Account:
+    account = uow.accounts.get(account_id)
+    if account is None:
+        raise NotFoundError("account", account_id)
+    return account
+
+
+def same_version(uow: UnitOfWork, seen: Account) -> Account:
+    current = account_by_id(uow, seen.id)
+    if current.version != seen.version:
+        raise ConcurrencyConflict("account", seen.id, seen.version, current.version)
+    return current
+
+
+def allowed(account: Account, event: str) -> None:
+    if not any(e.id == event for e in ACCOUNT.allowed(account.state)):
+        raise TransitionNotAllowed(ACCOUNT.id, account.state, event)
+
+
+def require_active(account: Account, policy: Policy) -> None:
+    if account.state != ACTIVE and policy.param("require_active_account"):
+        raise AccountNotActive(account.physician_id, account.state)
+
+
+def verified_contact(account: Account) -> tuple[Channel, str]:
+    if account.phone is not None and account.phone_verified:
+        return Channel.SMS, account.phone.national
+    if account.email is not None and account.email_verified:
+        return Channel.EMAIL, account.email.address
+    raise TransitionNotAllowed(ACCOUNT.id, account.state, "activate_with_code")
+
+
+def primary_institutions(uow: UnitOfWork, physician_id: str) -> list[Institution]:
+    ids = dict.fromkeys(r.primary_institution_id for r in uow.registrations.for_physician(physician_id)
+                        if r.is_valid)
+    return [i for i in map(uow.institutions.get, ids) if i is not None]
+
+
+def primary_institution(uow: UnitOfWork, actor: Actor, physician_id: str) -> Institution:
+    ours = [i for i in primary_institutions(uow, physician_id) if i.id == actor.party_id]
+    if actor.kind is not ActorKind.INSTITUTION or not ours:
+        raise PermissionDenied(str(actor), f"issue an activation code for {physician_id}",
+                               "only the primary institution of a valid registration (R-ACC-3)")
+    return ours[0]
+
+
+def fire(uow: UnitOfWork, account: Account, event: str, actor: Actor, now: datetime, *,
+         data: dict[str, Any] | None = None, **changes_: Any) -> Account:
+    """Fire an account workflow event: new state, version + 1, audit event."""
+    dest = ACCOUNT_FLOW.fire(account.state, event)
+    new = attrs.evolve(account, state=dest, version=account.version + 1, updated_at=now, **changes_)
+    uow.accounts.save(new, account.version)
+    append_audit(uow, account.id, event, account.state, dest, actor, now, data=data or {})
+    log.info("account %s: %s (%s -> %s)", account.id, event, account.state, dest)
+    return new
+
+
+def update(uow: UnitOfWork, account: Account, event: str, actor: Actor, now: datetime, *,
+           data: dict[str, Any] | None = None, **changes_: Any) -> Account:
+    """Change an account without a state transition (security settings); audited."""
+    new = attrs.evolve(account, version=account.version + 1, updated_at=now, **changes_)
+    uow.accounts.save(new, account.version)
+    append_audit(uow, account.id, event, account.state, account.state, actor, now,
+                 data=data or {})
+    log.info("account %s: %s", account.id, event)
+    return new
+
+
+def require_active_account(uow: UnitOfWork, actor: Actor, policy: Policy) -> None:
+    """R-ACC-2: a physician submits business applications only through an ACTIVE account
+    (policy parameter ``require_active_account``)."""
+    if actor.kind is not ActorKind.PHYSICIAN or not policy.param("require_active_account"):
+        return
+    account = uow.accounts.for_physician(actor.party_id)
+    if account is None or account.state != ACTIVE:
+        raise AccountNotActive(actor.party_id, account.state if account else "")
+
+
+def activate_on_approval(uow: UnitOfWork, app: Application, actor: Actor, now: datetime) -> None:
+    """R-ACC-5: approving a 注册 or 变更 activates the physician's verified account."""
+    if app.type not in (BusinessType.REGISTRATION, BusinessType.CHANGE):
+        return
+    account = uow.accounts.for_physician(app.physician_id)
+    if account is not None and account.state == VERIFIED:
+        fire(uow, account, "activate_on_approval", actor, now, data={"application": [app.id]},
+             activated_at=now, activation=ActivationPath.APPROVAL)
+
+
+def load_portal_data(uow: UnitOfWork, accounts: Iterable[Account],
+                     assessments: Iterable[Assessment]) -> None:
+    """Reference data: migrated accounts and assessment results of known physicians."""
+    for account in accounts:
+        if uow.physicians.get(account.physician_id) is None:
+            raise NotFoundError("physician", account.physician_id)
+        check_login_name(account.login_name)
+        uow.accounts.add(account)
+    for assessment in assessments:
+        if uow.physicians.get(assessment.physician_id) is None:
+            raise NotFoundError("physician", assessment.physician_id)
+        uow.assessments.put(assessment)
