@@ -44,7 +44,7 @@ def test_errors_map_to_http_statuses(setup) -> None:
 
 
 def test_ineligible_submission_lists_every_violation(setup) -> None:
-    client, world, hospital, doctor = setup
+    client, world, _hospital, doctor = setup
     refused = submit(client, doctor, world.institution("440100").id)
     assert refused.status_code == 201  # a physician may register at a prefecture-coded hospital
     assistant = world.physician(level=portal.mdreg.Level.ASSISTANT)

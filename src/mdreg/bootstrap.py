@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
 from mdreg.clock import Clock
 from mdreg.errors import ValidationError
@@ -9,25 +11,64 @@ from mdreg.rules import BASE_POLICY, Policy
 from mdreg.service.ids import IdGenerator
 from mdreg.service.registry import Registry
 
+#: What :func:`open` opens when no URL is given: a SQLite file in the current directory.
+DEFAULT_URL = "sqlite:///mdreg.db"
+SQL_SCHEMES = ("sqlite:", "sqlite+pysqlite:", "postgresql:", "postgresql+psycopg:")
+
 
 def open(
-    url: str = "memory://",
+    url: str | None = None,
     *,
     clock: Clock | None = None,
     policy: Policy = BASE_POLICY,
     ids: IdGenerator | None = None,
+    migrate: bool = True,
 ) -> Registry:
     """Open a registry.
 
-    ``memory://`` is a complete in-memory backend (atomic commits, rollback, invariants).
+    * ``memory://`` — a complete in-memory backend (atomic commits, rollback, invariants);
+    * ``sqlite:///path/to/mdreg.db`` — a SQLite file (the default: ``mdreg.db`` in the current
+      directory);
+    * ``postgresql+psycopg://user@host/db`` — PostgreSQL, shared by many processes and hosts.
+
+    On a SQL backend the schema is upgraded to the newest migration first unless
+    ``migrate=False`` (then run :func:`mdreg.adapters.sql.upgrade` yourself). The registry's
+    connections are closed when it is garbage-collected.
 
     >>> import mdreg
     >>> mdreg.open("memory://")
     Registry('memory://', policy='base')
+
+    Raises:
+        ValidationError: an unsupported or malformed URL.
+        PersistenceError: the database cannot be reached or migrated.
     """
+    url = DEFAULT_URL if url is None else url
     if url.startswith("memory://"):
         store = MemoryStore()
         return Registry(lambda: InMemoryUnitOfWork(store), clock=clock, policy=policy, ids=ids,
                         url=url)
+    if url.startswith(SQL_SCHEMES):
+        return _open_sql(url, clock=clock, policy=policy, ids=ids, migrate=migrate)
     raise ValidationError("url", f"unsupported database URL scheme in {url.split(':', 1)[0]!r}",
                           field_label="数据库地址")
+
+
+def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator | None,
+              migrate: bool) -> Registry:
+    # SQLAlchemy is imported only when a SQL URL is used, alembic only when migrating
+    from mdreg.adapters.sql import SqlStore, display_url
+
+    store = SqlStore.connect(url)
+    if migrate:
+        from mdreg.adapters.sql.migrate import upgrade
+
+        try:
+            upgrade(store.engine)
+        except BaseException:
+            store.close()
+            raise
+    registry = Registry(store.unit_of_work, clock=clock, policy=policy, ids=ids, url=display_url(url),
+                        transaction=store.run_in_transaction)
+    weakref.finalize(registry, store.close)
+    return registry

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 import mdreg
 from mdreg.clock import FakeClock
+from mdreg.rules import BASE_POLICY
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
-from mdreg.rules import BASE_POLICY
 from mdreg.testing.builders import World
 from mdreg.testing.coverage import RuleCoverage
 from mdreg.testing.scenario import Scenario

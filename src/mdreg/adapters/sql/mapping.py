@@ -1,0 +1,129 @@
+"""Rows ↔ domain entities, driven by the cattrs converter.
+
+A :class:`RowMapper` unstructures an entity with :func:`mdreg.serialization.unstructure`, puts
+each field that has a column of the same name into that column and every other field into
+``doc``, a JSON text; loading reverses this and structures the whole entity with the same
+converter, so a row loads exactly as ``structure(unstructure(entity))`` would. Date and datetime
+columns hold Python objects (their column types bind them), every other column the converter's
+plain value. A field added to an entity lands in ``doc`` without a migration; promoting it to a
+column is a migration.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+import attrs
+from sqlalchemy import Column, Table
+
+from mdreg.adapters.sql import tables
+from mdreg.domain.account import (
+    Account,
+    Assessment,
+    OneTimeCode,
+    OutboxMessage,
+    PersonalChange,
+    PracticeInfo,
+)
+from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.model import (
+    Filing,
+    HealthDepartment,
+    Institution,
+    LegacySite,
+    Physician,
+    Registration,
+)
+from mdreg.errors import DefinitionError
+from mdreg.serialization import structure, unstructure
+
+E = TypeVar("E")
+DOC = "doc"
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _is_temporal(column: Column[Any]) -> bool:
+    try:
+        return issubclass(column.type.python_type, date)
+    except NotImplementedError:  # pragma: no cover - every mdreg column type has one
+        return False
+
+
+class RowMapper(Generic[E]):
+    """Maps entities of ``cls`` to rows of ``table`` and back.
+
+    Args:
+        cls: an attrs class the mdreg converter handles.
+        table: its table; every column except ``doc`` and ``surrogates`` names a field.
+        surrogates: database-only columns (an ``INTEGER PRIMARY KEY``) the entity does not have.
+        derived: columns computed from the entity for an index (a case-folded login name);
+            written, never read back.
+
+    Raises:
+        DefinitionError: a column names no field of ``cls``, or the table has no ``doc`` column.
+    """
+
+    def __init__(self, cls: type[E], table: Table, *, surrogates: tuple[str, ...] = (),
+                 derived: Mapping[str, Callable[[E], Any]] | None = None) -> None:
+        self.cls = cls
+        self.table = table
+        self._derived = dict(derived or {})
+        fields = {f.name for f in attrs.fields(cls)}  # type: ignore[arg-type]
+        skipped = {DOC, *surrogates, *self._derived}
+        columns = [c for c in table.columns if c.name not in skipped]
+        unknown = sorted({c.name for c in columns} - fields)
+        if unknown or DOC not in table.c:
+            raise DefinitionError(f"table {table.name} does not map {cls.__name__}: columns "
+                                  f"{unknown} are not fields, or it lacks a {DOC!r} column")
+        self.column_names = tuple(c.name for c in columns)
+        self._temporal = frozenset(c.name for c in columns if _is_temporal(c))
+
+    @property
+    def selected(self) -> list[Column[Any]]:
+        """The columns :meth:`from_row` expects, in this order."""
+        return [self.table.c[name] for name in (*self.column_names, DOC)]
+
+    def to_row(self, entity: E) -> dict[str, Any]:
+        """Column values by name, ``doc`` included."""
+        data: dict[str, Any] = unstructure(entity)
+        row = {name: data.pop(name) for name in self.column_names}
+        for name in self._temporal:
+            row[name] = getattr(entity, name)
+        for name, compute in self._derived.items():
+            row[name] = compute(entity)
+        row[DOC] = _dumps(data)
+        return row
+
+    def from_row(self, row: Sequence[Any]) -> E:
+        """The entity from a row selected with :attr:`selected`.
+
+        Raises:
+            SerializationError: the stored values no longer make an entity (every problem listed).
+        """
+        data: dict[str, Any] = json.loads(row[-1])
+        for name, value in zip(self.column_names, row, strict=False):
+            data[name] = value.isoformat() if name in self._temporal and value is not None \
+                else value
+        return structure(data, self.cls)
+
+
+PHYSICIANS = RowMapper(Physician, tables.physicians)
+DEPARTMENTS = RowMapper(HealthDepartment, tables.departments)
+INSTITUTIONS = RowMapper(Institution, tables.institutions)
+REGISTRATIONS = RowMapper(Registration, tables.registrations)
+FILINGS = RowMapper(Filing, tables.filings)
+LEGACY_SITES = RowMapper(LegacySite, tables.legacy_sites)
+APPLICATIONS = RowMapper(Application, tables.applications)
+AUDIT_EVENTS = RowMapper(AuditEvent, tables.audit_events, surrogates=("id",))
+ACCOUNTS = RowMapper(Account, tables.accounts, derived={"login_key": lambda a: a.login_key})
+ONE_TIME_CODES = RowMapper(OneTimeCode, tables.one_time_codes)
+OUTBOX_MESSAGES = RowMapper(OutboxMessage, tables.outbox_messages)
+PERSONAL_CHANGES = RowMapper(PersonalChange, tables.personal_changes)
+PRACTICE_INFO = RowMapper(PracticeInfo, tables.practice_info)
+ASSESSMENTS = RowMapper(Assessment, tables.assessments)

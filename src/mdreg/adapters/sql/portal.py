@@ -1,0 +1,119 @@
+"""Repositories of the personal portal: accounts, one-time codes, outbox, personal changes,
+practice info and assessments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from mdreg.adapters.sql import mapping
+from mdreg.adapters.sql.repositories import Executor, SqlPerPhysician, SqlVersioned
+from mdreg.adapters.sql.statements import PortalStatements
+from mdreg.adapters.sql.translation import Subject
+from mdreg.domain.account import (
+    Account,
+    Assessment,
+    ChangeKind,
+    CodePurpose,
+    OneTimeCode,
+    OutboxMessage,
+    PersonalChange,
+    PracticeInfo,
+)
+from mdreg.errors import NotFoundError, UniquenessConflict
+from mdreg.ports import (
+    AccountRepository,
+    AssessmentRepository,
+    OneTimeCodeRepository,
+    OutboxRepository,
+    PersonalChangeRepository,
+    PracticeInfoRepository,
+)
+
+
+class SqlAccounts(SqlVersioned[Account], AccountRepository):
+    def __init__(self, db: Executor, statements: PortalStatements) -> None:
+        super().__init__(db, mapping.ACCOUNTS, statements.accounts, "account")
+        self._sql = statements
+
+    def by_login(self, login_name: str) -> Account | None:
+        found = self._many(self._sql.account_by_login, {"key": login_name.casefold()})
+        return found[0] if found else None
+
+    def for_physician(self, physician_id: str) -> Account | None:
+        found = self._many(self._sql.account_of_physician, {"physician_id": physician_id})
+        return found[0] if found else None
+
+
+class SqlCodes(SqlVersioned[OneTimeCode], OneTimeCodeRepository):
+    def __init__(self, db: Executor, statements: PortalStatements) -> None:
+        super().__init__(db, mapping.ONE_TIME_CODES, statements.codes, "one_time_code")
+        self._sql = statements
+
+    def latest(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None:
+        found = self._many(self._sql.latest_code,
+                           {"account_id": account_id, "purpose": purpose.value})
+        return found[0] if found else None
+
+    def sent_since(self, destination: str, since: datetime) -> int:
+        rows = self._db.read(self._sql.codes_sent_since,
+                             {"destination": destination, "since": since})
+        return int(rows[0][0])
+
+
+class SqlOutbox(OutboxRepository):
+    def __init__(self, db: Executor, statements: PortalStatements) -> None:
+        self._db = db
+        self._sql = statements
+        self._mapper = mapping.OUTBOX_MESSAGES
+
+    def add(self, message: OutboxMessage) -> None:
+        row = self._mapper.to_row(message)
+        if not self._db.write(self._sql.add_message, row, Subject("outbox", message.id)):
+            raise UniquenessConflict("outbox_id", f"message {message.id} exists")
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        rows = self._db.read(self._sql.outbox.get, {"key": message_id})
+        return self._mapper.from_row(rows[0]) if rows else None
+
+    def pending(self, limit: int) -> tuple[OutboxMessage, ...]:
+        rows = self._db.read(self._sql.pending_messages, {"limit": max(limit, 0)})
+        return tuple(self._mapper.from_row(row) for row in rows)
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        message = self.get(message_id)
+        if message is None:
+            raise NotFoundError("outbox message", message_id)
+        if message.sent_at is None:
+            sent = attrs.evolve(message, sent_at=at, body="")
+            self._db.write(self._sql.outbox.put, self._mapper.to_row(sent),
+                           Subject("outbox", message_id))
+
+
+class SqlPersonalChanges(SqlVersioned[PersonalChange], PersonalChangeRepository):
+    def __init__(self, db: Executor, statements: PortalStatements) -> None:
+        super().__init__(db, mapping.PERSONAL_CHANGES, statements.changes, "personal_change")
+        self._sql = statements
+
+    def pending_for(self, physician_id: str, kind: ChangeKind) -> PersonalChange | None:
+        found = self._many(self._sql.pending_change,
+                           {"physician_id": physician_id, "kind": kind.value})
+        return found[0] if found else None
+
+    def for_physician(self, physician_id: str) -> tuple[PersonalChange, ...]:
+        return self._many(self._sql.changes_of, {"physician_id": physician_id})
+
+    def inbox(self, institution_id: str, state: str) -> tuple[PersonalChange, ...]:
+        return self._many(self._sql.change_inbox,
+                          {"institution_id": institution_id, "state": state})
+
+
+class SqlPracticeInfo(SqlVersioned[PracticeInfo], PracticeInfoRepository):
+    def __init__(self, db: Executor, statements: PortalStatements) -> None:
+        super().__init__(db, mapping.PRACTICE_INFO, statements.practice_info, "practice_info")
+
+
+class SqlAssessments(SqlPerPhysician[Assessment], AssessmentRepository):
+    def __init__(self, db: Executor, statements: PortalStatements) -> None:
+        super().__init__(db, mapping.ASSESSMENTS, statements.assessments, "assessment")

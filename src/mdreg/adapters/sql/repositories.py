@@ -1,0 +1,205 @@
+"""Repositories over a :class:`~mdreg.adapters.sql.unit_of_work.SqlUnitOfWork`'s connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import Insert, Select, Update
+
+from mdreg.adapters.sql import mapping
+from mdreg.adapters.sql.statements import Keyed, Statements, Versioned
+from mdreg.adapters.sql.translation import Subject
+from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.identifiers import ResidentId
+from mdreg.domain.model import Filing, LegacySite, Physician, Registration
+from mdreg.errors import ConcurrencyConflict, DefinitionError, UniquenessConflict
+from mdreg.ports import (
+    ApplicationRepository,
+    AuditLog,
+    FilingRepository,
+    IdempotencyStore,
+    LegacyRepository,
+    PhysicianRepository,
+    RegistrationRepository,
+    Repository,
+)
+
+E = TypeVar("E")
+
+
+class Executor(Protocol):
+    """What repositories need from a unit of work: reads, and writes that take the write lock."""
+
+    def read(self, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]: ...
+
+    def write(self, statement: Insert | Update, params: Mapping[str, Any],
+              subject: Subject) -> int: ...
+
+
+class SqlKeyed(Repository[E], Generic[E]):
+    """Get and put by primary key. Entities are immutable, so one a unit has read or written
+    is kept and returned again (a command reads the same physician for its rules and its
+    effect); the unit's own writes are the only way it changes meanwhile."""
+
+    def __init__(self, db: Executor, mapper: mapping.RowMapper[E], statements: Keyed,
+                 kind: str) -> None:
+        self._db = db
+        self._mapper = mapper
+        self._statements = statements
+        self._kind = kind
+        self._key = next(iter(mapper.table.primary_key.columns)).name
+        self._seen: dict[str, E] = {}
+
+    def get(self, key: str) -> E | None:
+        if key in self._seen:
+            return self._seen[key]
+        rows = self._db.read(self._statements.get, {"key": key})
+        if not rows:
+            return None
+        entity = self._seen[key] = self._mapper.from_row(rows[0])
+        return entity
+
+    def put(self, entity: E) -> None:
+        row = self._mapper.to_row(entity)
+        key = str(row[self._key])
+        self._seen.pop(key, None)
+        self._db.write(self._statements.put, row, Subject(self._kind, key))
+        self._seen[key] = entity
+
+
+class SqlPhysicians(SqlKeyed[Physician], PhysicianRepository):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        super().__init__(db, mapping.PHYSICIANS, statements.physicians, "physician")
+        self._by_id_number = statements.physician_by_id_number
+
+    def by_id_number(self, id_number: ResidentId) -> Physician | None:
+        rows = self._db.read(self._by_id_number, {"id_number": id_number.value})
+        return self._mapper.from_row(rows[0]) if rows else None
+
+
+class SqlPerPhysician(SqlKeyed[E]):
+    """A keyed table that rules read per physician."""
+
+    def __init__(self, db: Executor, mapper: mapping.RowMapper[E], statements: Keyed,
+                 kind: str) -> None:
+        super().__init__(db, mapper, statements, kind)
+        if statements.of_physician is None:
+            raise DefinitionError(f"table {mapper.table.name} has no physician_id column")
+        self._of_physician = statements.of_physician
+
+    def for_physician(self, physician_id: str) -> tuple[E, ...]:
+        rows = self._db.read(self._of_physician, {"physician_id": physician_id})
+        return tuple(self._mapper.from_row(row) for row in rows)
+
+
+class SqlRegistrations(SqlPerPhysician[Registration], RegistrationRepository):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        super().__init__(db, mapping.REGISTRATIONS, statements.registrations, "registration")
+        self._filed = statements.registrations_filed
+
+    def filed_since(self, on_or_before: date) -> tuple[Registration, ...]:
+        # sorted here: ORDER BY id would tempt SQLite into walking the primary key
+        rows = self._db.read(self._filed, {"on_or_before": on_or_before})
+        return tuple(sorted((self._mapper.from_row(row) for row in rows), key=lambda r: r.id))
+
+
+class SqlFilings(SqlPerPhysician[Filing], FilingRepository):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        super().__init__(db, mapping.FILINGS, statements.filings, "filing")
+
+
+class SqlLegacySites(SqlPerPhysician[LegacySite], LegacyRepository):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        super().__init__(db, mapping.LEGACY_SITES, statements.legacy_sites, "legacy_site")
+
+
+class SqlVersioned(Generic[E]):
+    """An aggregate with optimistic concurrency: ``add`` refuses an existing id
+    (``UniquenessConflict("<kind>_id")``), ``save`` refuses a stale version."""
+
+    def __init__(self, db: Executor, mapper: mapping.RowMapper[E], statements: Versioned,
+                 kind: str) -> None:
+        self._db = db
+        self._mapper = mapper
+        self._versioned = statements
+        self._kind = kind
+        self._key = next(iter(mapper.table.primary_key.columns)).name
+
+    def _many(self, statement: Select[Any], params: Mapping[str, Any]) -> tuple[E, ...]:
+        return tuple(self._mapper.from_row(row) for row in self._db.read(statement, params))
+
+    def get(self, key: str) -> E | None:
+        found = self._many(self._versioned.get, {"key": key})
+        return found[0] if found else None
+
+    def add(self, entity: E) -> None:
+        row = self._mapper.to_row(entity)
+        key = str(row[self._key])
+        if not self._db.write(self._versioned.add, row, Subject(self._kind, key)):
+            raise UniquenessConflict(f"{self._kind}_id", f"{self._kind} {key} exists")
+
+    def save(self, entity: E, expected_version: int) -> None:
+        row = self._mapper.to_row(entity)
+        key = str(row[self._key])
+        params = {**row, "key": key, "expected": expected_version}
+        if self._db.write(self._versioned.save, params, Subject(self._kind, key, expected_version)):
+            return
+        rows = self._db.read(self._versioned.version, {"key": key})
+        actual = int(rows[0][0]) if rows else 0
+        if actual == expected_version == 0:  # as in memory: "version 0" is "not stored yet"
+            self.add(entity)
+            return
+        raise ConcurrencyConflict(self._kind, key, expected_version, actual)
+
+
+class SqlApplications(SqlVersioned[Application], ApplicationRepository):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        super().__init__(db, mapping.APPLICATIONS, statements.applications, "application")
+        self._sql = statements
+
+    def open_for(self, physician_id: str) -> tuple[Application, ...]:
+        return self._many(self._sql.open_applications, {"physician_id": physician_id})
+
+    def inbox(self, *, institution_id: str = "", department_id: str = "",
+              state: str) -> tuple[Application, ...]:
+        if institution_id:
+            return self._many(self._sql.institution_inbox, {"party": institution_id, "state": state})
+        return self._many(self._sql.department_inbox, {"party": department_id, "state": state})
+
+
+class SqlAudit(AuditLog):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        self._db = db
+        self._sql = statements
+        self._mapper = mapping.AUDIT_EVENTS
+
+    def append(self, event: AuditEvent) -> None:
+        subject = Subject("audit", event.aggregate_id, event.seq - 1)
+        if self._db.write(self._sql.append_audit, self._mapper.to_row(event), subject):
+            return
+        last = self._db.read(self._sql.last_seq, {"aggregate_id": event.aggregate_id})[0][0]
+        raise ConcurrencyConflict("audit", event.aggregate_id, int(last), event.seq - 1)
+
+    def for_aggregate(self, aggregate_id: str) -> tuple[AuditEvent, ...]:
+        rows = self._db.read(self._sql.audit_of, {"aggregate_id": aggregate_id})
+        return tuple(self._mapper.from_row(row) for row in rows)
+
+    def count(self) -> int:
+        return int(self._db.read(self._sql.audit_count, {})[0][0])
+
+
+class SqlIdempotency(IdempotencyStore):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        self._db = db
+        self._sql = statements
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        rows = self._db.read(self._sql.idempotency_get, {"key": key})
+        return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def put(self, key: str, fingerprint: str, result: str) -> None:
+        self._db.write(self._sql.idempotency_put,
+                       {"key": key, "fingerprint": fingerprint, "result": result},
+                       Subject("idempotency_key", key))

@@ -1,0 +1,244 @@
+"""Every statement the repositories run, built once per dialect (SQLAlchemy caches their
+compiled form; building a ``select()`` per call costs more than the indexed lookup itself)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mdreg.adapters.sql import mapping, tables
+
+Statement = Select[Any] | Insert | Update | Delete
+
+
+def _insert(table: Table, dialect: str) -> postgresql.Insert | sqlite.Insert:
+    return sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+
+
+def upsert(table: Table, dialect: str) -> Insert:
+    """Insert a row, or replace every non-key column of the row with the same primary key."""
+    stmt = _insert(table, dialect)
+    keys = list(table.primary_key.columns)
+    changes = {c.name: stmt.excluded[c.name] for c in table.columns if not c.primary_key}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=changes)
+
+
+def insert_new(table: Table, dialect: str) -> Insert:
+    """Insert a row unless its primary key exists (rowcount 0 then)."""
+    return _insert(table, dialect).on_conflict_do_nothing(
+        index_elements=list(table.primary_key.columns)).execution_options(preserve_rowcount=True)
+
+
+def by_key(mapper: mapping.RowMapper[Any]) -> Select[Any]:
+    """The entity with primary key ``:key``."""
+    (key,) = mapper.table.primary_key.columns
+    return select(*mapper.selected).where(key == bindparam("key"))
+
+
+@attrs.frozen
+class Keyed:
+    """Get and put for a table keyed by one column, and its rows per physician if it has any."""
+
+    get: Select[Any]
+    put: Insert
+    of_physician: Select[Any] | None = None
+
+    @classmethod
+    def build(cls, mapper: mapping.RowMapper[Any], dialect: str,
+              order: tuple[str, ...] = ("id",)) -> Keyed:
+        table = mapper.table
+        of_physician = None
+        if "physician_id" in mapper.column_names:
+            of_physician = (select(*mapper.selected)
+                            .where(table.c.physician_id == bindparam("physician_id"))
+                            .order_by(*(table.c[name] for name in order)))
+        return cls(by_key(mapper), upsert(table, dialect), of_physician)
+
+
+@attrs.frozen
+class Versioned:
+    """Get, add and a version-checked save for an aggregate with a ``version`` column."""
+
+    get: Select[Any]
+    version: Select[Any]
+    add: Insert
+    save: Update
+
+    @classmethod
+    def build(cls, mapper: mapping.RowMapper[Any], dialect: str) -> Versioned:
+        table = mapper.table
+        (key,) = table.primary_key.columns
+        return cls(
+            get=by_key(mapper),
+            version=select(table.c.version).where(key == bindparam("key")),
+            add=insert_new(table, dialect),
+            save=update(table).where(key == bindparam("key"),
+                                     table.c.version == bindparam("expected")),
+        )
+
+
+def _rows(mapper: mapping.RowMapper[Any], *conditions: Any, order: tuple[str, ...] = ()
+          ) -> Select[Any]:
+    table = mapper.table
+    return (select(*mapper.selected).where(*conditions)
+            .order_by(*(table.c[name] for name in order)))
+
+
+def _latest_code() -> Select[Any]:
+    """Newest by ``issued_at``; on a tie not superseded, then active, then the greater id."""
+    codes = tables.one_time_codes
+    return _rows(mapping.ONE_TIME_CODES, codes.c.account_id == bindparam("account_id"),
+                 codes.c.purpose == bindparam("purpose")).order_by(
+        codes.c.issued_at.desc(),
+        case((codes.c.status == literal_column("'superseded'"), 0), else_=1).desc(),
+        case((codes.c.status == literal_column("'active'"), 1), else_=0).desc(),
+        codes.c.id.desc(),
+    ).limit(1)
+
+
+@attrs.frozen
+class PortalStatements:
+    """The personal portal's statements: accounts, codes, outbox, changes, practice info."""
+
+    accounts: Versioned
+    account_by_login: Select[Any]
+    account_of_physician: Select[Any]
+    codes: Versioned
+    latest_code: Select[Any]
+    codes_sent_since: Select[Any]
+    outbox: Keyed
+    add_message: Insert
+    pending_messages: Select[Any]
+    changes: Versioned
+    pending_change: Select[Any]
+    changes_of: Select[Any]
+    change_inbox: Select[Any]
+    practice_info: Versioned
+    assessments: Keyed
+
+    @classmethod
+    def build(cls, dialect: str) -> PortalStatements:
+        acc, codes, outbox, changes = (tables.accounts, tables.one_time_codes,
+                                       tables.outbox_messages, tables.personal_changes)
+        by_time = ("created_at", "id")
+        return cls(
+            accounts=Versioned.build(mapping.ACCOUNTS, dialect),
+            account_by_login=_rows(mapping.ACCOUNTS, acc.c.login_key == bindparam("key")),
+            account_of_physician=_rows(mapping.ACCOUNTS,
+                                       acc.c.physician_id == bindparam("physician_id")),
+            codes=Versioned.build(mapping.ONE_TIME_CODES, dialect),
+            latest_code=_latest_code(),
+            codes_sent_since=select(func.count()).select_from(codes).where(
+                codes.c.destination == bindparam("destination"),
+                codes.c.issued_at > bindparam("since", type_=codes.c.issued_at.type)),
+            outbox=Keyed.build(mapping.OUTBOX_MESSAGES, dialect),
+            add_message=insert_new(outbox, dialect),
+            pending_messages=_rows(mapping.OUTBOX_MESSAGES, text(tables.UNSENT), order=by_time)
+            .limit(bindparam("limit")),
+            changes=Versioned.build(mapping.PERSONAL_CHANGES, dialect),
+            pending_change=_rows(mapping.PERSONAL_CHANGES,
+                                 changes.c.physician_id == bindparam("physician_id"),
+                                 changes.c.kind == bindparam("kind"),
+                                 text(tables.PENDING_CHANGE)),
+            changes_of=_rows(mapping.PERSONAL_CHANGES,
+                             changes.c.physician_id == bindparam("physician_id"), order=by_time),
+            change_inbox=_rows(mapping.PERSONAL_CHANGES,
+                               changes.c.institution_id == bindparam("institution_id"),
+                               changes.c.state == bindparam("state"), order=by_time),
+            practice_info=Versioned.build(mapping.PRACTICE_INFO, dialect),
+            assessments=Keyed.build(mapping.ASSESSMENTS, dialect, order=("assessed_on", "id")),
+        )
+
+
+@attrs.frozen
+class Statements:
+    """The prepared statements of one dialect."""
+
+    physicians: Keyed
+    physician_by_id_number: Select[Any]
+    departments: Keyed
+    institutions: Keyed
+    registrations: Keyed
+    registrations_filed: Select[Any]
+    filings: Keyed
+    legacy_sites: Keyed
+    applications: Versioned
+    open_applications: Select[Any]
+    institution_inbox: Select[Any]
+    department_inbox: Select[Any]
+    append_audit: Insert
+    last_seq: Select[Any]
+    audit_of: Select[Any]
+    audit_count: Select[Any]
+    idempotency_get: Select[Any]
+    idempotency_put: Insert
+    portal: PortalStatements
+
+    @classmethod
+    def build(cls, dialect: str) -> Statements:
+        apps, audit, idem = tables.applications, tables.audit_events, tables.idempotency_keys
+        app_columns = mapping.APPLICATIONS.selected
+        return cls(
+            physicians=Keyed.build(mapping.PHYSICIANS, dialect),
+            physician_by_id_number=select(*mapping.PHYSICIANS.selected).where(
+                tables.physicians.c.id_number == bindparam("id_number")),
+            departments=Keyed.build(mapping.DEPARTMENTS, dialect),
+            institutions=Keyed.build(mapping.INSTITUTIONS, dialect),
+            registrations=Keyed.build(mapping.REGISTRATIONS, dialect),
+            registrations_filed=select(*mapping.REGISTRATIONS.selected)
+            .where(text(tables.FILED_REGISTRATION),
+                   tables.registrations.c.filed_on <= bindparam("on_or_before")),
+            filings=Keyed.build(mapping.FILINGS, dialect),
+            legacy_sites=Keyed.build(mapping.LEGACY_SITES, dialect),
+            applications=Versioned.build(mapping.APPLICATIONS, dialect),
+            open_applications=select(*app_columns)
+            .where(apps.c.physician_id == bindparam("physician_id"),
+                   text(tables.OPEN_APPLICATION)).order_by(apps.c.id),
+            institution_inbox=select(*app_columns)
+            .where(apps.c.institution_id == bindparam("party"), apps.c.state == bindparam("state"))
+            .order_by(apps.c.id),
+            department_inbox=select(*app_columns)
+            .where(apps.c.department_id == bindparam("party"), apps.c.state == bindparam("state"))
+            .order_by(apps.c.id),
+            append_audit=_append_audit(),
+            last_seq=select(func.coalesce(func.max(audit.c.seq), 0))
+            .where(audit.c.aggregate_id == bindparam("aggregate_id")),
+            audit_of=select(*mapping.AUDIT_EVENTS.selected)
+            .where(audit.c.aggregate_id == bindparam("aggregate_id")).order_by(audit.c.seq),
+            audit_count=select(func.count()).select_from(audit),
+            idempotency_get=select(idem.c.fingerprint, idem.c.result)
+            .where(idem.c.key == bindparam("key")),
+            idempotency_put=insert(idem),
+            portal=PortalStatements.build(dialect),
+        )
+
+
+def _append_audit() -> Insert:
+    """Insert an audit event only if its ``seq`` is the aggregate's next number (rowcount 0
+    otherwise); the unique index on (aggregate_id, seq) stops a concurrent writer."""
+    audit = tables.audit_events
+    names = [*mapping.AUDIT_EVENTS.column_names, mapping.DOC]
+    values = [bindparam(name, type_=audit.c[name].type) for name in names]
+    last = (select(func.coalesce(func.max(audit.c.seq), 0))
+            .where(audit.c.aggregate_id == bindparam("aggregate_id", type_=audit.c.aggregate_id.type))
+            .scalar_subquery())
+    previous = bindparam("seq", type_=audit.c.seq.type) - literal_column("1")
+    return (insert(audit).from_select(names, select(*values).where(last == previous))
+            .execution_options(preserve_rowcount=True))

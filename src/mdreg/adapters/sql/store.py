@@ -1,0 +1,104 @@
+"""A SQL registry's shared state: the engine, its statements, and the transaction runner."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TypeVar
+
+import attrs
+from sqlalchemy import Engine
+
+from mdreg.adapters.sql.engine import create_engine, display_url
+from mdreg.adapters.sql.statements import Statements
+from mdreg.adapters.sql.translation import is_transient
+from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
+from mdreg.errors import PersistenceError
+
+T = TypeVar("T")
+
+_IN_TRANSACTION: ContextVar[bool] = ContextVar("mdreg_sql_in_transaction", default=False)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """Capped exponential backoff with full jitter for transient failures.
+
+    ``attempts`` counts the first try; the n-th retry sleeps a random time in
+    ``[0, min(max_delay, base_delay * 2**n)]`` seconds.
+    """
+
+    attempts: int = 5
+    base_delay: float = 0.005
+    max_delay: float = 0.25
+
+    def delay(self, retry: int) -> float:
+        ceiling = min(self.max_delay, self.base_delay * 2**retry)
+        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+
+
+class SqlStore:
+    """Committed state of a SQL registry; create units of work with :meth:`unit_of_work`."""
+
+    def __init__(self, engine: Engine, *, retry: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.statements = Statements.build(self.dialect)
+        self.retry = retry or RetryPolicy()
+        self.retries = 0
+        self._sleep = sleep
+        self._lock = threading.Lock()
+
+    @classmethod
+    def connect(cls, url: str, *, retry: RetryPolicy | None = None) -> SqlStore:
+        """A store on ``url`` (see :func:`~mdreg.adapters.sql.engine.create_engine`)."""
+        return cls(create_engine(url), retry=retry)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return display_url(self.engine.url)
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.url!r})"
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A fresh unit of work."""
+        return SqlUnitOfWork(self)
+
+    def run_in_transaction(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (which opens and commits its own unit of work), retrying it whole
+        when it fails transiently: a serialization failure or deadlock on PostgreSQL, a busy
+        database on SQLite. Nested calls run once, inside the outer attempt.
+
+        Raises:
+            PersistenceError: still failing after ``retry.attempts`` attempts (the last error).
+        """
+        if _IN_TRANSACTION.get():
+            return work()
+        token = _IN_TRANSACTION.set(True)
+        try:
+            return self._attempt(work)
+        finally:
+            _IN_TRANSACTION.reset(token)
+
+    def _attempt(self, work: Callable[[], T]) -> T:
+        retry = 0
+        while True:
+            try:
+                return work()
+            except PersistenceError as exc:
+                retry += 1
+                if retry >= self.retry.attempts or not is_transient(exc):
+                    raise
+                with self._lock:
+                    self.retries += 1
+                self._sleep(self.retry.delay(retry))
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

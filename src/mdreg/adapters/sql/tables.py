@@ -1,0 +1,323 @@
+"""The SQL schema: SQLModel table classes on mdreg's own metadata.
+
+One row per aggregate root. Columns hold what a query, an index or a constraint needs; every
+other field of the entity lives in ``doc``, a JSON text written by the cattrs converter, so new
+payload fields need no migration. Invariants that span rows are partial unique indexes whose
+predicates are SQL literals (a bound predicate makes PostgreSQL's generic plan ignore them).
+
+The table classes are never instantiated: the adapter uses their ``__table__`` with SQLAlchemy
+Core. They never leave :mod:`mdreg.adapters.sql`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from mdreg.adapters.sql.types import UTCDateTime
+from mdreg.domain.model import FilingStatus, Level, RegistrationStatus
+from mdreg.errors import DefinitionError
+from mdreg.workflows.lifecycle import OPEN_STATES
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: mdreg's tables only: a host application's own SQLModel tables stay out of our migrations.
+METADATA = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _literal_in(values: frozenset[str]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+#: Partial-index predicates, as SQL literals.
+VALID_REGISTRATION = f"status = '{RegistrationStatus.VALID.value}'"
+VALID_ASSISTANT_REGISTRATION = f"{VALID_REGISTRATION} AND level = '{Level.ASSISTANT.value}'"
+FILED_REGISTRATION = f"status = '{RegistrationStatus.FILED.value}'"
+ACTIVE_FILING = f"status = '{FilingStatus.ACTIVE.value}'"
+OPEN_APPLICATION = f"state IN ({_literal_in(OPEN_STATES)})"
+
+
+def partial_unique(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows matching ``where`` (literal SQL), on SQLite and PostgreSQL."""
+    return Index(name, *columns, unique=True, sqlite_where=text(where),
+                 postgresql_where=text(where))
+
+
+class TableModel(SQLModel, registry=registry(metadata=METADATA)):
+    """Base of mdreg's table classes."""
+
+
+class PhysicianRow(TableModel, table=True):
+    __tablename__ = "physicians"
+    __table_args__ = (Index("physician_id_number", "id_number", unique=True),)
+
+    id: str = Field(primary_key=True)
+    id_number: str
+    name: str
+    doc: str = Field(sa_type=Text)
+
+
+class DepartmentRow(TableModel, table=True):
+    __tablename__ = "departments"
+
+    id: str = Field(primary_key=True)
+    name: str
+    division: str
+    doc: str = Field(sa_type=Text)
+
+
+class InstitutionRow(TableModel, table=True):
+    __tablename__ = "institutions"
+
+    id: str = Field(primary_key=True)
+    name: str
+    division: str
+    kind: str
+    approved_by: str
+    doc: str = Field(sa_type=Text)
+
+
+class RegistrationRow(TableModel, table=True):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        Index("ix_registrations_physician_id", "physician_id", "id"),
+        partial_unique("registration_location", "physician_id", "location",
+                       where=VALID_REGISTRATION),
+        partial_unique("assistant_single_registration", "physician_id",
+                       where=VALID_ASSISTANT_REGISTRATION),
+        Index("ix_registrations_filed_on", "filed_on", sqlite_where=text(FILED_REGISTRATION),
+              postgresql_where=text(FILED_REGISTRATION)),
+    )
+
+    id: str = Field(primary_key=True)
+    physician_id: str
+    qualification_no: str
+    level: str
+    category: str
+    location: str
+    primary_institution_id: str
+    approved_by: str
+    approved_on: date
+    certificate_no: str
+    status: str
+    ended_on: date | None = None
+    application_id: str | None = None
+    filed_on: date | None = None
+    doc: str = Field(sa_type=Text)
+
+
+class FilingRow(TableModel, table=True):
+    __tablename__ = "filings"
+    __table_args__ = (
+        Index("ix_filings_physician_id", "physician_id", "id"),
+        partial_unique("active_filing", "registration_id", "institution_id", where=ACTIVE_FILING),
+    )
+
+    id: str = Field(primary_key=True)
+    registration_id: str
+    physician_id: str
+    institution_id: str
+    valid_from: date
+    valid_to: date
+    approved_by: str
+    status: str
+    ended_on: date | None = None
+    application_id: str | None = None
+    doc: str = Field(sa_type=Text)
+
+
+class LegacySiteRow(TableModel, table=True):
+    __tablename__ = "legacy_sites"
+    __table_args__ = (Index("ix_legacy_sites_physician_id", "physician_id", "id"),)
+
+    id: str = Field(primary_key=True)
+    physician_id: str
+    registration_id: str
+    institution_id: str
+    started_on: date
+    status: str
+    ended_on: date | None = None
+    doc: str = Field(sa_type=Text)
+
+
+class ApplicationRow(TableModel, table=True):
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_physician_id", "physician_id", "id"),
+        Index("ix_applications_institution_inbox", "institution_id", "state", "id"),
+        Index("ix_applications_department_inbox", "department_id", "state", "id"),
+        partial_unique("open_application", "physician_id", "type", "target",
+                       where=OPEN_APPLICATION),
+    )
+
+    id: str = Field(primary_key=True)
+    type: str
+    physician_id: str
+    institution_id: str
+    department_id: str
+    target: str
+    state: str
+    version: int
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    application_date: date
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    batch_id: str | None = None
+    doc: str = Field(sa_type=Text)
+
+
+class AuditEventRow(TableModel, table=True):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("audit_seq", "aggregate_id", "seq", unique=True),)
+
+    # INTEGER PRIMARY KEY is SQLite's rowid (no extra index); BIGINT identity on PostgreSQL.
+    id: int | None = Field(default=None, primary_key=True,
+                           sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+    aggregate_id: str
+    seq: int
+    event: str
+    from_state: str
+    to_state: str
+    at: datetime = Field(sa_type=UTCDateTime)
+    policy: str
+    doc: str = Field(sa_type=Text)
+
+
+# -- the personal portal ----------------------------------------------------------------------
+
+PENDING_CHANGE = "state = 'pending'"
+UNSENT = "sent_at IS NULL"
+
+
+class AccountRow(TableModel, table=True):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        Index("account_login_name", "login_key", unique=True),
+        Index("account_physician", "physician_id", unique=True),
+    )
+
+    id: str = Field(primary_key=True)
+    physician_id: str
+    login_name: str
+    login_key: str  # login_name case-folded in Python (SQL lower() folds differently)
+    state: str
+    version: int
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    doc: str = Field(sa_type=Text)
+
+
+class OneTimeCodeRow(TableModel, table=True):
+    __tablename__ = "one_time_codes"
+    __table_args__ = (
+        Index("ix_one_time_codes_account", "account_id", "purpose", "issued_at"),
+        Index("ix_one_time_codes_destination", "destination", "issued_at"),
+    )
+
+    id: str = Field(primary_key=True)
+    account_id: str
+    purpose: str
+    destination: str
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    status: str
+    version: int
+    doc: str = Field(sa_type=Text)
+
+
+class OutboxMessageRow(TableModel, table=True):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_unsent", "created_at", "id", sqlite_where=text(UNSENT),
+              postgresql_where=text(UNSENT)),
+    )
+
+    id: str = Field(primary_key=True)
+    template: str
+    aggregate_id: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    doc: str = Field(sa_type=Text)
+
+
+class PersonalChangeRow(TableModel, table=True):
+    __tablename__ = "personal_changes"
+    __table_args__ = (
+        Index("ix_personal_changes_physician", "physician_id", "created_at", "id"),
+        Index("ix_personal_changes_inbox", "institution_id", "state", "created_at", "id"),
+        partial_unique("pending_personal_change", "physician_id", "kind", where=PENDING_CHANGE),
+    )
+
+    id: str = Field(primary_key=True)
+    physician_id: str
+    kind: str
+    institution_id: str
+    state: str
+    version: int
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    doc: str = Field(sa_type=Text)
+
+
+class PracticeInfoRow(TableModel, table=True):
+    __tablename__ = "practice_info"
+
+    physician_id: str = Field(primary_key=True)
+    version: int
+    doc: str = Field(sa_type=Text)
+
+
+class AssessmentRow(TableModel, table=True):
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_physician", "physician_id", "assessed_on", "id"),)
+
+    id: str = Field(primary_key=True)
+    physician_id: str
+    cycle: str
+    result: str
+    assessed_on: date
+    doc: str = Field(sa_type=Text)
+
+
+class IdempotencyKeyRow(TableModel, table=True):
+    __tablename__ = "idempotency_keys"
+
+    key: str = Field(primary_key=True)
+    fingerprint: str
+    result: str = Field(sa_type=Text)
+
+
+def table(model: type[TableModel]) -> Table:
+    """The Core table of a table class."""
+    found = model.__table__  # type: ignore[attr-defined]
+    if not isinstance(found, Table):  # pragma: no cover - table=True classes have one
+        raise DefinitionError(f"{model.__name__} is not a table class")
+    return found
+
+
+physicians = table(PhysicianRow)
+departments = table(DepartmentRow)
+institutions = table(InstitutionRow)
+registrations = table(RegistrationRow)
+filings = table(FilingRow)
+legacy_sites = table(LegacySiteRow)
+applications = table(ApplicationRow)
+audit_events = table(AuditEventRow)
+idempotency_keys = table(IdempotencyKeyRow)
+accounts = table(AccountRow)
+one_time_codes = table(OneTimeCodeRow)
+outbox_messages = table(OutboxMessageRow)
+personal_changes = table(PersonalChangeRow)
+practice_info = table(PracticeInfoRow)
+assessments = table(AssessmentRow)

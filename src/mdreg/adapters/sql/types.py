@@ -1,0 +1,41 @@
+"""Column types: aware-UTC timestamps on every dialect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from mdreg.clock import ensure_aware
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is aware UTC in Python on every backend.
+
+    Binding a naive datetime raises :class:`~mdreg.errors.ValidationError`. PostgreSQL stores
+    ``timestamptz``; SQLite stores ISO text in UTC without an offset (so text order is time
+    order), and values come back with ``tzinfo=UTC``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        aware = ensure_aware(value)
+        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]

@@ -1,0 +1,594 @@
+"""Contract suites every persistence backend must pass, as pytest base classes.
+
+Subclass in a module named ``test_*.py`` and provide the fixture hook:
+
+* :class:`UnitOfWorkContract` — ``make_uow``: a zero-argument factory of fresh units of work
+  over one shared, empty store;
+* :class:`RegistryContract` — ``registry_url``: a URL :func:`mdreg.open` accepts, naming an empty
+  store.
+
+The class names do not start with ``Test``, so pytest collects them only through subclasses.
+Entities are compared through the converter (``unstructure``), since attrs entities compare by
+value but stored ones must come back *exactly* (time zones, tuples, payload classes).
+
+:func:`mdreg.testing.race.race` is the concurrency check for backends that processes share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import pytest
+
+import mdreg
+from mdreg.clock import FakeClock
+from mdreg.domain.application import (
+    Actor,
+    Application,
+    AuditEvent,
+    BusinessType,
+    RegistrationRequest,
+)
+from mdreg.domain.identifiers import DivisionCode
+from mdreg.domain.model import (
+    Category,
+    Filing,
+    FilingStatus,
+    HealthDepartment,
+    Institution,
+    InstitutionKind,
+    LegacySite,
+    Level,
+    Physician,
+    Qualification,
+    Record,
+    RecordKind,
+    Registration,
+    RegistrationStatus,
+)
+from mdreg.errors import (
+    ConcurrencyConflict,
+    IneligibleError,
+    MdregError,
+    PermissionDenied,
+    PersistenceError,
+    UniquenessConflict,
+)
+from mdreg.ports import UnitOfWork
+from mdreg.serialization import unstructure
+from mdreg.service.ids import SequentialIds
+from mdreg.service.registry import Registry
+from mdreg.testing.builders import World, make_id_number
+from mdreg.testing.contract_portal import PortalContract
+
+MakeUow = Callable[[], UnitOfWork]
+
+#: A timestamp with microseconds and a non-UTC offset: it must come back as the same instant in UTC.
+T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
+
+
+# -- entities -------------------------------------------------------------------------------
+
+
+def department(code: str = "110105") -> HealthDepartment:
+    return HealthDepartment(f"D{code}", f"{code}卫生健康委员会", DivisionCode(code))
+
+
+def institution(n: int = 1, code: str = "110105") -> Institution:
+    return Institution(f"I{n}", f"第{n}医院", DivisionCode(code), InstitutionKind.MEDICAL,
+                       f"D{code}", ("内科", "外科"), auto_activation=n % 2 == 0)
+
+
+def physician(n: int = 1, *, level: Level = Level.PHYSICIAN) -> Physician:
+    return Physician(
+        f"P{n}", f"医师{n}", make_id_number("110105", date(1990, 1, 2), n),
+        (Qualification(f"Q{n}", level, Category.CLINICAL, date(2025, 9, 1)),),
+        records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2020, 1, 1), date(2020, 6, 1)),),
+    )
+
+
+def registration(n: int, physician_id: str = "P1", *, location: str = "110000",
+                 level: Level = Level.PHYSICIAN,
+                 status: RegistrationStatus = RegistrationStatus.VALID) -> Registration:
+    return Registration(
+        f"R{n}", physician_id, "Q1", level, Category.CLINICAL, ("内科专业", "外科专业"),
+        DivisionCode(location), "I1", "D110105", date(2026, 3, 2), f"11000000000000{n}",
+        status=status, application_id=f"A{n}",
+    )
+
+
+def filing(n: int, *, registration_id: str = "R1", institution_id: str = "I2") -> Filing:
+    return Filing(f"F{n}", registration_id, "P1", institution_id, ("内科专业",),
+                  date(2026, 3, 2), date(2027, 3, 1), "D110105")
+
+
+def legacy_site(n: int) -> LegacySite:
+    return LegacySite(f"L{n}", "P1", "R1", "I2", date(2015, 5, 1))
+
+
+def application(n: int, physician_id: str = "P1", *, state: str = "pending_institution",
+                version: int = 1, target: str = "110000", institution_id: str = "I1",
+                department_id: str = "D110105") -> Application:
+    return Application(
+        id=f"A{n}", type=BusinessType.REGISTRATION, physician_id=physician_id,
+        applicant=Actor.physician(physician_id),
+        payload=RegistrationRequest(institution_id, "Q1", ("内科专业",)),
+        institution_id=institution_id, department_id=department_id, target=target, state=state,
+        version=version, created_at=T0, updated_at=T0 + timedelta(seconds=1),
+        application_date=date(2026, 3, 2), submitted_at=T0, corrections=("照片", "学历"),
+    )
+
+
+def audit_event(aggregate_id: str, seq: int) -> AuditEvent:
+    return AuditEvent(aggregate_id, seq, "submit", "draft", "pending_institution",
+                      Actor.institution("I1", user="王科长"), T0 + timedelta(minutes=seq),
+                      reason="理由", verdict=("practice_location.one_primary_institution",),
+                      policy="base", data={"note": ["一", 2]})
+
+
+def same(loaded: object, saved: object) -> bool:
+    """Whether two entities are equal through the converter."""
+    return bool(unstructure(loaded) == unstructure(saved))
+
+
+def commit_after(uow: UnitOfWork, *writes: Callable[[], object]) -> None:
+    """Run the writes, then commit: a backend may refuse at the write or at the commit."""
+    for write in writes:
+        write()
+    uow.commit()
+
+
+# -- the unit-of-work contract --------------------------------------------------------------
+
+
+class UnitOfWorkContract(PortalContract):
+    """What every backend's units of work promise (:mod:`mdreg.ports`)."""
+
+    @pytest.fixture
+    def make_uow(self) -> MakeUow:
+        raise NotImplementedError("return a factory of units of work over one empty store")
+
+    @staticmethod
+    def seed(make_uow: MakeUow, *entities: object) -> None:
+        """Commit reference data and applications in one unit."""
+        with make_uow() as uow:
+            store_and_commit(uow, entities)
+
+    # round trips ----------------------------------------------------------------------------
+
+    def test_committed_entities_load_back_equal(self, make_uow: MakeUow) -> None:
+        entities: list[Any] = [department(), institution(1), institution(2), physician(1),
+                               registration(1), filing(1), legacy_site(1), application(1)]
+        self.seed(make_uow, *entities)
+        with make_uow() as uow:
+            loaded = [uow.departments.get("D110105"), uow.institutions.get("I1"),
+                      uow.institutions.get("I2"), uow.physicians.get("P1"),
+                      uow.registrations.get("R1"), uow.filings.get("F1"), uow.legacy.get("L1"),
+                      uow.applications.get("A1")]
+        for got, saved in zip(loaded, entities, strict=True):
+            assert got is not None, type(saved).__name__
+            assert same(got, saved), type(saved).__name__
+
+    def test_timestamps_come_back_as_the_same_aware_instant(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), application(1))
+        with make_uow() as uow:
+            app = uow.applications.get("A1")
+        assert app is not None
+        assert app.created_at == T0
+        assert app.created_at.tzinfo is not None
+
+    def test_put_replaces_an_entity(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1))
+        renamed = attrs.evolve(physician(1), name="改名")
+        self.seed(make_uow, renamed)
+        with make_uow() as uow:
+            found = uow.physicians.get("P1")
+        assert found is not None
+        assert same(found, renamed)
+
+    def test_missing_keys_are_none(self, make_uow: MakeUow) -> None:
+        with make_uow() as uow:
+            assert uow.physicians.get("nobody") is None
+            assert uow.physicians.by_id_number(physician(9).id_number) is None
+            assert uow.institutions.get("nowhere") is None
+            assert uow.departments.get("none") is None
+            assert uow.registrations.get("R9") is None
+            assert uow.applications.get("A9") is None
+            assert uow.idempotency.get("key") is None
+            assert uow.audit.for_aggregate("A9") == ()
+            assert uow.registrations.for_physician("nobody") == ()
+
+    def test_a_unit_reads_its_own_pending_writes(self, make_uow: MakeUow) -> None:
+        with make_uow() as uow:
+            uow.physicians.put(physician(1))
+            uow.applications.add(application(1))
+            uow.audit.append(audit_event("A1", 1))
+            assert uow.physicians.get("P1") is not None
+            assert [a.id for a in uow.applications.open_for("P1")] == ["A1"]
+            assert [e.seq for e in uow.audit.for_aggregate("A1")] == [1]
+            assert uow.audit.count() == 1
+
+    # rollback and single use ------------------------------------------------------------------
+
+    def test_uncommitted_work_is_rolled_back(self, make_uow: MakeUow) -> None:
+        with make_uow() as uow:
+            uow.physicians.put(physician(1))
+            uow.applications.add(application(1))
+            uow.audit.append(audit_event("A1", 1))
+            uow.idempotency.put("key", "fingerprint", "result")
+        self.assert_empty(make_uow)
+
+    def test_an_error_inside_the_block_rolls_back(self, make_uow: MakeUow) -> None:
+        def fail() -> None:
+            with make_uow() as uow:
+                uow.physicians.put(physician(1))
+                uow.applications.add(application(1))
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            fail()
+        self.assert_empty(make_uow)
+
+    def test_explicit_rollback_discards_pending_writes(self, make_uow: MakeUow) -> None:
+        uow = make_uow()
+        with uow:
+            uow.physicians.put(physician(1))
+            uow.rollback()
+        self.assert_empty(make_uow)
+
+    def test_a_committed_unit_cannot_be_reused(self, make_uow: MakeUow) -> None:
+        uow = make_uow()
+        with uow:
+            uow.physicians.put(physician(1))
+            uow.commit()
+        with pytest.raises(PersistenceError):
+            uow.commit()
+        with pytest.raises(PersistenceError), uow:
+            pass
+
+    def test_a_committed_unit_still_reads_committed_data(self, make_uow: MakeUow) -> None:
+        uow = make_uow()
+        with uow:
+            uow.physicians.put(physician(1))
+            uow.applications.add(application(1))
+            uow.commit()
+            self.seed(make_uow, physician(2))
+            assert uow.physicians.get("P2") is not None
+            assert [a.id for a in uow.applications.open_for("P1")] == ["A1"]
+
+    def test_a_rolled_back_unit_cannot_be_reused(self, make_uow: MakeUow) -> None:
+        uow = make_uow()
+        with uow:
+            uow.physicians.put(physician(1))
+        with pytest.raises(PersistenceError), uow:
+            pass
+        with pytest.raises(PersistenceError):
+            uow.commit()
+
+    @staticmethod
+    def assert_empty(make_uow: MakeUow) -> None:
+        with make_uow() as uow:
+            assert uow.physicians.get("P1") is None
+            assert uow.applications.get("A1") is None
+            assert uow.audit.count() == 0
+            assert uow.idempotency.get("key") is None
+
+    # optimistic concurrency --------------------------------------------------------------------
+
+    def test_stale_version_raises_concurrency_conflict(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), application(1))
+        first, second = make_uow(), make_uow()
+        with first, second:
+            mine, theirs = first.applications.get("A1"), second.applications.get("A1")
+            assert mine is not None
+            assert theirs is not None
+            second.applications.save(attrs.evolve(theirs, state="returned", version=2), 1)
+            second.commit()
+            with pytest.raises(ConcurrencyConflict) as raised:
+                commit_after(first, lambda: first.applications.save(
+                    attrs.evolve(mine, state="withdrawn", version=2), 1))
+        assert (raised.value.kind, raised.value.key, raised.value.expected) == ("application",
+                                                                                "A1", 1)
+        assert raised.value.actual == 2
+        with make_uow() as uow:
+            stored = uow.applications.get("A1")
+        assert stored is not None
+        assert (stored.state, stored.version) == ("returned", 2)
+
+    def test_saving_with_a_wrong_expected_version_is_refused(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), application(1))
+        with make_uow() as uow, pytest.raises(ConcurrencyConflict):
+            commit_after(uow, lambda: uow.applications.save(attrs.evolve(application(1),
+                                                                         version=6), 5))
+
+    def test_successive_saves_in_one_unit(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), application(1))
+        with make_uow() as uow:
+            uow.applications.save(attrs.evolve(application(1), state="returned", version=2), 1)
+            uow.applications.save(attrs.evolve(application(1), state="withdrawn", version=3), 2)
+            uow.commit()
+        with make_uow() as uow:
+            stored = uow.applications.get("A1")
+        assert stored is not None
+        assert (stored.state, stored.version) == ("withdrawn", 3)
+
+    def test_adding_an_existing_application_is_refused(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), application(1))
+        with make_uow() as uow, pytest.raises(UniquenessConflict) as raised:
+            commit_after(uow, lambda: uow.applications.add(application(1, state="draft")))
+        assert raised.value.constraint == "application_id"
+
+    # uniqueness invariants ------------------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("constraint", "first", "second"),
+        [
+            ("registration_location", registration(1), registration(2)),
+            ("assistant_single_registration",
+             registration(1, location="110105", level=Level.ASSISTANT),
+             registration(2, location="110108", level=Level.ASSISTANT)),
+            ("open_application", application(1), application(2, state="draft")),
+            ("physician_id_number", physician(1), attrs.evolve(physician(1), id="P2")),
+            ("active_filing", filing(1), filing(2)),
+        ],
+        ids=["second_valid_registration_at_a_location", "second_valid_assistant_registration",
+             "second_open_application_for_a_target", "second_physician_with_an_id_number",
+             "second_active_filing_at_an_institution"],
+    )
+    @pytest.mark.parametrize("same_unit", [True, False], ids=["same_unit", "later_unit"])
+    def test_uniqueness_invariants(self, make_uow: MakeUow, constraint: str, first: object,
+                                   second: object, same_unit: bool) -> None:
+        self.seed(make_uow, physician(1))
+        if not same_unit:
+            self.seed(make_uow, first)
+        writes = [audit_event("X1", 1), *([first] if same_unit else []), second]
+        with make_uow() as uow, pytest.raises(UniquenessConflict) as raised:
+            store_and_commit(uow, writes)
+        assert raised.value.constraint == constraint
+        with make_uow() as uow:
+            assert uow.audit.count() == 0  # the whole unit was rolled back
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [
+            (registration(1, status=RegistrationStatus.CANCELLED), registration(2)),
+            (registration(1, location="110105", level=Level.ASSISTANT),
+             registration(2, location="110108")),
+            (application(1, state="approved"), application(2)),
+            (application(1), application(2, target="310000")),
+            (attrs.evolve(filing(1), status=FilingStatus.CANCELLED), filing(2)),
+        ],
+        ids=["cancelled_and_valid_at_one_location", "assistant_and_physician_registrations",
+             "closed_and_open_application", "open_applications_for_two_targets",
+             "cancelled_and_active_filing"],
+    )
+    def test_rows_outside_the_invariants_coexist(self, make_uow: MakeUow, first: object,
+                                                 second: object) -> None:
+        self.seed(make_uow, physician(1), first, second)
+
+    # audit ------------------------------------------------------------------------------------------
+
+    def test_audit_events_are_numbered_without_gaps(self, make_uow: MakeUow) -> None:
+        events = [audit_event("A1", seq) for seq in (1, 2, 3)]
+        self.seed(make_uow, *events[:2], audit_event("A2", 1))
+        self.seed(make_uow, events[2])
+        with make_uow() as uow:
+            loaded = uow.audit.for_aggregate("A1")
+            assert uow.audit.count() == 4
+        assert [e.seq for e in loaded] == [1, 2, 3]
+        assert all(same(got, saved) for got, saved in zip(loaded, events, strict=True))
+
+    @pytest.mark.parametrize("seq", [1, 2, 4], ids=["duplicate", "duplicate_last", "gap"])
+    def test_audit_refuses_a_wrong_sequence_number(self, make_uow: MakeUow, seq: int) -> None:
+        self.seed(make_uow, audit_event("A1", 1), audit_event("A1", 2))
+        with make_uow() as uow, pytest.raises(ConcurrencyConflict):
+            commit_after(uow, lambda: uow.audit.append(audit_event("A1", seq)))
+
+    def test_audit_refuses_a_number_a_concurrent_unit_took(self, make_uow: MakeUow) -> None:
+        late = make_uow()
+        with late:
+            assert late.audit.for_aggregate("A1") == ()
+            self.seed(make_uow, audit_event("A1", 1))
+            with pytest.raises(ConcurrencyConflict):
+                commit_after(late, lambda: late.audit.append(audit_event("A1", 1)))
+        with make_uow() as uow:
+            assert [e.actor for e in uow.audit.for_aggregate("A1")] == [audit_event("A1", 1).actor]
+
+    # idempotency ------------------------------------------------------------------------------------
+
+    def test_idempotency_results_round_trip(self, make_uow: MakeUow) -> None:
+        with make_uow() as uow:
+            uow.idempotency.put("key-1", "f" * 64, '{"state": "已提交"}')
+            uow.commit()
+        with make_uow() as uow:
+            assert uow.idempotency.get("key-1") == ("f" * 64, '{"state": "已提交"}')
+            assert uow.idempotency.get("key-2") is None
+
+    # queries ----------------------------------------------------------------------------------------
+
+    def test_physicians_by_id_number(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), physician(2))
+        with make_uow() as uow:
+            found = uow.physicians.by_id_number(physician(2).id_number)
+        assert found is not None
+        assert found.id == "P2"
+
+    def test_registrations_and_filings_per_physician(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), physician(2), registration(3),
+                  registration(1, status=RegistrationStatus.CANCELLED),
+                  registration(2, "P2"), filing(1), legacy_site(1))
+        with make_uow() as uow:
+            assert [r.id for r in uow.registrations.for_physician("P1")] == ["R1", "R3"]
+            assert [f.id for f in uow.filings.for_physician("P1")] == ["F1"]
+            assert [s.id for s in uow.legacy.for_physician("P1")] == ["L1"]
+            assert uow.filings.for_physician("P2") == ()
+
+    def test_open_applications_of_a_physician(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, physician(1), physician(2), application(3, target="310000"),
+                  application(1, state="approved"), application(2, state="needs_correction"),
+                  application(4, "P2"))
+        with make_uow() as uow:
+            assert [a.id for a in uow.applications.open_for("P1")] == ["A2", "A3"]
+
+    def test_inboxes_by_institution_and_department(self, make_uow: MakeUow) -> None:
+        self.seed(
+            make_uow, physician(1), physician(2), physician(3),
+            application(3, "P3"), application(1),
+            application(2, "P2", state="pending_acceptance"),
+            application(4, "P1", state="pending_acceptance", target="310000",
+                        institution_id="I2", department_id="D310104"),
+        )
+        with make_uow() as uow:
+            apps = uow.applications
+            assert [a.id for a in apps.inbox(institution_id="I1", state="pending_institution")] \
+                == ["A1", "A3"]
+            assert [a.id for a in apps.inbox(department_id="D110105",
+                                             state="pending_acceptance")] == ["A2"]
+            assert [a.id for a in apps.inbox(department_id="D310104",
+                                             state="pending_acceptance")] == ["A4"]
+            assert apps.inbox(institution_id="I2", state="pending_institution") == ()
+
+
+def store_and_commit(uow: UnitOfWork, entities: Iterable[object]) -> None:
+    """Store each entity through the repository of its kind, then commit."""
+    for entity in entities:
+        _put(uow, entity)
+    uow.commit()
+
+
+def _put(uow: UnitOfWork, entity: object) -> None:
+    """Store any entity through the repository that holds its kind."""
+    if isinstance(entity, Application):
+        uow.applications.add(entity)
+    elif isinstance(entity, AuditEvent):
+        uow.audit.append(entity)
+    else:
+        repositories: dict[type[Any], Any] = {
+            HealthDepartment: uow.departments, Institution: uow.institutions,
+            Physician: uow.physicians, Registration: uow.registrations, Filing: uow.filings,
+            LegacySite: uow.legacy,
+        }
+        repositories[type(entity)].put(entity)
+
+
+# -- the service on every backend ----------------------------------------------------------------
+
+
+class FailingIds(SequentialIds):
+    """Sequential ids whose certificate numbers fail once :attr:`armed` — a crash inside an
+    approval's effect, after the application was saved and before the audit event."""
+
+    armed = False
+
+    def certificate_no(self) -> str:
+        if self.armed:
+            raise RuntimeError("certificate printer on fire")
+        return super().certificate_no()
+
+
+class Scene:
+    """One institution, its department, one physician and their actors."""
+
+    def __init__(self, world: World) -> None:
+        self.registry = world.registry
+        self.hospital = world.institution("110105")
+        self.doctor = world.physician()
+        self.me = Actor.physician(self.doctor.id)
+        self.inst = Actor.institution(self.hospital.id, user="王科长")
+        self.dept = Actor.authority(self.hospital.approved_by, user="李审批")
+
+    def apply(self, **options: Any) -> Application:
+        request = RegistrationRequest(self.hospital.id, self.doctor.qualifications[0].certificate_no,
+                                      ("内科专业",))
+        return self.registry.apply(self.me, request, **options)
+
+    def under_review(self) -> Application:
+        app = self.apply()
+        self.registry.fire(app.id, "confirm", self.inst)
+        return self.registry.fire(app.id, "accept", self.dept)
+
+    def snapshot(self, app_id: str) -> tuple[Any, ...]:
+        return (unstructure(self.registry.application(app_id)),
+                unstructure(self.registry.history(app_id)),
+                unstructure(self.registry.registrations(self.doctor.id)),
+                self.registry.audit_count())
+
+
+class RegistryContract:
+    """The service behaves the same on every backend: run through :func:`mdreg.open`."""
+
+    @pytest.fixture
+    def registry_url(self) -> str:
+        raise NotImplementedError("return a URL naming an empty store")
+
+    @pytest.fixture
+    def ids(self) -> FailingIds:
+        return FailingIds()
+
+    @pytest.fixture
+    def registry(self, registry_url: str, clock: FakeClock, ids: FailingIds) -> Registry:
+        return mdreg.open(registry_url, clock=clock, ids=ids)
+
+    @pytest.fixture
+    def scene(self, world: World) -> Scene:
+        return Scene(world)
+
+    def test_approval_creates_a_valid_registration(self, scene: Scene) -> None:
+        app = scene.registry.fire(scene.under_review().id, "approve", scene.dept)
+        assert (app.state, app.version) == ("approved", 5)
+        (registration,) = scene.registry.registrations(scene.doctor.id)
+        assert registration.is_valid
+        assert registration.application_id == app.id
+        assert registration.location == DivisionCode("110000")
+        history = scene.registry.history(app.id)
+        assert [(e.seq, e.event) for e in history] == [
+            (1, "create"), (2, "submit"), (3, "confirm"), (4, "accept"), (5, "approve")]
+        assert history[-1].at == scene.registry.clock.now()
+        assert same(scene.registry.application(app.id), app)
+
+    def test_inboxes_follow_the_application(self, scene: Scene) -> None:
+        app = scene.apply()
+        assert [a.id for a in scene.registry.inbox(scene.inst)] == [app.id]
+        scene.registry.fire(app.id, "confirm", scene.inst)
+        assert scene.registry.inbox(scene.inst) == ()
+        assert [a.id for a in scene.registry.inbox(scene.dept)] == [app.id]
+
+    def test_a_refused_application_leaves_nothing_behind(self, scene: Scene) -> None:
+        scene.registry.fire(scene.under_review().id, "approve", scene.dept)
+        count = scene.registry.audit_count()
+        with pytest.raises(IneligibleError):
+            scene.apply()
+        assert scene.registry.audit_count() == count
+        assert scene.registry.inbox(scene.inst) == ()
+
+    def test_a_crash_inside_the_approval_rolls_everything_back(self, scene: Scene,
+                                                               ids: FailingIds) -> None:
+        app = scene.under_review()
+        before = scene.snapshot(app.id)
+        ids.armed = True
+        with pytest.raises(RuntimeError, match="printer"):
+            scene.registry.fire(app.id, "approve", scene.dept)
+        assert scene.snapshot(app.id) == before
+        ids.armed = False
+        assert scene.registry.fire(app.id, "approve", scene.dept).version == 5
+
+    @pytest.mark.parametrize("error", [ConcurrencyConflict, PermissionDenied])
+    def test_a_refused_command_changes_nothing(self, scene: Scene,
+                                               error: type[MdregError]) -> None:
+        app = scene.apply()
+        before = scene.snapshot(app.id)
+        stale = error is ConcurrencyConflict
+        actor, version = (scene.inst, app.version - 1) if stale else (scene.dept, app.version)
+        with pytest.raises(error):
+            scene.registry.fire(app.id, "confirm", actor, expected_version=version)
+        assert scene.snapshot(app.id) == before
+
+    def test_a_repeated_command_is_replayed(self, scene: Scene) -> None:
+        app = scene.apply()
+        first = scene.registry.fire(app.id, "confirm", scene.inst, idempotency_key="k1")
+        again = scene.registry.fire(app.id, "confirm", scene.inst, idempotency_key="k1")
+        assert same(first, again)
+        assert [e.event for e in scene.registry.history(app.id)].count("confirm") == 1

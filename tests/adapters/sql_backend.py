@@ -1,0 +1,257 @@
+"""Tests every SQL backend shares: subclassed by test_sqlite.py and test_postgres.py.
+
+Fixture hooks: ``url`` (a migrated, empty database) and ``fresh_url`` (a database without mdreg's
+tables).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+import pytest
+from sqlalchemy import Connection, Select, Update, text
+from sqlalchemy.exc import DBAPIError
+
+import mdreg
+from mdreg.adapters.sql import SqlStore, migrate
+from mdreg.adapters.sql.tables import METADATA
+from mdreg.errors import PersistenceError, UniquenessConflict, ValidationError
+from mdreg.testing import World
+from mdreg.testing.contract import (
+    T0,
+    RegistryContract,
+    UnitOfWorkContract,
+    application,
+    commit_after,
+    physician,
+)
+from mdreg.testing.race import race
+
+STRESS = os.environ.get("MDREG_STRESS") == "1"
+RACE_ROUNDS = int(os.environ.get("MDREG_RACE_ROUNDS", "200" if STRESS else "20"))
+
+
+def plan(store: SqlStore, sql: str, params: Any = ()) -> str:
+    """The query plan, with sequential scans discouraged as far as the planner allows."""
+    explain = "EXPLAIN QUERY PLAN " if store.dialect == "sqlite" else "EXPLAIN "
+    with store.engine.connect() as conn:
+        if store.dialect == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+        rows = conn.exec_driver_sql(explain + sql, params).all()
+        conn.rollback()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def statement_plan(store: SqlStore, statement: Select[Any] | Update, **params: Any) -> str:
+    compiled = statement.compile(dialect=store.engine.dialect, column_keys=list(params))
+    values = compiled.construct_params(params)
+    if compiled.positiontup is not None:
+        return plan(store, compiled.string, tuple(values[name] for name in compiled.positiontup))
+    return plan(store, compiled.string, values)
+
+
+def index_definitions(conn: Connection) -> dict[str, str]:
+    """Every index of mdreg's tables → its definition, as the database reports it."""
+    names = sorted(METADATA.tables)
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        return {name: " ".join(sql.split()) for name, sql in rows if name != "sqlite_autoindex"}
+    rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes "
+                             "WHERE schemaname = current_schema() AND tablename = ANY(:t)"),
+                        {"t": names})
+    return {str(name): str(definition) for name, definition in rows}
+
+
+class SqlBackendContract(UnitOfWorkContract, RegistryContract):
+    """The unit-of-work and registry contracts plus what only SQL backends promise."""
+
+    @pytest.fixture
+    def url(self) -> str:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def fresh_url(self) -> str:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def store(self, url: str) -> Any:
+        store = SqlStore.connect(url)
+        yield store
+        store.close()
+
+    @pytest.fixture
+    def make_uow(self, store: SqlStore) -> Any:
+        return store.unit_of_work
+
+    @pytest.fixture
+    def registry_url(self, url: str) -> str:
+        return url
+
+    # time -----------------------------------------------------------------------------------
+
+    def test_timestamps_are_stored_and_loaded_in_utc(self, store: SqlStore) -> None:
+        self.seed(store.unit_of_work, physician(1), application(1))
+        with store.unit_of_work() as uow:
+            app = uow.applications.get("A1")
+        assert app is not None and app.created_at == T0
+        assert app.created_at.utcoffset() is not None and app.created_at.utcoffset().seconds == 0
+        with store.engine.connect() as conn:
+            raw = conn.execute(text("SELECT created_at FROM applications")).scalar_one()
+        expected = "2026-03-02 01:30:15.123456" if store.dialect == "sqlite" else T0
+        assert raw == expected
+
+    def test_a_naive_datetime_is_refused(self, store: SqlStore) -> None:
+        naive = attrs.evolve(application(1), created_at=datetime(2026, 3, 2, 9))
+        with pytest.raises(ValidationError), store.unit_of_work() as uow:
+            commit_after(uow, lambda: uow.physicians.put(physician(1)),
+                         lambda: uow.applications.add(naive))
+        self.assert_empty(store.unit_of_work)
+
+    # errors -----------------------------------------------------------------------------------
+
+    def test_driver_errors_become_persistence_errors(self, fresh_url: str) -> None:
+        store = SqlStore.connect(fresh_url)
+        migrate.upgrade(store.engine)
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE idempotency_keys"))
+        with pytest.raises(PersistenceError) as raised, store.unit_of_work() as uow:
+            uow.idempotency.get("key")
+        store.close()
+        assert isinstance(raised.value.__cause__, DBAPIError)
+        assert "idempotency_keys" not in str(raised.value)
+
+    def test_conflicts_never_quote_personal_data(self, store: SqlStore) -> None:
+        self.seed(store.unit_of_work, physician(1))
+        twin = attrs.evolve(physician(1), id="P2")
+        with pytest.raises(UniquenessConflict) as raised, store.unit_of_work() as uow:
+            uow.physicians.put(twin)
+        assert twin.id_number.value not in str(raised.value)
+        assert isinstance(raised.value.__cause__, DBAPIError)
+
+    # indexes -----------------------------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("name", "params"),
+        [
+            ("applications.get", {"key": "A1"}),
+            ("open_applications", {"physician_id": "P1"}),
+            ("institution_inbox", {"party": "I1", "state": "pending_institution"}),
+            ("department_inbox", {"party": "D1", "state": "pending_acceptance"}),
+            ("physician_by_id_number", {"id_number": "11010519900102001X"}),
+            ("audit_of", {"aggregate_id": "A1"}),
+            ("last_seq", {"aggregate_id": "A1"}),
+            ("idempotency_get", {"key": "k"}),
+            ("applications.save", {"key": "A1", "expected": 1, "state": "x"}),
+        ],
+    )
+    def test_every_lookup_uses_an_index(self, store: SqlStore, name: str,
+                                        params: dict[str, Any]) -> None:
+        statement: Any = store.statements
+        for part in name.split("."):
+            statement = getattr(statement, part)
+        self.assert_indexed(statement_plan(store, statement, **params))
+
+    @pytest.mark.parametrize("name", ["registrations", "filings", "legacy_sites", "physicians"])
+    def test_keyed_and_per_physician_lookups_use_an_index(self, store: SqlStore, name: str) -> None:
+        keyed = getattr(store.statements, name)
+        self.assert_indexed(statement_plan(store, keyed.get, key="X1"))
+        if keyed.of_physician is not None:
+            self.assert_indexed(statement_plan(store, keyed.of_physician, physician_id="P1"))
+
+    def test_filed_registrations_use_the_partial_index(self, store: SqlStore) -> None:
+        found = statement_plan(store, store.statements.registrations_filed,
+                               on_or_before=date(2026, 1, 1))
+        self.assert_indexed(found)
+        assert "ix_registrations_filed_on" in found
+
+    def test_the_plan_check_sees_a_table_scan(self, store: SqlStore) -> None:
+        with pytest.raises(AssertionError, match="scan"):
+            self.assert_indexed(plan(store, "SELECT id FROM applications WHERE target = 'x'"))
+
+    @staticmethod
+    def assert_indexed(found: str) -> None:
+        """SQLite: every step a SEARCH, never a SCAN (of the table or of a whole index);
+        PostgreSQL: no Seq Scan, and an index condition (not a walk along an index)."""
+        scans = [line for line in found.splitlines() if "Seq Scan" in line
+                 or line.lstrip().startswith("SCAN")]
+        assert not scans, f"table scan in plan:\n{found}"
+        assert "SEARCH" in found or "Index Cond" in found, f"no index lookup in plan:\n{found}"
+
+    # migrations ----------------------------------------------------------------------------------
+
+    def test_upgrade_downgrade_upgrade(self, fresh_url: str) -> None:
+        migrate.upgrade(fresh_url)
+        assert migrate.current(fresh_url) == migrate.head()
+        migrate.downgrade(fresh_url, "base")
+        assert migrate.current(fresh_url) is None
+        emptied = SqlStore.connect(fresh_url)
+        with emptied.engine.connect() as conn:
+            assert index_definitions(conn) == {}
+        emptied.close()
+        migrate.upgrade(fresh_url)
+        assert migrate.current(fresh_url) == migrate.head()
+        assert migrate.drift(fresh_url) == []
+
+    def test_drift_is_detected(self, fresh_url: str) -> None:
+        store = SqlStore.connect(fresh_url)
+        migrate.upgrade(store.engine)
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP INDEX ix_applications_physician_id"))
+        assert [diff[0] for diff in migrate.drift(store.engine)] == ["add_index"]
+        store.close()
+
+    def test_migrated_indexes_match_the_tables(self, url: str, fresh_url: str) -> None:
+        """Partial-index predicates, which autogenerate does not compare, match exactly."""
+        created = SqlStore.connect(fresh_url)
+        METADATA.create_all(created.engine)
+        migrated = SqlStore.connect(url)
+        with created.engine.connect() as fresh, migrated.engine.connect() as conn:
+            assert index_definitions(conn) == index_definitions(fresh)
+            assert "open_application" in index_definitions(conn)
+        created.close()
+        migrated.close()
+
+    def test_concurrent_upgrades_are_serialized(self, fresh_url: str) -> None:
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                migrate.upgrade(fresh_url)
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=run) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert migrate.current(fresh_url) == migrate.head()
+
+    def test_unknown_revision_is_a_validation_error(self, url: str) -> None:
+        with pytest.raises(ValidationError):
+            migrate.downgrade(url, "nonexistent")
+
+    # the registry ---------------------------------------------------------------------------------
+
+    def test_data_survives_reopening(self, url: str) -> None:
+        first = mdreg.open(url)
+        doctor = World(first).physician()
+        assert mdreg.open(url).physician(doctor.id) == doctor
+
+    race_processes = 8 if STRESS else 4
+
+    def test_concurrent_writers_one_winner_per_round(self, url: str) -> None:
+        """R-01/R-02 (CI size; MDREG_STRESS=1 for 200 rounds)."""
+        result = race(url, processes=self.race_processes, rounds=RACE_ROUNDS)
+        expected = Counter({"ok": 1, "ConcurrencyConflict": self.race_processes - 1})
+        bad = [(n, dict(c)) for n, c in enumerate(result.rounds) if c != expected]
+        assert bad == []
+        assert result.final_version == result.start_version + RACE_ROUNDS
+        assert result.audit_seqs == tuple(range(1, result.final_version + 1))

@@ -1,0 +1,124 @@
+"""The SQL backend on PostgreSQL (``MDREG_TEST_POSTGRES_URL``).
+
+Each pytest-xdist worker gets its own databases, ``mdreg_test_<worker>`` (migrated once per
+session, truncated before each test) and ``mdreg_fresh_<worker>`` (emptied before each test, for
+the migration tests); both are dropped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sql_backend import SqlBackendContract
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from mdreg.adapters.sql import SqlStore, migrate
+from mdreg.adapters.sql.tables import METADATA
+from mdreg.adapters.sql.translation import is_transient, translate
+from mdreg.errors import PersistenceError
+
+pytestmark = pytest.mark.postgres
+
+BASE_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
+if not BASE_URL:
+    pytest.skip("PostgreSQL tests need MDREG_TEST_POSTGRES_URL, e.g. "
+                "postgresql+psycopg://postgres@127.0.0.1:5432/test", allow_module_level=True)
+
+
+def _admin() -> Engine:
+    return create_engine(make_url(BASE_URL).set(drivername="postgresql+psycopg"),
+                         isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[dict[str, str]]:
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    names = {"test": f"mdreg_test_{worker_id}", "fresh": f"mdreg_fresh_{worker_id}"}
+    admin = _admin()
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = {kind: make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+            for kind, name in names.items()}
+    migrate.upgrade(urls["test"])
+    yield urls
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_store(databases: dict[str, str]) -> Iterator[SqlStore]:
+    store = SqlStore.connect(databases["test"])
+    yield store
+    store.close()
+
+
+class TestPostgres(SqlBackendContract):
+
+    @pytest.fixture
+    def url(self, databases: dict[str, str], session_store: SqlStore) -> str:
+        tables = ", ".join(table.name for table in METADATA.sorted_tables)
+        with session_store.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY"))
+        return databases["test"]
+
+    @pytest.fixture
+    def fresh_url(self, databases: dict[str, str]) -> str:
+        engine = create_engine(make_url(databases["fresh"]).set(drivername="postgresql+psycopg"))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return databases["fresh"]
+
+    def test_units_of_work_read_committed(self, store: SqlStore) -> None:
+        with store.unit_of_work() as uow:
+            uow.audit.count()
+            conn = uow._connection()
+            assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+
+    def test_a_deadlock_is_transient(self, store: SqlStore) -> None:
+        with store.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE locks (id int PRIMARY KEY)"))
+            conn.execute(text("INSERT INTO locks VALUES (1), (2)"))
+        barrier = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        def lock(first: int, second: int) -> None:
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("SET deadlock_timeout = '100ms'")
+                try:
+                    conn.execute(text("UPDATE locks SET id = id WHERE id = :i"), {"i": first})
+                    barrier.wait(10)
+                    conn.execute(text("UPDATE locks SET id = id WHERE id = :i"), {"i": second})
+                    conn.commit()
+                except DBAPIError as error:
+                    failures.append(error)
+                    conn.rollback()
+
+        threads = [threading.Thread(target=lock, args=pair) for pair in ((1, 2), (2, 1))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE locks"))
+        (failure,) = failures
+        assert getattr(failure, "orig", None) is not None and failure.orig.sqlstate == "40P01"
+        translated: Any = translate(failure)
+        translated.__cause__ = failure
+        assert isinstance(translated, PersistenceError) and is_transient(translated)
+
+    def test_an_unreachable_server_is_a_persistence_error(self) -> None:
+        unreachable = make_url(BASE_URL).set(host="127.0.0.1", port=1)
+        with pytest.raises(PersistenceError):
+            migrate.upgrade(unreachable.render_as_string(hide_password=False))
