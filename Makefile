@@ -12,7 +12,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) examples/registration_demo.py
+	$(VENV)/bin/mdreg simulate --physicians 500 --days 60 --seed 1 \
+		--json simulation.json --html simulation.html
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check src tests examples
