@@ -77,3 +77,24 @@ def test_cli_diagram_and_rules() -> None:
     assert listed.exit_code == 0
     ids = {rule["id"] for rule in json.loads(listed.output)}
     assert "practice_location.one_primary_institution" in ids
+
+
+def test_two_workers_share_a_sqlite_database(tmp_path: Path) -> None:
+    report = run(SimulationConfig(physicians=60, days=6, seed=5),
+                 f"sqlite:///{tmp_path / 'shared.db'}", workers=2)
+    assert report["workers"] == 2
+    assert report["invariant_violations"] == []
+    assert report["commands"] > 0
+    assert report["audit_events"] >= sum(
+        n for states in report["by_type"].values() for n in states.values())
+
+
+def test_workers_need_a_shared_database() -> None:
+    result = CliRunner().invoke(app, ["simulate", "--db", "memory://", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "shared database" in result.output
+
+
+def test_newcomers_sign_up_and_activate(report: dict[str, object]) -> None:
+    accounts: dict[str, int] = report["accounts"]  # type: ignore[assignment]
+    assert accounts["signed_up"] == accounts["activated"] > 0

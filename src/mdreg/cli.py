@@ -148,6 +148,7 @@ def simulate(
     db: Annotated[str, typer.Option(help="database URL (default: a fresh SQLite file)")] = "",
     json_path: Annotated[Path | None, typer.Option("--json", help="write the report as JSON")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="write charts as HTML")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=9, help="processes sharing the database")] = 1,
 ) -> None:
     """Simulate a province: sign-ups, applications of all nine types, decisions, deadlines."""
     from mdreg.simulation import SimulationConfig, run
@@ -161,7 +162,7 @@ def simulate(
                   TextColumn("days"), TimeElapsedColumn(), console=console) as progress:
         task = progress.add_task("days", total=days)
         try:
-            report = run(config, url, on_day=lambda _d: progress.advance(task))
+            report = run(config, url, on_day=lambda _d: progress.advance(task), workers=workers)
         except MdregError as error:
             raise _fail(error.describe()) from None
     _print_report(report)

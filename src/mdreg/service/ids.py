@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import secrets
 from typing import Protocol
 
@@ -33,14 +32,17 @@ class SequentialIds:
     ('A000001', 'R000002', '110000000000003')
     """
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, worker: int = 0) -> None:
+        if not 0 <= worker <= 9:
+            raise ValueError("worker must be 0-9")
         self._n = 0
-        self._rng = random.Random(seed) if seed is not None else None  # noqa: S311 - not secret
+        self._worker = worker
 
     def new(self, prefix: str) -> str:
+        """``A000001``; worker N > 0 (processes sharing one database) gives ``AN-000001``."""
         self._n += 1
-        return f"{prefix}{self._n:06d}"
+        return f"{prefix}{self._worker}-{self._n:06d}" if self._worker else f"{prefix}{self._n:06d}"
 
     def certificate_no(self) -> str:
         self._n += 1
-        return f"11{self._n:013d}"
+        return f"1{self._worker + 1}{self._n:013d}"

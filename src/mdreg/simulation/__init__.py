@@ -10,31 +10,97 @@ True
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 import time
 from collections.abc import Callable
 from typing import Any
 
 import mdreg
 from mdreg.clock import FakeClock
+from mdreg.errors import PersistenceError
 from mdreg.service.ids import SequentialIds
 from mdreg.simulation.invariants import violations
 from mdreg.simulation.report import build_report
-from mdreg.simulation.runner import START, Simulation, SimulationConfig
+from mdreg.simulation.runner import START, Simulation, SimulationConfig, Tally, merge
 
 
 def run(config: SimulationConfig, url: str = "memory://",
-        on_day: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Run one simulation on a fresh registry at ``url`` and return its report."""
+        on_day: Callable[[int], None] | None = None, workers: int = 1) -> dict[str, Any]:
+    """Run one simulation on a fresh registry at ``url`` and return its report.
+
+    With ``workers`` > 1, that many processes share the database (SQLite or PostgreSQL), each
+    acting for its own share of the physicians, day by day in step.
+    """
+    if workers > 1 and url.startswith("memory://"):
+        raise mdreg.ValidationError("workers", "several workers need a shared database (SQL)",
+                                    field_label="并发进程")
     registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds())
     if registry.audit_count():
         raise mdreg.ValidationError("db", "the database already holds data; use an empty one",
                                     field_label="数据库")
-    simulation = Simulation(registry, config, on_day)
+    simulation = Simulation(registry, config, on_day, workers=workers)
     started = time.perf_counter()
-    simulation.run()
+    if workers == 1:
+        simulation.run()
+    else:
+        simulation.load()
+        _in_processes(simulation, config, url, workers, on_day)
     seconds = time.perf_counter() - started
     broken = violations(registry, [p.id for p in simulation.province.physicians])
-    return build_report(simulation, seconds, url, broken)
+    return build_report(simulation, seconds, url, broken, workers)
+
+
+def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, workers: int,
+                  on_day: Callable[[int], None] | None) -> None:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(workers)
+    days = context.Queue()
+    results = context.Queue()
+    processes = [context.Process(target=_worker, args=(config, url, w, workers, barrier, days,
+                                                       results)) for w in range(workers)]
+    for process in processes:
+        process.start()
+    collected: list[tuple[Tally, dict[str, mdreg.Application]]] = []
+    while len(collected) < workers:
+        while not days.empty():
+            day = days.get()
+            if on_day:
+                on_day(day)
+        try:
+            outcome = results.get(timeout=0.2)
+        except queue.Empty:
+            if any(p.exitcode not in (None, 0) for p in processes):
+                raise PersistenceError("a simulation worker process failed") from None
+            continue
+        if isinstance(outcome, BaseException):
+            raise outcome
+        collected.append(outcome)
+    for process in processes:
+        process.join()
+    while not days.empty():
+        day = days.get()
+        if on_day:
+            on_day(day)
+    merge(simulation, collected)
+
+
+def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barrier: Any,
+            days: Any, results: Any) -> None:
+    try:
+        registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(worker + 1))
+
+        def step(day: int) -> None:
+            barrier.wait()
+            if worker == 0:
+                days.put(day)
+
+        simulation = Simulation(registry, config, step, worker=worker, workers=workers)
+        simulation.run(load=False)
+        results.put((simulation.tally, simulation.apps))
+    except BaseException as error:
+        barrier.abort()
+        results.put(error)
 
 
 __all__ = ["Simulation", "SimulationConfig", "run"]

@@ -10,8 +10,8 @@ from mdreg.rules import BASE_POLICY
 from mdreg.simulation.runner import Simulation, by_type, deadline_compliance
 
 
-def build_report(sim: Simulation, seconds: float, database: str, invariant_violations: list[str]
-                 ) -> dict[str, Any]:
+def build_report(sim: Simulation, seconds: float, database: str, invariant_violations: list[str],
+                 workers: int = 1) -> dict[str, Any]:
     """Everything a run produced, with the keys the CLI's ``--json`` promises."""
     tally = sim.tally
     return {
@@ -23,12 +23,14 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
         "refusals_by_rule": dict(sorted(tally.refusals.items())),
         "errors_by_type": dict(sorted(tally.errors.items())),
         "deadlines": deadline_compliance(tally.decided),
+        "accounts": dict(tally.accounts),
         "audit_events": sim.registry.audit_count(),
         "commands": tally.commands,
         "commands_per_second": round(tally.commands / seconds, 1) if seconds else 0.0,
         "command_seconds": round(tally.command_seconds, 3),
         "seconds": round(seconds, 3),
         "database": database,
+        "workers": workers,
         "invariant_violations": invariant_violations,
         "backlog": tally.backlog,
         "flows": [{"from": a, "to": b, "count": n} for (a, b), n in sorted(tally.flows.items())],

@@ -8,6 +8,7 @@ seeded random source and a fake clock make a run reproducible: the same seed giv
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -36,14 +37,24 @@ from mdreg.domain.application import (
     ScopeEvidence,
     UpgradeRequest,
 )
-from mdreg.domain.model import Institution, LegacySite, Level, Physician, Registration
+from mdreg.domain.model import (
+    Institution,
+    LegacySite,
+    Level,
+    Physician,
+    Registration,
+    practice_location,
+)
 from mdreg.errors import IneligibleError, MdregError
+from mdreg.security import SecuritySettings
+from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.simulation.province import SCOPE_BY_CATEGORY, Province, generate
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Beijing
 OPEN = ("pending_institution", "pending_acceptance", "under_review", "returned",
         "needs_correction", "draft")
+SIMULATED_PASSWORD = "Zs9#kq2!vm"  # noqa: S105 - every simulated newcomer's password
 TYPE_WEIGHTS = {
     BusinessType.REGISTRATION: 30, BusinessType.CHANGE: 14, BusinessType.FILING: 14,
     BusinessType.CANCELLATION: 8, BusinessType.UPGRADE: 8, BusinessType.FILING_CANCEL: 6,
@@ -73,17 +84,20 @@ class Tally:
     commands: int = 0
     command_seconds: float = 0.0
     decided: list[Application] = field(default_factory=list)
+    accounts: Counter[str] = field(default_factory=Counter)
 
 
 class Simulation:
     """One simulated province on one registry."""
 
     def __init__(self, registry: Registry, config: SimulationConfig,
-                 on_day: Callable[[int], None] | None = None) -> None:
+                 on_day: Callable[[int], None] | None = None, *, worker: int = 0,
+                 workers: int = 1) -> None:
         if not isinstance(registry.clock, FakeClock):
             raise TypeError("the simulation needs a registry on a FakeClock")
         self.registry, self.config, self.clock = registry, config, registry.clock
-        self.rng = random.Random(config.seed)  # noqa: S311 - simulation, not secrets
+        self.rng = random.Random(config.seed * 1009 + worker)  # noqa: S311 - not secrets
+        self.worker, self.workers = worker, workers
         self.tally = Tally()
         self.on_day = on_day or (lambda _day: None)
         self.apps: dict[str, Application] = {}
@@ -91,17 +105,24 @@ class Simulation:
                                            business_date(START))
         self.by_id: dict[str, Physician] = {p.id: p for p in self.province.physicians}
         self.institutions = self.province.institutions
-        self.legacy_holders: list[str] = []
+        self.mine = [p for i, p in enumerate(self.province.physicians) if i % workers == worker]
+        self.mine_ids = {p.id for p in self.mine}
+        self.registrations, self.legacy = existing_registry(self.province, config.seed)
+        self.legacy_holders = sorted({r.physician_id for r in self.legacy} & self.mine_ids)
+        self.newcomers = [p for p in self.mine if _newcomer(p)]
         self.filing_holders: list[str] = []
+        self.accounts = Accounts(registry, settings=SecuritySettings.for_tests())
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self) -> Tally:
-        """Load the province, then simulate ``config.days`` days."""
+    def run(self, load: bool = True) -> Tally:
+        """Load the province (unless another process did), then simulate ``config.days`` days."""
         self.clock.set(START - timedelta(days=1))
-        self._load()
+        if load:
+            self.load()
         for day in range(self.config.days):
             self.clock.set(START + timedelta(days=day))
+            self._sign_ups(day)
             self._new_applications()
             self._institutions_act()
             self._departments_act()
@@ -135,46 +156,80 @@ class Simulation:
 
     # -- reference data -----------------------------------------------------------------------
 
-    def _load(self) -> None:
-        """Reference data plus an existing registry for about half of the physicians."""
+    def load(self) -> None:
+        """Reference data, an existing registry for about half of the physicians, and migrated
+        active accounts for everyone but the newcomers, who sign up during the simulation."""
         province = self.province
-        registrations: list[Registration] = []
-        for physician in province.physicians[::2]:
-            qualification = physician.qualifications[0]
-            institution = self._institution_for(qualification.level)
-            if institution is None:
-                continue
-            location = (institution.division.province if qualification.level is Level.PHYSICIAN
-                        else institution.division)
-            registrations.append(Registration(
-                f"R{physician.id[1:]}", physician.id, qualification.certificate_no,
-                qualification.level, qualification.category,
-                SCOPE_BY_CATEGORY[qualification.category][:1], location, institution.id,
-                institution.approved_by, business_date(START) - timedelta(days=400),
-                f"33{physician.id[1:]:0>13}",
-            ))
-        legacy = [
-            LegacySite(f"L{r.id[1:]}", r.physician_id, r.id, self.rng.choice(self.institutions).id,
-                       r.approved_on) for r in registrations[::10]
-        ]
         self.registry.load(departments=province.departments, institutions=province.institutions,
-                           physicians=province.physicians, registrations=registrations)
-        # Physicians use the portal through migrated, active accounts (R-ACC-2).
+                           physicians=province.physicians, registrations=self.registrations)
         accounts = [Account.imported(f"U{p.id}", p.id, f"user{p.id.lower()}", at=START)
-                    for p in province.physicians]
-        self.registry.load(legacy=legacy, accounts=accounts)
-        self.legacy_holders = sorted({record.physician_id for record in legacy})
+                    for p in province.physicians if not _newcomer(p)]
+        self.registry.load(legacy=self.legacy, accounts=accounts)
 
-    def _institution_for(self, level: Level) -> Institution | None:
-        options = [i for i in self.institutions
-                   if level is Level.PHYSICIAN or i.division.level == "county"]
-        return self.rng.choice(options) if options else None
+    # -- accounts -----------------------------------------------------------------------------
+
+    def _sign_ups(self, day: int) -> None:
+        """Newcomers sign up, verify their phone and activate through one of the four paths."""
+        due = [p for n, p in enumerate(self.newcomers) if n % max(1, self.config.days) == day]
+        for physician in due:
+            for name, step in self._sign_up_steps(physician):
+                if not self._account_step(step):
+                    break
+                self.tally.accounts[name] += 1
+
+    def _sign_up_steps(self, physician: Physician) -> list[tuple[str, Callable[[], object]]]:
+        me = Actor.physician(physician.id)
+        phone = f"139{int(physician.id[1:]):08d}"
+
+        def sign_up() -> object:
+            return self.accounts.sign_up(
+                name=physician.name, id_number=physician.id_number,
+                login_name=f"new{physician.id.lower()}", password=SIMULATED_PASSWORD, phone=phone)
+
+        return [
+            ("signed_up", sign_up),
+            ("code_sent", lambda: self.accounts.send_phone_code(me)),
+            ("phone_verified", lambda: self.accounts.verify_phone(me, self._code_for(phone))),
+            ("activated", lambda: self._activate(me, physician, phone)),
+        ]
+
+    def _account_step(self, step: Callable[[], object]) -> bool:
+        self.tally.commands += 1
+        started = time.perf_counter()
+        try:
+            step()
+        except MdregError as error:
+            self.tally.errors[type(error).__name__] += 1
+            return False
+        finally:
+            self.tally.command_seconds += time.perf_counter() - started
+        return True
+
+    def _activate(self, me: Actor, physician: Physician, phone: str) -> object:
+        valid = [r for r in self.registry.registrations(physician.id) if r.is_valid]
+        if not valid:
+            return self.accounts.activate_with_qualification(
+                me, physician.qualifications[0].certificate_no)
+        institution = next(i for i in self.institutions if i.id == valid[0].primary_institution_id)
+        if institution.auto_activation:
+            return self.accounts.refresh(me)
+        self.accounts.issue_activation_code(Actor.institution(institution.id), physician.id)
+        return self.accounts.activate(me, self._code_for(phone))
+
+    def _code_for(self, phone: str) -> str:
+        """The portal's side: deliver the newest message to ``phone`` and read its code."""
+        found = [m for m in self.accounts.pending_messages(limit=1000) if m.to == phone]
+        if not found:
+            return ""
+        message = found[-1]
+        self.accounts.mark_sent(message.id)
+        match = re.search(r"码：(\d{6})", message.body)
+        return match.group(1) if match else ""
 
     # -- applicants ---------------------------------------------------------------------------
 
     def _new_applications(self) -> None:
-        count = sum(self.rng.random() < self.config.daily_rate
-                    for _ in range(self.config.physicians))
+        count = sum(self.rng.random() < self.config.daily_rate for _ in self.mine)
         types, weights = zip(*TYPE_WEIGHTS.items(), strict=True)
         for _ in range(count):
             business = self.rng.choices(types, weights=weights)[0]
@@ -191,7 +246,9 @@ class Simulation:
 
     def _candidate(self, business: BusinessType) -> Physician | None:
         """A physician for whom ``business`` is plausible (sometimes not, on purpose)."""
-        pool = self.province.physicians
+        pool = self.mine
+        if not pool:
+            return None
         if business is BusinessType.UPGRADE:
             pool = [p for p in pool if len(p.qualifications) > 1] or pool
         elif business is BusinessType.MULTISITE_CANCEL:
@@ -271,7 +328,7 @@ class Simulation:
         for institution in self.institutions:
             actor = Actor.institution(institution.id, user="人事科")
             for app in self.registry.inbox(actor):
-                if self.rng.random() < 0.6:
+                if app.physician_id in self.mine_ids and self.rng.random() < 0.6:
                     if self.rng.random() < 0.9:
                         self._fire(app, "confirm", actor)
                     else:
@@ -282,6 +339,8 @@ class Simulation:
         for department in self.province.departments:
             actor = Actor.authority(department.id, user="审批科")
             for app in self.registry.inbox(actor):
+                if app.physician_id not in self.mine_ids:
+                    continue
                 if app.state == "pending_acceptance" and self.rng.random() < 0.7:
                     self._acceptance(app, actor)
                 elif app.state == "under_review" and self.rng.random() < 0.12:
@@ -311,6 +370,58 @@ class Simulation:
     def _snapshot(self, day: int) -> None:
         states = Counter(a.state for a in self.apps.values() if a.state in OPEN)
         self.tally.backlog.append({"day": day, **{s: states.get(s, 0) for s in OPEN}})
+
+
+def merge(simulation: Simulation, results: list[tuple[Tally, dict[str, Application]]]) -> None:
+    """Fold the tallies and applications of worker processes into ``simulation``."""
+    total = simulation.tally
+    for tally, apps in results:
+        total.refusals.update(tally.refusals)
+        total.errors.update(tally.errors)
+        total.flows.update(tally.flows)
+        total.accounts.update(tally.accounts)
+        total.commands += tally.commands
+        total.command_seconds += tally.command_seconds
+        total.decided.extend(tally.decided)
+        simulation.apps.update(apps)
+        for day, row in enumerate(tally.backlog):
+            if day == len(total.backlog):
+                total.backlog.append(dict(row))
+            else:
+                for key, value in row.items():
+                    total.backlog[day][key] += 0 if key == "day" else value
+
+
+def _newcomer(physician: Physician) -> bool:
+    """About one physician in five has no portal account yet and signs up during the run."""
+    return int(physician.id[1:]) % 5 == 4
+
+
+def existing_registry(province: Province, seed: int
+                      ) -> tuple[list[Registration], list[LegacySite]]:
+    """The registry before the simulation starts: about half of the physicians are registered,
+    and one in ten of those keeps a legacy 多地点执业 record. Deterministic for a seed."""
+    rng = random.Random(seed + 7)  # noqa: S311 - simulation data
+    registrations: list[Registration] = []
+    for physician in province.physicians[::2]:
+        qualification = physician.qualifications[0]
+        options = [i for i in province.institutions
+                   if qualification.level is Level.PHYSICIAN or i.division.level == "county"]
+        if not options:
+            continue
+        institution = rng.choice(options)
+        registrations.append(Registration(
+            f"R{physician.id[1:]}", physician.id, qualification.certificate_no,
+            qualification.level, qualification.category,
+            SCOPE_BY_CATEGORY[qualification.category][:1],
+            practice_location(qualification.level, institution), institution.id,
+            institution.approved_by, business_date(START) - timedelta(days=400),
+            f"33{physician.id[1:]:0>13}",
+        ))
+    legacy = [LegacySite(f"L{r.id[1:]}", r.physician_id, r.id,
+                         rng.choice(province.institutions).id, r.approved_on)
+              for r in registrations[::10]]
+    return registrations, legacy
 
 
 def deadline_compliance(decided: list[Application]) -> dict[str, int]:
