@@ -622,10 +622,6 @@ def test_bad_input_gives_a_typed_error_and_changes_nothing(scene: Scene, case: s
 
 # Bugs found ------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "service/effects.py _change ends only the filings outside the new location: when the new primary "
-    "institution is one the registration had filed, the filing stays active and the institution is "
-    "both primary and filed (domain.md §3.2: a physician is in one roster of an institution, not both)"))
 def test_changing_the_primary_institution_to_a_filed_one_ends_that_filing(scene: Scene) -> None:
     registration = scene.registered()
     scene.world.filing(registration, scene.haidian)

@@ -37,7 +37,10 @@ MILITARY_IN_RULES = (
     + scope.RULES
 )
 MILITARY_OUT_RULES = target.RULES
-CHANGE_RULES = target.RULES + change.RULES + scope.RULES + refusal.RULES
+CHANGE_RULES = (
+    target.RULES + change.RULES + (practice_location.AssistantCountyLocation(),)
+    + scope.RULES + refusal.RULES
+)
 CANCELLATION_RULES = target.RULES + cancellation.RULES
 FILING_RULES = target.RULES + filing.FILING_RULES
 FILING_CANCEL_RULES = filing.FILING_CANCEL_RULES

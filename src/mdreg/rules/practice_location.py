@@ -27,6 +27,14 @@ def intended_location(ctx: EligibilityContext) -> DivisionCode | None:
     return practice_location(qualification.level, ctx.institution)
 
 
+def _level(ctx: EligibilityContext) -> Level | None:
+    """The level of the registration asked for: the qualification's, else the target's (变更)."""
+    if ctx.qualification is not None:
+        return ctx.qualification.level
+    target = ctx.target_registration
+    return target.level if target is not None else None
+
+
 class AssistantCountyLocation(Rule):
     """执业助理医师的执业地点为机构所在的县级行政区划 (2017 Art 7)."""
 
@@ -38,8 +46,7 @@ class AssistantCountyLocation(Rule):
     fix = "选择登记在县级行政区划的执业机构"
 
     def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        qualification = ctx.qualification
-        if qualification is None or qualification.level is not Level.ASSISTANT:
+        if _level(ctx) is not Level.ASSISTANT:
             return
         division = ctx.institution.division
         if division.level != "county":

@@ -180,7 +180,8 @@ def _change(effect: Effect, app: Application, done: Summary) -> None:
     for filing in effect.uow.filings.for_physician(app.physician_id):
         if filing.registration_id == old.id and filing.is_active:
             filed_at = effect.uow.institutions.get(filing.institution_id)
-            if filed_at is None or not new.location.contains(filed_at.division):
+            outside = filed_at is None or not new.location.contains(filed_at.division)
+            if outside or filing.institution_id == new.primary_institution_id:
                 effect.end_filing(filing, FilingStatus.INVALID, done)
 
 
