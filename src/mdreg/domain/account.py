@@ -79,6 +79,7 @@ class Channel(LabelledEnum):
 
     SMS = ("sms", "短信")
     EMAIL = ("email", "邮件")
+    ANNOUNCEMENT = ("announcement", "公告")
 
 
 class CodePurpose(LabelledEnum):

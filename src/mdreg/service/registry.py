@@ -57,6 +57,7 @@ from mdreg.rules import BASE_POLICY, Policy, Verdict, evaluate
 from mdreg.rules.dates import add_years
 from mdreg.serialization import dumps, loads
 from mdreg.service import effects
+from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant
 from mdreg.service.context import build_context, route
 from mdreg.service.explain import Explanation, explain
@@ -363,6 +364,7 @@ class Registry:
             done = effect.summary()
             effects.cancel_registration(effect, registration.physician_id, registration.id,
                                         ground in PERSON_WIDE_GROUNDS, done)
+            announce(uow, self.ids, now, done["ended"])
             append_audit(uow, registration.id, "cancel_ex_officio", registration.status.value,
                          RegistrationStatus.CANCELLED.value, actor, now, reason=reason.strip(),
                          policy=self.policy.name, data={**done, "ground": [ground.value]})
@@ -481,6 +483,7 @@ class Registry:
         done: dict[str, Any] = _report_deadline(new, self.policy) if event == "submit" else {}
         if event == "approve":
             done = effects.apply_approval(uow, new, self.ids, business_date(now), self.policy)
+            announce(uow, self.ids, now, done["created"] + done["ended"] + done["changed"])
             _portal().activate_on_approval(uow, new, actor, now)
         self._audit(uow, new, event, app.state, actor, reason, verdict, now, done)
         return new
@@ -544,7 +547,7 @@ def append_audit(uow: UnitOfWork, aggregate_id: str, event: str, from_state: str
                  actor: Actor, now: datetime, **extra: Any) -> None:
     """Append the next audit event of an aggregate (gap-free ``seq``)."""
     uow.audit.append(AuditEvent(
-        aggregate_id=aggregate_id, seq=len(uow.audit.for_aggregate(aggregate_id)) + 1,
+        aggregate_id=aggregate_id, seq=uow.audit.next_seq(aggregate_id),
         event=event, from_state=from_state, to_state=to_state, actor=actor, at=now, **extra,
     ))
 
