@@ -23,7 +23,9 @@ typed error named, and the whole unit is rolled back):
 * unique account login name, compared case-folded (constraint ``account_login_name``), and at
   most one account per physician (constraint ``account_physician``);
 * at most one pending personal change per physician and kind (constraint
-  ``pending_personal_change``).
+  ``pending_personal_change``);
+* deadlines: stored ``version`` equals the loaded one (:class:`~mdreg.errors.ConcurrencyConflict`),
+  and at most one open deadline per subject and kind (constraint ``open_deadline``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
+from mdreg.deadlines import Deadline
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import (
@@ -147,8 +150,14 @@ class AuditLog(abc.ABC):
         """Every event of one aggregate in ``seq`` order."""
 
     @abc.abstractmethod
+    def next_seq(self, aggregate_id: str) -> int:
+        """The number the aggregate's next event gets: its greatest ``seq`` plus one, counting
+        this unit's own appends (1 for an aggregate without events). Indexed, and it reads one
+        number, not the trail."""
+
+    @abc.abstractmethod
     def count(self) -> int:
-        """How many events are stored."""
+        """How many events are stored (all aggregates: a full count, not for hot paths)."""
 
 
 class IdempotencyStore(abc.ABC):
@@ -297,6 +306,63 @@ class AssessmentRepository(Repository[Assessment]):
         """Every result of one physician, oldest first (indexed)."""
 
 
+class DeadlineRepository(abc.ABC):
+    """Legal deadlines (:mod:`mdreg.deadlines`), with optimistic concurrency on ``version``.
+
+    Queries return rows ordered by ``(due, id)`` unless stated otherwise; "open" means status
+    ``open``. The open ones are indexed by due date.
+    """
+
+    #: Whether a claim skips the rows another open unit has claimed (memory, PostgreSQL with
+    #: ``FOR UPDATE SKIP LOCKED``). ``False``: claims are serialized instead — on SQLite a
+    #: claim takes the database's single write lock first, so a second one waits for the
+    #: first unit to end and then sees what it left.
+    concurrent_claims: bool = True
+
+    @abc.abstractmethod
+    def get(self, deadline_id: str) -> Deadline | None:
+        """The deadline, or ``None``."""
+
+    @abc.abstractmethod
+    def add(self, deadline: Deadline) -> None:
+        """Store a new deadline (any version). An existing id raises
+        :class:`~mdreg.errors.UniquenessConflict` (``deadline_id``); a second open deadline of
+        one subject and kind raises it (``open_deadline``) here or at commit."""
+
+    @abc.abstractmethod
+    def save(self, deadline: Deadline, expected_version: int) -> None:
+        """Replace a deadline whose stored version is ``expected_version`` (checked again at
+        commit: :class:`~mdreg.errors.ConcurrencyConflict`)."""
+
+    @abc.abstractmethod
+    def for_subject(self, subject_id: str) -> tuple[Deadline, ...]:
+        """Every deadline of an application or registration, any status, ordered by
+        ``(opened_at, id)`` (indexed by subject)."""
+
+    @abc.abstractmethod
+    def open_for(self, subject_id: str) -> tuple[Deadline, ...]:
+        """The subject's open deadlines (at most one per kind)."""
+
+    @abc.abstractmethod
+    def overdue(self, as_of: date) -> tuple[Deadline, ...]:
+        """Open deadlines whose last day is before ``as_of``, flagged or not."""
+
+    @abc.abstractmethod
+    def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
+        """Open deadlines whose last day is in ``[start, end]``."""
+
+    @abc.abstractmethod
+    def claim(self, as_of: date, limit: int) -> tuple[Deadline, ...]:
+        """Lock and return up to ``limit`` open, unflagged deadlines whose last day is before
+        ``as_of``, oldest due first, skipping those another open unit has claimed.
+
+        The claim lasts until this unit commits or rolls back (or its process dies: the
+        database releases the locks). The caller changes every claimed row before it commits
+        (fires, closes or flags it), so a later claim does not return it again. Several units
+        claiming at once never receive the same row.
+        """
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -315,6 +381,7 @@ class UnitOfWork(abc.ABC):
     personal_changes: PersonalChangeRepository
     practice_info: PracticeInfoRepository
     assessments: AssessmentRepository
+    deadlines: DeadlineRepository
 
     def __enter__(self) -> Self:
         return self

@@ -24,6 +24,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
+from mdreg.deadlines import Deadline
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import (
@@ -47,6 +48,7 @@ from mdreg.ports import (
     ApplicationRepository,
     AssessmentRepository,
     AuditLog,
+    DeadlineRepository,
     FilingRepository,
     IdempotencyStore,
     LegacyRepository,
@@ -139,6 +141,11 @@ class MemoryStore:
         self.audit_count = 0
         self.idempotency: dict[str, tuple[str, str]] = {}
         self.portal = PortalTables()
+        self.deadlines: _Table[Deadline] = _Table(
+            lambda d: d.id, {"subject": lambda d: d.subject_id, "open": lambda d: d.is_open}
+        )
+        #: deadline id → the repository (of one open unit) that claimed it
+        self.claims: dict[str, object] = {}
 
 
 class _Keyed(Repository[V]):
@@ -216,7 +223,7 @@ class _Audit(AuditLog):
         self.pending: list[AuditEvent] = []
 
     def append(self, event: AuditEvent) -> None:
-        expected = len(self.for_aggregate(event.aggregate_id)) + 1
+        expected = self.next_seq(event.aggregate_id)
         if event.seq != expected:
             raise ConcurrencyConflict("audit", event.aggregate_id, expected - 1, event.seq - 1)
         self.pending.append(event)
@@ -224,6 +231,10 @@ class _Audit(AuditLog):
     def for_aggregate(self, aggregate_id: str) -> tuple[AuditEvent, ...]:
         mine = [e for e in self.pending if e.aggregate_id == aggregate_id]
         return tuple(self._store.audit.get(aggregate_id, ())) + tuple(mine)
+
+    def next_seq(self, aggregate_id: str) -> int:
+        mine = sum(e.aggregate_id == aggregate_id for e in self.pending)
+        return len(self._store.audit.get(aggregate_id, ())) + mine + 1
 
     def count(self) -> int:
         return self._store.audit_count + len(self.pending)
@@ -269,6 +280,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.personal_changes = self._portal.personal_changes
         self.practice_info = self._portal.practice_info
         self.assessments = self._portal.assessments
+        self._deadlines = _Overlay(store.deadlines)
+        self.deadlines = self._dl = _Deadlines(self._deadlines, store)
         self._done = False
 
     def __enter__(self) -> InMemoryUnitOfWork:
@@ -283,8 +296,10 @@ class InMemoryUnitOfWork(UnitOfWork):
             self._check_versions()
             self._check_invariants()
             self._portal.check()
+            self._dl.check()
             self._merge()
         self._done = True
+        self._dl.release()
 
     def rollback(self) -> None:
         for overlay in self._overlays():
@@ -292,12 +307,13 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._audit.pending.clear()
         self._idem.pending.clear()
         self._done = True
+        self._dl.release()
 
     def _overlays(self) -> tuple[_Overlay[Any], ...]:
         return (
             self._physicians, self._institutions, self._departments,
             self._registrations, self._filings, self._legacy, self._applications,
-            *self._portal.overlays(),
+            *self._portal.overlays(), self._deadlines,
         )
 
     def _check_versions(self) -> None:
@@ -548,3 +564,55 @@ def check_pending_changes(changes: Iterable[PersonalChange]) -> None:
     if len(set(kinds)) != len(kinds):
         raise UniquenessConflict("pending_personal_change",
                                  "a change of this kind is already pending")
+
+
+# -- deadlines ------------------------------------------------------------------------------------
+
+
+class _Deadlines(_Versioned[Deadline], DeadlineRepository):
+    """Claims are kept in the store (under its lock) until the claiming unit ends."""
+
+    def __init__(self, overlay: _Overlay[Deadline], store: MemoryStore) -> None:
+        super().__init__(overlay, "deadline")
+        self._store = store
+
+    def for_subject(self, subject_id: str) -> tuple[Deadline, ...]:
+        rows = self._rows.lookup("subject", subject_id)
+        return tuple(sorted(rows, key=lambda d: (d.opened_at, d.id)))
+
+    def open_for(self, subject_id: str) -> tuple[Deadline, ...]:
+        return _by_due(d for d in self._rows.lookup("subject", subject_id) if d.is_open)
+
+    def overdue(self, as_of: date) -> tuple[Deadline, ...]:
+        return _by_due(d for d in self._rows.lookup("open", True) if d.due < as_of)
+
+    def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
+        return _by_due(d for d in self._rows.lookup("open", True) if start <= d.due <= end)
+
+    def claim(self, as_of: date, limit: int) -> tuple[Deadline, ...]:
+        with self._store.lock:
+            claims = self._store.claims
+            free = [d for d in self.overdue(as_of)
+                    if d.flagged_on is None and claims.get(d.id, self) is self]
+            taken = free[:max(limit, 0)]
+            claims.update((d.id, self) for d in taken)
+        return tuple(taken)
+
+    def release(self) -> None:
+        with self._store.lock:
+            mine = [key for key, owner in self._store.claims.items() if owner is self]
+            for key in mine:
+                del self._store.claims[key]
+
+    def check(self) -> None:
+        """Versions, then one open deadline per subject and kind (under the store lock)."""
+        self.check_versions()
+        for subject_id in {d.subject_id for d in self._rows.pending.values()}:
+            kinds = [d.kind for d in self._rows.lookup("subject", subject_id) if d.is_open]
+            if len(set(kinds)) != len(kinds):
+                raise UniquenessConflict("open_deadline",
+                                         "the subject already has an open deadline of this kind")
+
+
+def _by_due(rows: Iterable[Deadline]) -> tuple[Deadline, ...]:
+    return tuple(sorted(rows, key=lambda d: (d.due, d.id)))

@@ -381,6 +381,25 @@ class UnitOfWorkContract(PortalContract):
         assert [e.seq for e in loaded] == [1, 2, 3]
         assert all(same(got, saved) for got, saved in zip(loaded, events, strict=True))
 
+    def test_next_seq_follows_committed_and_own_events(self, make_uow: MakeUow) -> None:
+        with make_uow() as uow:
+            assert uow.audit.next_seq("A1") == 1
+        self.seed(make_uow, audit_event("A1", 1), audit_event("A1", 2), audit_event("A2", 1))
+        with make_uow() as uow:
+            assert [uow.audit.next_seq(a) for a in ("A1", "A2", "A3")] == [3, 2, 1]
+            uow.audit.append(audit_event("A1", 3))
+            uow.audit.append(audit_event("A3", 1))
+            assert [uow.audit.next_seq(a) for a in ("A1", "A2", "A3")] == [4, 2, 2]
+        with make_uow() as uow:  # rolled back: the committed numbers again
+            assert [uow.audit.next_seq(a) for a in ("A1", "A2", "A3")] == [3, 2, 1]
+
+    def test_next_seq_sees_what_a_concurrent_unit_committed(self, make_uow: MakeUow) -> None:
+        late = make_uow()
+        with late:
+            assert late.audit.next_seq("A1") == 1
+            self.seed(make_uow, audit_event("A1", 1))
+            assert late.audit.next_seq("A1") == 2
+
     @pytest.mark.parametrize("seq", [1, 2, 4], ids=["duplicate", "duplicate_last", "gap"])
     def test_audit_refuses_a_wrong_sequence_number(self, make_uow: MakeUow, seq: int) -> None:
         self.seed(make_uow, audit_event("A1", 1), audit_event("A1", 2))

@@ -15,11 +15,13 @@ Checked after every command:
 
 and after every step:
 
-* each valid registration has one primary institution that exists and lies in its location;
+* each valid registration has one primary institution that exists and lies in its location, and an
+  assistant's location is a county;
 * no two valid registrations of a physician share or overlap a practice location;
 * an assistant holds at most one valid registration;
 * after an approved 变更到军队 no registration or filing the physician had then is valid again;
-* every active filing lies inside its registration's location, and its registration is valid;
+* every active filing lies inside its registration's location, names an institution other than the
+  primary one, and hangs under a valid registration;
 * every registration and filing was created by an approval that lists it; legacy records are
   never created;
 * every application is in a declared state, and its version equals its number of audit events;
@@ -163,7 +165,7 @@ class WholeRegistry(RuleBasedStateMachine):
     def _start(self, physician: Physician, where: int, start: int) -> None:
         """Register through the service; then a filing (2) or a legacy record (3) under it."""
         held = physician.qualifications[0]
-        institution = self._institution(where | 2, inside=None, level=held.level)
+        institution = self._institution(where * 4, inside=None, level=held.level)  # a plausible one
         self._apply(physician, RegistrationRequest(institution.id, held.certificate_no,
                                                    SCOPES[held.category][:1]), drive=True)
         registration = next((r for r in self.registry.registrations(physician.id) if r.is_valid), None)
@@ -500,6 +502,8 @@ class WholeRegistry(RuleBasedStateMachine):
                 primary = self.by_id.get(registration.primary_institution_id)
                 assert primary is not None
                 assert registration.location.contains(primary.division)
+                if registration.level is Level.ASSISTANT:
+                    assert registration.location.level == "county"
             for n, one in enumerate(valid):
                 assert not any(overlaps(one.location, other.location) for other in valid[n + 1:])
             assert sum(r.level is Level.ASSISTANT for r in valid) <= 1
@@ -515,6 +519,7 @@ class WholeRegistry(RuleBasedStateMachine):
                     continue
                 registration = registrations[filing.registration_id]
                 assert registration.location.contains(self.by_id[filing.institution_id].division)
+                assert filing.institution_id != registration.primary_institution_id
                 assert registration.is_valid or self._tolerated(registration)
 
     def _tolerated(self, registration: Registration) -> bool:

@@ -28,6 +28,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
+from mdreg.deadlines import Deadline
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.model import (
     Filing,
@@ -127,3 +128,4 @@ OUTBOX_MESSAGES = RowMapper(OutboxMessage, tables.outbox_messages)
 PERSONAL_CHANGES = RowMapper(PersonalChange, tables.personal_changes)
 PRACTICE_INFO = RowMapper(PracticeInfo, tables.practice_info)
 ASSESSMENTS = RowMapper(Assessment, tables.assessments)
+DEADLINES = RowMapper(Deadline, tables.deadlines)

@@ -186,6 +186,10 @@ class SqlAudit(AuditLog):
         rows = self._db.read(self._sql.audit_of, {"aggregate_id": aggregate_id})
         return tuple(self._mapper.from_row(row) for row in rows)
 
+    def next_seq(self, aggregate_id: str) -> int:
+        # max(seq) on the unique (aggregate_id, seq) index: one index probe, not the trail
+        return int(self._db.read(self._sql.last_seq, {"aggregate_id": aggregate_id})[0][0]) + 1
+
     def count(self) -> int:
         return int(self._db.read(self._sql.audit_count, {})[0][0])
 

@@ -290,6 +290,35 @@ class AssessmentRow(TableModel, table=True):
     doc: str = Field(sa_type=Text)
 
 
+# -- deadlines ---------------------------------------------------------------------------------
+
+OPEN_DEADLINE = "status = 'open'"
+
+
+class DeadlineRow(TableModel, table=True):
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index("ix_deadlines_subject", "subject_id", "opened_at", "id"),
+        partial_unique("open_deadline", "subject_id", "kind", where=OPEN_DEADLINE),
+        Index("ix_deadlines_open_due", "due", "id", sqlite_where=text(OPEN_DEADLINE),
+              postgresql_where=text(OPEN_DEADLINE)),
+    )
+
+    id: str = Field(primary_key=True)
+    kind: str
+    subject_id: str
+    physician_id: str
+    start: date
+    due: date
+    source: str
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    status: str
+    version: int
+    closed_on: date | None = None
+    flagged_on: date | None = None
+    doc: str = Field(sa_type=Text)
+
+
 class IdempotencyKeyRow(TableModel, table=True):
     __tablename__ = "idempotency_keys"
 
@@ -321,3 +350,4 @@ outbox_messages = table(OutboxMessageRow)
 personal_changes = table(PersonalChangeRow)
 practice_info = table(PracticeInfoRow)
 assessments = table(AssessmentRow)
+deadlines = table(DeadlineRow)

@@ -134,12 +134,21 @@ def _describe(orig: BaseException) -> str:
 
 def is_transient(error: BaseException) -> bool:
     """Whether retrying the whole unit of work may succeed (``error`` or its cause)."""
+    return transient_code(error) is not None
+
+
+def transient_code(error: BaseException) -> str | None:
+    """The SQLSTATE (``40001``, ``40P01``) or SQLite error name (``SQLITE_BUSY`` …) of a
+    failure a retry may cure, or ``None`` for any other failure."""
     cause = error.__cause__ if isinstance(error, MdregError) else error
     if isinstance(cause, sa_exc.DBAPIError):
         cause = cause.orig
     if cause is None:
-        return False
-    if getattr(cause, "sqlstate", None) in PG_TRANSIENT:
-        return True
+        return None
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate in PG_TRANSIENT:
+        return str(sqlstate)
     code = _sqlite_code(cause)
-    return code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    if code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
+        return str(getattr(cause, "sqlite_errorname", None) or f"SQLITE_{code}")
+    return None

@@ -114,7 +114,10 @@ class SqlUnitOfWork(UnitOfWork):
         conn = self._connection()
         if not self._writing:
             self._guarded(lambda: self._begin_write(conn))
-        return self._guarded(lambda: conn.execute(statement, params).rowcount, subject)
+        changed = self._guarded(lambda: conn.execute(statement, params).rowcount, subject)
+        if self.store.hook is not None:
+            self.store.hook(f"wrote:{subject.kind}")
+        return changed
 
     def _begin_write(self, conn: Connection) -> None:
         if self.store.dialect == "sqlite":
@@ -129,10 +132,15 @@ class SqlUnitOfWork(UnitOfWork):
         conn, self._conn, self._done = self._conn, None, True
         if conn is None:
             return
+        hook = self.store.hook
         try:
+            if hook is not None:
+                hook("commit")
             self._guarded(conn.commit)
         finally:
             self._close(conn)
+        if hook is not None:
+            hook("committed")
 
     def rollback(self) -> None:
         conn, self._conn, self._done = self._conn, None, True
