@@ -1,0 +1,397 @@
+"""法定期限 — legal time limits as stored rows, computed on the working-day calendar.
+
+Deadlines are opened and closed by the transitions of applications, in the same unit of work
+(:mod:`mdreg.service.deadlines`):
+
+* 机构确认 (the materials reach the department) opens the **correction window**: 5 working days
+  (行政许可法 Art 32(4), Art 82). If the department neither accepts nor asks for corrections in
+  time, the application counts as accepted on the receipt date: :meth:`mdreg.Registry.tick`
+  applies it;
+* 受理 opens the **decision** deadline: 20 working days (医师法 Art 13), closed by 准予 / 不予 /
+  退回;
+* a 注销 application opens the **report** deadline: 30 calendar days from the day the ground
+  became known (2017 measures Art 18), closed when it is submitted;
+* a departure report opens the **备案 expiry**: two years in 备案 without renewed practice end
+  in 注销 (2017 measures Art 19); :meth:`mdreg.Registry.tick` applies it.
+
+The first day is not counted (民法典 Art 201). ``due`` is the last day of the period; a
+deadline has *passed* on the day after. Each row records where the calendar's answer came from
+(:attr:`Deadline.source`), so one computed with the weekday fallback is never mistaken for a
+statutory one.
+
+>>> from datetime import date
+>>> from mdreg.calendar import ChineseCalendar
+>>> due_date(DeadlineKind.DECISION, date(2026, 2, 13), 20, ChineseCalendar())  # R-DL-5
+(datetime.date(2026, 3, 19), 'chinesecalendar')
+>>> due_date(DeadlineKind.CANCELLATION_REPORT, date(2026, 9, 1), 30, ChineseCalendar())
+(datetime.date(2026, 10, 1), 'none')
+
+Periodic assessment (定期考核, 医师法 Art 42) is modelled here too: :func:`assessment_cycles`
+lays out a physician's cycles and :func:`assessment_status` reads the recorded results against
+them (missed cycles, suspension, cancellation grounds).
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from mdreg.calendar import WorkingDayCalendar
+from mdreg.domain.account import Assessment, AssessmentResult
+from mdreg.domain.application import CancellationGround
+from mdreg.domain.model import LabelledEnum, Physician, Record, RecordKind, Registration
+from mdreg.errors import ValidationError
+from mdreg.rules.dates import add_years
+
+_ONE_DAY = timedelta(days=1)
+
+#: Recorded as :attr:`Deadline.source` when the period needs no working-day data (calendar
+#: days, years).
+NO_CALENDAR_DATA = "none"
+
+
+class DeadlineKind(LabelledEnum):
+    """What a deadline is for."""
+
+    DECISION = ("decision", "审批决定期限")
+    CORRECTION_WINDOW = ("correction_window", "一次性告知补正期限")
+    CANCELLATION_REPORT = ("cancellation_report", "注销情形报告期限")
+    FILED_EXPIRY = ("filed_expiry", "备案满二年注销")
+
+
+class PeriodUnit(LabelledEnum):
+    """How a period is counted."""
+
+    WORKING_DAYS = ("working_days", "工作日")
+    CALENDAR_DAYS = ("calendar_days", "日")
+    YEARS = ("years", "年")
+
+
+#: The unit of each kind, and the policy parameter that sets its length.
+UNITS: Mapping[DeadlineKind, PeriodUnit] = {
+    DeadlineKind.DECISION: PeriodUnit.WORKING_DAYS,
+    DeadlineKind.CORRECTION_WINDOW: PeriodUnit.WORKING_DAYS,
+    DeadlineKind.CANCELLATION_REPORT: PeriodUnit.CALENDAR_DAYS,
+    DeadlineKind.FILED_EXPIRY: PeriodUnit.YEARS,
+}
+LENGTH_PARAMETERS: Mapping[DeadlineKind, str] = {
+    DeadlineKind.DECISION: "decision_working_days",
+    DeadlineKind.CORRECTION_WINDOW: "correction_working_days",
+    DeadlineKind.CANCELLATION_REPORT: "cancellation_report_days",
+    DeadlineKind.FILED_EXPIRY: "filed_expiry_years",
+}
+#: Kinds whose passing the law turns into an act: deemed acceptance, 备案 → 注销.
+AUTOMATIC = frozenset({DeadlineKind.CORRECTION_WINDOW, DeadlineKind.FILED_EXPIRY})
+
+
+class DeadlineStatus(LabelledEnum):
+    """Where a deadline stands; every status but ``open`` is final."""
+
+    OPEN = ("open", "进行中")
+    MET = ("met", "按期办结")
+    MISSED = ("missed", "逾期办结")
+    FIRED = ("fired", "到期自动处理")
+    ENDED = ("ended", "已终止")
+
+
+@attrs.frozen
+class Deadline:
+    """One legal time limit on one subject (an application or a registration).
+
+    ``start`` is the day the period is counted from (not counted itself) and ``due`` its last
+    day. ``version`` grows by one per change (optimistic concurrency, as for applications).
+    Closing states why: ``closed_by`` names the event (``approve``, ``withdraw``, ``tick`` …).
+    ``flagged_on`` is the day :meth:`mdreg.Registry.tick` first reported it overdue.
+    """
+
+    id: str
+    kind: DeadlineKind
+    subject_id: str
+    physician_id: str
+    start: date
+    due: date
+    length: int
+    unit: PeriodUnit
+    source: str
+    opened_at: datetime
+    status: DeadlineStatus = DeadlineStatus.OPEN
+    version: int = 1
+    closed_on: date | None = None
+    closed_by: str = ""
+    flagged_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is DeadlineStatus.OPEN
+
+    @property
+    def takes_effect(self) -> date:
+        """The first day after the period: when the law's consequence applies."""
+        return self.due + _ONE_DAY
+
+    def overdue(self, as_of: date) -> bool:
+        """Open, and ``as_of`` is past the last day."""
+        return self.is_open and as_of > self.due
+
+    def close(self, on: date, by: str) -> Deadline:
+        """Closed by the act it waited for: met if on or before the due date, else missed."""
+        status = DeadlineStatus.MET if on <= self.due else DeadlineStatus.MISSED
+        return self._final(status, on, by)
+
+    def fire(self, on: date, by: str = "tick") -> Deadline:
+        """Passed, and the law's consequence was applied (deemed acceptance, 备案 → 注销)."""
+        return self._final(DeadlineStatus.FIRED, on, by)
+
+    def end(self, on: date, by: str) -> Deadline:
+        """Ended without the act it waited for: the application was withdrawn, or the subject
+        moved on otherwise (a filed registration cancelled by another route)."""
+        return self._final(DeadlineStatus.ENDED, on, by)
+
+    def flag(self, on: date) -> Deadline:
+        """Reported overdue for the first time; it stays open."""
+        return attrs.evolve(self, flagged_on=on, version=self.version + 1)
+
+    def _final(self, status: DeadlineStatus, on: date, by: str) -> Deadline:
+        if not self.is_open:
+            raise ValidationError("status", f"deadline {self.id} is already {self.status.value}",
+                                  field_label="期限状态")
+        return attrs.evolve(self, status=status, closed_on=on, closed_by=by,
+                            version=self.version + 1)
+
+
+def data_source(calendar: WorkingDayCalendar, start: date, due: date) -> str:
+    """The least authoritative data source among the years ``start`` … ``due``.
+
+    ``fallback`` beats ``override`` beats ``table`` beats ``chinesecalendar``: a period that
+    touched a fallback year is a fallback deadline.
+    """
+    sources = {calendar.data_source(year) for year in range(start.year, due.year + 1)}
+    for weakest in ("fallback", "override", "table"):
+        if weakest in sources:
+            return weakest
+    return "chinesecalendar"
+
+
+def due_date(kind: DeadlineKind, start: date, length: int,
+             calendar: WorkingDayCalendar) -> tuple[date, str]:
+    """The last day of a period of ``kind`` counted from ``start``, and its data source.
+
+    Working days need calendar data for every year they touch
+    (:class:`~mdreg.errors.CalendarDataMissing` otherwise, unless the calendar has a
+    fallback). Calendar days end ``length`` days after ``start``. A period in years ends the
+    day before the anniversary: a registration filed on 2026-03-02 is in 备案 until 2028-03-01
+    and cancelled on 2028-03-02.
+    """
+    unit = UNITS[kind]
+    if unit is PeriodUnit.WORKING_DAYS:
+        due = calendar.add_workdays(start, length)
+        return due, data_source(calendar, start, due)
+    if unit is PeriodUnit.CALENDAR_DAYS:
+        return calendar.add_days(start, length), NO_CALENDAR_DATA
+    return add_years(start, length) - _ONE_DAY, NO_CALENDAR_DATA
+
+
+def new_deadline(deadline_id: str, kind: DeadlineKind, subject_id: str, physician_id: str,
+                 start: date, opened_at: datetime, calendar: WorkingDayCalendar,
+                 parameters: Mapping[str, Any]) -> Deadline:
+    """An open deadline of ``kind``, its length taken from the policy ``parameters``."""
+    length = int(parameters[LENGTH_PARAMETERS[kind]])
+    due, source = due_date(kind, start, length, calendar)
+    return Deadline(deadline_id, kind, subject_id, physician_id, start, due, length, UNITS[kind],
+                    source, opened_at)
+
+
+# -- periodic assessment (定期考核) --------------------------------------------------------------
+
+#: 医师法 in force: cycles starting on or after this day last ``periodic_assessment_years``
+#: (3, Art 42); earlier ones ``periodic_assessment_years_before_2022`` (2, 2007 measures).
+PHYSICIANS_LAW_IN_FORCE = date(2022, 3, 1)
+
+
+class CycleResult(LabelledEnum):
+    """How a physician's assessment cycle ended (or stands)."""
+
+    PASSED = ("passed", "合格")
+    FAILED = ("failed", "不合格")
+    MISSED = ("missed", "未参加考核")
+    CURRENT = ("current", "本周期进行中")
+
+
+@attrs.frozen
+class AssessmentCycle:
+    """One assessment cycle, ``start`` to ``end`` inclusive; labelled ``"2023-2025"``."""
+
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.year}-{self.end.year}"
+
+    def holds(self, assessment: Assessment) -> bool:
+        """The result belongs to this cycle: same label, or assessed within it."""
+        return assessment.cycle == self.label or self.start <= assessment.assessed_on <= self.end
+
+
+def cycle_years(starts_on: date, parameters: Mapping[str, Any]) -> int:
+    """How long a cycle starting on ``starts_on`` lasts (R-ASM-1)."""
+    if starts_on < PHYSICIANS_LAW_IN_FORCE:
+        return int(parameters["periodic_assessment_years_before_2022"])
+    return int(parameters["periodic_assessment_years"])
+
+
+def assessment_cycles(first_registered_on: date, until: date,
+                      parameters: Mapping[str, Any]) -> tuple[AssessmentCycle, ...]:
+    """The cycles from the year of the first registration up to the one holding ``until``.
+
+    [I] Cycles are aligned to calendar years and start on 1 January of the year the physician
+    was first registered; each lasts :func:`cycle_years` of its start. The national start of
+    the first 3-year cycle is not published (domain.md §9).
+    """
+    cycles: list[AssessmentCycle] = []
+    start = date(first_registered_on.year, 1, 1)
+    while start <= until:
+        end = date(start.year + cycle_years(start, parameters), 1, 1) - _ONE_DAY
+        cycles.append(AssessmentCycle(start, end))
+        start = end + _ONE_DAY
+    return tuple(cycles)
+
+
+@attrs.frozen
+class CycleOutcome:
+    """A cycle and what the recorded results say about it."""
+
+    cycle: AssessmentCycle
+    result: CycleResult
+    assessment_ids: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class AssessmentStatus:
+    """A physician's periodic assessment as of a day (see :func:`assessment_status`).
+
+    ``ground`` is a 注销 ground the results establish — two consecutive missed cycles (R-ASM-3,
+    2017 Art 18(5)) or a failed re-assessment (R-ASM-2, 医师法 Art 17(4)) — known since
+    ``ground_known_on``; the 30-day report duty (R-CAN-3) runs to ``report_due``.
+    """
+
+    physician_id: str
+    as_of: date
+    cycles: tuple[CycleOutcome, ...]
+    suspended_until: date | None = None
+    ground: CancellationGround | None = None
+    ground_known_on: date | None = None
+    report_due: date | None = None
+
+    @property
+    def current(self) -> CycleOutcome | None:
+        """The cycle running on :attr:`as_of`, if the physician is registered."""
+        return next((c for c in self.cycles if c.result is CycleResult.CURRENT), None)
+
+    @property
+    def missed_in_a_row(self) -> int:
+        """Consecutive missed cycles, counted back from the last completed one."""
+        count = 0
+        for outcome in reversed([c for c in self.cycles if c.result is not CycleResult.CURRENT]):
+            if outcome.result is not CycleResult.MISSED:
+                break
+            count += 1
+        return count
+
+    @property
+    def needs_action(self) -> bool:
+        """A cancellation ground, a missed last cycle, or a running suspension."""
+        return (self.ground is not None or self.missed_in_a_row > 0
+                or (self.suspended_until is not None and self.suspended_until >= self.as_of))
+
+
+def _outcome(cycle: AssessmentCycle, held: list[Assessment], as_of: date) -> CycleOutcome:
+    ids = tuple(a.id for a in held)
+    if any(a.result is AssessmentResult.PASSED for a in held):
+        return CycleOutcome(cycle, CycleResult.PASSED, ids)
+    if held:
+        return CycleOutcome(cycle, CycleResult.FAILED, ids)
+    if cycle.end < as_of:
+        return CycleOutcome(cycle, CycleResult.MISSED)
+    return CycleOutcome(cycle, CycleResult.CURRENT)
+
+
+def assessment_status(physician: Physician, registrations: Iterable[Registration],
+                      assessments: Iterable[Assessment], as_of: date,
+                      parameters: Mapping[str, Any]) -> AssessmentStatus:
+    """Read a physician's assessment results against their cycles.
+
+    * a cycle is *passed* if any result in it passed (a pass on re-assessment restores
+      practice), *failed* if it holds only failures, *missed* if it ended with no result;
+    * a failed result suspends practice (a ``practice_suspended`` record, see
+      :meth:`mdreg.Registry.record_assessment`); a later pass in the cycle ends it early;
+    * two failures in one cycle (failed, then failed again on re-assessment) are the ground
+      ``failed_reassessment``, known on the second result's day;
+    * two consecutive missed cycles are the ground ``missed_assessments``, known on the day
+      after the second cycle ended.
+    """
+    approved = [r.approved_on for r in registrations]
+    results = sorted(assessments, key=lambda a: (a.assessed_on, a.id))
+    if not approved:
+        return AssessmentStatus(physician.id, as_of, ())
+    cycles = assessment_cycles(min(approved), as_of, parameters)
+    outcomes = tuple(_outcome(c, [a for a in results if c.holds(a)], as_of) for c in cycles)
+    grounds: list[tuple[date, CancellationGround]] = []
+    for before, after in zip(outcomes, outcomes[1:], strict=False):
+        if before.result is after.result is CycleResult.MISSED:
+            grounds.append((after.cycle.end + _ONE_DAY, CancellationGround.MISSED_ASSESSMENTS))
+    for cycle in cycles:
+        failures = [a for a in results if cycle.holds(a) and a.result is AssessmentResult.FAILED
+                    and a.assessed_on <= as_of]
+        if len(failures) >= 2:
+            grounds.append((failures[1].assessed_on, CancellationGround.FAILED_REASSESSMENT))
+    known, ground = min(grounds, default=(None, None))
+    report_due = None
+    if known is not None:
+        report_due = known + timedelta(days=int(parameters["cancellation_report_days"]))
+    return AssessmentStatus(physician.id, as_of, outcomes, _suspended_until(physician, results),
+                            ground, known, report_due)
+
+
+def _suspended_until(physician: Physician, results: list[Assessment]) -> date | None:
+    """The end of the latest assessment suspension, or the day a later pass restored practice."""
+    failed_on = {a.assessed_on for a in results if a.result is AssessmentResult.FAILED}
+    suspensions = [(r.on, r.until) for r in physician.records
+                   if r.kind is RecordKind.PRACTICE_SUSPENDED and r.until is not None
+                   and r.on in failed_on]
+    if not suspensions:
+        return None
+    since, until = max(suspensions)
+    passes = [a.assessed_on for a in results
+              if a.result is AssessmentResult.PASSED and a.assessed_on > since]
+    return min([until, *passes])
+
+
+def suspension(assessment: Assessment, months: int, parameters: Mapping[str, Any]) -> Record:
+    """The ``practice_suspended`` record a failed assessment brings (医师法 Art 42: 3–6 months).
+
+    Raises:
+        ValidationError: ``months`` outside the policy's range.
+    """
+    shortest, longest = (int(m) for m in parameters["periodic_assessment_suspension_months"])
+    if not shortest <= months <= longest:
+        raise ValidationError("suspension_months",
+                              f"a failed assessment suspends practice {shortest}–{longest} months",
+                              field_label="暂停执业期限")
+    return Record(RecordKind.PRACTICE_SUSPENDED, assessment.assessed_on,
+                  _add_months(assessment.assessed_on, months))
+
+
+def _add_months(start: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day if it is shorter).
+
+    >>> _add_months(date(2026, 8, 31), 6)
+    datetime.date(2027, 2, 28)
+    """
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
