@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,cli,calendar]"
+	$(PY) -m pip install -q -e ".[test,cli,calendar,docs]"
 	touch $@
 
 demo: $(VENV)/.installed
@@ -20,11 +20,11 @@ lint: $(VENV)/.installed
 	$(PY) -m mypy
 
 test: lint
+	$(PY) -m sphinx -W -q -b html docs docs/_build/html
 	$(PY) -m pytest -n 2 -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 docs: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[docs]"
-	$(PY) -m sphinx -q -b html docs docs/_build/html
+	$(PY) -m sphinx -W -q -b html docs docs/_build/html

@@ -9,7 +9,7 @@ from mdreg.reference import write_pages
 
 project = "mdreg"
 release = __version__
-extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.doctest", "sphinxcontrib.mermaid"]
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.doctest", "sphinxcontrib.mermaid"]
 myst_fence_as_directive = ["mermaid"]
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
