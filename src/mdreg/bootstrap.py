@@ -5,6 +5,7 @@ from __future__ import annotations
 import weakref
 
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
+from mdreg.calendar import WorkingDayCalendar
 from mdreg.clock import Clock
 from mdreg.errors import ValidationError
 from mdreg.rules import BASE_POLICY, Policy
@@ -23,6 +24,7 @@ def open(
     policy: Policy = BASE_POLICY,
     ids: IdGenerator | None = None,
     migrate: bool = True,
+    calendar: WorkingDayCalendar | None = None,
 ) -> Registry:
     """Open a registry.
 
@@ -30,6 +32,11 @@ def open(
     * ``sqlite:///path/to/mdreg.db`` — a SQLite file (the default: ``mdreg.db`` in the current
       directory);
     * ``postgresql+psycopg://user@host/db`` — PostgreSQL, shared by many processes and hosts.
+
+    ``calendar`` counts working days for legal deadlines: by default
+    :func:`~mdreg.calendar.default_calendar`, without fallback, so a deadline reaching a year
+    without data raises :class:`~mdreg.errors.CalendarDataMissing`; pass
+    ``ChineseCalendar(overrides=…)`` or one with an explicit ``fallback`` to change that.
 
     On a SQL backend the schema is upgraded to the newest migration first unless
     ``migrate=False`` (then run :func:`mdreg.adapters.sql.upgrade` yourself). The registry's
@@ -47,15 +54,16 @@ def open(
     if url.startswith("memory://"):
         store = MemoryStore()
         return Registry(lambda: InMemoryUnitOfWork(store), clock=clock, policy=policy, ids=ids,
-                        url=url)
+                        url=url, calendar=calendar)
     if url.startswith(SQL_SCHEMES):
-        return _open_sql(url, clock=clock, policy=policy, ids=ids, migrate=migrate)
+        return _open_sql(url, clock=clock, policy=policy, ids=ids, migrate=migrate,
+                         calendar=calendar)
     raise ValidationError("url", f"unsupported database URL scheme in {url.split(':', 1)[0]!r}",
                           field_label="数据库地址")
 
 
 def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator | None,
-              migrate: bool) -> Registry:
+              migrate: bool, calendar: WorkingDayCalendar | None = None) -> Registry:
     # SQLAlchemy is imported only when a SQL URL is used, alembic only when migrating
     from mdreg.adapters.sql import SqlStore, display_url
 
@@ -69,6 +77,6 @@ def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator
             store.close()
             raise
     registry = Registry(store.unit_of_work, clock=clock, policy=policy, ids=ids, url=display_url(url),
-                        transaction=store.run_in_transaction)
+                        transaction=store.run_in_transaction, calendar=calendar)
     weakref.finalize(registry, store.close)
     return registry

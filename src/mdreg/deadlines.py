@@ -36,6 +36,7 @@ from __future__ import annotations
 from calendar import monthrange
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import attrs
@@ -290,13 +291,13 @@ class AssessmentStatus:
     @property
     def current(self) -> CycleOutcome | None:
         """The cycle running on :attr:`as_of`, if the physician is registered."""
-        return next((c for c in self.cycles if c.result is CycleResult.CURRENT), None)
+        return next((c for c in self.cycles if c.cycle.start <= self.as_of <= c.cycle.end), None)
 
     @property
     def missed_in_a_row(self) -> int:
         """Consecutive missed cycles, counted back from the last completed one."""
         count = 0
-        for outcome in reversed([c for c in self.cycles if c.result is not CycleResult.CURRENT]):
+        for outcome in reversed([c for c in self.cycles if c.cycle.end < self.as_of]):
             if outcome.result is not CycleResult.MISSED:
                 break
             count += 1
@@ -341,7 +342,7 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
     cycles = assessment_cycles(min(approved), as_of, parameters)
     outcomes = tuple(_outcome(c, [a for a in results if c.holds(a)], as_of) for c in cycles)
     grounds: list[tuple[date, CancellationGround]] = []
-    for before, after in zip(outcomes, outcomes[1:], strict=False):
+    for before, after in pairwise(outcomes):
         if before.result is after.result is CycleResult.MISSED:
             grounds.append((after.cycle.end + _ONE_DAY, CancellationGround.MISSED_ASSESSMENTS))
     for cycle in cycles:

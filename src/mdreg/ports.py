@@ -36,6 +36,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
+from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -46,7 +47,6 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
-from mdreg.deadlines import Deadline
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import (

@@ -145,7 +145,7 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
             ("department_inbox", {"party": "D1", "state": "pending_acceptance"}),
             ("physician_by_id_number", {"id_number": "11010519900102001X"}),
             ("audit_of", {"aggregate_id": "A1"}),
-            ("last_seq", {"aggregate_id": "A1"}),
+            ("last_seq", {"aggregate_id": "A1"}),  # AuditLog.next_seq: max(seq) by index
             ("idempotency_get", {"key": "k"}),
             ("applications.save", {"key": "A1", "expected": 1, "state": "x"}),
         ],

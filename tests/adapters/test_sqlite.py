@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from mdreg.adapters.sql import RetryPolicy, SqlStore, migrate
 from mdreg.adapters.sql.translation import is_transient, translate
 from mdreg.errors import ConcurrencyConflict, PersistenceError, ValidationError
 from mdreg.service.registry import Registry
-from mdreg.testing.contract import physician
+from mdreg.testing.contract import audit_event, commit_after, physician
 from mdreg.testing.registry_machine import WholeRegistry
 
 
@@ -174,6 +175,54 @@ def test_nested_runs_are_retried_only_by_the_outer_one(runner: Any) -> None:
     inner = Flaky(1, transient)
     assert store.run_in_transaction(lambda: store.run_in_transaction(inner)) == "done"
     assert inner.calls == 2 and store.retries == 1
+
+
+def test_attempts_and_transient_failures_are_counted(runner: Any) -> None:
+    store, _ = runner
+    store.run_in_transaction(Flaky(0, transient))
+    store.run_in_transaction(Flaky(2, transient))
+    with pytest.raises(PersistenceError):
+        store.run_in_transaction(Flaky(10, transient))
+    with pytest.raises(ValidationError):
+        store.run_in_transaction(Flaky(1, lambda: ValidationError("f", "bad")))
+    assert store.attempts == Counter({1: 2, 3: 1, 4: 1})
+    assert store.transient == Counter({"SQLITE_BUSY": 6})
+    assert store.retries == 5
+
+
+def test_the_stage_hook_sees_every_write_and_the_commit(tmp_path: Path) -> None:
+    store = SqlStore.connect(f"sqlite:///{tmp_path / 'mdreg.db'}")
+    migrate.upgrade(store.engine)
+    stages: list[str] = []
+    store.hook = stages.append
+    with store.unit_of_work() as uow:
+        uow.physicians.put(physician(1))
+        uow.audit.append(audit_event("P1", 1))
+        uow.commit()
+    assert stages == ["wrote:physician", "wrote:audit", "commit", "committed"]
+    stages.clear()
+    with store.unit_of_work() as uow:
+        uow.audit.append(audit_event("P1", 2))
+    assert stages == ["wrote:audit"]
+    store.hook = None
+    store.close()
+
+
+def test_a_failing_hook_before_commit_rolls_back(tmp_path: Path) -> None:
+    store = SqlStore.connect(f"sqlite:///{tmp_path / 'mdreg.db'}")
+    migrate.upgrade(store.engine)
+
+    def fail(stage: str) -> None:
+        if stage == "commit":
+            raise RuntimeError("crash before COMMIT")
+
+    store.hook = fail
+    with pytest.raises(RuntimeError), store.unit_of_work() as uow:
+        commit_after(uow, lambda: uow.physicians.put(physician(1)))
+    store.hook = None
+    with store.unit_of_work() as uow:
+        assert uow.physicians.get("P1") is None
+    store.close()
 
 
 def test_the_runner_sees_the_registry_commands(tmp_path: Path) -> None:

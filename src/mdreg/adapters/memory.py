@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -24,7 +25,6 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
-from mdreg.deadlines import Deadline
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import (
@@ -326,6 +326,9 @@ class InMemoryUnitOfWork(UnitOfWork):
         for event in self._audit.pending:
             if event.seq <= len(self.store.audit.get(event.aggregate_id, ())):
                 raise ConcurrencyConflict("audit", event.aggregate_id, event.seq - 1, event.seq)
+        for key in self._idem.pending:  # a concurrent unit stored the key first (as SQL's key)
+            if key in self.store.idempotency:
+                raise ConcurrencyConflict("idempotency_key", key, 0, 1)
 
     def _check_invariants(self) -> None:
         for physician in self._physicians.pending.values():

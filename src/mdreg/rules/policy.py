@@ -76,6 +76,21 @@ PARAMETERS: dict[str, Parameter] = {
                   "the new institution (False: the department that granted the registration)"),
         Parameter("cancellation_report_days", 30,
                   "R-CAN-3: calendar days to report a cancellation ground"),
+        Parameter("decision_working_days", 20,
+                  "R-DL-1: working days from acceptance to the decision (医师法 Art 13)"),
+        Parameter("correction_working_days", 5,
+                  "R-DL-3: working days from receipt to ask for all corrections at once; then "
+                  "the application counts as accepted on the receipt date (行政许可法 Art 32(4))"),
+        Parameter("filed_expiry_years", 2,
+                  "R-CAN-6: years in 备案 without renewed practice before 注销 (2017 Art 19)"),
+        Parameter("periodic_assessment_years", 3,
+                  "R-ASM-1: length of a 定期考核 cycle starting on or after 2022-03-01 "
+                  "(医师法 Art 42)"),
+        Parameter("periodic_assessment_years_before_2022", 2,
+                  "R-ASM-1: length of a cycle starting before 2022-03-01 (2007 measures)"),
+        Parameter("periodic_assessment_suspension_months", (3, 6),
+                  "R-ASM-2: shortest and longest suspension after a failed assessment, in "
+                  "months (医师法 Art 42)"),
         Parameter("require_active_account", True,
                   "[V~] R-ACC-2: a physician submits business applications (and uses the "
                   "portal's views and personal changes) only through an ACTIVE account"),

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import attrs
 
-from mdreg.clock import Clock, SystemClock, business_date
+from mdreg.calendar import WorkingDayCalendar, default_calendar
+from mdreg.clock import Clock, SystemClock, business_date, ensure_aware
+from mdreg.deadlines import Deadline, assessment_status, suspension
+from mdreg.domain.account import AssessmentResult
 from mdreg.domain.application import (
     PAYLOAD_TYPES,
     PERSON_WIDE_GROUNDS,
@@ -60,12 +63,14 @@ from mdreg.service import effects
 from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant
 from mdreg.service.context import build_context, route
+from mdreg.service.deadlines import DeadlineKeeper, TickReport
 from mdreg.service.explain import Explanation, explain
 from mdreg.service.ids import IdGenerator, RandomIds
 from mdreg.workflows import workflow_for
 from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
 
 if TYPE_CHECKING:
+    from mdreg.deadlines import AssessmentStatus
     from mdreg.domain.account import Account, Assessment
     from mdreg.service.accounts import Accounts
 
@@ -109,6 +114,7 @@ class Registry:
         ids: IdGenerator | None = None,
         url: str = "memory://",
         transaction: TransactionRunner | None = None,
+        calendar: WorkingDayCalendar | None = None,
     ) -> None:
         self._uow = uow_factory
         self._transaction: TransactionRunner = transaction or _run_once
@@ -116,6 +122,10 @@ class Registry:
         self.policy = policy
         self.ids: IdGenerator = ids or RandomIds()
         self.url = url
+        #: Working days for legal periods; without data for a year (and without an explicit
+        #: fallback) a command that needs one raises CalendarDataMissing.
+        self.calendar: WorkingDayCalendar = calendar or default_calendar()
+        self._keeper = DeadlineKeeper(self)
         self._accounts: Accounts | None = None
 
     def __repr__(self) -> str:
@@ -178,6 +188,68 @@ class Registry:
                 uow.legacy.put(record)
             _portal().load_portal_data(uow, accounts, assessments)
             uow.commit()
+
+    @_command
+    def import_registry(
+        self,
+        *,
+        departments: Iterable[HealthDepartment] = (),
+        institutions: Iterable[Institution] = (),
+        physicians: Iterable[Physician] = (),
+        registrations: Iterable[Registration] = (),
+        legacy: Iterable[LegacySite] = (),
+        batch_size: int = 10_000,
+    ) -> dict[str, int]:
+        """Import a whole registry's reference data in bulk, in one transaction (all or nothing).
+
+        The checks and invariants are :meth:`load`'s, and so is the result; only the way rows
+        are written differs. On a SQL backend rows go in batches of ``batch_size``
+        (``executemany`` on SQLite, ``COPY`` on PostgreSQL; see :mod:`mdreg.adapters.sql.bulk`);
+        on the in-memory backend this is :meth:`load`. The arguments are read into tuples once,
+        so a retried attempt imports the same entities. Returns how many of each kind were given.
+
+        >>> import mdreg
+        >>> mdreg.open("memory://").import_registry(departments=[mdreg.HealthDepartment(
+        ...     "D110105", "东城区卫生健康委员会", mdreg.DivisionCode("110105"))])["departments"]
+        1
+
+        Raises:
+            ValidationError: an entity is not of its domain class.
+            NotFoundError: an institution names an unknown approving department, a registration
+                an unknown physician or institution, a legacy record an unknown registration.
+            UniquenessConflict: two physicians share an ID number; two valid registrations clash.
+        """
+        import sys
+
+        if batch_size < 1:
+            raise ValidationError("batch_size", "must be at least 1", field_label="批量")
+        given_departments, given_institutions = tuple(departments), tuple(institutions)
+        given_physicians, given_registrations = tuple(physicians), tuple(registrations)
+        given_legacy = tuple(legacy)
+        sql = sys.modules.get("mdreg.adapters.sql.unit_of_work")  # loaded iff a SQL URL was opened
+        probe: Any = self._uow()  # never entered: it only tells which backend this is
+        if sql is not None and isinstance(probe, sql.SqlUnitOfWork):
+            from mdreg.adapters.sql.bulk import import_entities
+
+            return import_entities(
+                probe.store, departments=given_departments, institutions=given_institutions,
+                physicians=given_physicians, registrations=given_registrations,
+                legacy=given_legacy, batch_size=batch_size)
+        for label, cls, items in (("departments", HealthDepartment, given_departments),
+                                  ("institutions", Institution, given_institutions),
+                                  ("physicians", Physician, given_physicians),
+                                  ("registrations", Registration, given_registrations),
+                                  ("legacy", LegacySite, given_legacy)):
+            wrong = next((item for item in items if not isinstance(item, cls)), None)
+            if wrong is not None:  # the SQL path refuses these too (mdreg.adapters.sql.bulk)
+                raise ValidationError(label, f"{type(wrong).__name__} is not a {cls.__name__}",
+                                      field_label="导入数据")
+        self.load(departments=given_departments, institutions=given_institutions,
+                  physicians=given_physicians, registrations=given_registrations,
+                  legacy=given_legacy)
+        return {"departments": len(given_departments), "institutions": len(given_institutions),
+                "physicians": len(given_physicians), "registrations": len(given_registrations),
+                "legacy": len(given_legacy)}
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -266,17 +338,21 @@ class Registry:
         kind = _business(business, payload)
         subject = physician_id or actor.party_id
         key = ("apply", str(actor), kind.value, subject, dumps(payload), submit)
-        with self._uow() as uow:
-            replay = _replayed(uow, idempotency_key, key)
-            if replay is not None:
-                return replay
-            _portal().require_active_account(uow, actor, self.policy)
-            app = self._create(uow, actor, kind, subject, payload, batch_id)
-            if submit:
-                app = self._transition(uow, app, "submit", actor, "", ())
-            _remember(uow, idempotency_key, key, app)
-            uow.commit()
-            return app
+
+        def run() -> Application:
+            with self._uow() as uow:
+                replay = _replayed(uow, idempotency_key, key)
+                if replay is not None:
+                    return replay
+                _portal().require_active_account(uow, actor, self.policy)
+                app = self._create(uow, actor, kind, subject, payload, batch_id)
+                if submit:
+                    app = self._transition(uow, app, "submit", actor, "", ())
+                _remember(uow, idempotency_key, key, app)
+                uow.commit()
+                return app
+
+        return self._once(idempotency_key, key, run)
 
     def apply_batch(
         self, actor: Actor, requests: Sequence[tuple[str, RegistrationRequest]]
@@ -322,17 +398,22 @@ class Registry:
             IneligibleError: the rules in force refuse the event; lists every failed rule.
         """
         key = ("fire", application_id, event, str(actor), reason, tuple(corrections))
-        with self._uow() as uow:
-            replay = _replayed(uow, idempotency_key, key)
-            if replay is not None:
-                return replay
-            app = _application(uow, application_id)
-            if expected_version is not None and expected_version != app.version:
-                raise ConcurrencyConflict("application", app.id, expected_version, app.version)
-            app = self._transition(uow, app, event, actor, reason.strip(), tuple(corrections))
-            _remember(uow, idempotency_key, key, app)
-            uow.commit()
-            return app
+
+        def run() -> Application:
+            with self._uow() as uow:
+                replay = _replayed(uow, idempotency_key, key)
+                if replay is not None:
+                    return replay
+                app = _application(uow, application_id)
+                if expected_version is not None and expected_version != app.version:
+                    raise ConcurrencyConflict("application", app.id, expected_version,
+                                              app.version)
+                app = self._transition(uow, app, event, actor, reason.strip(), tuple(corrections))
+                _remember(uow, idempotency_key, key, app)
+                uow.commit()
+                return app
+
+        return self._once(idempotency_key, key, run)
 
     @_command
     def cancel_ex_officio(self, actor: Actor, registration_id: str, ground: CancellationGround,
@@ -364,6 +445,7 @@ class Registry:
             done = effect.summary()
             effects.cancel_registration(effect, registration.physician_id, registration.id,
                                         ground in PERSON_WIDE_GROUNDS, done)
+            self._keeper.end_for(uow, done["ended"], business_date(now), "cancel_ex_officio")
             announce(uow, self.ids, now, done["ended"])
             append_audit(uow, registration.id, "cancel_ex_officio", registration.status.value,
                          RegistrationStatus.CANCELLED.value, actor, now, reason=reason.strip(),
@@ -392,6 +474,7 @@ class Registry:
                                            "report_departure")
             filed = attrs.evolve(registration, status=RegistrationStatus.FILED, filed_on=on)
             uow.registrations.put(filed)
+            self._keeper.on_departure(uow, filed, self.clock.now())
             append_audit(uow, registration.id, "report_departure", "valid", "filed", actor,
                          self.clock.now(), reason=kind.label, policy=self.policy.name,
                          data={"kind": [kind.value], "on": [on.isoformat()]})
@@ -400,19 +483,137 @@ class Registry:
 
     @_command
     def expire_filed(self, as_of: date) -> tuple[str, ...]:
-        """Cancel registrations that stayed in 备案 for two years (2017 measures Art 19)."""
+        """Cancel registrations that stayed in 备案 for two years (2017 measures Art 19), as of
+        ``as_of``. :meth:`tick` does this from the stored expiry deadlines; this sweep also
+        finds registrations filed without one (loaded as reference data)."""
         with self._uow() as uow:
-            cutoff = add_years(as_of, -2)
+            cutoff = add_years(as_of, -int(self.policy.param("filed_expiry_years")))
             ended: list[str] = []
             for registration in uow.registrations.filed_since(cutoff):
-                uow.registrations.put(attrs.evolve(registration,
-                                                   status=RegistrationStatus.CANCELLED,
-                                                   ended_on=as_of))
-                append_audit(uow, registration.id, "expire_filed", "filed", "cancelled",
-                             Actor.system(), self.clock.now(), policy=self.policy.name)
+                self._keeper.expire(uow, registration, as_of, self.clock.now(), "expire_filed")
                 ended.append(registration.id)
             uow.commit()
             return tuple(ended)
+
+    # -- deadlines and periodic assessment -------------------------------------------------------
+
+    def tick(self, now: datetime | None = None, *, batch: int = 100) -> TickReport:
+        """Apply what the law makes automatic once a deadline has passed, exactly once.
+
+        Claims passed deadlines in batches (one unit of work each): a correction window that
+        passed makes the application accepted as of the receipt date (行政许可法 Art 32(4)),
+        fired as the system; two years in 备案 cancel the registration (2017 measures Art 19);
+        any other passed deadline is flagged once. Idempotent: a second call finds nothing.
+        Several workers may call it at once (threads, processes, hosts): each deadline is
+        handled by exactly one of them.
+
+        Args:
+            now: the time to act as of (aware); the registry's clock by default.
+            batch: deadlines claimed per unit of work.
+        """
+        at = ensure_aware(now, "now") if now is not None else self.clock.now()
+        report = TickReport(business_date(at))
+        conflicts = 0
+        while True:
+            try:
+                done = self._tick_batch(at, batch)
+            except ConcurrencyConflict:
+                conflicts += 1  # a command changed a claimed subject first: claim again
+                if conflicts > 10:
+                    raise
+                continue
+            if not done.handled:
+                return report
+            report = report.merge(done)
+
+    @_command
+    def _tick_batch(self, now: datetime, batch: int) -> TickReport:
+        with self._uow() as uow:
+            done = self._keeper.tick_batch(uow, now, batch)
+            uow.commit()
+            return done
+
+    def overdue(self, as_of: date | None = None) -> tuple[Deadline, ...]:
+        """Open deadlines whose last day is before ``as_of`` (today by default), oldest first."""
+        with self._uow() as uow:
+            return uow.deadlines.overdue(as_of or business_date(self.clock.now()))
+
+    def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
+        """Open deadlines whose last day falls in ``[start, end]``, soonest first."""
+        with self._uow() as uow:
+            return uow.deadlines.due_between(start, end)
+
+    def deadlines(self, subject_id: str) -> tuple[Deadline, ...]:
+        """Every deadline of an application or registration, any status, oldest first."""
+        with self._uow() as uow:
+            return uow.deadlines.for_subject(subject_id)
+
+    @_command
+    def record_assessment(self, actor: Actor, assessment: Assessment, *,
+                          suspension_months: int | None = None) -> Assessment:
+        """Record a 定期考核 result (R-ASM-4, 2017 measures Art 11).
+
+        The primary institution of one of the physician's valid registrations, or the
+        department that granted it, records it (``recorded_by`` becomes the actor's party). A
+        failed result suspends practice for ``suspension_months`` (3–6 by default, R-ASM-2): a
+        ``practice_suspended`` record is added to the physician.
+
+        Raises:
+            NotFoundError: unknown physician.
+            PermissionDenied: the actor is neither such an institution nor such a department.
+            UniquenessConflict: the assessment id exists.
+            ValidationError: a failed result without a suspension in the policy's range, or a
+                passed one with a suspension.
+        """
+        with self._uow() as uow:
+            physician = _require(uow.physicians.get(assessment.physician_id), "physician",
+                                 assessment.physician_id)
+            valid = [r for r in uow.registrations.for_physician(physician.id) if r.is_valid]
+            parties = {ActorKind.INSTITUTION: {r.primary_institution_id for r in valid},
+                       ActorKind.AUTHORITY: {r.approved_by for r in valid}}.get(actor.kind, set())
+            if actor.party_id not in parties:
+                raise PermissionDenied(str(actor), f"record an assessment of {physician.id}",
+                                       "only a primary institution or the granting department")
+            if uow.assessments.get(assessment.id) is not None:
+                raise UniquenessConflict("assessment_id", f"assessment {assessment.id} exists")
+            recorded = attrs.evolve(assessment, recorded_by=actor.party_id)
+            data: dict[str, Any] = {"physician": [physician.id], "cycle": [recorded.cycle]}
+            if recorded.result is AssessmentResult.FAILED:
+                if suspension_months is None:
+                    raise ValidationError("suspension_months", "a failed assessment suspends "
+                                          "practice; give the months", field_label="暂停执业期限")
+                record = suspension(recorded, suspension_months, self.policy.parameters)
+                uow.physicians.put(attrs.evolve(physician, records=(*physician.records, record)))
+                data["suspended_until"] = [str(record.until)]
+            elif suspension_months is not None:
+                raise ValidationError("suspension_months", "only a failed assessment suspends "
+                                      "practice", field_label="暂停执业期限")
+            uow.assessments.put(recorded)
+            append_audit(uow, recorded.id, "record_assessment", "", recorded.result.value, actor,
+                         self.clock.now(), reason=recorded.result.label, policy=self.policy.name,
+                         data=data)
+            uow.commit()
+            return recorded
+
+    def assessment_status(self, physician_id: str,
+                          as_of: date | None = None) -> AssessmentStatus:
+        """The physician's 定期考核 cycles, results, suspension and any cancellation ground
+        (see :func:`mdreg.deadlines.assessment_status`)."""
+        with self._uow() as uow:
+            physician = _require(uow.physicians.get(physician_id), "physician", physician_id)
+            return assessment_status(physician, uow.registrations.for_physician(physician_id),
+                                     uow.assessments.for_physician(physician_id),
+                                     as_of or business_date(self.clock.now()),
+                                     self.policy.parameters)
+
+    def assessment_due(self, physician_ids: Iterable[str],
+                       as_of: date | None = None) -> tuple[AssessmentStatus, ...]:
+        """Of the given physicians (an institution's staff, a department's list), those whose
+        assessment needs action: a cancellation ground (two missed cycles, a failed
+        re-assessment), a missed last cycle, or a running suspension."""
+        day = as_of or business_date(self.clock.now())
+        statuses = (self.assessment_status(p, day) for p in physician_ids)
+        return tuple(s for s in statuses if s.needs_action)
 
     def filings(self, physician_id: str) -> tuple[Filing, ...]:
         """Every 多执业机构备案 of a physician, any status."""
@@ -430,6 +631,26 @@ class Registry:
             return uow.audit.for_aggregate(aggregate_id)
 
     # -- internals --------------------------------------------------------------------------
+
+    def _once(self, idempotency_key: str | None, key: tuple[object, ...],
+              command: Callable[[], Application]) -> Application:
+        """Run a command that may carry an idempotency key (RELIABILITY R-04).
+
+        A duplicate sent while the first is still running does not see its key yet: it fails on
+        the version, the key or a unique index, or is refused because the application moved on.
+        Once the first has committed, the duplicate returns the first result instead, as a later
+        duplicate would. The key, stored in the same unit of work, means only one can commit.
+        """
+        try:
+            return command()
+        except MdregError:
+            if idempotency_key is None:
+                raise
+            with self._uow() as uow:
+                replay = _replayed(uow, idempotency_key, key)
+            if replay is None:
+                raise
+            return replay
 
     def _create(self, uow: UnitOfWork, actor: Actor, business: BusinessType, physician_id: str,
                 payload: Payload, batch_id: str | None) -> Application:
@@ -450,17 +671,22 @@ class Registry:
                 "open_application",
                 f"an open {business.value} application for {routed.target} exists")
         uow.applications.add(app)
+        self._keeper.on_create(uow, app, now)
         self._audit(uow, app, "create", "", actor, "", None, now)
         return app
 
     def _transition(self, uow: UnitOfWork, app: Application, event: str, actor: Actor,
-                    reason: str, corrections: tuple[str, ...]) -> Application:
+                    reason: str, corrections: tuple[str, ...], *, now: datetime | None = None,
+                    deemed_at: datetime | None = None) -> Application:
+        """``deemed_at``: the law accepts the application as of that time (tick), so no party
+        is authorized and ``accepted_at`` is that time."""
         flow = workflow_for(app.type)
         dest = flow.fire(app.state, event)
         spec = flow.definition.event(event)
         if spec is None:  # pragma: no cover - fire() already refused unknown events
             raise TransitionNotAllowed(flow.id, app.state, event)
-        authorize(actor, app, spec)
+        if deemed_at is None:
+            authorize(actor, app, spec)
         if spec.needs_reason and not reason:
             raise ValidationError("reason", f"{event} needs a written reason",
                                   field_label="理由")
@@ -470,21 +696,25 @@ class Registry:
         verdict = self._verdict(uow, app, event)
         if not verdict.passed:
             raise IneligibleError(f"application {app.id}", event, verdict.violations)
-        now = self.clock.now()
+        now = now or self.clock.now()
         changes: dict[str, Any] = {"state": dest, "version": app.version + 1, "updated_at": now}
         if event in _STAMPS:
             changes[_STAMPS[event]] = now
+        if deemed_at is not None:
+            changes["accepted_at"] = deemed_at
         if spec.needs_reason:
             changes["reason"] = reason
         if spec.needs_corrections:
             changes["corrections"] = corrections
         new = attrs.evolve(app, **changes)
+        self._keeper.on_transition(uow, app, new, event, now)  # before the save: lock order
         uow.applications.save(new, app.version)
         done: dict[str, Any] = _report_deadline(new, self.policy) if event == "submit" else {}
         if event == "approve":
             done = effects.apply_approval(uow, new, self.ids, business_date(now), self.policy)
             announce(uow, self.ids, now, done["created"] + done["ended"] + done["changed"])
             _portal().activate_on_approval(uow, new, actor, now)
+            self._keeper.end_for(uow, done["ended"], business_date(now), event)
         self._audit(uow, new, event, app.state, actor, reason, verdict, now, done)
         return new
 
@@ -531,7 +761,8 @@ def _report_deadline(app: Application, policy: Policy) -> dict[str, Any]:
     if not isinstance(app.payload, CancellationRequest):
         return {}
     due = app.payload.ground_known_on + timedelta(days=int(policy.param("cancellation_report_days")))
-    return {"report_due": [due.isoformat()], "reported_late": [str(app.application_date > due)]}
+    reported = business_date(app.submitted_at) if app.submitted_at else app.application_date
+    return {"report_due": [due.isoformat()], "reported_late": [str(reported > due)]}
 
 
 @attrs.frozen

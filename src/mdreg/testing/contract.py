@@ -62,6 +62,7 @@ from mdreg.serialization import unstructure
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World, make_id_number
+from mdreg.testing.contract_deadlines import DeadlineContract
 from mdreg.testing.contract_portal import PortalContract
 
 MakeUow = Callable[[], UnitOfWork]
@@ -144,7 +145,7 @@ def commit_after(uow: UnitOfWork, *writes: Callable[[], object]) -> None:
 # -- the unit-of-work contract --------------------------------------------------------------
 
 
-class UnitOfWorkContract(PortalContract):
+class UnitOfWorkContract(PortalContract, DeadlineContract):
     """What every backend's units of work promise (:mod:`mdreg.ports`)."""
 
     @pytest.fixture
@@ -425,6 +426,18 @@ class UnitOfWorkContract(PortalContract):
         with make_uow() as uow:
             assert uow.idempotency.get("key-1") == ("f" * 64, '{"state": "已提交"}')
             assert uow.idempotency.get("key-2") is None
+
+    def test_a_key_a_concurrent_unit_stored_is_refused(self, make_uow: MakeUow) -> None:
+        late = make_uow()
+        with late:
+            assert late.idempotency.get("key-1") is None
+            with make_uow() as first:
+                first.idempotency.put("key-1", "f" * 64, "first")
+                first.commit()
+            with pytest.raises(ConcurrencyConflict):
+                commit_after(late, lambda: late.idempotency.put("key-1", "f" * 64, "second"))
+        with make_uow() as uow:
+            assert uow.idempotency.get("key-1") == ("f" * 64, "first")
 
     # queries ----------------------------------------------------------------------------------------
 

@@ -1,26 +1,52 @@
-"""Many writers, one application: the concurrency check for backends that processes share.
+"""Many writers, one registry: the concurrency and crash checks for backends processes share.
 
-:func:`race` (RELIABILITY R-01/R-02) starts workers with ``spawn`` and a barrier; in every round
-all of them fire the same event on the same application with the same expected version.
-Exactly one may win each round; every other outcome must be a
-:class:`~mdreg.errors.ConcurrencyConflict`. Outcomes are counted by type name, ``"ok"`` for a
-success. This module imports neither pytest nor hypothesis, so workers start quickly.
+Every check starts its workers with ``spawn`` (no pooled connection crosses a ``fork``) and lines
+them up at a :class:`multiprocessing.Barrier` so they really race. Outcomes are counted by type
+name, ``"ok"`` for a success. This module imports neither pytest nor hypothesis, so workers start
+quickly.
+
+* :func:`race` (RELIABILITY R-01/R-02): in every round all workers fire the same event on the
+  same application with the same expected version. Exactly one may win each round; every other
+  outcome must be a :class:`~mdreg.errors.ConcurrencyConflict`.
+* :func:`open_race` (R-03): in every round all workers open the same 注册 for a new physician at
+  one institution. Exactly one application may be open afterwards; the others must get
+  :class:`~mdreg.errors.UniquenessConflict`. It reports the retries of the SQL store.
+* :func:`idempotent_race` (R-04): in every round all workers send one command with one
+  idempotency key. Exactly one transition may happen, and every worker must get the same result.
+* :func:`crash_loop` (R-05): one worker at a time runs commands until a
+  :class:`~mdreg.testing.faults.KillSwitch` kills it with ``SIGKILL`` inside a unit of work;
+  :func:`consistency` then checks the database against the audit trail.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
+import random
+import tempfile
 import threading
+import uuid
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import attrs
+from sqlalchemy import text
 
 import mdreg
+from mdreg.adapters.sql import SqlStore
 from mdreg.clock import FakeClock
+from mdreg.domain.account import Account
 from mdreg.domain.application import Actor, RegistrationRequest
+from mdreg.domain.identifiers import Phone
+from mdreg.errors import MdregError
+from mdreg.serialization import dumps
+from mdreg.service.registry import Registry
 from mdreg.testing.builders import World
+from mdreg.testing.faults import KillSwitch
 
 Outcomes = list[tuple[int, str]]
 
@@ -95,3 +121,376 @@ def _worker(url: str, app_id: str, version: int, rounds: int, barrier: threading
         except Exception as error:  # every outcome is counted by its type
             outcomes.append((round_no, type(error).__name__))
     results.put(outcomes)
+
+
+# -- shared plumbing -------------------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
+SCOPES = ("内科专业",)
+
+
+def sql_registry(url: str, clock: FakeClock, **engine_options: Any) -> tuple[Registry, SqlStore]:
+    """A registry on an already migrated database, with its store at hand (for the retry
+    counters and the hook); ``engine_options`` go to the engine (``isolation_level`` …)."""
+    store = SqlStore.connect(url, **engine_options)
+    registry = Registry(store.unit_of_work, clock=clock, url=store.url,
+                        transaction=store.run_in_transaction)
+    return registry, store
+
+
+@attrs.frozen
+class RetryReport:
+    """Retries of the SQL stores of every worker, added up.
+
+    Attributes:
+        retries: units of work run again after a transient failure.
+        attempts: units of work by the number of attempts each took.
+        transient: transient failures by SQLSTATE or SQLite error name.
+    """
+
+    retries: int
+    attempts: Counter[int]
+    transient: Counter[str]
+
+    @property
+    def most_attempts(self) -> int:
+        """The most attempts one unit of work took."""
+        return max(self.attempts, default=0)
+
+    @classmethod
+    def of(cls, stores: Sequence[tuple[int, Mapping[int, int], Mapping[str, int]]]) -> RetryReport:
+        attempts, transient = Counter[int](), Counter[str]()
+        for _, tries, codes in stores:
+            attempts.update(tries)
+            transient.update(codes)
+        return cls(sum(retries for retries, _, _ in stores), attempts, transient)
+
+
+StoreStats = tuple[int, dict[int, int], dict[str, int]]
+
+
+def _stats(store: SqlStore) -> StoreStats:
+    return store.retries, dict(store.attempts), dict(store.transient)
+
+
+def _start(target: Any, args: tuple[Any, ...], processes: int) -> list[Any]:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=target, args=args, daemon=True) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    return workers
+
+
+def _gather(results: Any, workers: list[Any], timeout: float) -> list[Any]:
+    found = []
+    for _ in workers:
+        try:
+            found.append(results.get(timeout=timeout))
+        except queue.Empty:
+            found.append(None)
+    for worker in workers:
+        worker.join(timeout)
+    return found
+
+
+def _wait(barrier: threading.Barrier) -> bool:
+    try:
+        barrier.wait(60)
+    except threading.BrokenBarrierError:
+        return False
+    return True
+
+
+# -- R-03: one open application per physician, type and target ------------------------------------
+
+
+@attrs.frozen
+class OpenRaceResult:
+    """Outcome counts per pair, the open applications each pair's physician has afterwards, and
+    the workers' retries."""
+
+    pairs: tuple[Counter[str], ...]
+    open_applications: tuple[int, ...]
+    retry: RetryReport
+
+
+def open_race(url: str, *, processes: int, pairs: int, timeout: float = 120.0,
+              **engine_options: Any) -> OpenRaceResult:
+    """``pairs`` rounds; in each, ``processes`` workers submit the same 注册 of a new physician
+    at one institution at once. ``engine_options`` configure the workers' engines
+    (``isolation_level="SERIALIZABLE"`` on PostgreSQL)."""
+    registry = mdreg.open(url, clock=FakeClock(T0))
+    world = World(registry)
+    hospital = world.institution("110105")
+    doctors = [world.physician() for _ in range(pairs)]
+    people = [(d.id, d.qualifications[0].certificate_no) for d in doctors]
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    workers = _start(_open_worker, (url, engine_options, hospital.id, people, barrier, results),
+                     processes)
+    found = _gather(results, workers, timeout)
+    per_pair = [Counter[str]() for _ in range(pairs)]
+    stats: list[StoreStats] = []
+    for item in found:
+        if item is None:
+            per_pair[0]["worker_lost"] += 1
+            continue
+        outcomes, store_stats = item
+        stats.append(store_stats)
+        for pair, outcome in outcomes:
+            per_pair[pair][outcome] += 1
+    with registry._uow() as uow:
+        open_counts = tuple(len(uow.applications.open_for(d.id)) for d in doctors)
+    return OpenRaceResult(tuple(per_pair), open_counts, RetryReport.of(stats))
+
+
+def _open_worker(url: str, engine_options: dict[str, Any], institution_id: str,
+                 people: list[tuple[str, str]], barrier: threading.Barrier,
+                 results: multiprocessing.Queue[tuple[Outcomes, StoreStats]]) -> None:
+    registry, store = sql_registry(url, FakeClock(T0 + timedelta(hours=1)), **engine_options)
+    outcomes: Outcomes = []
+    for pair, (physician_id, certificate_no) in enumerate(people):
+        if not _wait(barrier):
+            outcomes.append((pair, "BrokenBarrierError"))
+            break
+        request = RegistrationRequest(institution_id, certificate_no, SCOPES)
+        try:
+            registry.apply(Actor.physician(physician_id), request)
+            outcomes.append((pair, "ok"))
+        except Exception as error:  # every outcome is counted by its type
+            outcomes.append((pair, type(error).__name__))
+    results.put((outcomes, _stats(store)))
+    store.close()
+
+
+# -- R-04: idempotent commands ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class IdempotentRaceResult:
+    """Per round, how many workers got each response (the serialized application, or ``"!"``
+    and an error type); and the application, its trail and the idempotency keys afterwards."""
+
+    rounds: tuple[Counter[str], ...]
+    applications: int
+    final_version: int
+    audit_events: tuple[tuple[int, str], ...]
+    keys: int
+
+
+def idempotent_race(url: str, *, processes: int, rounds: int,
+                    timeout: float = 120.0) -> IdempotentRaceResult:
+    """Round 0: every worker submits the same 注册 with idempotency key ``apply``; rounds
+    1 … ``rounds``: every worker fires the same event (机构退回, 重新提交, alternately) on that
+    application with the round's key."""
+    registry = mdreg.open(url, clock=FakeClock(T0))
+    world = World(registry)
+    hospital, doctor = world.institution("110105"), world.physician()
+    applicant, institution = Actor.physician(doctor.id), Actor.institution(hospital.id)
+    request = RegistrationRequest(hospital.id, doctor.qualifications[0].certificate_no, SCOPES)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    args = (url, request, rounds, barrier, results, applicant, institution)
+    found = _gather(results, _start(_idempotent_worker, args, processes), timeout)
+    per_round = [Counter[str]() for _ in range(rounds + 1)]
+    for outcomes in found:
+        for round_no, outcome in outcomes or [(0, "!worker_lost")]:
+            per_round[round_no][outcome] += 1
+    with registry._uow() as uow:
+        apps = [*uow.applications.open_for(doctor.id)]
+        version = apps[0].version if len(apps) == 1 else 0
+        events = tuple((e.seq, e.event) for a in apps for e in uow.audit.for_aggregate(a.id))
+        keys = sum(uow.idempotency.get(k) is not None
+                   for k in ("apply", *(f"fire-{n}" for n in range(1, rounds + 1))))
+    return IdempotentRaceResult(tuple(per_round), len(apps), version, events, keys)
+
+
+def _idempotent_worker(url: str, request: RegistrationRequest, rounds: int,
+                       barrier: threading.Barrier, results: multiprocessing.Queue[Outcomes],
+                       applicant: Actor, institution: Actor) -> None:
+    registry, store = sql_registry(url, FakeClock(T0 + timedelta(hours=1)))
+    outcomes: Outcomes = []
+    app_id = ""
+    for round_no in range(rounds + 1):
+        if not _wait(barrier):
+            outcomes.append((round_no, "!BrokenBarrierError"))
+            break
+        try:
+            if round_no == 0:
+                app = registry.apply(applicant, request, idempotency_key="apply")
+                app_id = app.id
+            elif round_no % 2:
+                app = registry.fire(app_id, "send_back", institution, reason="材料不全",
+                                    idempotency_key=f"fire-{round_no}")
+            else:
+                app = registry.fire(app_id, "resubmit", applicant,
+                                    idempotency_key=f"fire-{round_no}")
+            outcomes.append((round_no, dumps(app)))
+        except Exception as error:  # every outcome is counted by its type
+            outcomes.append((round_no, f"!{type(error).__name__}"))
+    results.put(outcomes)
+    store.close()
+
+
+# -- R-05: crash consistency -----------------------------------------------------------------------
+
+#: Where :func:`crash_loop` kills its workers, in turn: after the state UPDATE, the audit INSERT,
+#: the idempotency INSERT, a code UPDATE or INSERT, the outbox INSERT; right before and right after
+#: COMMIT.
+CRASH_STAGES = ("wrote:application", "wrote:audit", "wrote:idempotency_key",
+                "wrote:one_time_code", "wrote:outbox", "commit", "committed")
+_COMMANDS_PER_WORKER = 20
+_HOURS_PER_COMMAND = 3
+
+
+@attrs.frozen
+class Consistency:
+    """What a restarted registry finds (:func:`consistency`).
+
+    Attributes:
+        applications: applications checked.
+        accounts: accounts checked.
+        audit_events: audit rows in the database.
+        mismatched: aggregates whose stored state (and, for applications, version) is not the
+            fold of their audit events: the last ``to_state``; as many events as the version;
+            seq 1 … n; each event leaving the state the previous one entered. (Accounts imported
+            as reference data have no events and are not folded.)
+        orphan_audit: audit rows of no application, registration or account.
+        orphan_outbox: per account, how far the outbox messages, the codes and the ``send_code``
+            audit events differ in number (they are written together), summed.
+        unmatched_keys: how far the idempotency keys and the audited transitions sent with a key
+            differ in number.
+    """
+
+    applications: int
+    accounts: int
+    audit_events: int
+    mismatched: tuple[str, ...]
+    orphan_audit: int
+    orphan_outbox: int
+    unmatched_keys: int
+
+
+@attrs.frozen
+class CrashResult:
+    """Kills by stage, workers that were not killed, and the consistency after each restart."""
+
+    kills: Counter[str]
+    exit_codes: Counter[int]
+    checks: tuple[Consistency, ...]
+
+
+def crash_loop(url: str, *, kills: int, seed: int = 0, timeout: float = 60.0) -> CrashResult:
+    """Kill ``kills`` workers, one after another, each at a stage of :data:`CRASH_STAGES` (in
+    turn) inside one of its units of work; check :func:`consistency` after each restart.
+
+    The workers alternate 机构退回 and 重新提交 on three applications (each sent with a fresh
+    idempotency key) and send SMS codes to two 已注册 accounts (a code, an outbox message and an
+    audit event per send), chosen at random from ``seed``.
+    """
+    registry = mdreg.open(url, clock=FakeClock(T0))
+    world = World(registry)
+    hospital = world.institution("110105")
+    apps: list[tuple[str, Actor, Actor]] = []
+    for _ in range(3):
+        doctor = world.physician()
+        request = RegistrationRequest(hospital.id, doctor.qualifications[0].certificate_no, SCOPES)
+        app = registry.apply(Actor.physician(doctor.id), request)
+        apps.append((app.id, Actor.physician(doctor.id), Actor.institution(hospital.id)))
+    coders = []
+    for n in range(2):
+        doctor = world.physician(account=False)
+        registry.load(accounts=[Account(f"U-crash-{n}", doctor.id, f"crash{n}", "",
+                                        Phone.parse(f"1380013800{n}"), None, "registered", 1,
+                                        T0, T0)])
+        coders.append(doctor.id)
+    rng = random.Random(seed)  # noqa: S311 - reproducible choices
+    context = multiprocessing.get_context("spawn")
+    kills_at, exit_codes, checks = Counter[str](), Counter[int](), []
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "kills.log"
+        for n in range(kills):
+            stage = CRASH_STAGES[n % len(CRASH_STAGES)]
+            start = T0 + timedelta(days=3 * (n + 1))  # send quotas: one window per worker
+            args = (url, stage, rng.randint(1, 2), str(log), rng.randrange(2**32), start, apps,
+                    coders)
+            worker = context.Process(target=_crash_worker, args=args, daemon=True)
+            worker.start()
+            worker.join(timeout)
+            if worker.exitcode is None:  # pragma: no cover - a hung worker
+                worker.kill()
+                worker.join()
+            exit_codes[worker.exitcode if worker.exitcode is not None else 0] += 1
+            checks.append(consistency(url))
+        if log.exists():
+            kills_at.update(log.read_text().split())
+    return CrashResult(kills_at, exit_codes, tuple(checks))
+
+
+def _crash_worker(url: str, stage: str, occurrence: int, log: str, seed: int, start: datetime,
+                  apps: list[tuple[str, Actor, Actor]], coders: list[str]) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible choices
+    clock = FakeClock(start)
+    registry, store = sql_registry(url, clock)
+    store.hook = KillSwitch(stage, occurrence, log)
+    for _ in range(_COMMANDS_PER_WORKER):
+        clock.advance(hours=_HOURS_PER_COMMAND)
+        try:
+            if rng.random() < 0.4:
+                registry.accounts.send_phone_code(Actor.physician(rng.choice(coders)))
+                continue
+            app_id, applicant, institution = rng.choice(apps)
+            key = uuid.uuid4().hex
+            if registry.application(app_id).state == "returned":
+                registry.fire(app_id, "resubmit", applicant, idempotency_key=key)
+            else:
+                registry.fire(app_id, "send_back", institution, reason="材料不全",
+                              idempotency_key=key)
+        except MdregError:
+            pass
+    store.close()
+    os._exit(3)  # not killed: the parent counts exit code 3
+
+
+def consistency(url: str) -> Consistency:
+    """Open the database afresh and compare every application and account with its audit trail,
+    and the outbox, codes and idempotency keys with the audit events written with them."""
+    store = SqlStore.connect(url)
+    try:
+        with store.engine.connect() as conn:
+            apps = conn.execute(text("SELECT id, state, version FROM applications")).all()
+            accounts = conn.execute(text("SELECT id, state, version FROM accounts")).all()
+            trails: dict[str, list[tuple[int, str, str, str]]] = {}
+            for row in conn.execute(text("SELECT aggregate_id, seq, event, from_state, to_state "
+                                         "FROM audit_events ORDER BY aggregate_id, seq")):
+                trails.setdefault(row[0], []).append((row[1], row[2], row[3], row[4]))
+            orphans = conn.execute(text(
+                "SELECT count(*) FROM audit_events a WHERE NOT EXISTS "
+                "(SELECT 1 FROM applications x WHERE x.id = a.aggregate_id) AND NOT EXISTS "
+                "(SELECT 1 FROM accounts x WHERE x.id = a.aggregate_id) AND NOT EXISTS "
+                "(SELECT 1 FROM registrations x WHERE x.id = a.aggregate_id)")).scalar_one()
+            outbox = Counter(r[0] for r in conn.execute(
+                text("SELECT aggregate_id FROM outbox_messages")))
+            codes = Counter(r[0] for r in conn.execute(text("SELECT account_id FROM one_time_codes")))
+            keys = conn.execute(text("SELECT count(*) FROM idempotency_keys")).scalar_one()
+    finally:
+        store.close()
+    mismatched = [key for key, state, version in apps
+                  if not _folds(trails.get(key, []), state, version)]
+    mismatched += [key for key, state, _ in accounts  # imported accounts have no trail
+                   if key in trails and not _folds(trails[key], state, None)]
+    sends = {key: sum(e[1] == "send_code" for e in trails.get(key, [])) for key, _, _ in accounts}
+    orphan_outbox = sum(abs(outbox[k] - codes[k]) + abs(codes[k] - n) for k, n in sends.items())
+    keyed = sum(e[1] in ("send_back", "resubmit") for key, _, _ in apps for e in trails.get(key, []))
+    return Consistency(len(apps), len(accounts), sum(map(len, trails.values())),
+                       tuple(mismatched), int(orphans), orphan_outbox, abs(int(keys) - keyed))
+
+
+def _folds(trail: list[tuple[int, str, str, str]], state: str, version: int | None) -> bool:
+    """Whether ``state`` (and ``version``, if given) is the fold of the aggregate's events."""
+    folded = ""
+    for n, (seq, _, from_state, to_state) in enumerate(trail, start=1):
+        if seq != n or (n > 1 and from_state != folded):
+            return False
+        folded = to_state
+    return bool(trail) and folded == state and version in (None, len(trail))

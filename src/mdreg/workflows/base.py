@@ -25,16 +25,19 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 from transitions import Machine, MachineError, State
+from transitions.core import Condition
 from transitions.extensions.diagrams import GraphMachine
 
 from mdreg.errors import TransitionNotAllowed, WorkflowDefinitionError
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Where ``transitions`` runs callbacks during one transition, in its order (see :meth:`Workflow.attach`).
+STAGES = ("prepare", "conditions", "before", "on_exit", "on_enter", "after", "finalize_event")
 _RESERVED = re.compile(r"^(trigger|state|(may|is|to)_.*)$")
 
 
@@ -177,12 +180,14 @@ class LabelledState(State):
 
 
 class _Driver:
-    """The only object ever handed to transitions: it holds a state id for one trigger."""
+    """The only object ever handed to transitions: it holds a state id for one trigger, and the
+    error a ``finalize_event`` callback raised (transitions only logs those)."""
 
-    __slots__ = ("state",)
+    __slots__ = ("failure", "state")
 
     def __init__(self, state: str) -> None:
         self.state = state
+        self.failure: BaseException | None = None
 
 
 def _machine_spec(definition: WorkflowDefinition, *, labels: bool) -> dict[str, Any]:
@@ -206,6 +211,15 @@ class _DiagramHolder:
 
 class _Machine(Machine):
     state_cls = LabelledState
+
+    def callbacks(self, funcs: Any, event_data: Any) -> None:
+        if funcs is not self.finalize_event:
+            super().callbacks(funcs, event_data)
+            return
+        try:  # transitions logs and swallows these; Workflow.fire raises them instead
+            super().callbacks(funcs, event_data)
+        except Exception as error:
+            event_data.model.failure = error
 
 
 class _Graph(GraphMachine):
@@ -237,7 +251,45 @@ class Workflow:
             trigger.trigger(driver)
         except MachineError:
             raise TransitionNotAllowed(self.id, state, event) from None
+        if driver.failure is not None:  # fail securely: no transition despite an error
+            raise driver.failure
         return driver.state
+
+    def attach(self, event: str, stage: str, callback: Callable[[], object]) -> Callable[[], None]:
+        """Call ``callback`` at ``stage`` (one of :data:`STAGES`) whenever ``event`` fires, until
+        the returned function is called. The engine registers no callbacks of its own: this is
+        the hook fault-injection tests use (:func:`mdreg.testing.faults.failing_at`).
+
+        Raises:
+            ValueError: an unknown event or stage.
+        """
+        spec = self.definition.event(event)
+        if spec is None or stage not in STAGES:
+            raise ValueError(f"no event {event!r} or stage {stage!r} in workflow {self.id!r}")
+
+        def run(data: Any) -> bool:
+            if data.event.name == event:
+                callback()
+            return True
+
+        machine = self._machine
+        item: Any = Condition(run) if stage == "conditions" else run
+        if stage == "finalize_event":
+            lists = [machine.finalize_event]
+        elif stage in ("on_exit", "on_enter"):
+            names = spec.sources if stage == "on_exit" else (spec.dest,)
+            lists = [getattr(machine.get_state(name), stage) for name in names]
+        else:
+            lists = [getattr(t, stage) for ts in machine.events[event].transitions.values()
+                     for t in ts]
+        for callbacks in lists:
+            callbacks.append(item)
+
+        def detach() -> None:
+            for callbacks in lists:
+                callbacks.remove(item)
+
+        return detach
 
     def mermaid(self) -> str:
         """A mermaid ``stateDiagram-v2`` of the definition, with Chinese labels."""

@@ -20,6 +20,7 @@ import attrs
 from sqlalchemy import Column, Table
 
 from mdreg.adapters.sql import tables
+from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -28,7 +29,6 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
-from mdreg.deadlines import Deadline
 from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.model import (
     Filing,

@@ -71,6 +71,9 @@ CONSTRAINTS: dict[str, Callable[[Subject | None], MdregError]] = {
     "pk_outbox_messages": _uniqueness("outbox_id", "the message exists"),
     "pk_personal_changes": _uniqueness("personal_change_id", "the change exists"),
     "pk_practice_info": _taken,
+    "open_deadline": _uniqueness("open_deadline",
+                                 "the subject already has an open deadline of this kind"),
+    "pk_deadlines": _uniqueness("deadline_id", "the deadline exists"),
     "audit_seq": _taken,
     "pk_idempotency_keys": _taken,
 }
@@ -150,5 +153,6 @@ def transient_code(error: BaseException) -> str | None:
         return str(sqlstate)
     code = _sqlite_code(cause)
     if code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
-        return str(getattr(cause, "sqlite_errorname", None) or f"SQLITE_{code}")
+        primary = "SQLITE_BUSY" if code & 0xFF == SQLITE_BUSY else "SQLITE_LOCKED"
+        return str(getattr(cause, "sqlite_errorname", None) or primary)
     return None

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Insert, Select, Update
 from sqlalchemy.exc import SQLAlchemyError
 
 from mdreg.adapters.sql import mapping
+from mdreg.adapters.sql.deadlines import SqlDeadlines
 from mdreg.adapters.sql.portal import (
     SqlAccounts,
     SqlAssessments,
@@ -75,6 +76,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.personal_changes = SqlPersonalChanges(self, sql.portal)
         self.practice_info = SqlPracticeInfo(self, sql.portal)
         self.assessments = SqlAssessments(self, sql.portal)
+        self.deadlines = SqlDeadlines(self, store.dialect)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._done:
@@ -118,6 +120,15 @@ class SqlUnitOfWork(UnitOfWork):
         if self.store.hook is not None:
             self.store.hook(f"wrote:{subject.kind}")
         return changed
+
+    def read_locked(self, statement: Select[Any],
+                    params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        """Rows of a locking query (``FOR UPDATE``), read after taking the write lock, so on
+        SQLite (no row locks) concurrent lockers are serialized by ``BEGIN IMMEDIATE``."""
+        conn = self._connection()
+        if not self._writing:
+            self._guarded(lambda: self._begin_write(conn))
+        return self._guarded(lambda: conn.execute(statement, params).all())
 
     def _begin_write(self, conn: Connection) -> None:
         if self.store.dialect == "sqlite":

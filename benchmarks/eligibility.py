@@ -1,0 +1,230 @@
+"""eligibility_p99_sqlite / eligibility_p99_postgres: p99 latency of the 注册 eligibility check
+on a loaded registry vs the single indexed raw query behind "active primary registration at this
+location".
+
+The registry is the one the bulk-import benchmark imported (N physicians, ~1.2 N registrations;
+imported here through ``import_registry`` when that benchmark did not run). Draft 注册
+applications are created through the API for 200 physicians spread over the registry — half at
+an institution of their own province (the location rule finds the clash), half in the other
+province. mdreg: ``Registry.check(application_id, "submit")`` — load the application, build the
+rule context with targeted lookups, evaluate the rules in force. Baseline, with the raw driver on
+the same database: ``SELECT id, primary_institution_id FROM registrations WHERE physician_id = ?
+AND location = ? AND status = 'valid'`` — served by the partial unique index
+``registration_location``.
+
+``EXPLAIN`` checks (part of pass/fail): the baseline query uses ``registration_location``, and
+none of the statements the check runs scans a table (SQLite ``EXPLAIN QUERY PLAN``; PostgreSQL
+``EXPLAIN`` of the custom plan and of the generic plan a prepared statement falls back to).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from typing import Any
+
+from sqlalchemy import Select
+
+from benchmarks import fixtures
+from benchmarks.bulk_import import registry_data
+from benchmarks.harness import Context, Reference, Result, alternate, median, percentile
+from mdreg.adapters.sql import SqlStore
+from mdreg.domain.application import Actor, Evidence, RegistrationRequest
+from mdreg.domain.model import Level, practice_location
+
+APPLICANTS = 200
+RAW_QUERY = ("SELECT id, primary_institution_id FROM registrations WHERE physician_id = ? "
+             "AND location = ? AND status = 'valid'")
+
+
+def _drafts(ctx: Context, registry: Any) -> list[tuple[str, str, str]]:
+    """Draft applications: (application id, physician id, intended location)."""
+    data = registry_data(ctx)
+    rng = random.Random(11)  # noqa: S311 - benchmark sampling
+    homes, others = data.home_institutions, data.other_institutions
+    drafts = []
+    for physician in rng.sample(data.physicians, APPLICANTS):
+        qualification = physician.qualifications[0]
+        institution = rng.choice(homes if len(drafts) % 2 else others)
+        if qualification.level is Level.ASSISTANT and institution.division.level != "county":
+            continue
+        scopes = {"clinical": ("内科专业",), "tcm": ("中医专业",)}.get(
+            qualification.category.value, ("口腔专业",))
+        app = registry.apply(Actor.institution(institution.id, user="人事科"),
+                             RegistrationRequest(institution.id, qualification.certificate_no,
+                                                 scopes, evidence=Evidence(6, True)),
+                             physician_id=physician.id, submit=False)
+        location = practice_location(qualification.level, institution).code
+        drafts.append((app.id, physician.id, location))
+    return drafts
+
+
+def _check_statements(store: SqlStore) -> dict[str, Select[Any]]:
+    sql = store.statements
+    assert sql.registrations.of_physician is not None
+    assert sql.filings.of_physician is not None
+    assert sql.legacy_sites.of_physician is not None
+    return {"application": sql.applications.get, "physician": sql.physicians.get,
+            "institution": sql.institutions.get, "department": sql.departments.get,
+            "registrations": sql.registrations.of_physician,
+            "filings": sql.filings.of_physician, "legacy": sql.legacy_sites.of_physician}
+
+
+def _explain(store: SqlStore, draft: tuple[str, str, str], department: str,
+             institution: str) -> tuple[bool, dict[str, str]]:
+    app_id, physician_id, location = draft
+    params = {"application": {"key": app_id}, "physician": {"key": physician_id},
+              "institution": {"key": institution}, "department": {"key": department},
+              "registrations": {"physician_id": physician_id},
+              "filings": {"physician_id": physician_id}, "legacy": {"physician_id": physician_id}}
+    plans: dict[str, str] = {}
+    ok = True
+    with store.engine.connect() as conn:
+        dialect = store.dialect
+        raw = RAW_QUERY if dialect == "sqlite" else RAW_QUERY.replace("?", "%s")
+        plan = _plan(conn, dialect, raw, (physician_id, location))
+        plans["baseline"] = plan
+        ok &= "registration_location" in plan
+        for name, statement in _check_statements(store).items():
+            compiled = statement.compile(dialect=store.engine.dialect)
+            values = compiled.construct_params(params[name])
+            if compiled.positiontup is not None:
+                plan = _plan(conn, dialect, compiled.string,
+                             tuple(values[n] for n in compiled.positiontup))
+            else:
+                plan = _plan(conn, dialect, compiled.string, values)
+            plans[name] = plan
+            ok &= not _scans(dialect, plan)
+        if dialect == "postgresql":
+            generic = _generic_plan(conn, RAW_QUERY, (physician_id, location))
+            plans["baseline (generic plan)"] = generic
+            ok &= "registration_location" in generic
+            regs = _check_statements(store)["registrations"].compile(dialect=store.engine.dialect)
+            generic = _generic_plan(conn, re.sub(r"%\(\w+\)s", "?", regs.string), (physician_id,))
+            plans["registrations (generic plan)"] = generic
+            ok &= not _scans(dialect, generic)
+        conn.rollback()
+    return ok, plans
+
+
+def _plan(conn: Any, dialect: str, sql: str, params: Any) -> str:
+    prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+    rows = conn.exec_driver_sql(prefix + sql, params).all()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def _generic_plan(conn: Any, sql: str, params: tuple[str, ...]) -> str:
+    """PostgreSQL's generic plan (what a prepared statement may switch to after 5 runs)."""
+    numbered = sql
+    for n in range(1, len(params) + 1):
+        numbered = numbered.replace("?", f"${n}", 1)
+    conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+    conn.exec_driver_sql(f"PREPARE mdreg_bench_q AS {numbered}")
+    literals = ", ".join("'" + p.replace("'", "''") + "'" for p in params)
+    rows = conn.exec_driver_sql(f"EXPLAIN EXECUTE mdreg_bench_q({literals})").all()
+    conn.exec_driver_sql("DEALLOCATE mdreg_bench_q")
+    conn.exec_driver_sql("RESET plan_cache_mode")
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def _scans(dialect: str, plan: str) -> bool:
+    if dialect == "sqlite":
+        return any(part.strip().startswith("SCAN") for part in plan.split("|"))
+    return "Seq Scan" in plan
+
+
+def _measure(ctx: Context, name: str, url: str, raw_query: Any, target: float) -> Result:
+    registry = fixtures.open_registry(url)
+    drafts = _drafts(ctx, registry)
+    first = registry.application(drafts[0][0])
+    store = SqlStore.connect(url)
+    explain_ok, plans = _explain(store, drafts[0], first.department_id, first.institution_id)
+    store.close()
+    calls = 1_000 if ctx.quick else 2_000
+    order = [drafts[n % len(drafts)] for n in range(calls)]
+    for app_id, physician_id, location in drafts:  # warm both sides (caches, prepared plans)
+        registry.check(app_id, "submit")
+        raw_query(physician_id, location)
+
+    medians: dict[str, list[float]] = {"mdreg": [], "raw": []}
+
+    def mdreg_rep(_: int) -> float:
+        times = []
+        for app_id, _p, _l in order:
+            started = time.perf_counter()
+            registry.check(app_id, "submit")
+            times.append(time.perf_counter() - started)
+        medians["mdreg"].append(percentile(times, 0.5))
+        return percentile(times, 0.99)
+
+    def raw_rep(_: int) -> float:
+        times = []
+        for _a, physician_id, location in order:
+            started = time.perf_counter()
+            raw_query(physician_id, location)
+            times.append(time.perf_counter() - started)
+        medians["raw"].append(percentile(times, 0.5))
+        return percentile(times, 0.99)
+
+    mine, theirs = alternate(ctx.reps, mdreg_rep, raw_rep)
+    ctx.reference(name, Reference("mdreg p50 (median latency)", median(medians["mdreg"]), "s",
+                                  "p99 on a busy 2-core machine includes preemption"))
+    ctx.reference(name, Reference("raw query p50", median(medians["raw"]), "s"))
+    data = registry_data(ctx)
+    result = Result(name, median(mine), median(theirs), "s", target,
+                    note=f"p99 of {calls} checks per repetition, median of {ctx.reps}; "
+                         f"{len(data.physicians):,} physicians, {len(data.registrations):,} "
+                         f"registrations; EXPLAIN {'ok' if explain_ok else 'FAILED'}",
+                    details={"mdreg_samples": mine, "baseline_samples": theirs,
+                             "explain_ok": explain_ok, "plans": plans},
+                    extra_ok=explain_ok)
+    del registry
+    return result
+
+
+def run_sqlite(ctx: Context) -> list[Result]:
+    path = ctx.cache.get("sqlite_registry")
+    if path is None:
+        path = fixtures.sqlite_file(ctx.workdir, "registry.db")
+        data = registry_data(ctx)
+        fixtures.open_registry(fixtures.sqlite_url(path)).import_registry(
+            departments=data.departments, institutions=data.institutions,
+            physicians=data.physicians, registrations=data.registrations)
+        ctx.cache["sqlite_registry"] = path
+    conn = fixtures.raw_sqlite(path)
+
+    def raw(physician_id: str, location: str) -> Any:
+        return conn.execute(RAW_QUERY, (physician_id, location)).fetchall()
+
+    result = _measure(ctx, "eligibility_p99_sqlite", fixtures.sqlite_url(path), raw, 8.0)
+    conn.close()
+    return [result]
+
+
+def run_postgres(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
+    import psycopg
+
+    url = ctx.cache.get("postgres_registry")
+    if url is None:
+        url = pg.fresh("registry")
+        data = registry_data(ctx)
+        fixtures.open_registry(url).import_registry(
+            departments=data.departments, institutions=data.institutions,
+            physicians=data.physicians, registrations=data.registrations)
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as c:
+            c.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
+        ctx.cache["postgres_registry"] = url
+    conn = psycopg.connect(pg.dsn("mdreg_bench_registry"), autocommit=True)
+    query = RAW_QUERY.replace("?", "%s")
+
+    def raw(physician_id: str, location: str) -> Any:
+        return conn.execute(query, (physician_id, location)).fetchall()
+
+    result = _measure(ctx, "eligibility_p99_postgres", url, raw, 3.0)
+    conn.close()
+    return [result]

@@ -1,0 +1,96 @@
+"""The deadline repository: versioned rows, open ones by due date, and claims that lock.
+
+A claim is ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL: rows another transaction has
+claimed are skipped, and a row fired and committed meanwhile no longer matches (PostgreSQL
+re-checks the predicate on the newest row version before locking it). SQLite has no row locks:
+the claim takes the database's write lock (``BEGIN IMMEDIATE``) before it reads, so claims are
+serialized and each sees what the previous claimer committed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+import attrs
+from sqlalchemy import Select, bindparam, select, text
+
+from mdreg.adapters.sql import mapping, tables
+from mdreg.adapters.sql.repositories import Executor, SqlVersioned
+from mdreg.adapters.sql.statements import Versioned
+from mdreg.deadlines import Deadline
+from mdreg.ports import DeadlineRepository
+
+
+class LockingExecutor(Executor, Protocol):
+    """An executor that can also read rows it locks for the rest of the unit."""
+
+    def read_locked(self, statement: Select[Any],
+                    params: Mapping[str, Any]) -> Sequence[Sequence[Any]]: ...
+
+
+@attrs.frozen
+class DeadlineStatements:
+    """The deadline statements of one dialect (predicates on ``status`` are literals, so the
+    partial indexes serve them)."""
+
+    versioned: Versioned
+    of_subject: Select[Any]
+    open_of_subject: Select[Any]
+    overdue: Select[Any]
+    due_between: Select[Any]
+    claim: Select[Any]
+
+    @classmethod
+    def build(cls, dialect: str) -> DeadlineStatements:
+        rows = tables.deadlines
+        is_open = text(tables.OPEN_DEADLINE)
+        columns = mapping.DEADLINES.selected
+        by_due = (rows.c.due, rows.c.id)
+        return cls(
+            versioned=Versioned.build(mapping.DEADLINES, dialect),
+            of_subject=select(*columns).where(rows.c.subject_id == bindparam("subject_id"))
+            .order_by(rows.c.opened_at, rows.c.id),
+            open_of_subject=select(*columns)
+            .where(rows.c.subject_id == bindparam("subject_id"), is_open).order_by(*by_due),
+            overdue=select(*columns).where(is_open, rows.c.due < bindparam("as_of"))
+            .order_by(*by_due),
+            due_between=select(*columns)
+            .where(is_open, rows.c.due >= bindparam("start"), rows.c.due <= bindparam("end"))
+            .order_by(*by_due),
+            claim=select(*columns)
+            .where(is_open, rows.c.flagged_on.is_(None), rows.c.due < bindparam("as_of"))
+            .order_by(*by_due).limit(bindparam("limit")).with_for_update(skip_locked=True),
+        )
+
+
+@functools.cache
+def deadline_statements(dialect: str) -> DeadlineStatements:
+    """Built once per dialect and process."""
+    return DeadlineStatements.build(dialect)
+
+
+class SqlDeadlines(SqlVersioned[Deadline], DeadlineRepository):
+    def __init__(self, db: LockingExecutor, dialect: str) -> None:
+        self._sql = deadline_statements(dialect)
+        super().__init__(db, mapping.DEADLINES, self._sql.versioned, "deadline")
+        self._locking = db
+        self.concurrent_claims = dialect != "sqlite"
+
+    def for_subject(self, subject_id: str) -> tuple[Deadline, ...]:
+        return self._many(self._sql.of_subject, {"subject_id": subject_id})
+
+    def open_for(self, subject_id: str) -> tuple[Deadline, ...]:
+        return self._many(self._sql.open_of_subject, {"subject_id": subject_id})
+
+    def overdue(self, as_of: date) -> tuple[Deadline, ...]:
+        return self._many(self._sql.overdue, {"as_of": as_of})
+
+    def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
+        return self._many(self._sql.due_between, {"start": start, "end": end})
+
+    def claim(self, as_of: date, limit: int) -> tuple[Deadline, ...]:
+        rows = self._locking.read_locked(self._sql.claim, {"as_of": as_of, "limit": max(limit, 0)})
+        return tuple(self._mapper.from_row(row) for row in rows)

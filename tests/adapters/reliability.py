@@ -1,0 +1,297 @@
+"""Reliability tests with figures (RELIABILITY.md C.1 R-03 … R-06), shared by the backends.
+
+Subclassed by ``test_reliability_memory.py``, ``test_reliability_sqlite.py`` and
+``test_reliability_postgres.py``; the fixture hook is ``url``, naming an empty (migrated) store.
+Each test records the figures it asserted with ``record_property("figures", …)``; the adapters'
+``conftest.py`` prints them at the end of the run.
+
+CI sizes by default; ``MDREG_STRESS=1`` runs the nightly sizes, and each count can be set on its
+own: ``MDREG_OPEN_PAIRS`` (R-03), ``MDREG_IDEMPOTENT_ROUNDS`` (R-04), ``MDREG_CRASH_KILLS`` (R-05).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+import mdreg
+from mdreg import Actor, Application, FakeClock, SequentialIds
+from mdreg.adapters.sql import SqlStore
+from mdreg.domain.application import (
+    BusinessType,
+    CancellationGround,
+    CancellationRequest,
+    ChangeRequest,
+    FilingCancelRequest,
+    FilingRequest,
+    MilitaryInRequest,
+    MilitaryOutRequest,
+    MultisiteCancelRequest,
+    Payload,
+    RegistrationRequest,
+    UpgradeRequest,
+)
+from mdreg.domain.model import Category, Level, Physician, Qualification
+from mdreg.errors import IdempotencyConflict
+from mdreg.serialization import dumps, loads, unstructure
+from mdreg.service.registry import Registry
+from mdreg.testing import World
+from mdreg.testing.faults import STAGES, InjectedFault, failing_at
+from mdreg.testing.race import CRASH_STAGES, consistency, crash_loop, idempotent_race, open_race
+
+STRESS = os.environ.get("MDREG_STRESS") == "1"
+
+
+def _count(name: str, ci: int, stress: int) -> int:
+    return int(os.environ.get(name, str(stress if STRESS else ci)))
+
+
+OPEN_PAIRS = _count("MDREG_OPEN_PAIRS", 10, 50)
+IDEMPOTENT_ROUNDS = _count("MDREG_IDEMPOTENT_ROUNDS", 12, 50)
+CRASH_KILLS = _count("MDREG_CRASH_KILLS", len(CRASH_STAGES), 50)
+SENDS = 100
+MAX_ATTEMPTS = 5
+TODAY = date(2026, 3, 2)
+
+Figures = Callable[[str, object], None]
+
+
+# -- one draft of each business type (R-06) ----------------------------------------------------
+
+
+class Place:
+    """Institutions in Beijing 朝阳 and 海淀 and Shanghai 黄浦, each approved by its county."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.beijing = world.institution("110105")
+        self.haidian = world.institution("110108")
+        self.shanghai = world.institution("310104")
+
+    def case(self, business: BusinessType) -> tuple[Physician, Payload]:
+        """A physician and a payload they may apply with, of ``business``."""
+        world, doctor = self.world, self.world.physician
+        if business is BusinessType.REGISTRATION:
+            p = doctor()
+            return p, RegistrationRequest(self.haidian.id, p.qualifications[0].certificate_no,
+                                          ("内科专业",))
+        if business is BusinessType.MILITARY_IN:
+            p = doctor()
+            return p, MilitaryInRequest(self.shanghai.id, p.qualifications[0].certificate_no,
+                                        ("内科专业",), proof_document="原军队注册机关证明")
+        if business is BusinessType.UPGRADE:
+            upgrade = Qualification("Q-UP", Level.PHYSICIAN, Category.CLINICAL, date(2025, 9, 1))
+            p = doctor(level=Level.ASSISTANT, extra_qualifications=(upgrade,))
+            return p, UpgradeRequest(world.registration(p, self.beijing).id, "Q-UP")
+        p = doctor()
+        registration = world.registration(p, self.beijing)
+        payloads: dict[BusinessType, Callable[[], Payload]] = {
+            BusinessType.MILITARY_OUT: lambda: MilitaryOutRequest(registration.id, "某部队医院"),
+            BusinessType.CHANGE: lambda: ChangeRequest(registration.id, self.haidian.id,
+                                                       registration.scopes),
+            BusinessType.CANCELLATION: lambda: CancellationRequest(
+                registration.id, CancellationGround.OWN_REQUEST, date(2026, 2, 20)),
+            BusinessType.FILING: lambda: FilingRequest(
+                registration.id, self.haidian.id, registration.scopes, valid_from=TODAY,
+                valid_to=date(2027, 3, 1)),
+            BusinessType.FILING_CANCEL: lambda: FilingCancelRequest(
+                world.filing(registration, self.haidian).id),
+            BusinessType.MULTISITE_CANCEL: lambda: MultisiteCancelRequest(
+                world.legacy_site(registration, self.haidian).id),
+        }
+        return p, payloads[business]()
+
+
+def snapshot(registry: Registry, physician: Physician) -> tuple[Any, ...]:
+    """Everything a failed command must leave as it was, as plain data."""
+    with registry._uow() as uow:
+        apps = uow.applications.open_for(physician.id)
+        trails = [uow.audit.for_aggregate(a.id) for a in apps]
+        outbox = uow.outbox.pending(1000)
+    return (registry.audit_count(), unstructure(apps), unstructure(trails),
+            unstructure(registry.registrations(physician.id)),
+            unstructure(registry.filings(physician.id)),
+            unstructure(registry.legacy_sites(physician.id)), unstructure(outbox))
+
+
+# -- the contract ---------------------------------------------------------------------------------
+
+
+class ReliabilityContract:
+    """R-04 (sequential) and R-06 on any backend."""
+
+    backend = "?"
+
+    @pytest.fixture
+    def url(self) -> str:
+        raise NotImplementedError("return a URL naming an empty store")
+
+    @pytest.fixture
+    def registry(self, url: str, clock: FakeClock) -> Registry:
+        return mdreg.open(url, clock=clock, ids=SequentialIds())
+
+    @pytest.fixture
+    def figures(self, record_property: Figures) -> Callable[[str], None]:
+        return lambda line: record_property("figures", f"{line} [{self.backend}]")
+
+    def test_r04_a_command_sent_100_times_is_one_transition(
+            self, registry: Registry, figures: Callable[[str], None]) -> None:
+        """R-04: the same command with the same idempotency key, 100 times in a row."""
+        world = World(registry)
+        hospital, doctor = world.institution("110105"), world.physician()
+        me = Actor.physician(doctor.id)
+        request = RegistrationRequest(hospital.id, doctor.qualifications[0].certificate_no,
+                                      ("内科专业",))
+        created = {dumps(registry.apply(me, request, submit=False, idempotency_key="a-1"))
+                   for _ in range(SENDS)}
+        assert len(created) == 1
+        app = loads(created.pop(), Application)
+        submitted = {dumps(registry.fire(app.id, "submit", me, idempotency_key="s-1"))
+                     for _ in range(SENDS)}
+        assert len(submitted) == 1
+        stored = registry.application(app.id)
+        assert dumps(stored) == next(iter(submitted))
+        assert (stored.state, stored.version) == ("pending_institution", 2)
+        assert [(e.seq, e.event) for e in registry.history(app.id)] == [(1, "create"),
+                                                                        (2, "submit")]
+        assert registry.audit_count() == 2
+        with pytest.raises(IdempotencyConflict):
+            registry.fire(app.id, "withdraw", me, idempotency_key="s-1")
+        figures(f"R-04 sequential: {SENDS}x apply + {SENDS}x submit, one key each -> "
+                "1 application, 2 transitions, 2 audit events, 1 distinct response per command")
+
+    @pytest.mark.parametrize("business", list(BusinessType), ids=[b.value for b in BusinessType])
+    def test_r06_a_failing_callback_leaves_nothing_behind(
+            self, registry: Registry, business: BusinessType,
+            figures: Callable[[str], None]) -> None:
+        """R-06: an exception at each of the seven stages of ``transitions`` — on submit inside
+        apply, on submit of a draft, and on approve — persists nothing; the command then works."""
+        place = Place(World(registry))
+        physician, payload = place.case(business)
+        me = Actor.physician(physician.id)
+        failures = 0
+
+        def refused(event: str, command: Callable[[], object]) -> None:
+            nonlocal failures
+            before = snapshot(registry, physician)
+            for stage in STAGES:
+                with failing_at(business, event, stage), pytest.raises(InjectedFault):
+                    command()
+                assert snapshot(registry, physician) == before, stage
+                failures += 1
+
+        refused("submit", lambda: registry.apply(me, payload))
+        draft = registry.apply(me, payload, submit=False)
+        refused("submit", lambda: registry.fire(draft.id, "submit", me))
+        app = registry.fire(draft.id, "submit", me)
+        assert (app.state, app.version) == ("pending_institution", 2)
+        institution, department = (Actor.institution(app.institution_id),
+                                   Actor.authority(app.department_id))
+        registry.fire(app.id, "confirm", institution)
+        registry.fire(app.id, "accept", department)
+        refused("approve", lambda: registry.fire(app.id, "approve", department))
+        approved = registry.fire(app.id, "approve", department)
+        assert (approved.state, approved.version) == ("approved", 5)
+        assert [e.event for e in registry.history(app.id)] == [
+            "create", "submit", "confirm", "accept", "approve"]
+        assert failures == 3 * len(STAGES)
+        if business is BusinessType.REGISTRATION:
+            figures(f"R-06: 9 types x {len(STAGES)} stages x 3 commands (apply+submit, submit, "
+                    "approve) -> state unchanged, 0 audit events, the next command works")
+
+
+class SqlReliabilityContract(ReliabilityContract):
+    """What backends that processes share must show as well: R-03, R-04 concurrent, R-05."""
+
+    open_processes = 8
+    idempotent_processes = 8
+
+    def test_r03_one_open_application_per_target(self, url: str,
+                                                 figures: Callable[[str], None]) -> None:
+        """R-03 with the partial unique index (the shipped schema)."""
+        result = open_race(url, processes=self.open_processes, pairs=OPEN_PAIRS)
+        self.assert_one_open_per_pair(result, self.open_processes)
+        figures(f"R-03 index: {self.open_processes} processes x {OPEN_PAIRS} pairs -> "
+                f"1 open application in 100% of pairs; {describe_retries(result.retry)}")
+
+    @staticmethod
+    def assert_one_open_per_pair(result: Any, processes: int) -> None:
+        expected = Counter({"ok": 1, "UniquenessConflict": processes - 1})
+        bad = [(n, dict(c)) for n, c in enumerate(result.pairs) if c != expected]
+        assert bad == []
+        assert set(result.open_applications) == {1}
+        assert result.retry.most_attempts <= MAX_ATTEMPTS
+        assert set(result.retry.transient) <= {"40001", "40P01", "SQLITE_BUSY", "SQLITE_LOCKED"}
+
+    def test_r04_concurrent_duplicates_get_one_result(self, url: str,
+                                                      figures: Callable[[str], None]) -> None:
+        """R-04: 8 processes send each command with the same key at once (round 0 an apply,
+        then alternately 机构退回 and 重新提交)."""
+        n = self.idempotent_processes
+        result = idempotent_race(url, processes=n, rounds=IDEMPOTENT_ROUNDS)
+        assert [len(c) for c in result.rounds] == [1] * (IDEMPOTENT_ROUNDS + 1), result.rounds
+        assert all(not response.startswith("!") and count == n
+                   for c in result.rounds for response, count in c.items())
+        assert result.applications == 1
+        assert result.final_version == 2 + IDEMPOTENT_ROUNDS
+        events = ["create", "submit"] + ["send_back", "resubmit"] * IDEMPOTENT_ROUNDS
+        assert result.audit_events == tuple(enumerate(events[:2 + IDEMPOTENT_ROUNDS], start=1))
+        assert result.keys == 1 + IDEMPOTENT_ROUNDS
+        sends = n * (1 + IDEMPOTENT_ROUNDS)
+        figures(f"R-04 concurrent: {n} processes x {1 + IDEMPOTENT_ROUNDS} commands "
+                f"({sends} sends) -> 1 transition and 1 identical response per command, "
+                f"{len(result.audit_events)} audit events")
+
+    def test_r05_a_killed_worker_leaves_a_consistent_database(
+            self, url: str, figures: Callable[[str], None]) -> None:
+        """R-05: SIGKILL inside a unit of work, at each stage in turn; restart and compare."""
+        result = crash_loop(url, kills=CRASH_KILLS, seed=5)
+        assert result.exit_codes == Counter({-9: CRASH_KILLS})
+        assert sum(result.kills.values()) == CRASH_KILLS
+        assert set(result.kills) == set(CRASH_STAGES[:CRASH_KILLS])
+        for check in result.checks:
+            assert check.applications == 3
+            assert check.mismatched == ()
+            assert (check.orphan_audit, check.orphan_outbox, check.unmatched_keys) == (0, 0, 0)
+        last = result.checks[-1]
+        stages = ", ".join(f"{stage} {n}" for stage, n in sorted(result.kills.items()))
+        figures(f"R-05: {CRASH_KILLS} SIGKILLs ({stages}) -> after each restart 100% of "
+                f"{last.applications} applications and {last.accounts} accounts fold from their "
+                f"{last.audit_events} audit events; 0 orphan audit/outbox rows, 0 unmatched keys")
+
+    def test_the_consistency_check_sees_a_broken_database(self, url: str) -> None:
+        """R-05's check is not vacuous: each kind of damage a crash could leave is reported."""
+        crash_loop(url, kills=0)
+        assert consistency(url).mismatched == ()
+        damage = {
+            "UPDATE applications SET version = version + 1 WHERE id = (SELECT min(id) FROM "
+            "applications)": "mismatched",
+            "INSERT INTO audit_events (aggregate_id, seq, event, from_state, to_state, at, policy, "
+            "doc) SELECT 'A-gone', 1, 'x', '', 'y', at, policy, doc FROM audit_events WHERE "
+            "seq = 1 AND aggregate_id = (SELECT min(id) FROM applications)": "orphan_audit",
+            "INSERT INTO idempotency_keys VALUES ('k-gone', 'f', 'r')": "unmatched_keys",
+            "INSERT INTO outbox_messages (id, template, aggregate_id, created_at, doc) SELECT "
+            "'M-gone', 'x', id, created_at, '{}' FROM accounts WHERE id = 'U-crash-0'":
+            "orphan_outbox",
+        }
+        store = SqlStore.connect(url)
+        try:
+            for statement, field in damage.items():
+                with store.engine.begin() as conn:
+                    conn.execute(text(statement))
+                assert getattr(consistency(url), field), field
+        finally:
+            store.close()
+
+
+def describe_retries(retry: Any) -> str:
+    codes = ", ".join(f"{code} x{n}" for code, n in sorted(retry.transient.items())) or "none"
+    tries = ", ".join(f"{k} attempt(s): {n}" for k, n in sorted(retry.attempts.items()))
+    return (f"{retry.retries} retries (transient failures: {codes}); units of work by attempts: "
+            f"{tries}; most attempts {retry.most_attempts} <= {MAX_ATTEMPTS}")

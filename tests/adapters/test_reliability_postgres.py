@@ -1,0 +1,107 @@
+"""RELIABILITY R-03 … R-06 on PostgreSQL (``MDREG_TEST_POSTGRES_URL``), R-03 also under
+SERIALIZABLE without the partial unique index, and the backend agreement with PostgreSQL.
+
+Each pytest-xdist worker gets two databases: ``mdreg_rel_<worker>_<run>`` (migrated once,
+truncated before each test) and ``mdreg_serial_<worker>_<run>`` (migrated, then the
+``open_application`` index dropped); both are dropped at the end of the session. ``<run>`` keeps
+two test runs on one server (two checkouts, say) out of each other's databases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+from reliability import OPEN_PAIRS, SqlReliabilityContract, describe_retries
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from mdreg.adapters.sql import SqlStore, migrate
+from mdreg.testing.race import open_race
+from mdreg.testing.stateful import BackendAgreement, truncate
+
+pytestmark = pytest.mark.postgres
+
+BASE_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
+if not BASE_URL:
+    pytest.skip("PostgreSQL tests need MDREG_TEST_POSTGRES_URL, e.g. "
+                "postgresql+psycopg://postgres@127.0.0.1:5432/test", allow_module_level=True)
+
+AGREEMENT = settings(
+    max_examples=int(os.environ.get("MDREG_PG_AGREEMENT_EXAMPLES", "10")), stateful_step_count=20,
+    derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="session")
+def reliability_databases() -> Iterator[dict[str, str]]:
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    names = {"test": f"mdreg_rel_{worker_id}_{run}", "serial": f"mdreg_serial_{worker_id}_{run}"}
+    admin = create_engine(make_url(BASE_URL).set(drivername="postgresql+psycopg"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = {kind: make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+            for kind, name in names.items()}
+    for url in urls.values():
+        migrate.upgrade(url)
+    store = SqlStore.connect(urls["serial"])
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP INDEX open_application"))
+    store.close()
+    yield urls
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class TestPostgresReliability(SqlReliabilityContract):
+    backend = "postgresql"
+
+    @pytest.fixture
+    def url(self, reliability_databases: dict[str, str]) -> str:
+        truncate(reliability_databases["test"])
+        return reliability_databases["test"]
+
+    def test_r03_serializable_alone_keeps_one_open_application(
+            self, reliability_databases: dict[str, str],
+            figures: Callable[[str], None]) -> None:
+        """R-03 without the partial unique index: only the service's own check ("no open
+        application of this type and target") under SERIALIZABLE stands between the writers;
+        the losers' 40001 failures are retried and then see the winner."""
+        url = reliability_databases["serial"]
+        truncate(url)
+        store = SqlStore.connect(url)
+        with store.engine.connect() as conn:
+            indexes = conn.execute(text("SELECT indexname FROM pg_indexes "
+                                        "WHERE tablename = 'applications'")).scalars().all()
+        store.close()
+        assert "open_application" not in indexes
+        result = open_race(url, processes=self.open_processes, pairs=OPEN_PAIRS,
+                           isolation_level="SERIALIZABLE")
+        self.assert_one_open_per_pair(result, self.open_processes)
+        assert set(result.retry.transient) <= {"40001", "40P01"}
+        figures(f"R-03 SERIALIZABLE, no index: {self.open_processes} processes x {OPEN_PAIRS} "
+                f"pairs -> 1 open application in 100% of pairs; {describe_retries(result.retry)}")
+
+
+def test_memory_sqlite_and_postgres_agree(reliability_databases: dict[str, str]) -> None:
+    """STYLE §E.3 with PostgreSQL: the same random commands on the three backends."""
+    machine = type("WithPostgres", (BackendAgreement,),
+                   {"postgres_url": reliability_databases["test"]})
+    run_state_machine_as_test(machine, settings=AGREEMENT)
+
+
+def test_a_store_can_run_its_units_serializable(reliability_databases: dict[str, str]) -> None:
+    store = SqlStore.connect(reliability_databases["serial"], isolation_level="SERIALIZABLE")
+    with store.unit_of_work() as uow:
+        assert uow.audit.next_seq("A1") == 1
+        level = uow._connection().exec_driver_sql("SHOW transaction_isolation").scalar()
+    store.close()
+    assert level == "serializable"

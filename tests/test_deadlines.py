@@ -1,0 +1,556 @@
+"""Legal deadlines through the service: R-DL-1/2/3/5, R-CAN-3, R-CAN-6 (through tick), the
+missing-year behaviour (D-04 on stored deadlines), dashboards, and periodic assessment R-ASM-1..4.
+
+Every test runs on the in-memory backend with a fake clock; the same repositories are checked on
+SQLite and PostgreSQL by the unit-of-work contract, and tick's concurrency in
+test_deadlines_durability.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+
+import pytest
+
+import mdreg
+from mdreg import (
+    Actor,
+    Application,
+    Assessment,
+    AssessmentResult,
+    CancellationGround,
+    CancellationRequest,
+    DepartureKind,
+    Physician,
+    RecordKind,
+    Registration,
+    RegistrationRequest,
+    RegistrationStatus,
+)
+from mdreg.calendar import CalendarOverrides, ChineseCalendar, WeekendFallback, default_calendar
+from mdreg.clock import SHANGHAI, FakeClock
+from mdreg.deadlines import (
+    AssessmentCycle,
+    CycleResult,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    assessment_cycles,
+)
+from mdreg.domain.identifiers import DivisionCode
+from mdreg.domain.model import Category, Institution, Level
+from mdreg.errors import CalendarDataMissing, PermissionDenied, ValidationError
+from mdreg.rules import BASE_POLICY
+from mdreg.service.deadlines import TickReport
+from mdreg.service.registry import Registry
+from mdreg.testing import World
+
+CAL = default_calendar()
+
+
+def nine_am(day: date) -> datetime:
+    return datetime.combine(day, time(9), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+class Desk:
+    """One hospital, its department, and helpers to move applications and the clock."""
+
+    def __init__(self, registry: Registry, clock: FakeClock) -> None:
+        self.registry, self.clock = registry, clock
+        self.world = World(registry)
+        self.hospital = self.world.institution("110105")
+        self.inst = Actor.institution(self.hospital.id)
+        self.dept = Actor.authority(self.hospital.approved_by)
+
+    def on(self, day: date) -> Desk:
+        self.clock.set(nine_am(day))
+        return self
+
+    def submitted(self, day: date) -> Application:
+        doctor = self.world.physician()
+        self.on(day)
+        return self.registry.apply(Actor.physician(doctor.id), RegistrationRequest(
+            self.hospital.id, doctor.qualifications[0].certificate_no, ("内科专业",)))
+
+    def received(self, day: date) -> Application:
+        """Submitted and confirmed on ``day``: the materials reach the department."""
+        return self.registry.fire(self.submitted(day).id, "confirm", self.inst)
+
+    def accepted(self, received: date, accepted: date) -> Application:
+        app = self.received(received)
+        return self.on(accepted).registry.fire(app.id, "accept", self.dept)
+
+    def deadline(self, subject_id: str, kind: DeadlineKind) -> Deadline:
+        (found,) = [d for d in self.registry.deadlines(subject_id) if d.kind is kind]
+        return found
+
+    def tick(self, day: date) -> TickReport:
+        return self.registry.tick(nine_am(day))
+
+
+@pytest.fixture
+def desk(registry: Registry, clock: FakeClock) -> Desk:
+    return Desk(registry, clock)
+
+
+def ids(rows: tuple[Deadline, ...]) -> list[str]:
+    return [d.id for d in rows]
+
+
+# R-DL-5 and R-DL-1 ------------------------------------------------------------------------------
+
+
+def test_r_dl_5_accepted_on_friday_2026_02_13_is_due_on_thursday_2026_03_19(desk: Desk) -> None:
+    app = desk.accepted(date(2026, 2, 12), date(2026, 2, 13))
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert (decision.start, decision.due) == (date(2026, 2, 13), date(2026, 3, 19))
+    assert (decision.length, decision.unit.value, decision.source) == (20, "working_days",
+                                                                       "chinesecalendar")
+    assert decision.status is DeadlineStatus.OPEN
+    assert decision.opened_at == app.accepted_at
+
+
+@pytest.mark.parametrize(
+    ("accepted", "due"),
+    [(date(2026, 9, 25), date(2026, 10, 29)), (date(2026, 4, 28), date(2026, 5, 28)),
+     (date(2026, 3, 2), date(2026, 3, 30))],
+    ids=["national_day_break_skipped_and_saturday_10_10_counted",
+         "labour_day_break_skipped_and_saturday_05_09_counted", "a_plain_month"],
+)
+def test_r_dl_1_decision_due_20_working_days_after_acceptance(desk: Desk, accepted: date,
+                                                              due: date) -> None:
+    app = desk.accepted(accepted - timedelta(days=1), accepted)
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert decision.due == due == CAL.add_workdays(accepted, 20)
+    assert CAL.workdays_between(accepted, due) == 20
+
+
+def test_r_dl_1_approval_in_time_meets_the_deadline_and_late_misses_it(desk: Desk) -> None:
+    first = desk.accepted(date(2026, 3, 2), date(2026, 3, 2))
+    second = desk.accepted(date(2026, 3, 2), date(2026, 3, 2))
+    desk.on(date(2026, 3, 30)).registry.fire(first.id, "approve", desk.dept)
+    desk.on(date(2026, 3, 31)).registry.fire(second.id, "approve", desk.dept)
+    met, missed = (desk.deadline(a.id, DeadlineKind.DECISION) for a in (first, second))
+    assert (met.status, met.closed_on, met.closed_by) == (DeadlineStatus.MET, date(2026, 3, 30),
+                                                          "approve")
+    assert (missed.status, missed.closed_on) == (DeadlineStatus.MISSED, date(2026, 3, 31))
+
+
+def test_every_business_type_gets_a_decision_deadline(desk: Desk) -> None:
+    doctor = desk.world.physician()
+    registration = desk.world.registration(doctor, desk.hospital)
+    app = desk.registry.apply(Actor.physician(doctor.id), CancellationRequest(
+        registration.id, CancellationGround.OWN_REQUEST, date(2026, 3, 1)))
+    desk.registry.fire(app.id, "confirm", desk.inst)
+    desk.registry.fire(app.id, "accept", desk.dept)
+    assert desk.deadline(app.id, DeadlineKind.DECISION).due == date(2026, 3, 30)
+
+
+# R-DL-2 -----------------------------------------------------------------------------------------
+
+
+def test_r_dl_2_a_refusal_with_a_reason_within_the_period_meets_the_deadline(desk: Desk) -> None:
+    app = desk.accepted(date(2026, 3, 2), date(2026, 3, 2))
+    with pytest.raises(ValidationError):
+        desk.registry.fire(app.id, "reject", desk.dept, reason="  ")
+    assert desk.deadline(app.id, DeadlineKind.DECISION).is_open  # nothing happened
+    rejected = desk.on(date(2026, 3, 27)).registry.fire(app.id, "reject", desk.dept,
+                                                        reason="学历材料不实")
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert (rejected.state, rejected.reason) == ("rejected", "学历材料不实")
+    assert (decision.status, decision.closed_by) == (DeadlineStatus.MET, "reject")
+    assert decision.closed_on is not None and decision.closed_on <= decision.due
+    assert rejected.decided_at is not None and rejected.decided_at.date() <= decision.due
+
+
+def test_r_dl_2_a_late_refusal_is_recorded_as_missed(desk: Desk) -> None:
+    app = desk.accepted(date(2026, 3, 2), date(2026, 3, 2))
+    desk.on(date(2026, 4, 1)).registry.fire(app.id, "reject", desk.dept, reason="不符合条件")
+    assert desk.deadline(app.id, DeadlineKind.DECISION).status is DeadlineStatus.MISSED
+
+
+def test_returning_to_the_applicant_closes_the_decision_and_a_new_acceptance_opens_another(
+        desk: Desk) -> None:
+    app = desk.accepted(date(2026, 3, 2), date(2026, 3, 3))
+    desk.registry.fire(app.id, "return_to_applicant", desk.dept, reason="照片不清晰")
+    desk.registry.fire(app.id, "resubmit", app.applicant)
+    desk.on(date(2026, 3, 10)).registry.fire(app.id, "confirm", desk.inst)
+    desk.registry.fire(app.id, "accept", desk.dept)
+    decisions = [d for d in desk.registry.deadlines(app.id) if d.kind is DeadlineKind.DECISION]
+    assert [(d.id, d.status, d.closed_by) for d in decisions] == [
+        (f"{app.id}:decision:1", DeadlineStatus.MET, "return_to_applicant"),
+        (f"{app.id}:decision:2", DeadlineStatus.OPEN, "")]
+    assert decisions[1].start == date(2026, 3, 10)
+
+
+# R-DL-3: the correction window and deemed acceptance ---------------------------------------------
+
+
+def test_r_dl_3_confirmation_opens_a_five_working_day_correction_window(desk: Desk) -> None:
+    app = desk.received(date(2026, 2, 10))
+    window = desk.deadline(app.id, DeadlineKind.CORRECTION_WINDOW)
+    # 02-11, 02-12, 02-13, Saturday 02-14 (make-up day), then the Spring Festival break to 02-23
+    assert (window.start, window.due, window.source) == (date(2026, 2, 10), date(2026, 2, 24),
+                                                         "chinesecalendar")
+
+
+def test_r_dl_3_silence_for_five_working_days_is_deemed_acceptance_exactly_once(
+        desk: Desk) -> None:
+    app = desk.received(date(2026, 3, 2))
+    received_at = app.updated_at
+    assert desk.tick(date(2026, 3, 9)).handled == ()  # the last day of the window
+    report = desk.tick(date(2026, 3, 10))
+    assert [d.id for d in report.fired] == [f"{app.id}:correction_window:1"]
+    assert (report.flagged, report.ended) == ((), ())
+    accepted = desk.registry.application(app.id)
+    assert (accepted.state, accepted.version) == ("under_review", app.version + 1)
+    assert accepted.accepted_at == received_at  # accepted on the receipt date
+    last = desk.registry.history(app.id)[-1]
+    assert (last.event, last.actor, last.at) == ("accept", Actor.system(), nine_am(date(2026, 3, 10)))
+    assert "行政许可法第三十二条" in last.reason
+    window = desk.deadline(app.id, DeadlineKind.CORRECTION_WINDOW)
+    assert (window.status, window.closed_on, window.closed_by) == (DeadlineStatus.FIRED,
+                                                                   date(2026, 3, 10), "tick")
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert (decision.start, decision.due) == (date(2026, 3, 2), CAL.add_workdays(date(2026, 3, 2), 20))
+    history = len(desk.registry.history(app.id))
+    for _ in range(3):
+        assert desk.tick(date(2026, 3, 11)).handled == ()
+    assert len(desk.registry.history(app.id)) == history
+    approved = desk.registry.fire(app.id, "approve", desk.dept)  # the department decides later
+    assert approved.state == "approved"
+
+
+@pytest.mark.parametrize(
+    ("event", "options", "status"),
+    [("accept", {}, DeadlineStatus.MET),
+     ("request_correction", {"corrections": ("学历证明",)}, DeadlineStatus.MET),
+     ("refuse_acceptance", {"reason": "不属于本机关职权范围"}, DeadlineStatus.MET),
+     ("withdraw", {}, DeadlineStatus.ENDED)],
+)
+def test_r_dl_3_acting_within_the_window_closes_it_and_tick_leaves_it(
+        desk: Desk, event: str, options: dict[str, object], status: DeadlineStatus) -> None:
+    app = desk.received(date(2026, 3, 2))
+    actor = app.applicant if event == "withdraw" else desk.dept
+    desk.on(date(2026, 3, 6)).registry.fire(app.id, event, actor, **options)  # type: ignore[arg-type]
+    window = desk.deadline(app.id, DeadlineKind.CORRECTION_WINDOW)
+    assert (window.status, window.closed_by) == (status, event)
+    assert desk.tick(date(2026, 3, 20)).fired == ()
+
+
+def test_r_dl_3_supplemented_materials_open_a_new_window(desk: Desk) -> None:
+    app = desk.received(date(2026, 3, 2))
+    desk.registry.fire(app.id, "request_correction", desk.dept, corrections=("照片",))
+    desk.on(date(2026, 3, 16)).registry.fire(app.id, "supplement", app.applicant)
+    windows = [d for d in desk.registry.deadlines(app.id)
+               if d.kind is DeadlineKind.CORRECTION_WINDOW]
+    assert [(d.status, d.start) for d in windows] == [(DeadlineStatus.MET, date(2026, 3, 2)),
+                                                      (DeadlineStatus.OPEN, date(2026, 3, 16))]
+    (fired,) = desk.tick(date(2026, 3, 24)).fired
+    assert fired.id == windows[1].id
+    assert desk.deadline(app.id, DeadlineKind.DECISION).start == date(2026, 3, 16)
+
+
+def test_a_late_acceptance_closes_the_window_as_missed(desk: Desk) -> None:
+    app = desk.received(date(2026, 3, 2))
+    desk.on(date(2026, 3, 12)).registry.fire(app.id, "accept", desk.dept)  # before any tick
+    assert desk.deadline(app.id, DeadlineKind.CORRECTION_WINDOW).status is DeadlineStatus.MISSED
+    assert desk.tick(date(2026, 3, 13)).handled == ()
+
+
+def test_threads_ticking_at_once_accept_each_application_once(desk: Desk) -> None:
+    apps = [desk.received(date(2026, 3, 2)) for _ in range(12)]
+    reports: list[TickReport] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        start.wait(10)
+        reports.append(desk.registry.tick(nine_am(date(2026, 3, 10)), batch=2))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    fired = [d.subject_id for r in reports for d in r.fired]
+    assert sorted(fired) == sorted(a.id for a in apps)
+    for app in apps:
+        assert [e.event for e in desk.registry.history(app.id)].count("accept") == 1
+
+
+# R-CAN-3: the cancellation report ------------------------------------------------------------------
+
+
+def _cancellation(desk: Desk, known: date, *, submit: bool) -> Application:
+    doctor = desk.world.physician()
+    registration = desk.world.registration(doctor, desk.hospital)
+    return desk.registry.apply(desk.inst, CancellationRequest(
+        registration.id, CancellationGround.HEALTH_UNFIT, known), physician_id=doctor.id,
+        submit=submit)
+
+
+def test_r_can_3_a_report_in_time_meets_its_30_day_deadline(desk: Desk) -> None:
+    app = _cancellation(desk.on(date(2026, 3, 31)), date(2026, 3, 1), submit=True)
+    report = desk.deadline(app.id, DeadlineKind.CANCELLATION_REPORT)
+    assert (report.start, report.due, report.source) == (date(2026, 3, 1), date(2026, 3, 31), "none")
+    assert (report.status, report.closed_by) == (DeadlineStatus.MET, "submit")
+    assert desk.registry.history(app.id)[-1].data["reported_late"] == ["False"]
+
+
+def test_r_can_3_tick_flags_an_unreported_ground_once_and_the_late_report_is_missed(
+        desk: Desk) -> None:
+    draft = _cancellation(desk.on(date(2026, 3, 20)), date(2026, 3, 1), submit=False)
+    assert desk.tick(date(2026, 3, 31)).handled == ()
+    (flagged,) = desk.tick(date(2026, 4, 1)).flagged
+    assert (flagged.subject_id, flagged.flagged_on) == (draft.id, date(2026, 4, 1))
+    assert flagged.status is DeadlineStatus.OPEN
+    assert desk.tick(date(2026, 4, 2)).handled == ()  # flagged once
+    assert ids(desk.registry.overdue(date(2026, 4, 2))) == [flagged.id]
+    desk.on(date(2026, 4, 3)).registry.fire(draft.id, "submit", desk.inst)
+    report = desk.deadline(draft.id, DeadlineKind.CANCELLATION_REPORT)
+    assert (report.status, report.closed_on) == (DeadlineStatus.MISSED, date(2026, 4, 3))
+    assert desk.registry.history(draft.id)[-1].data["reported_late"] == ["True"]  # the audit flag
+    assert desk.registry.overdue(date(2026, 4, 3)) == ()
+
+
+def test_r_can_3_a_withdrawn_draft_ends_its_report_deadline(desk: Desk) -> None:
+    draft = _cancellation(desk.on(date(2026, 3, 20)), date(2026, 3, 1), submit=False)
+    desk.registry.fire(draft.id, "withdraw", desk.inst)
+    assert desk.deadline(draft.id, DeadlineKind.CANCELLATION_REPORT).status is DeadlineStatus.ENDED
+
+
+# R-CAN-6: 备案 → 注销 after two years, through tick ----------------------------------------------------
+
+
+def _filed(desk: Desk, on: date = date(2026, 3, 2)) -> Registration:
+    doctor = desk.world.physician()
+    registration = desk.world.registration(doctor, desk.hospital)
+    return desk.registry.report_departure(desk.inst, registration.id, DepartureKind.RETIREMENT, on)
+
+
+def test_r_can_6_two_years_in_filing_cancel_the_registration_through_tick(desk: Desk) -> None:
+    filed = _filed(desk)
+    expiry = desk.deadline(filed.id, DeadlineKind.FILED_EXPIRY)
+    assert (expiry.start, expiry.due, expiry.unit.value) == (date(2026, 3, 2), date(2028, 3, 1),
+                                                             "years")
+    assert desk.tick(date(2028, 3, 1)).handled == ()
+    (fired,) = desk.tick(date(2028, 3, 2)).fired
+    assert (fired.id, fired.status) == (expiry.id, DeadlineStatus.FIRED)
+    (row,) = desk.registry.registrations(filed.physician_id)
+    assert (row.status, row.ended_on) == (RegistrationStatus.CANCELLED, date(2028, 3, 2))
+    trail = desk.registry.trail(filed.id)
+    assert [(e.event, e.actor) for e in trail[-2:]] == [
+        ("report_departure", desk.inst), ("expire_filed", Actor.system())]
+    assert desk.tick(date(2028, 3, 3)).handled == ()
+    assert desk.registry.expire_filed(date(2028, 3, 3)) == ()  # nothing left for the sweep
+    assert len(desk.registry.trail(filed.id)) == len(trail)
+
+
+def test_r_can_6_a_late_tick_cancels_as_of_the_legal_date(desk: Desk) -> None:
+    filed = _filed(desk)
+    desk.tick(date(2028, 6, 1))
+    (row,) = desk.registry.registrations(filed.physician_id)
+    assert row.ended_on == date(2028, 3, 2)
+
+
+def test_r_can_6_the_sweep_fires_the_stored_deadline_too(desk: Desk) -> None:
+    filed = _filed(desk)
+    assert desk.registry.expire_filed(date(2028, 3, 2)) == (filed.id,)
+    expiry = desk.deadline(filed.id, DeadlineKind.FILED_EXPIRY)
+    assert (expiry.status, expiry.closed_by) == (DeadlineStatus.FIRED, "expire_filed")
+    assert desk.tick(date(2028, 3, 3)).handled == ()
+
+
+def test_r_can_6_a_filed_registration_cancelled_otherwise_ends_its_expiry(desk: Desk) -> None:
+    filed = _filed(desk)
+    desk.registry.cancel_ex_officio(Actor.authority(filed.approved_by), filed.id,
+                                    CancellationGround.DEATH, "死亡证明")
+    expiry = desk.deadline(filed.id, DeadlineKind.FILED_EXPIRY)
+    assert (expiry.status, expiry.closed_by) == (DeadlineStatus.ENDED, "cancel_ex_officio")
+    assert desk.tick(date(2029, 1, 1)).handled == ()
+
+
+# D-04 on stored deadlines: a year without calendar data ---------------------------------------------
+
+
+def test_a_deadline_into_a_year_without_data_refuses_the_transition(desk: Desk) -> None:
+    app = desk.received(date(2026, 12, 3))
+    before = desk.registry.application(app.id)
+    with pytest.raises(CalendarDataMissing) as raised:
+        desk.on(date(2026, 12, 10)).registry.fire(app.id, "accept", desk.dept)
+    assert raised.value.year == 2027
+    assert "2027" in str(raised.value) and "from_toml" in str(raised.value)
+    assert desk.registry.application(app.id) == before  # nothing changed
+    assert [d.kind for d in desk.registry.deadlines(app.id)] == [DeadlineKind.CORRECTION_WINDOW]
+
+
+def test_with_an_explicit_fallback_the_deadline_records_it(clock: FakeClock) -> None:
+    registry = mdreg.open("memory://", clock=clock, ids=mdreg.SequentialIds(),
+                          calendar=ChineseCalendar(fallback=WeekendFallback()))
+    desk = Desk(registry, clock)
+    app = desk.accepted(date(2026, 12, 9), date(2026, 12, 10))
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert (decision.due, decision.source) == (date(2027, 1, 7), "fallback")
+    window = desk.deadline(app.id, DeadlineKind.CORRECTION_WINDOW)
+    assert window.source == "chinesecalendar"  # 2026 only
+
+
+def test_an_override_year_is_recorded_as_such(clock: FakeClock) -> None:
+    overrides = CalendarOverrides.loads(
+        '[years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n', source="calendar.toml")
+    registry = mdreg.open("memory://", clock=clock, ids=mdreg.SequentialIds(),
+                          calendar=ChineseCalendar(overrides=overrides))
+    desk = Desk(registry, clock)
+    app = desk.accepted(date(2026, 12, 9), date(2026, 12, 10))
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert (decision.due, decision.source) == (date(2027, 1, 8), "override")
+    assert registry.calendar.data_source(2027) == "override"
+
+
+# dashboards --------------------------------------------------------------------------------------------
+
+
+def test_overdue_and_due_between_list_open_deadlines_by_due_date(desk: Desk) -> None:
+    early = desk.accepted(date(2026, 3, 2), date(2026, 3, 2))     # due 03-30
+    late = desk.accepted(date(2026, 3, 2), date(2026, 3, 4))      # due 04-01
+    done = desk.accepted(date(2026, 3, 2), date(2026, 3, 3))      # due 03-31, then approved
+    desk.registry.fire(done.id, "approve", desk.dept)
+    window = desk.received(date(2026, 3, 20))                     # due 03-27
+    decisions = [desk.deadline(a.id, DeadlineKind.DECISION).id for a in (early, late)]
+    correction = desk.deadline(window.id, DeadlineKind.CORRECTION_WINDOW).id
+    assert ids(desk.registry.due_between(date(2026, 3, 27), date(2026, 4, 1))) == [
+        correction, *decisions]
+    assert ids(desk.registry.overdue(date(2026, 3, 31))) == [correction, decisions[0]]
+    desk.on(date(2026, 3, 31))
+    assert ids(desk.registry.overdue()) == [correction, decisions[0]]  # today by default
+    assert ids(desk.registry.overdue(date(2026, 3, 27))) == []
+
+
+# R-ASM-1..4: periodic assessment ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "labels"),
+    [(date(2019, 5, 10), ["2019-2020", "2021-2022", "2023-2025", "2026-2028"]),
+     (date(2022, 6, 1), ["2022-2023", "2024-2026"]),
+     (date(2023, 1, 1), ["2023-2025", "2026-2028"])],
+    ids=["two_year_cycles_under_the_2007_measures_then_three",
+         "a_cycle_starting_before_2022_03_01_lasts_two_years", "three_year_cycles"],
+)
+def test_r_asm_1_cycles_are_three_years_two_before_2022_03_01(first: date,
+                                                              labels: list[str]) -> None:
+    cycles = assessment_cycles(first, date(2026, 11, 26), BASE_POLICY.parameters)
+    assert [c.label for c in cycles] == labels
+    assert all(b.start == a.end + timedelta(days=1) for a, b in pairwise(cycles))
+
+
+def test_r_asm_1_the_cycle_length_is_a_policy_parameter() -> None:
+    province = BASE_POLICY.with_changes("p", periodic_assessment_years=4,
+                                        periodic_assessment_years_before_2022=3)
+    assert [c.label for c in assessment_cycles(date(2019, 1, 1), date(2026, 1, 1),
+                                               province.parameters)] == [
+        "2019-2021", "2022-2024", "2025-2028"]
+
+
+class Staff:
+    """A physician registered since 2019 (loaded), at a hospital with its department."""
+
+    def __init__(self, desk: Desk, first: date = date(2019, 5, 10)) -> None:
+        self.desk = desk
+        self.doctor: Physician = desk.world.physician()
+        self.registration = Registration(
+            f"R-{self.doctor.id}", self.doctor.id, self.doctor.qualifications[0].certificate_no,
+            Level.PHYSICIAN, Category.CLINICAL, ("内科专业",), DivisionCode("110000"),
+            desk.hospital.id, desk.hospital.approved_by, first, "110000000000001")
+        desk.registry.load(registrations=[self.registration])
+
+    def result(self, n: int, on: date, result: AssessmentResult, *, cycle: str = "",
+               months: int | None = None, actor: Actor | None = None) -> Assessment:
+        assessment = Assessment(f"AS-{self.doctor.id}-{n}", self.doctor.id, cycle or "",
+                                result, on, "")
+        return self.desk.registry.record_assessment(actor or self.desk.inst, assessment,
+                                                    suspension_months=months)
+
+
+def test_r_asm_2_a_failure_suspends_practice_three_to_six_months(desk: Desk) -> None:
+    staff = Staff(desk, date(2025, 6, 1))
+    for months in (2, 7, None):
+        with pytest.raises(ValidationError):
+            staff.result(1, date(2026, 6, 1), AssessmentResult.FAILED, months=months)
+    with pytest.raises(ValidationError):
+        staff.result(1, date(2026, 6, 1), AssessmentResult.PASSED, months=3)
+    assert desk.registry.physician(staff.doctor.id).records == ()  # nothing was recorded
+    recorded = staff.result(1, date(2026, 6, 1), AssessmentResult.FAILED, months=6)
+    assert recorded.recorded_by == desk.hospital.id
+    (record,) = desk.registry.physician(staff.doctor.id).records
+    assert (record.kind, record.on, record.until) == (RecordKind.PRACTICE_SUSPENDED,
+                                                      date(2026, 6, 1), date(2026, 12, 1))
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 7, 1))
+    assert status.suspended_until == date(2026, 12, 1) and status.needs_action
+    assert status.current is not None and status.current.result is CycleResult.FAILED
+    assert status.ground is None
+
+
+def test_r_asm_2_a_pass_on_reassessment_restores_practice(desk: Desk) -> None:
+    staff = Staff(desk, date(2025, 6, 1))
+    staff.result(1, date(2026, 6, 1), AssessmentResult.FAILED, months=3)
+    staff.result(2, date(2026, 9, 1), AssessmentResult.PASSED)
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 9, 2))
+    assert status.suspended_until == date(2026, 9, 1)
+    assert status.current is not None and status.current.result is CycleResult.PASSED
+    assert (status.ground, status.needs_action) == (None, False)
+
+
+def test_r_asm_2_failing_the_reassessment_is_a_cancellation_ground(desk: Desk) -> None:
+    staff = Staff(desk, date(2025, 6, 1))
+    staff.result(1, date(2026, 3, 2), AssessmentResult.FAILED, months=3)
+    staff.result(2, date(2026, 6, 2), AssessmentResult.FAILED, months=3)
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 6, 3))
+    assert (status.ground, status.ground_known_on, status.report_due) == (
+        CancellationGround.FAILED_REASSESSMENT, date(2026, 6, 2), date(2026, 7, 2))
+
+
+def test_r_asm_3_two_consecutive_missed_cycles_are_a_cancellation_ground(desk: Desk) -> None:
+    missing, one_gap, diligent = Staff(desk), Staff(desk), Staff(desk)
+    one_gap.result(1, date(2022, 11, 1), AssessmentResult.PASSED, actor=desk.dept)
+    for n, year in enumerate((2020, 2022), 1):
+        diligent.result(n, date(year, 11, 1), AssessmentResult.PASSED)
+    status = desk.registry.assessment_status(missing.doctor.id, date(2023, 1, 2))
+    assert [(c.cycle.label, c.result) for c in status.cycles] == [
+        ("2019-2020", CycleResult.MISSED), ("2021-2022", CycleResult.MISSED),
+        ("2023-2025", CycleResult.CURRENT)]
+    assert status.missed_in_a_row == 2
+    assert (status.ground, status.ground_known_on, status.report_due) == (
+        CancellationGround.MISSED_ASSESSMENTS, date(2023, 1, 1), date(2023, 1, 31))
+    gap = desk.registry.assessment_status(one_gap.doctor.id, date(2023, 1, 2))
+    assert (gap.missed_in_a_row, gap.ground) == (0, None)
+    assert gap.cycles[0].result is CycleResult.MISSED
+    due = desk.registry.assessment_due(
+        [missing.doctor.id, one_gap.doctor.id, diligent.doctor.id], date(2023, 1, 2))
+    assert [s.physician_id for s in due] == [missing.doctor.id]
+
+
+def test_r_asm_3_a_result_counts_for_the_cycle_its_label_names(desk: Desk) -> None:
+    staff = Staff(desk)
+    staff.result(1, date(2021, 1, 15), AssessmentResult.PASSED, cycle="2019-2020")
+    status = desk.registry.assessment_status(staff.doctor.id, date(2023, 1, 2))
+    assert [c.result for c in status.cycles[:2]] == [CycleResult.PASSED, CycleResult.PASSED]
+    assert status.cycles[0].cycle == AssessmentCycle(date(2019, 1, 1), date(2020, 12, 31))
+
+
+def test_r_asm_4_results_are_recorded_by_the_primary_institution_or_its_department(
+        desk: Desk) -> None:
+    staff = Staff(desk)
+    other: Institution = desk.world.institution("110108")
+    for actor in (Actor.institution(other.id), Actor.authority(other.approved_by),
+                  Actor.physician(staff.doctor.id), Actor.system()):
+        with pytest.raises(PermissionDenied):
+            staff.result(1, date(2026, 6, 1), AssessmentResult.PASSED, actor=actor)
+    by_department = staff.result(1, date(2026, 6, 1), AssessmentResult.PASSED, actor=desk.dept)
+    assert by_department.recorded_by == desk.hospital.approved_by
+    (event,) = desk.registry.trail(by_department.id)
+    assert (event.event, event.actor, event.to_state) == ("record_assessment", desk.dept, "passed")
+    assert [a.id for a in desk.registry.accounts.assessments(
+        Actor.physician(staff.doctor.id))] == [by_department.id]
