@@ -26,5 +26,10 @@ test: lint
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
+# The benchmark suite (docs/performance.md); BENCH="--quick" or BENCH="--only command" to narrow it.
+bench: $(VENV)/.installed
+	$(PY) -c "import statemachine" 2>/dev/null || $(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m benchmarks $(BENCH)
+
 docs: $(VENV)/.installed
 	$(PY) -m sphinx -W -q -b html docs docs/_build/html

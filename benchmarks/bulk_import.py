@@ -40,8 +40,7 @@ def registry_data(ctx: Context) -> Data:
         ctx.log(f"    generated {len(data.physicians):,} physicians, "
                 f"{len(data.registrations):,} registrations, {len(data.institutions):,} "
                 f"institutions in {time.perf_counter() - started:.1f} s")
-    data = ctx.cache["data"]
-    return data
+    return ctx.cache["data"]  # type: ignore[no-any-return]
 
 
 def baseline_rows(ctx: Context) -> dict[str, list[tuple[Any, ...]]]:
@@ -56,8 +55,7 @@ def baseline_rows(ctx: Context) -> dict[str, list[tuple[Any, ...]]]:
                 assert kind.fast(entity) == kind.mapped(entity)
             rows[table] = [kind.fast(entity) for entity in entities]
         ctx.cache["rows"] = rows
-    rows = ctx.cache["rows"]
-    return rows
+    return ctx.cache["rows"]  # type: ignore[no-any-return]
 
 
 def _import(registry: Any, data: Data) -> float:

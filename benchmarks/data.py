@@ -80,7 +80,7 @@ def generate(physicians: int, seed: int = 1, *, qualified_on: date | None = None
     ``first_registration=False`` leaves out the valid home registration, so every physician
     may apply for one (their only registration is then the ended one, or none).
     """
-    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    rng = random.Random(seed)  # synthetic data, not secrets
     home = [c for c, _ in current_counties(HOME)]
     other = [c for c, _ in current_counties(OTHER)]
     result = Registry()

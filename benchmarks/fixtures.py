@@ -25,12 +25,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import mdreg
+from benchmarks.data import START
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.clock import FakeClock
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
-
-from benchmarks.data import START
 
 FULL_SUFFIX = "_full.db"
 PG_PREFIX = "mdreg_bench"
@@ -109,7 +108,7 @@ class Postgres:
         try:
             with self.admin.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception as error:  # noqa: BLE001 - reported, then the PG metrics are skipped
+        except Exception as error:  # reported; the PostgreSQL metrics are then skipped
             return f"PostgreSQL unreachable ({type(error).__name__})"
         return ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import math
@@ -79,7 +80,7 @@ def _round(value: float | None, digits: int = 4) -> float | None:
         return None
     if value == 0:
         return 0.0
-    return round(value, max(0, digits - int(math.floor(math.log10(abs(value)))) - 1))
+    return round(value, max(0, digits - math.floor(math.log10(abs(value))) - 1))
 
 
 # -- timing -----------------------------------------------------------------------------------
@@ -159,10 +160,8 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "sqlite": sqlite3.sqlite_version,
     }
-    try:
+    with contextlib.suppress(ValueError, OSError):  # not Linux
         info["memory_gb"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError):  # pragma: no cover - not Linux
-        pass
     return info
 
 

@@ -25,7 +25,7 @@ from mdreg.simulation import SimulationConfig, run
 
 def _config(ctx: Context, seed: int) -> SimulationConfig:
     if ctx.quick:
-        return SimulationConfig(physicians=200, days=6, seed=seed)
+        return SimulationConfig(physicians=160, days=5, seed=seed)
     return SimulationConfig(physicians=1_000, days=20, seed=seed)
 
 

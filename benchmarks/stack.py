@@ -189,7 +189,8 @@ class Stack:
     def approve(self, app_id: str, department_id: str, now: datetime) -> None:
         with Session(self.engine) as session:
             app = session.get(StackApplication, app_id)
-            assert app is not None and app.department_id == department_id
+            assert app is not None
+            assert app.department_id == department_id
             physician = session.get(StackPhysician, app.physician_id)
             institution = session.get(StackInstitution, app.institution_id)
             session.get(StackDepartment, app.department_id)
@@ -199,7 +200,8 @@ class Stack:
                 StackFiling.physician_id == app.physician_id)).all()
             session.exec(select(StackLegacy).where(
                 StackLegacy.physician_id == app.physician_id)).all()
-            assert physician is not None and institution is not None
+            assert physician is not None
+            assert institution is not None
             payload = json.loads(app.doc)["payload"]
             qualification = next(q for q in json.loads(physician.doc)["qualifications"]
                                  if q["certificate_no"] == payload["qualification_no"])

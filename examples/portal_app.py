@@ -10,6 +10,7 @@ from its session.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, HTTPException, Response
@@ -101,7 +102,9 @@ def create_app(registry: mdreg.Registry) -> FastAPI:
 
 def demo_client() -> tuple[TestClient, World]:
     """An in-memory registry with one hospital and one physician, and a client for the app."""
-    registry = mdreg.open("memory://", ids=mdreg.SequentialIds())
+    # a fixed date: the deadlines of an acceptance need the calendar year it reaches
+    clock = mdreg.FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    registry = mdreg.open("memory://", ids=mdreg.SequentialIds(), clock=clock)
     world = World(registry)
     return TestClient(create_app(registry)), world
 

@@ -386,6 +386,27 @@ def test_a_deadline_into_a_year_without_data_refuses_the_transition(desk: Desk) 
     assert [d.kind for d in desk.registry.deadlines(app.id)] == [DeadlineKind.CORRECTION_WINDOW]
 
 
+def test_a_deemed_acceptance_without_calendar_data_is_blocked_not_blocking(desk: Desk) -> None:
+    early = desk.received(date(2026, 12, 1))      # decision from 12-01: due 12-29
+    december = desk.received(date(2026, 12, 10))  # window due 12-17; decision reaches 2027
+    first = desk.tick(date(2026, 12, 18))
+    assert [d.subject_id for d in first.fired] == [early.id]  # not held up
+    assert [d.subject_id for d in first.blocked] == [december.id]
+    again = desk.tick(date(2026, 12, 18))
+    assert (again.handled, [d.subject_id for d in again.blocked]) == ((), [december.id])
+    assert desk.registry.application(early.id).state == "under_review"
+    assert desk.registry.application(december.id).state == "pending_acceptance"
+    window = desk.deadline(december.id, DeadlineKind.CORRECTION_WINDOW)
+    assert (window.status, window.flagged_on, window.version) == (DeadlineStatus.OPEN, None, 1)
+    desk.registry.calendar = ChineseCalendar(overrides=CalendarOverrides.loads(
+        '[years.2027]\nholidays = ["2027-01-01"]\n', source="calendar.toml"))
+    (fired,) = desk.tick(date(2026, 12, 21)).fired
+    assert fired.id == window.id
+    decision = desk.deadline(december.id, DeadlineKind.DECISION)
+    assert (decision.start, decision.due, decision.source) == (date(2026, 12, 10),
+                                                               date(2027, 1, 8), "override")
+
+
 def test_with_an_explicit_fallback_the_deadline_records_it(clock: FakeClock) -> None:
     registry = mdreg.open("memory://", clock=clock, ids=mdreg.SequentialIds(),
                           calendar=ChineseCalendar(fallback=WeekendFallback()))

@@ -299,13 +299,14 @@ def plan(store: SqlStore, name: str) -> str:
     """The query plan of a deadline statement, sequential scans discouraged on PostgreSQL."""
     statement = getattr(store.unit_of_work().deadlines._sql, name)  # type: ignore[attr-defined]
     params = {"as_of": date(2026, 3, 20), "limit": 10, "start": date(2026, 3, 1),
-              "end": date(2026, 3, 31), "subject_id": "A1"}
+              "end": date(2026, 3, 31), "subject_id": "A1", "exclude": ["A9:decision:1"]}
     compiled = statement.compile(dialect=store.engine.dialect)
-    values = compiled.construct_params(params)
-    sql = str(compiled)
+    expanded = compiled.construct_expanded_state(
+        {k: v for k, v in params.items() if k in compiled.binds})
+    sql, values = expanded.statement, expanded.parameters
     with store.engine.connect() as conn:
         if store.dialect == "sqlite":
-            args: Any = tuple(values[key] for key in compiled.positiontup or ())
+            args: Any = tuple(values[key] for key in expanded.positiontup or ())
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, args).all()
         else:
             conn.exec_driver_sql("SET enable_seqscan = off")

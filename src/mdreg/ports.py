@@ -31,7 +31,7 @@ typed error named, and the whole unit is rolled back):
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from types import TracebackType
 from typing import Generic, Self, TypeVar
@@ -352,9 +352,11 @@ class DeadlineRepository(abc.ABC):
         """Open deadlines whose last day is in ``[start, end]``."""
 
     @abc.abstractmethod
-    def claim(self, as_of: date, limit: int) -> tuple[Deadline, ...]:
+    def claim(self, as_of: date, limit: int,
+              exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
         """Lock and return up to ``limit`` open, unflagged deadlines whose last day is before
-        ``as_of``, oldest due first, skipping those another open unit has claimed.
+        ``as_of``, oldest due first, skipping those another open unit has claimed and those
+        whose id is in ``exclude`` (deadlines the caller cannot handle now).
 
         The claim lasts until this unit commits or rolls back (or its process dies: the
         database releases the locks). The caller changes every claimed row before it commits

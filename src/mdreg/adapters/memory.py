@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -592,11 +592,13 @@ class _Deadlines(_Versioned[Deadline], DeadlineRepository):
     def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
         return _by_due(d for d in self._rows.lookup("open", True) if start <= d.due <= end)
 
-    def claim(self, as_of: date, limit: int) -> tuple[Deadline, ...]:
+    def claim(self, as_of: date, limit: int,
+              exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
+        skipped = frozenset(exclude)
         with self._store.lock:
             claims = self._store.claims
-            free = [d for d in self.overdue(as_of)
-                    if d.flagged_on is None and claims.get(d.id, self) is self]
+            free = [d for d in self.overdue(as_of) if d.flagged_on is None
+                    and d.id not in skipped and claims.get(d.id, self) is self]
             taken = free[:max(limit, 0)]
             claims.update((d.id, self) for d in taken)
         return tuple(taken)

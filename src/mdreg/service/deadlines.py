@@ -22,21 +22,32 @@ and flags the others (a decision or a report not made in time) once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import attrs
 
 from mdreg.clock import business_date
-from mdreg.deadlines import Deadline, DeadlineKind, DeadlineStatus, new_deadline
+from mdreg.deadlines import (
+    LENGTH_PARAMETERS,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    due_date,
+    new_deadline,
+)
 from mdreg.domain.application import Actor, Application, CancellationRequest
 from mdreg.domain.model import Registration, RegistrationStatus
+from mdreg.errors import CalendarDataMissing
 from mdreg.ports import UnitOfWork
 from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
 
 if TYPE_CHECKING:
     from mdreg.service.registry import Registry
+
+_log = logging.getLogger(__name__)
 
 #: The application state each kind waits in: leaving it closes the deadline.
 WAITS_IN: Mapping[DeadlineKind, str] = {
@@ -57,21 +68,25 @@ class TickReport:
     ``fired``: deadlines whose legal consequence was applied (the application deemed accepted,
     the filed registration cancelled); ``flagged``: deadlines reported overdue for the first
     time (a decision or a cancellation report not made in time); ``ended``: deadlines whose
-    subject had already moved on, closed without action.
+    subject had already moved on, closed without action; ``blocked``: deadlines whose
+    consequence needs calendar data that is missing (a deemed acceptance whose decision period
+    reaches a year without data) — left open, untouched, for a tick after the data is added.
     """
 
     as_of: date
     fired: tuple[Deadline, ...] = ()
     flagged: tuple[Deadline, ...] = ()
     ended: tuple[Deadline, ...] = ()
+    blocked: tuple[Deadline, ...] = ()
 
     @property
     def handled(self) -> tuple[Deadline, ...]:
+        """Every deadline this tick changed."""
         return (*self.fired, *self.flagged, *self.ended)
 
     def merge(self, other: TickReport) -> TickReport:
         return TickReport(self.as_of, self.fired + other.fired, self.flagged + other.flagged,
-                          self.ended + other.ended)
+                          self.ended + other.ended, self.blocked + other.blocked)
 
 
 class DeadlineKeeper:
@@ -136,13 +151,19 @@ class DeadlineKeeper:
 
     # -- what the law makes automatic ---------------------------------------------------------
 
-    def tick_batch(self, uow: UnitOfWork, now: datetime, limit: int) -> TickReport:
-        """Claim up to ``limit`` passed deadlines and handle each; the caller commits."""
+    def tick_batch(self, uow: UnitOfWork, now: datetime, limit: int,
+                   exclude: Collection[str] = ()) -> TickReport:
+        """Claim up to ``limit`` passed deadlines (not in ``exclude``) and handle each; the
+        caller commits."""
         today = business_date(now)
         fired: list[Deadline] = []
         flagged: list[Deadline] = []
         ended: list[Deadline] = []
-        for deadline in uow.deadlines.claim(today, limit):
+        blocked: list[Deadline] = []
+        for deadline in uow.deadlines.claim(today, limit, exclude):
+            if deadline.kind is DeadlineKind.CORRECTION_WINDOW and self._missing_data(deadline):
+                blocked.append(deadline)  # checked before any write: nothing to undo
+                continue
             if deadline.kind is DeadlineKind.CORRECTION_WINDOW:
                 done = self._deem_accepted(uow, deadline, now)
             elif deadline.kind is DeadlineKind.FILED_EXPIRY:
@@ -156,7 +177,18 @@ class DeadlineKeeper:
                 ended.append(done)
             else:
                 flagged.append(done)
-        return TickReport(today, tuple(fired), tuple(flagged), tuple(ended))
+        return TickReport(today, tuple(fired), tuple(flagged), tuple(ended), tuple(blocked))
+
+    def _missing_data(self, window: Deadline) -> bool:
+        """Whether the decision period a deemed acceptance opens lacks calendar data."""
+        registry = self._registry
+        length = int(registry.policy.parameters[LENGTH_PARAMETERS[DeadlineKind.DECISION]])
+        try:
+            due_date(DeadlineKind.DECISION, window.start, length, registry.calendar)
+        except CalendarDataMissing as missing:
+            _log.warning("deadline %s not applied: %s", window.id, missing)
+            return True
+        return False
 
     def _deem_accepted(self, uow: UnitOfWork, window: Deadline, now: datetime) -> Deadline:
         """行政许可法 Art 32(4): accepted as of the receipt date; the decision period counts

@@ -389,6 +389,9 @@ class Registry:
     ) -> Application:
         """Fire ``event`` on an application as ``actor`` and return the new application.
 
+        A command sent again with the same ``idempotency_key`` returns the first result without
+        firing again, also when the two run at the same time (in other processes or hosts).
+
         Raises:
             ApplicationNotFound: no such application.
             ConcurrencyConflict: ``expected_version`` is stale, or another writer won.
@@ -503,7 +506,9 @@ class Registry:
         Claims passed deadlines in batches (one unit of work each): a correction window that
         passed makes the application accepted as of the receipt date (行政许可法 Art 32(4)),
         fired as the system; two years in 备案 cancel the registration (2017 measures Art 19);
-        any other passed deadline is flagged once. Idempotent: a second call finds nothing.
+        any other passed deadline is flagged once. Idempotent: a second call finds nothing. A
+        deemed acceptance whose decision period reaches a year without calendar data is left
+        open and reported as ``blocked`` (it does not hold up the others).
         Several workers may call it at once (threads, processes, hosts): each deadline is
         handled by exactly one of them.
 
@@ -513,23 +518,25 @@ class Registry:
         """
         at = ensure_aware(now, "now") if now is not None else self.clock.now()
         report = TickReport(business_date(at))
+        blocked: set[str] = set()
         conflicts = 0
         while True:
             try:
-                done = self._tick_batch(at, batch)
+                done = self._tick_batch(at, batch, frozenset(blocked))
             except ConcurrencyConflict:
                 conflicts += 1  # a command changed a claimed subject first: claim again
                 if conflicts > 10:
                     raise
                 continue
-            if not done.handled:
-                return report
             report = report.merge(done)
+            blocked.update(d.id for d in done.blocked)
+            if not done.handled and not done.blocked:
+                return report
 
     @_command
-    def _tick_batch(self, now: datetime, batch: int) -> TickReport:
+    def _tick_batch(self, now: datetime, batch: int, blocked: frozenset[str]) -> TickReport:
         with self._uow() as uow:
-            done = self._keeper.tick_batch(uow, now, batch)
+            done = self._keeper.tick_batch(uow, now, batch, blocked)
             uow.commit()
             return done
 

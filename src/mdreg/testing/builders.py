@@ -1,8 +1,10 @@
 """Reference data in a few lines: departments, institutions and physicians for tests and demos.
 
 >>> import mdreg
+>>> from datetime import UTC, datetime
 >>> from mdreg.testing import World
->>> world = World(mdreg.open("memory://", ids=mdreg.SequentialIds()))
+>>> clock = mdreg.FakeClock(datetime(2026, 3, 2, 1, tzinfo=UTC))  # deadlines need calendar data
+>>> world = World(mdreg.open("memory://", ids=mdreg.SequentialIds(), clock=clock))
 >>> hospital = world.institution("110105")
 >>> doctor = world.physician()
 >>> hospital.division, world.registry.institution(hospital.id).approved_by

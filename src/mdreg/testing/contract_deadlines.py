@@ -137,6 +137,15 @@ class DeadlineContract:
             assert _ids(uow.deadlines.claim(date(2026, 3, 11), 10)) == ["DL6", "DL2", "DL1"]
             assert uow.deadlines.claim(date(2026, 3, 1), 10) == ()
 
+    def test_claim_skips_the_excluded_ids(self, make_uow: MakeUow) -> None:
+        self.add(make_uow, *(deadline(n, due=date(2026, 3, n)) for n in (1, 2, 3)))
+        with make_uow() as uow:
+            assert _ids(uow.deadlines.claim(date(2026, 3, 20), 5, exclude={"DL1", "DL3"})) == [
+                "DL2"]
+        with make_uow() as uow:
+            assert _ids(uow.deadlines.claim(date(2026, 3, 20), 5, exclude=())) == [
+                "DL1", "DL2", "DL3"]
+
     def test_what_a_claimer_committed_is_not_claimed_again(self, make_uow: MakeUow) -> None:
         self.add(make_uow, deadline(1, due=date(2026, 3, 1)), deadline(2, due=date(2026, 3, 2)))
         with make_uow() as uow:

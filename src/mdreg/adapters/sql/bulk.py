@@ -28,6 +28,8 @@ that gained a field) that type switches to the mapper for the rest of the import
 
 from __future__ import annotations
 
+import enum
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -44,6 +46,8 @@ from mdreg.domain.model import (
     Institution,
     LegacySite,
     Physician,
+    Qualification,
+    Record,
     Registration,
 )
 from mdreg.errors import NotFoundError, ValidationError
@@ -58,7 +62,6 @@ Row = tuple[Any, ...]
 BATCH_SIZE = 10_000
 #: Ids per ``IN (…)`` lookup of references that are not part of the import.
 _LOOKUP_CHUNK = 500
-_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def _iso(value: date | None) -> str | None:
@@ -66,42 +69,65 @@ def _iso(value: date | None) -> str | None:
 
 
 # -- row builders: entity → column values in ``Kind.columns`` order, dates as ISO text ----------
+# The documents are the mapper's JSON (keys sorted, compact, non-ASCII kept) written out by
+# hand; _Rows checks them against the mapper. Enum values are plain identifiers.
+
+_quote = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (as the mapper)
+
+
+@functools.cache
+def _value(member: enum.Enum) -> str:
+    return str(member.value)
+
+
+@functools.cache
+def _quoted_list(items: tuple[str, ...]) -> str:
+    return "[" + ",".join(_quote(item) for item in items) + "]"
+
 
 def _department_row(d: HealthDepartment) -> Row:
     return (d.id, d.name, d.division.code, "{}")
 
 
 def _institution_row(i: Institution) -> Row:
-    doc = {"auto_activation": i.auto_activation, "departments": list(i.departments)}
-    return (i.id, i.name, i.division.code, i.kind.value, i.approved_by, _JSON(doc))
+    doc = (f'{{"auto_activation":{"true" if i.auto_activation else "false"},'
+           f'"departments":{_quoted_list(i.departments)}}}')
+    return (i.id, i.name, i.division.code, _value(i.kind), i.approved_by, doc)
+
+
+def _qualification(q: Qualification) -> str:
+    return (f'{{"category":"{_value(q.category)}","certificate_no":{_quote(q.certificate_no)},'
+            f'"level":"{_value(q.level)}","obtained_on":"{q.obtained_on.isoformat()}"}}')
+
+
+def _record(r: Record) -> str:
+    until = "null" if r.until is None else f'"{r.until.isoformat()}"'
+    return f'{{"kind":"{_value(r.kind)}","on":"{r.on.isoformat()}","until":{until}}}'
 
 
 def _physician_row(p: Physician) -> Row:
-    doc = {
-        "civil_capacity": p.civil_capacity.value,
-        "qualifications": [
-            {"category": q.category.value, "certificate_no": q.certificate_no,
-             "level": q.level.value, "obtained_on": q.obtained_on.isoformat()}
-            for q in p.qualifications
-        ],
-        "records": [
-            {"kind": r.kind.value, "on": r.on.isoformat(), "until": _iso(r.until)}
-            for r in p.records
-        ],
-    }
-    return (p.id, p.id_number.value, p.name, _JSON(doc))
+    qualifications = ",".join([_qualification(q) for q in p.qualifications])
+    records = ",".join([_record(r) for r in p.records]) if p.records else ""
+    doc = (f'{{"civil_capacity":"{_value(p.civil_capacity)}",'
+           f'"qualifications":[{qualifications}],"records":[{records}]}}')
+    return (p.id, p.id_number.value, p.name, doc)
+
+
+@functools.cache
+def _scopes_doc(scopes: tuple[str, ...]) -> str:
+    return f'{{"scopes":{_quoted_list(scopes)}}}'
 
 
 def _registration_row(r: Registration) -> Row:
-    return (r.id, r.physician_id, r.qualification_no, r.level.value, r.category.value,
+    return (r.id, r.physician_id, r.qualification_no, _value(r.level), _value(r.category),
             r.location.code, r.primary_institution_id, r.approved_by, r.approved_on.isoformat(),
-            r.certificate_no, r.status.value, _iso(r.ended_on), r.application_id,
-            _iso(r.filed_on), _JSON({"scopes": list(r.scopes)}))
+            r.certificate_no, _value(r.status), _iso(r.ended_on), r.application_id,
+            _iso(r.filed_on), _scopes_doc(r.scopes))
 
 
 def _legacy_row(s: LegacySite) -> Row:
     return (s.id, s.physician_id, s.registration_id, s.institution_id, s.started_on.isoformat(),
-            s.status.value, _iso(s.ended_on), "{}")
+            _value(s.status), _iso(s.ended_on), "{}")
 
 
 @attrs.frozen

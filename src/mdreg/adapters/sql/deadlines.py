@@ -10,7 +10,7 @@ serialized and each sees what the previous claimer committed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -61,7 +61,8 @@ class DeadlineStatements:
             .where(is_open, rows.c.due >= bindparam("start"), rows.c.due <= bindparam("end"))
             .order_by(*by_due),
             claim=select(*columns)
-            .where(is_open, rows.c.flagged_on.is_(None), rows.c.due < bindparam("as_of"))
+            .where(is_open, rows.c.flagged_on.is_(None), rows.c.due < bindparam("as_of"),
+                   rows.c.id.not_in(bindparam("exclude", expanding=True)))
             .order_by(*by_due).limit(bindparam("limit")).with_for_update(skip_locked=True),
         )
 
@@ -91,6 +92,8 @@ class SqlDeadlines(SqlVersioned[Deadline], DeadlineRepository):
     def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
         return self._many(self._sql.due_between, {"start": start, "end": end})
 
-    def claim(self, as_of: date, limit: int) -> tuple[Deadline, ...]:
-        rows = self._locking.read_locked(self._sql.claim, {"as_of": as_of, "limit": max(limit, 0)})
+    def claim(self, as_of: date, limit: int,
+              exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
+        params = {"as_of": as_of, "limit": max(limit, 0), "exclude": sorted(exclude)}
+        rows = self._locking.read_locked(self._sql.claim, params)
         return tuple(self._mapper.from_row(row) for row in rows)
