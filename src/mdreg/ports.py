@@ -48,7 +48,7 @@ from mdreg.domain.account import (
     PracticeInfo,
 )
 from mdreg.domain.application import Application, AuditEvent
-from mdreg.domain.identifiers import ResidentId
+from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,
@@ -79,6 +79,14 @@ class PhysicianRepository(Repository[Physician]):
     @abc.abstractmethod
     def by_id_number(self, id_number: ResidentId) -> Physician | None:
         """The physician with this resident ID number (indexed)."""
+
+
+class DepartmentRepository(Repository[HealthDepartment]):
+    """Health departments; routing looks them up by division code."""
+
+    @abc.abstractmethod
+    def by_division(self, division: DivisionCode) -> tuple[HealthDepartment, ...]:
+        """The departments of one division (usually one), ordered by id (indexed)."""
 
 
 class RegistrationRepository(Repository[Registration]):
@@ -370,7 +378,7 @@ class UnitOfWork(abc.ABC):
 
     physicians: PhysicianRepository
     institutions: Repository[Institution]
-    departments: Repository[HealthDepartment]
+    departments: DepartmentRepository
     registrations: RegistrationRepository
     filings: FilingRepository
     legacy: LegacyRepository

@@ -144,6 +144,7 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
             ("institution_inbox", {"party": "I1", "state": "pending_institution"}),
             ("department_inbox", {"party": "D1", "state": "pending_acceptance"}),
             ("physician_by_id_number", {"id_number": "11010519900102001X"}),
+            ("departments_by_division", {"division": "110105"}),
             ("audit_of", {"aggregate_id": "A1"}),
             ("last_seq", {"aggregate_id": "A1"}),  # AuditLog.next_seq: max(seq) by index
             ("idempotency_get", {"key": "k"}),

@@ -203,9 +203,6 @@ def test_r_loc_8_prevention_institution_is_decided_at_its_own_level(
     assert registry.history(registration.application_id or "")[-1].actor == Actor.authority("D440100")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "service/context.py route() routes every 注册 to Institution.approved_by and never looks at "
-    "InstitutionKind: a prevention institution is not decided by the department at its own level"))
 def test_r_loc_8_prevention_institution_ignores_a_department_of_another_level(
     world: World, registry: Registry
 ) -> None:

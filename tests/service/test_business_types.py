@@ -632,10 +632,6 @@ def test_changing_the_primary_institution_to_a_filed_one_ends_that_filing(scene:
     assert row.primary_institution_id not in active
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "service/registry.py expire_filed sets the registration CANCELLED with attrs.evolve instead of "
-    "effects.Effect.end_registration, so its active filings are never ended (every other "
-    "cancellation path ends them)"))
 def test_expiry_of_a_filed_registration_ends_its_filings(scene: Scene) -> None:
     registration = scene.registered()
     scene.world.filing(registration, scene.haidian)
@@ -645,9 +641,6 @@ def test_expiry_of_a_filed_registration_ends_its_filings(scene: Scene) -> None:
     assert not any(f.is_active for f in scene.registry.filings(registration.physician_id))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "service/registry.py report_departure moves the registration to 备案 (not valid) but leaves its "
-    "多执业机构备案 active; a filing presupposes a valid registration (domain.md §7.7 'Who')"))
 def test_departure_to_filed_status_ends_the_filings(scene: Scene) -> None:
     registration = scene.registered()
     scene.world.filing(registration, scene.haidian)

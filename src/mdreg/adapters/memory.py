@@ -26,7 +26,7 @@ from mdreg.domain.account import (
     PracticeInfo,
 )
 from mdreg.domain.application import Application, AuditEvent
-from mdreg.domain.identifiers import ResidentId
+from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,
@@ -49,6 +49,7 @@ from mdreg.ports import (
     AssessmentRepository,
     AuditLog,
     DeadlineRepository,
+    DepartmentRepository,
     FilingRepository,
     IdempotencyStore,
     LegacyRepository,
@@ -118,7 +119,9 @@ class MemoryStore:
             lambda p: p.id, {"id_number": lambda p: p.id_number.value}
         )
         self.institutions: _Table[Institution] = _Table(lambda i: i.id, {})
-        self.departments: _Table[HealthDepartment] = _Table(lambda d: d.id, {})
+        self.departments: _Table[HealthDepartment] = _Table(
+            lambda d: d.id, {"division": lambda d: d.division.code}
+        )
         self.registrations: _Table[Registration] = _Table(
             lambda r: r.id,
             {"physician": lambda r: r.physician_id, "status": lambda r: r.status.value},
@@ -163,6 +166,11 @@ class _Physicians(_Keyed[Physician], PhysicianRepository):
     def by_id_number(self, id_number: ResidentId) -> Physician | None:
         found = self._rows.lookup("id_number", id_number.value)
         return found[0] if found else None
+
+
+class _Departments(_Keyed[HealthDepartment], DepartmentRepository):
+    def by_division(self, division: DivisionCode) -> tuple[HealthDepartment, ...]:
+        return tuple(self._rows.lookup("division", division.code))
 
 
 class _Registrations(_Keyed[Registration], RegistrationRepository):
@@ -266,7 +274,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._applications = _Overlay(store.applications)
         self.physicians = _Physicians(self._physicians)
         self.institutions = _Keyed(self._institutions)
-        self.departments = _Keyed(self._departments)
+        self.departments = _Departments(self._departments)
         self.registrations = _Registrations(self._registrations)
         self.filings = _Filings(self._filings)
         self.legacy = _Legacy(self._legacy)

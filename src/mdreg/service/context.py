@@ -21,6 +21,7 @@ from mdreg.domain.model import (
     Filing,
     HealthDepartment,
     Institution,
+    InstitutionKind,
     LegacySite,
     Physician,
     Registration,
@@ -77,8 +78,19 @@ def _owned_legacy(uow: UnitOfWork, physician: Physician, legacy_id: str) -> Lega
     return found
 
 
+def deciding_department(uow: UnitOfWork, inst: Institution) -> HealthDepartment:
+    """医师执业注册管理办法 Art 9: a medical or health-care institution's registrations are decided
+    by the department that approved its practice; a prevention institution's by the department
+    at its own level (the department of its own division, when the registry has one)."""
+    if inst.kind is InstitutionKind.PREVENTION:
+        same_level = uow.departments.by_division(inst.division)
+        if same_level:
+            return same_level[0]
+    return department(uow, inst.approved_by)
+
+
 def _by_institution(uow: UnitOfWork, inst: Institution, target: str) -> Route:
-    return Route(inst, department(uow, inst.approved_by), target)
+    return Route(inst, deciding_department(uow, inst), target)
 
 
 def route(uow: UnitOfWork, business: BusinessType, physician: Physician, payload: Payload,

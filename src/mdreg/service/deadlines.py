@@ -222,13 +222,17 @@ class DeadlineKeeper:
                by: str) -> None:
         """Cancel a registration two years in 备案 as of ``on`` and fire its open expiry
         deadline, if any (registrations loaded as reference data have none)."""
+        from mdreg.service.announcements import announce
+        from mdreg.service.effects import Effect
         from mdreg.service.registry import append_audit
 
-        uow.registrations.put(attrs.evolve(registration, status=RegistrationStatus.CANCELLED,
-                                           ended_on=on))
+        effect = Effect(uow, self._registry.ids, on, self._registry.policy)
+        done = effect.summary()
+        effect.end_registration(registration, RegistrationStatus.CANCELLED, done)
         append_audit(uow, registration.id, "expire_filed", RegistrationStatus.FILED.value,
                      RegistrationStatus.CANCELLED.value, Actor.system(), now,
-                     reason=FILED_EXPIRED, policy=self._registry.policy.name)
+                     reason=FILED_EXPIRED, policy=self._registry.policy.name, data=done)
+        announce(uow, self._registry.ids, now, [registration.id])
         for deadline in uow.deadlines.open_for(registration.id):
             if deadline.kind is DeadlineKind.FILED_EXPIRY:
                 uow.deadlines.save(deadline.fire(business_date(now), by), deadline.version)

@@ -35,6 +35,7 @@ from mdreg.domain.application import (
 )
 from mdreg.domain.model import (
     Filing,
+    FilingStatus,
     HealthDepartment,
     Institution,
     LegacySite,
@@ -477,10 +478,15 @@ class Registry:
                                            "report_departure")
             filed = attrs.evolve(registration, status=RegistrationStatus.FILED, filed_on=on)
             uow.registrations.put(filed)
+            effect = effects.Effect(uow, self.ids, on, self.policy)
+            done = effect.summary()
+            for filing in uow.filings.for_physician(registration.physician_id):
+                if filing.registration_id == registration.id and filing.is_active:
+                    effect.end_filing(filing, FilingStatus.INVALID, done)
             self._keeper.on_departure(uow, filed, self.clock.now())
             append_audit(uow, registration.id, "report_departure", "valid", "filed", actor,
                          self.clock.now(), reason=kind.label, policy=self.policy.name,
-                         data={"kind": [kind.value], "on": [on.isoformat()]})
+                         data={**done, "kind": [kind.value], "on": [on.isoformat()]})
             uow.commit()
             return filed
 

@@ -17,12 +17,17 @@ from collections.abc import Callable
 from typing import Any
 
 import mdreg
+from mdreg.calendar import ChineseCalendar, WeekendFallback
 from mdreg.clock import FakeClock
 from mdreg.errors import PersistenceError
 from mdreg.service.ids import SequentialIds
 from mdreg.simulation.invariants import violations
 from mdreg.simulation.report import build_report
 from mdreg.simulation.runner import START, Simulation, SimulationConfig, Tally, merge
+
+#: Statutory working days where the calendar has data; Monday–Friday beyond it (long runs),
+#: counted in the report's ``deadlines.fallback_years``.
+CALENDAR = ChineseCalendar(fallback=WeekendFallback())
 
 
 def run(config: SimulationConfig, url: str = "memory://",
@@ -35,7 +40,7 @@ def run(config: SimulationConfig, url: str = "memory://",
     if workers > 1 and url.startswith("memory://"):
         raise mdreg.ValidationError("workers", "several workers need a shared database (SQL)",
                                     field_label="并发进程")
-    registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds())
+    registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(), calendar=CALENDAR)
     if registry.audit_count():
         raise mdreg.ValidationError("db", "the database already holds data; use an empty one",
                                     field_label="数据库")
@@ -88,7 +93,8 @@ def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, wo
 def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barrier: Any,
             days: Any, results: Any) -> None:
     try:
-        registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(worker + 1))
+        registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(worker + 1),
+                              calendar=CALENDAR)
 
         def step(day: int) -> None:
             barrier.wait()

@@ -448,6 +448,13 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
         assert found is not None
         assert found.id == "P2"
 
+    def test_departments_by_division(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, department("110105"), department("110108"), department("110000"))
+        with make_uow() as uow:
+            assert [d.id for d in uow.departments.by_division(DivisionCode("110108"))] == [
+                "D110108"]
+            assert uow.departments.by_division(DivisionCode("310104")) == ()
+
     def test_registrations_and_filings_per_physician(self, make_uow: MakeUow) -> None:
         self.seed(make_uow, physician(1), physician(2), registration(3),
                   registration(1, status=RegistrationStatus.CANCELLED),

@@ -114,9 +114,7 @@ class WholeRegistry(RuleBasedStateMachine):
     #: Library gaps the invariants tolerate (each has a strict xfail test):
     #: ``filings_outlive_departure`` — report_departure leaves the registration's filings active;
     #: ``filings_outlive_expiry`` — expire_filed cancels a registration but not its filings.
-    KNOWN_GAPS: ClassVar[frozenset[str]] = frozenset(
-        {"filings_outlive_departure", "filings_outlive_expiry"}
-    )
+    KNOWN_GAPS: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         super().__init__()

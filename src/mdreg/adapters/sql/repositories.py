@@ -12,12 +12,13 @@ from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.statements import Keyed, Statements, Versioned
 from mdreg.adapters.sql.translation import Subject
 from mdreg.domain.application import Application, AuditEvent
-from mdreg.domain.identifiers import ResidentId
-from mdreg.domain.model import Filing, LegacySite, Physician, Registration
+from mdreg.domain.identifiers import DivisionCode, ResidentId
+from mdreg.domain.model import Filing, HealthDepartment, LegacySite, Physician, Registration
 from mdreg.errors import ConcurrencyConflict, DefinitionError, UniquenessConflict
 from mdreg.ports import (
     ApplicationRepository,
     AuditLog,
+    DepartmentRepository,
     FilingRepository,
     IdempotencyStore,
     LegacyRepository,
@@ -77,6 +78,16 @@ class SqlPhysicians(SqlKeyed[Physician], PhysicianRepository):
     def by_id_number(self, id_number: ResidentId) -> Physician | None:
         rows = self._db.read(self._by_id_number, {"id_number": id_number.value})
         return self._mapper.from_row(rows[0]) if rows else None
+
+
+class SqlDepartments(SqlKeyed[HealthDepartment], DepartmentRepository):
+    def __init__(self, db: Executor, statements: Statements) -> None:
+        super().__init__(db, mapping.DEPARTMENTS, statements.departments, "department")
+        self._by_division = statements.departments_by_division
+
+    def by_division(self, division: DivisionCode) -> tuple[HealthDepartment, ...]:
+        rows = self._db.read(self._by_division, {"division": division.code})
+        return tuple(self._mapper.from_row(row) for row in rows)
 
 
 class SqlPerPhysician(SqlKeyed[E]):

@@ -173,6 +173,7 @@ class Statements:
 
     physicians: Keyed
     physician_by_id_number: Select[Any]
+    departments_by_division: Select[Any]
     departments: Keyed
     institutions: Keyed
     registrations: Keyed
@@ -199,6 +200,9 @@ class Statements:
             physicians=Keyed.build(mapping.PHYSICIANS, dialect),
             physician_by_id_number=select(*mapping.PHYSICIANS.selected).where(
                 tables.physicians.c.id_number == bindparam("id_number")),
+            departments_by_division=select(*mapping.DEPARTMENTS.selected).where(
+                tables.departments.c.division == bindparam("division")
+            ).order_by(tables.departments.c.id),
             departments=Keyed.build(mapping.DEPARTMENTS, dialect),
             institutions=Keyed.build(mapping.INSTITUTIONS, dialect),
             registrations=Keyed.build(mapping.REGISTRATIONS, dialect),

@@ -68,6 +68,7 @@ class PhysicianRow(TableModel, table=True):
 
 class DepartmentRow(TableModel, table=True):
     __tablename__ = "departments"
+    __table_args__ = (Index("ix_departments_division", "division", "id"),)
 
     id: str = Field(primary_key=True)
     name: str

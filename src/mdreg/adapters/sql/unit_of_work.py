@@ -31,6 +31,7 @@ from mdreg.adapters.sql.portal import (
 from mdreg.adapters.sql.repositories import (
     SqlApplications,
     SqlAudit,
+    SqlDepartments,
     SqlFilings,
     SqlIdempotency,
     SqlKeyed,
@@ -63,7 +64,7 @@ class SqlUnitOfWork(UnitOfWork):
         sql = store.statements
         self.physicians = SqlPhysicians(self, sql)
         self.institutions = SqlKeyed(self, mapping.INSTITUTIONS, sql.institutions, "institution")
-        self.departments = SqlKeyed(self, mapping.DEPARTMENTS, sql.departments, "department")
+        self.departments = SqlDepartments(self, sql)
         self.registrations = SqlRegistrations(self, sql)
         self.filings = SqlFilings(self, sql)
         self.legacy = SqlLegacySites(self, sql)
