@@ -39,7 +39,8 @@ def _admin() -> Engine:
 @pytest.fixture(scope="session")
 def databases() -> Iterator[dict[str, str]]:
     worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    names = {"test": f"mdreg_test_{worker_id}", "fresh": f"mdreg_fresh_{worker_id}"}
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]  # concurrent runs
+    names = {"test": f"mdreg_test_{run}_{worker_id}", "fresh": f"mdreg_fresh_{run}_{worker_id}"}
     admin = _admin()
     with admin.connect() as conn:
         for name in names.values():

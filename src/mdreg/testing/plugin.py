@@ -63,6 +63,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    figures = sorted({str(value) for report in terminalreporter.stats.get("passed", [])
+                      for name, value in getattr(report, "user_properties", ())
+                      if name == "figures"})
+    if figures:  # what the reliability tests asserted (``record_property("figures", …)``)
+        terminalreporter.section("mdreg reliability figures")
+        for line in figures:
+            terminalreporter.write_line(line)
     coverage = config.stash.get(_COVERAGE, None)
     if coverage is None or getattr(config, "workeroutput", None) is not None:
         return
