@@ -1,14 +1,17 @@
 """retained_memory: bytes of Python memory retained per command after many commands in one
 process (tracemalloc), target ≤ 64 B per command; the baseline is 0.
 
-A SQLite registry (the default backend) with a pool of 注册 applications that cycle through the
-lifecycle without ever finishing: return_to_applicant → resubmit (rules evaluated) → confirm →
-accept → … — four commands per turn, each a full unit of work with its audit event and deadline
-rows, so any per-command leak (registered transitions models, caches that grow with ids, …)
-shows.
+A SQLite registry (the default backend) and 100 physicians, each with one open 注册 application
+at a time that goes through a realistic life: apply (submitted) → confirm → accept →
+return_to_applicant → resubmit (rules evaluated) → confirm → accept → return_to_applicant →
+withdraw — nine commands — after which the physician applies again. Every command is a full unit
+of work with its audit event and deadline rows, so a per-command leak (registered transitions
+models, caches that grow with ids, …) shows, while no application's history grows without bound
+(the deadline keeper reads a subject's whole deadline history on every transition, so cycling a
+few applications forever would measure that instead).
 
 The process runs 100,000 commands (``--quick``: 20,000). tracemalloc slows commands about
-threefold, so it traces only the last 20,000 (``--quick``: 2,000): the traced memory is read after
+threefold, so it traces only the last 20,000 (``--quick``: 5,000): the traced memory is read after
 ``gc.collect()`` at the start and at the end of each of five equal segments, and retained bytes
 per command = growth / commands in the segment. The figure is the median of the segments (the
 growth over all of them is reported too). Before tracing starts, the resident set size is
@@ -20,37 +23,66 @@ from __future__ import annotations
 import gc
 import os
 import tracemalloc
-from itertools import cycle, pairwise
+from itertools import pairwise
+from typing import Any
 
 from benchmarks import command, fixtures
 from benchmarks.harness import Context, Reference, Result, median
-from mdreg.domain.application import Actor
+from mdreg.domain.application import Actor, Evidence, RegistrationRequest
 
 SEGMENTS = 5
-TURN = (("return_to_applicant", "authority", "请补充材料"), ("resubmit", "applicant", ""),
-        ("confirm", "institution", ""), ("accept", "authority", ""))
+#: One application's life after it is submitted: (event, who fires it, reason).
+LIFE = (("confirm", "institution", ""), ("accept", "authority", ""),
+        ("return_to_applicant", "authority", "请补充材料"), ("resubmit", "applicant", ""),
+        ("confirm", "institution", ""), ("accept", "authority", ""),
+        ("return_to_applicant", "authority", "请补充材料"), ("withdraw", "applicant", ""))
+
+
+class Workload:
+    """Physicians applying, their applications moving on, one command per :meth:`step`."""
+
+    def __init__(self, registry: Any, physicians: list[Any], institutions: list[Any]) -> None:
+        self.registry = registry
+        self.requests = []
+        for n, physician in enumerate(physicians):
+            institution = institutions[n % len(institutions)]
+            qualification = physician.qualifications[0]
+            scopes = {"clinical": ("内科专业",), "tcm": ("中医专业",)}.get(
+                qualification.category.value, ("口腔专业",))
+            self.requests.append((physician.id, Actor.institution(institution.id, user="人事科"),
+                                  RegistrationRequest(institution.id, qualification.certificate_no,
+                                                      scopes, evidence=Evidence(6, True))))
+        self.open: list[Any] = [None] * len(physicians)  # (application id, actors, next step)
+        self.turn = 0
+
+    def step(self) -> None:
+        slot = self.turn % len(self.requests)
+        self.turn += 1
+        current = self.open[slot]
+        if current is None:
+            physician_id, staff, request = self.requests[slot]
+            app = self.registry.apply(staff, request, physician_id=physician_id)
+            actors = {"applicant": staff, "institution": staff,
+                      "authority": Actor.authority(app.department_id, user="审批科")}
+            self.open[slot] = (app.id, actors, 0)
+            return
+        app_id, actors, index = current
+        event, role, reason = LIFE[index]
+        self.registry.fire(app_id, event, actors[role], reason=reason)
+        self.open[slot] = None if index + 1 == len(LIFE) else (app_id, actors, index + 1)
 
 
 def run(ctx: Context) -> list[Result]:
     total = 20_000 if ctx.quick else 100_000
-    traced = 2_000 if ctx.quick else 20_000
+    traced = 5_000 if ctx.quick else 20_000
     pool = 100
     path = fixtures.sqlite_file(ctx.workdir, "retained.db")
-    registry, physicians, institutions = command.setup(fixtures.sqlite_url(path), pool + 10)
-    apps = command.prepare(registry, physicians[:pool], institutions)
-    actors = {}
-    for app_id in apps:
-        app = registry.application(app_id)
-        actors[app_id] = {"applicant": app.applicant,
-                          "institution": Actor.institution(app.institution_id, user="人事科"),
-                          "authority": Actor.authority(app.department_id, user="审批科")}
-    steps = cycle([(app_id, event, role, reason) for event, role, reason in TURN
-                   for app_id in apps])
+    registry, physicians, institutions = command.setup(fixtures.sqlite_url(path), pool)
+    workload = Workload(registry, physicians[:pool], institutions)
 
     def commands(n: int) -> None:
         for _ in range(n):
-            app_id, event, role, reason = next(steps)
-            registry.fire(app_id, event, actors[app_id][role], reason=reason)
+            workload.step()
 
     untraced = total - traced
     warmup = min(2_000, untraced // 4)
@@ -87,6 +119,7 @@ def run(ctx: Context) -> list[Result]:
                         f"{overall:.1f} B/command)",
                    details={"segments_bytes_per_command": segments, "overall": overall,
                             "traced_bytes": marks, "rss_bytes": rss, "commands": total,
+                            "applications": workload.turn // (len(LIFE) + 1),
                             "top_allocations": top})]
 
 
