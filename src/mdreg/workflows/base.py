@@ -231,6 +231,7 @@ class Workflow:
 
     def __init__(self, definition: WorkflowDefinition) -> None:
         self.definition = definition
+        self._states = frozenset(definition.state_ids)
         self._machine = _Machine(model=None, **_machine_spec(definition, labels=False))
 
     @property
@@ -244,7 +245,7 @@ class Workflow:
             TransitionNotAllowed: the event does not exist or is not allowed from ``state``.
         """
         trigger = self._machine.events.get(event)
-        if trigger is None or state not in self.definition.state_ids:
+        if trigger is None or state not in self._states:
             raise TransitionNotAllowed(self.id, state, event)
         driver = _Driver(state)
         try:
