@@ -247,9 +247,12 @@ def test_s_06_no_plaintext_code_in_the_store_after_1000_codes(
     hospital = world.institution("110105")
     codes: list[str] = []
     actors = []
-    for _ in range(100):
-        doctor = portal.physician()
+    doctors = [portal.physician() for _ in range(100)]
+    for doctor in doctors:
         portal.registration(doctor, hospital)
+    standalone = r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])"
+    background = set(re.findall(standalone, dump(portal.registry)))  # division codes, …
+    for doctor in doctors:
         actors.append((doctor, portal.verified(doctor)))
         codes.append(portal.code())
     institution = Actor.institution(hospital.id)
@@ -268,10 +271,12 @@ def test_s_06_no_plaintext_code_in_the_store_after_1000_codes(
     outbox_free = stored.split("'portal.outbox'")[0] + stored.split("'portal.personal_changes'")[1]
 
     def plaintext(text: str) -> set[str]:
-        """Codes standing alone (not inside a hex digest, an id or a longer number)."""
-        return set(codes) & set(re.findall(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])", text))
+        """Codes standing alone (not inside a hex digest, an id or a longer number); a random
+        code that equals a number the store held before any code (a division code) is no
+        evidence either way, so it is left out."""
+        return (set(codes) - background) & set(re.findall(standalone, text))
 
-    assert plaintext(stored) == set(codes[100:])  # the undelivered outbox bodies hold codes …
+    assert plaintext(stored) == set(codes[100:]) - background  # the undelivered outbox bodies hold codes …
     assert plaintext(outbox_free) == set()  # … nothing else does …
     portal.deliver()
     assert plaintext(dump(portal.registry)) == set()  # … and nothing once delivered
