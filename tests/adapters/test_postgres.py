@@ -81,11 +81,14 @@ class TestPostgres(SqlBackendContract):
         engine.dispose()
         return databases["fresh"]
 
-    def test_units_of_work_read_committed(self, store: SqlStore) -> None:
+    def test_units_of_work_read_in_autocommit_and_write_read_committed(
+            self, store: SqlStore) -> None:
         with store.unit_of_work() as uow:
             uow.audit.count()
-            conn = uow._connection()
-            assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+            assert uow.driver_sql("SELECT now() = statement_timestamp()") == [(True,)]  # autocommit
+            uow.idempotency.put("key", "fingerprint", "result")  # the first write: BEGIN
+            assert uow.driver_sql("SHOW transaction_isolation") == [("read committed",)]
+            assert uow.driver_sql("SELECT now() = statement_timestamp()") == [(False,)]  # one tx
 
     def test_a_deadlock_is_transient(self, store: SqlStore) -> None:
         with store.engine.begin() as conn:

@@ -102,6 +102,6 @@ def test_a_store_can_run_its_units_serializable(reliability_databases: dict[str,
     store = SqlStore.connect(reliability_databases["serial"], isolation_level="SERIALIZABLE")
     with store.unit_of_work() as uow:
         assert uow.audit.next_seq("A1") == 1
-        level = uow._connection().exec_driver_sql("SHOW transaction_isolation").scalar()
+        level = uow.driver_sql("SHOW transaction_isolation")[0][0]
     store.close()
     assert level == "serializable"

@@ -10,12 +10,14 @@ serialized and each sees what the previous claimer committed.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
 import attrs
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import Select, Text, all_, bindparam, func, literal_column, select, text
+from sqlalchemy.dialects import postgresql
 
 from mdreg.adapters.sql import mapping, tables
 from mdreg.adapters.sql.repositories import Executor, SqlVersioned
@@ -62,9 +64,19 @@ class DeadlineStatements:
             .order_by(*by_due),
             claim=select(*columns)
             .where(is_open, rows.c.flagged_on.is_(None), rows.c.due < bindparam("as_of"),
-                   rows.c.id.not_in(bindparam("exclude", expanding=True)))
+                   _excluded(dialect))
             .order_by(*by_due).limit(bindparam("limit")).with_for_update(skip_locked=True),
         )
+
+
+def _excluded(dialect: str) -> Any:
+    """``id`` not among ``:exclude`` (one parameter of any length: an array on PostgreSQL, a
+    JSON array on SQLite), so the statement's SQL is the same for every call."""
+    ids = tables.deadlines.c.id
+    if dialect == "sqlite":
+        return ids.not_in(select(literal_column("value")).select_from(
+            func.json_each(bindparam("exclude", type_=Text()))))
+    return ids != all_(bindparam("exclude", type_=postgresql.ARRAY(Text())))
 
 
 @functools.cache
@@ -94,6 +106,8 @@ class SqlDeadlines(SqlVersioned[Deadline], DeadlineRepository):
 
     def claim(self, as_of: date, limit: int,
               exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
-        params = {"as_of": as_of, "limit": max(limit, 0), "exclude": sorted(exclude)}
+        ids = sorted(exclude)
+        params = {"as_of": as_of, "limit": max(limit, 0),
+                  "exclude": ids if self.concurrent_claims else json.dumps(ids)}
         rows = self._locking.read_locked(self._sql.claim, params)
         return tuple(self._mapper.from_row(row) for row in rows)

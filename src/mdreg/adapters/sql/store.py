@@ -12,7 +12,10 @@ from typing import Any, TypeVar
 
 import attrs
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import PoolProxiedConnection
 
+from mdreg.adapters.sql.driver import Plans
 from mdreg.adapters.sql.engine import create_engine, display_url
 from mdreg.adapters.sql.statements import Statements
 from mdreg.adapters.sql.translation import transient_code
@@ -64,8 +67,13 @@ class SqlStore:
     def __init__(self, engine: Engine, *, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.engine = engine
-        self.dialect = engine.dialect.name
-        self.statements = Statements.build(self.dialect)
+        self.dialect: str = engine.dialect.name
+        self.statements: Statements = Statements.build(self.dialect)
+        self.plans: Plans = Plans(engine.dialect)
+        #: what a failing statement, begin or commit may raise: the driver's errors, and
+        #: SQLAlchemy's (checking a connection out of the pool)
+        self.driver_errors: tuple[type[Exception], ...] = (
+            SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
         self.retry = retry or RetryPolicy()
         self.retries = 0
         self.attempts: Counter[int] = Counter()
@@ -88,6 +96,29 @@ class SqlStore:
 
     def __repr__(self) -> str:
         return f"SqlStore({self.url!r})"
+
+    def autocommit_reads(self, raw: PoolProxiedConnection) -> bool:
+        """Whether a unit on ``raw`` reads in autocommit and opens its transaction itself with
+        :attr:`begin_write`: on PostgreSQL at READ COMMITTED (a stricter level keeps every
+        statement of a unit in the transaction psycopg opens)."""
+        if self.dialect != "postgresql" or raw.driver_connection is None:
+            return False
+        level = raw.driver_connection.isolation_level
+        return level is None or level.name == "READ_COMMITTED"
+
+    @property
+    def begin_write(self) -> str:
+        """What a unit runs before its first write, when it opens its own transaction."""
+        return "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+    def is_disconnect(self, error: Exception, raw: PoolProxiedConnection) -> bool:
+        """Whether ``error`` means the connection is gone (so it must not go back to the pool)."""
+        if isinstance(error, DBAPIError):
+            return bool(error.connection_invalidated)
+        if isinstance(error, SQLAlchemyError):
+            return False
+        driver_error: Any = error
+        return bool(self.engine.dialect.is_disconnect(driver_error, raw.driver_connection, None))
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A fresh unit of work."""

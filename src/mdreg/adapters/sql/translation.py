@@ -91,12 +91,14 @@ def _unique_columns() -> dict[tuple[str, tuple[str, ...]], str]:
     return found
 
 
-def constraint_name(error: sa_exc.IntegrityError) -> str | None:
-    """The violated constraint's name, from psycopg's diagnostics or SQLite's message."""
-    diag = getattr(error.orig, "diag", None)
+def constraint_name(error: BaseException) -> str | None:
+    """The violated constraint's name, from psycopg's diagnostics or SQLite's message
+    (``error``: the driver's error, or SQLAlchemy's wrapping it)."""
+    orig = (error.orig if isinstance(error, sa_exc.DBAPIError) else None) or error
+    diag = getattr(orig, "diag", None)
     if diag is not None:
         return getattr(diag, "constraint_name", None)
-    match = _SQLITE_UNIQUE.search(str(error.orig))
+    match = _SQLITE_UNIQUE.search(str(orig))
     if match is None:
         return None
     qualified = [part.strip().split(".", 1) for part in match.group(1).split(",")]
@@ -110,21 +112,29 @@ def _sqlite_code(error: BaseException) -> int | None:
     return None
 
 
-def translate(error: BaseException, subject: Subject | None = None) -> MdregError:
-    """The mdreg error for a failed statement, begin or commit.
+def _is_integrity(error: BaseException, orig: BaseException) -> bool:
+    if isinstance(error, sa_exc.IntegrityError) or isinstance(orig, sqlite3.IntegrityError):
+        return True
+    return str(getattr(orig, "sqlstate", None) or "").startswith("23")  # psycopg: class 23
+
+
+def translate(error: BaseException, subject: Subject | None = None, *,
+              lost: bool = False) -> MdregError:
+    """The mdreg error for a failed statement, begin or commit: ``error`` is the driver's
+    (sqlite3, psycopg) or SQLAlchemy's; ``lost`` says the connection is known to be gone.
 
     Raise it ``from error`` so the driver error stays attached as ``__cause__``.
     """
     if isinstance(error, sa_exc.StatementError) and isinstance(error.orig, MdregError):
         return error.orig  # raised by a column type (a naive datetime)
-    if isinstance(error, sa_exc.IntegrityError):
+    orig = (error.orig if isinstance(error, sa_exc.DBAPIError) else None) or error
+    if _is_integrity(error, orig):
         name = constraint_name(error)
         if name in CONSTRAINTS:
             return CONSTRAINTS[name](subject)
         return PersistenceError(f"integrity constraint {name or '(unnamed)'} violated")
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+    if lost or (isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated):
         return PersistenceError("the database connection was lost")
-    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else None
     return PersistenceError(_describe(orig or error))
 
 

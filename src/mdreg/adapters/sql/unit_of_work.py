@@ -3,11 +3,16 @@
 A finished unit (committed or rolled back) refuses writes and a second commit, but still reads
 committed data, as the in-memory backend does.
 
-Reads run as they come (on SQLite in autocommit, on PostgreSQL inside a READ COMMITTED
-transaction), so each read sees the latest committed data. The first write takes the write lock
-— ``BEGIN IMMEDIATE`` on SQLite; row locks on PostgreSQL — and from then on the unit is isolated
-from other writers until it commits or rolls back. Versions and unique indexes catch whatever
-changed between a read and the write.
+Reads run as they come (in autocommit: on SQLite always, on PostgreSQL at READ COMMITTED, the
+default), so each read sees the latest committed data and a unit that only reads never opens a
+transaction. The first write takes the write lock — ``BEGIN IMMEDIATE`` on SQLite; ``BEGIN`` and
+row locks on PostgreSQL — and from then on the unit is isolated from other writers until it
+commits or rolls back. Versions and unique indexes catch whatever changed between a read and the
+write. At a stricter isolation level (``isolation_level="SERIALIZABLE"``) a PostgreSQL unit runs
+every statement, reads included, in one transaction, so the server sees what it read.
+
+Statements run on the driver's cursor through plans compiled once per dialect
+(:mod:`mdreg.adapters.sql.driver`); the connection comes from the engine's pool.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Insert, Select, Update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Insert, Select, Update
+from sqlalchemy.pool import PoolProxiedConnection
 
 from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.deadlines import SqlDeadlines
+from mdreg.adapters.sql.driver import Plan
 from mdreg.adapters.sql.portal import (
     SqlAccounts,
     SqlAssessments,
@@ -40,7 +46,7 @@ from mdreg.adapters.sql.repositories import (
     SqlRegistrations,
 )
 from mdreg.adapters.sql.translation import Subject, translate
-from mdreg.errors import PersistenceError
+from mdreg.errors import MdregError, PersistenceError
 from mdreg.ports import UnitOfWork
 
 if TYPE_CHECKING:
@@ -53,31 +59,48 @@ def _reused() -> PersistenceError:
     return PersistenceError("a unit of work cannot be reused")
 
 
+#: How each repository is built, on first use (a command touches a few of the sixteen).
+_REPOSITORIES: dict[str, Callable[[SqlUnitOfWork], object]] = {
+    "physicians": lambda u: SqlPhysicians(u, u.store.statements),
+    "institutions": lambda u: SqlKeyed(u, mapping.INSTITUTIONS, u.store.statements.institutions,
+                                       "institution"),
+    "departments": lambda u: SqlDepartments(u, u.store.statements),
+    "registrations": lambda u: SqlRegistrations(u, u.store.statements),
+    "filings": lambda u: SqlFilings(u, u.store.statements),
+    "legacy": lambda u: SqlLegacySites(u, u.store.statements),
+    "applications": lambda u: SqlApplications(u, u.store.statements),
+    "audit": lambda u: SqlAudit(u, u.store.statements),
+    "idempotency": lambda u: SqlIdempotency(u, u.store.statements),
+    "accounts": lambda u: SqlAccounts(u, u.store.statements.portal),
+    "codes": lambda u: SqlCodes(u, u.store.statements.portal),
+    "outbox": lambda u: SqlOutbox(u, u.store.statements.portal),
+    "personal_changes": lambda u: SqlPersonalChanges(u, u.store.statements.portal),
+    "practice_info": lambda u: SqlPracticeInfo(u, u.store.statements.portal),
+    "assessments": lambda u: SqlAssessments(u, u.store.statements.portal),
+    "deadlines": lambda u: SqlDeadlines(u, u.store.dialect),
+}
+
+
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work on a :class:`~mdreg.adapters.sql.store.SqlStore`."""
 
+    store: SqlStore
+
     def __init__(self, store: SqlStore) -> None:
         self.store = store
-        self._conn: Connection | None = None
+        self._raw: PoolProxiedConnection | None = None
+        self._cursor: Any = None
         self._writing = False
         self._done = False
-        sql = store.statements
-        self.physicians = SqlPhysicians(self, sql)
-        self.institutions = SqlKeyed(self, mapping.INSTITUTIONS, sql.institutions, "institution")
-        self.departments = SqlDepartments(self, sql)
-        self.registrations = SqlRegistrations(self, sql)
-        self.filings = SqlFilings(self, sql)
-        self.legacy = SqlLegacySites(self, sql)
-        self.applications = SqlApplications(self, sql)
-        self.audit = SqlAudit(self, sql)
-        self.idempotency = SqlIdempotency(self, sql)
-        self.accounts = SqlAccounts(self, sql.portal)
-        self.codes = SqlCodes(self, sql.portal)
-        self.outbox = SqlOutbox(self, sql.portal)
-        self.personal_changes = SqlPersonalChanges(self, sql.portal)
-        self.practice_info = SqlPracticeInfo(self, sql.portal)
-        self.assessments = SqlAssessments(self, sql.portal)
-        self.deadlines = SqlDeadlines(self, store.dialect)
+        self._manual = False  # PostgreSQL at READ COMMITTED: autocommit reads, BEGIN by hand
+
+    def __getattr__(self, name: str) -> Any:
+        build = _REPOSITORIES.get(name)
+        if build is None:
+            raise AttributeError(name)
+        repository = build(self)
+        setattr(self, name, repository)
+        return repository
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._done:
@@ -89,85 +112,141 @@ class SqlUnitOfWork(UnitOfWork):
     def _guarded(self, action: Callable[[], T], subject: Subject | None = None) -> T:
         try:
             return action()
-        except SQLAlchemyError as exc:
-            raise translate(exc, subject) from exc
+        except self.store.driver_errors as exc:
+            raise self._translate(exc, subject) from exc
 
-    def _connection(self) -> Connection:
+    def _translate(self, exc: Exception, subject: Subject | None) -> MdregError:
+        lost = self._raw is not None and self.store.is_disconnect(exc, self._raw)
+        if lost and self._raw is not None:
+            raw, self._raw, self._cursor = self._raw, None, None
+            self._done = True
+            raw.invalidate()
+        return translate(exc, subject, lost=lost)
+
+    def _connect(self) -> Any:
+        """The unit's cursor, on a connection checked out on first use."""
         if self._done:
             raise _reused()
-        if self._conn is None:
-            self._conn = self._guarded(self.store.engine.connect)
-        return self._conn
+        if self._cursor is None:
+            raw = self._raw = self._guarded(self.store.engine.raw_connection)
+            self._manual = self.store.autocommit_reads(raw)
+            if self._manual:
+                self._guarded(lambda: setattr(raw.driver_connection, "autocommit", True))
+            self._cursor = self._guarded(raw.cursor)
+        return self._cursor
+
+    def _run(self, cursor: Any, plan: Plan, params: Mapping[str, Any]) -> None:
+        cursor.execute(plan.sql, plan.parameters(params))
 
     def read(self, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Rows of a query; after commit or rollback, of the committed data (as in memory)."""
+        plan = self.store.plans.read(statement)
         if self._done:
-            return self._guarded(lambda: self._read_committed(statement, params))
-        conn = self._connection()
-        return self._guarded(lambda: conn.execute(statement, params).all())
+            return self._guarded(lambda: self._read_committed(plan, params))
+        cursor = self._connect()
+        return self._guarded(lambda: self._fetch(cursor, plan, params))
 
-    def _read_committed(self, statement: Select[Any],
-                        params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
-        with self.store.engine.connect() as conn:
-            return conn.execute(statement, params).all()
+    def _fetch(self, cursor: Any, plan: Plan, params: Mapping[str, Any]) -> list[Any]:
+        cursor.execute(plan.sql, plan.parameters(params))
+        return plan.convert(cursor.fetchall())
+
+    def _read_committed(self, plan: Plan, params: Mapping[str, Any]) -> list[Any]:
+        raw = self.store.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            rows = self._fetch(cursor, plan, params)
+            raw.rollback()
+            return rows
+        finally:
+            raw.close()
 
     def write(self, statement: Insert | Update, params: Mapping[str, Any],
               subject: Subject) -> int:
         """Run a write (taking the write lock first) and return how many rows it changed."""
-        conn = self._connection()
-        if not self._writing:
-            self._guarded(lambda: self._begin_write(conn))
-        changed = self._guarded(lambda: conn.execute(statement, params).rowcount, subject)
+        plan = self.store.plans.write(statement, params)
+        cursor = self._begin_write()
+        changed = self._guarded(lambda: self._change(cursor, plan, params), subject)
         if self.store.hook is not None:
             self.store.hook(f"wrote:{subject.kind}")
         return changed
+
+    @staticmethod
+    def _change(cursor: Any, plan: Plan, params: Mapping[str, Any]) -> int:
+        cursor.execute(plan.sql, plan.parameters(params))
+        return int(cursor.rowcount)
 
     def read_locked(self, statement: Select[Any],
                     params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Rows of a locking query (``FOR UPDATE``), read after taking the write lock, so on
         SQLite (no row locks) concurrent lockers are serialized by ``BEGIN IMMEDIATE``."""
-        conn = self._connection()
-        if not self._writing:
-            self._guarded(lambda: self._begin_write(conn))
-        return self._guarded(lambda: conn.execute(statement, params).all())
+        plan = self.store.plans.read(statement)
+        cursor = self._begin_write()
+        return self._guarded(lambda: self._fetch(cursor, plan, params))
 
-    def _begin_write(self, conn: Connection) -> None:
-        if self.store.dialect == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        self._writing = True
+    def _begin_write(self) -> Any:
+        cursor = self._connect()
+        if not self._writing:
+            if self._manual or self.store.dialect == "sqlite":
+                self._guarded(lambda: cursor.execute(self.store.begin_write))
+            self._writing = True
+        return cursor
+
+    def driver_sql(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of a literal statement run on the unit's connection (diagnostics and tests)."""
+        cursor = self._connect()
+        return self._guarded(lambda: self._literal(cursor, sql, params))
+
+    @staticmethod
+    def _literal(cursor: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
 
     # -- ending -----------------------------------------------------------------------------
 
     def commit(self) -> None:
         if self._done:
             raise _reused()
-        conn, self._conn, self._done = self._conn, None, True
-        if conn is None:
+        raw, self._done = self._raw, True
+        if raw is None:
             return
         hook = self.store.hook
         try:
             if hook is not None:
                 hook("commit")
-            self._guarded(conn.commit)
+            self._guarded(lambda: self._end(raw, "COMMIT"))
         finally:
-            self._close(conn)
+            self._close()
         if hook is not None:
             hook("committed")
 
     def rollback(self) -> None:
-        conn, self._conn, self._done = self._conn, None, True
-        if conn is None:
+        raw, self._done = self._raw, True
+        if raw is None:
             return
         try:
-            conn.rollback()
-        except SQLAlchemyError:  # the connection is gone, and the server rolled back with it
-            conn.invalidate()
+            self._end(raw, "ROLLBACK")
+        except self.store.driver_errors:  # the connection is gone, and the server rolled back
+            self._raw = None
+            raw.invalidate()
         finally:
-            self._close(conn)
+            self._close()
 
-    @staticmethod
-    def _close(conn: Connection) -> None:
+    def _end(self, raw: PoolProxiedConnection, command: str) -> None:
+        if not self._manual:
+            if command == "COMMIT":
+                raw.commit()
+            else:
+                raw.rollback()
+        elif self._writing:
+            self._cursor.execute(command)
+
+    def _close(self) -> None:
+        raw, self._raw, self._cursor = self._raw, None, None
+        if raw is None:
+            return
         try:
-            conn.close()
-        except SQLAlchemyError:  # pragma: no cover - closing a broken connection
-            conn.invalidate()
+            if self._manual and raw.driver_connection is not None:
+                raw.driver_connection.autocommit = False  # as the pool handed it out
+            raw.close()
+        except self.store.driver_errors:  # pragma: no cover - closing a broken connection
+            raw.invalidate()
