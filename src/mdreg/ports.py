@@ -36,6 +36,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
+import attrs
+
 from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
@@ -373,6 +375,19 @@ class DeadlineRepository(abc.ABC):
         """
 
 
+@attrs.frozen
+class RuleInputs:
+    """What the eligibility rules read about one application's physician, institution and
+    deciding department (``None``: not found)."""
+
+    physician: Physician | None
+    institution: Institution | None
+    department: HealthDepartment | None
+    registrations: tuple[Registration, ...]
+    filings: tuple[Filing, ...]
+    legacy: tuple[LegacySite, ...]
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -403,6 +418,15 @@ class UnitOfWork(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         self.rollback()
+
+    def rule_inputs(self, physician_id: str, institution_id: str,
+                    department_id: str) -> RuleInputs:
+        """The rows the rules read, through the repositories; a backend may fetch them in
+        fewer round trips (the SQL one sends them together)."""
+        return RuleInputs(
+            self.physicians.get(physician_id), self.institutions.get(institution_id),
+            self.departments.get(department_id), self.registrations.for_physician(physician_id),
+            self.filings.for_physician(physician_id), self.legacy.for_physician(physician_id))
 
     @abc.abstractmethod
     def commit(self) -> None:

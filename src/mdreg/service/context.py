@@ -139,17 +139,21 @@ def route(uow: UnitOfWork, business: BusinessType, physician: Physician, payload
 def build_context(uow: UnitOfWork, app: Application, parameters: dict[str, Any] | None = None
                   ) -> EligibilityContext:
     """The immutable snapshot rules read, from targeted per-physician lookups only."""
-    physician = uow.physicians.get(app.physician_id)
-    if physician is None:
+    found = uow.rule_inputs(app.physician_id, app.institution_id, app.department_id)
+    if found.physician is None:
         raise NotFoundError("physician", app.physician_id)
+    if found.institution is None:
+        raise NotFoundError("institution", app.institution_id)
+    if found.department is None:
+        raise NotFoundError("department", app.department_id)
     return EligibilityContext(
         as_of=app.application_date,
         application=app,
-        physician=physician,
-        institution=institution(uow, app.institution_id),
-        department=department(uow, app.department_id),
-        registrations=uow.registrations.for_physician(app.physician_id),
-        filings=uow.filings.for_physician(app.physician_id),
-        legacy=uow.legacy.for_physician(app.physician_id),
+        physician=found.physician,
+        institution=found.institution,
+        department=found.department,
+        registrations=found.registrations,
+        filings=found.filings,
+        legacy=found.legacy,
         parameters=parameters or {},
     )

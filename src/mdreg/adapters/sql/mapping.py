@@ -39,7 +39,7 @@ from mdreg.domain.model import (
     Registration,
 )
 from mdreg.errors import DefinitionError
-from mdreg.serialization import structure, unstructure
+from mdreg.serialization import load_stored, unstructure
 
 E = TypeVar("E")
 DOC = "doc"
@@ -108,10 +108,8 @@ class RowMapper(Generic[E]):
             SerializationError: the stored values no longer make an entity (every problem listed).
         """
         data: dict[str, Any] = json.loads(row[-1])
-        for name, value in zip(self.column_names, row, strict=False):
-            data[name] = value.isoformat() if name in self._temporal and value is not None \
-                else value
-        return structure(data, self.cls)
+        data.update(zip(self.column_names, row, strict=False))  # dates stay dates
+        return load_stored(data, self.cls)
 
 
 PHYSICIANS = RowMapper(Physician, tables.physicians)

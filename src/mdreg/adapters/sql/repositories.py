@@ -28,6 +28,8 @@ from mdreg.ports import (
 )
 
 E = TypeVar("E")
+#: a statement and its parameters
+Query = tuple[Select[Any], Mapping[str, Any]]
 
 
 class Executor(Protocol):
@@ -42,7 +44,8 @@ class Executor(Protocol):
 class SqlKeyed(Repository[E], Generic[E]):
     """Get and put by primary key. Entities are immutable, so one a unit has read or written
     is kept and returned again (a command reads the same physician for its rules and its
-    effect); the unit's own writes are the only way it changes meanwhile."""
+    effect), as is a key found missing; the unit's own writes are the only way it changes
+    meanwhile."""
 
     def __init__(self, db: Executor, mapper: mapping.RowMapper[E], statements: Keyed,
                  kind: str) -> None:
@@ -51,16 +54,20 @@ class SqlKeyed(Repository[E], Generic[E]):
         self._statements = statements
         self._kind = kind
         self._key = next(iter(mapper.table.primary_key.columns)).name
-        self._seen: dict[str, E] = {}
+        self._seen: dict[str, E | None] = {}
 
     def get(self, key: str) -> E | None:
-        if key in self._seen:
-            return self._seen[key]
-        rows = self._db.read(self._statements.get, {"key": key})
-        if not rows:
-            return None
-        entity = self._seen[key] = self._mapper.from_row(rows[0])
-        return entity
+        if key not in self._seen:
+            self.accept(key, self._db.read(self._statements.get, {"key": key}))
+        return self._seen[key]
+
+    def query(self, key: str) -> Query | None:
+        """The query :meth:`get` would run (``None``: the unit holds the answer already)."""
+        return None if key in self._seen else (self._statements.get, {"key": key})
+
+    def accept(self, key: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Keep the answer to :meth:`query`."""
+        self._seen[key] = self._mapper.from_row(rows[0]) if rows else None
 
     def put(self, entity: E) -> None:
         row = self._mapper.to_row(entity)
@@ -68,6 +75,10 @@ class SqlKeyed(Repository[E], Generic[E]):
         self._seen.pop(key, None)
         self._db.write(self._statements.put, row, Subject(self._kind, key))
         self._seen[key] = entity
+        self._stored(entity)
+
+    def _stored(self, entity: E) -> None:
+        """Called after ``entity`` was written."""
 
 
 class SqlPhysicians(SqlKeyed[Physician], PhysicianRepository):
@@ -91,7 +102,8 @@ class SqlDepartments(SqlKeyed[HealthDepartment], DepartmentRepository):
 
 
 class SqlPerPhysician(SqlKeyed[E]):
-    """A keyed table that rules read per physician."""
+    """A keyed table that rules read per physician. A unit keeps each physician's rows once
+    read, and keeps them current with its own writes."""
 
     def __init__(self, db: Executor, mapper: mapping.RowMapper[E], statements: Keyed,
                  kind: str) -> None:
@@ -99,10 +111,33 @@ class SqlPerPhysician(SqlKeyed[E]):
         if statements.of_physician is None:
             raise DefinitionError(f"table {mapper.table.name} has no physician_id column")
         self._of_physician = statements.of_physician
+        self._order = statements.order
+        self._by_physician: dict[str, tuple[E, ...]] = {}
 
     def for_physician(self, physician_id: str) -> tuple[E, ...]:
-        rows = self._db.read(self._of_physician, {"physician_id": physician_id})
-        return tuple(self._mapper.from_row(row) for row in rows)
+        if physician_id not in self._by_physician:
+            self.accept_of(physician_id,
+                           self._db.read(self._of_physician, {"physician_id": physician_id}))
+        return self._by_physician[physician_id]
+
+    def query_of(self, physician_id: str) -> Query | None:
+        """The query :meth:`for_physician` would run (``None``: the unit holds the answer)."""
+        if physician_id in self._by_physician:
+            return None
+        return self._of_physician, {"physician_id": physician_id}
+
+    def accept_of(self, physician_id: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Keep the answer to :meth:`query_of`."""
+        self._by_physician[physician_id] = tuple(self._mapper.from_row(row) for row in rows)
+
+    def _stored(self, entity: E) -> None:
+        physician_id: str = getattr(entity, "physician_id")  # noqa: B009 - every such entity has one
+        held = self._by_physician.get(physician_id)
+        if held is not None:
+            key: str = getattr(entity, self._key)
+            others = [e for e in held if getattr(e, self._key) != key]
+            self._by_physician[physician_id] = tuple(sorted(
+                [*others, entity], key=lambda e: tuple(getattr(e, f) for f in self._order)))
 
 
 class SqlRegistrations(SqlPerPhysician[Registration], RegistrationRepository):

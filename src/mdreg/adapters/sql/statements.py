@@ -59,6 +59,8 @@ class Keyed:
     get: Select[Any]
     put: Insert
     of_physician: Select[Any] | None = None
+    #: the order of :attr:`of_physician`'s rows (field names)
+    order: tuple[str, ...] = ("id",)
 
     @classmethod
     def build(cls, mapper: mapping.RowMapper[Any], dialect: str,
@@ -69,7 +71,7 @@ class Keyed:
             of_physician = (select(*mapper.selected)
                             .where(table.c.physician_id == bindparam("physician_id"))
                             .order_by(*(table.c[name] for name in order)))
-        return cls(by_key(mapper), upsert(table, dialect), of_physician)
+        return cls(by_key(mapper), upsert(table, dialect), of_physician, order)
 
 
 @attrs.frozen

@@ -17,6 +17,7 @@ Statements run on the driver's cursor through plans compiled once per dialect
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +36,7 @@ from mdreg.adapters.sql.portal import (
     SqlPracticeInfo,
 )
 from mdreg.adapters.sql.repositories import (
+    Query,
     SqlApplications,
     SqlAudit,
     SqlDepartments,
@@ -46,8 +48,9 @@ from mdreg.adapters.sql.repositories import (
     SqlRegistrations,
 )
 from mdreg.adapters.sql.translation import Subject, translate
+from mdreg.domain.model import Institution
 from mdreg.errors import MdregError, PersistenceError
-from mdreg.ports import UnitOfWork
+from mdreg.ports import RuleInputs, UnitOfWork
 
 if TYPE_CHECKING:
     from mdreg.adapters.sql.store import SqlStore
@@ -85,6 +88,12 @@ class SqlUnitOfWork(UnitOfWork):
     """A unit of work on a :class:`~mdreg.adapters.sql.store.SqlStore`."""
 
     store: SqlStore
+    physicians: SqlPhysicians
+    institutions: SqlKeyed[Institution]
+    departments: SqlDepartments
+    registrations: SqlRegistrations
+    filings: SqlFilings
+    legacy: SqlLegacySites
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -174,6 +183,45 @@ class SqlUnitOfWork(UnitOfWork):
     def _change(cursor: Any, plan: Plan, params: Mapping[str, Any]) -> int:
         cursor.execute(plan.sql, plan.parameters(params))
         return int(cursor.rowcount)
+
+    def read_many(self, queries: Sequence[Query]) -> list[Sequence[Sequence[Any]]]:
+        """The rows of several queries; on PostgreSQL sent together (one round trip, psycopg's
+        pipeline mode), elsewhere one after the other."""
+        if self._done or self.store.dialect != "postgresql" or len(queries) < 2:
+            return [self.read(statement, params) for statement, params in queries]
+        plans = [(self.store.plans.read(statement), params) for statement, params in queries]
+        self._connect()
+        return self._guarded(lambda: self._pipelined(plans))
+
+    def _pipelined(self, plans: list[tuple[Plan, Mapping[str, Any]]]) -> list[Any]:
+        connection = self._raw.driver_connection if self._raw is not None else None
+        if connection is None:  # pragma: no cover - _connect() checked a connection out
+            raise _reused()
+        cursors = [connection.cursor() for _ in plans]
+        with connection.pipeline():
+            for cursor, (plan, params) in zip(cursors, plans, strict=True):
+                cursor.execute(plan.sql, plan.parameters(params))
+        return [plan.convert(cursor.fetchall()) for cursor, (plan, _) in zip(cursors, plans, strict=True)]
+
+    def rule_inputs(self, physician_id: str, institution_id: str,
+                    department_id: str) -> RuleInputs:
+        """What the rules read, in one round trip on PostgreSQL; rows the unit holds already
+        are not read again."""
+        keyed = ((self.physicians, physician_id), (self.institutions, institution_id),
+                 (self.departments, department_id))
+        per_physician = (self.registrations, self.filings, self.legacy)
+        wanted: list[tuple[Query, Callable[[Sequence[Sequence[Any]]], None]]] = []
+        for repository, key in keyed:
+            query = repository.query(key)
+            if query is not None:
+                wanted.append((query, functools.partial(repository.accept, key)))
+        for rows_of in per_physician:
+            query = rows_of.query_of(physician_id)
+            if query is not None:
+                wanted.append((query, functools.partial(rows_of.accept_of, physician_id)))
+        for (_, accept), rows in zip(wanted, self.read_many([q for q, _ in wanted]), strict=True):
+            accept(rows)
+        return super().rule_inputs(physician_id, institution_id, department_id)
 
     def read_locked(self, statement: Select[Any],
                     params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
