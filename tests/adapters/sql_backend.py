@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Connection, Select, Update, text
 
 import mdreg
-from mdreg.adapters.sql import SqlStore, migrate
+from mdreg.adapters.sql import SqlStore, mapping, migrate
 from mdreg.adapters.sql.tables import METADATA
-from mdreg.errors import PersistenceError, UniquenessConflict, ValidationError
+from mdreg.errors import PersistenceError, SerializationError, UniquenessConflict, ValidationError
 from mdreg.testing import World
 from mdreg.testing.contract import (
     T0,
@@ -28,6 +28,8 @@ from mdreg.testing.contract import (
     application,
     commit_after,
     physician,
+    registration,
+    same,
 )
 from mdreg.testing.race import race
 
@@ -111,6 +113,42 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
             commit_after(uow, lambda: uow.physicians.put(physician(1)),
                          lambda: uow.applications.add(naive))
         self.assert_empty(store.unit_of_work)
+
+    # statements on the driver's cursor --------------------------------------------------------
+
+    def test_plans_convert_values_as_sqlalchemy_does(self, store: SqlStore) -> None:
+        """Rows a unit wrote (through plans on the driver's cursor) read back equal through
+        SQLAlchemy, and rows SQLAlchemy wrote read back equal through a unit."""
+        sql = store.statements
+        first = [physician(1), registration(1), application(1)]
+        self.seed(store.unit_of_work, *first)
+        gets = [(mapping.PHYSICIANS, sql.physicians.get, "P1"),
+                (mapping.REGISTRATIONS, sql.registrations.get, "R1"),
+                (mapping.APPLICATIONS, sql.applications.get, "A1")]
+        with store.engine.connect() as conn:
+            through_sqlalchemy = [mapper.from_row(conn.execute(get, {"key": key}).one())
+                                  for mapper, get, key in gets]
+        assert all(same(a, b) for a, b in zip(through_sqlalchemy, first, strict=True))
+        later = T0 + timedelta(days=3, microseconds=7)
+        changed_app = attrs.evolve(application(1), updated_at=later, submitted_at=later,
+                                   application_date=date(2026, 3, 5), version=2)
+        changed_reg = attrs.evolve(registration(1), ended_on=date(2027, 1, 31))
+        with store.engine.begin() as conn:
+            conn.execute(sql.registrations.put, mapping.REGISTRATIONS.to_row(changed_reg))
+            conn.execute(sql.applications.save, {**mapping.APPLICATIONS.to_row(changed_app),
+                                                 "key": "A1", "expected": 1})
+        with store.unit_of_work() as uow:
+            assert same(uow.registrations.get("R1"), changed_reg)
+            assert same(uow.applications.get("A1"), changed_app)
+
+    def test_a_damaged_row_names_every_problem(self, store: SqlStore) -> None:
+        self.seed(store.unit_of_work, physician(1))
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE physicians SET doc = :doc"),
+                         {"doc": '{"qualifications": [], "civil_capacity": "unknown", "x": 1}'})
+        with pytest.raises(SerializationError) as raised, store.unit_of_work() as uow:
+            uow.physicians.get("P1")
+        assert len(raised.value.messages) >= 2, raised.value.messages
 
     # errors -----------------------------------------------------------------------------------
 

@@ -465,6 +465,37 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
             assert [s.id for s in uow.legacy.for_physician("P1")] == ["L1"]
             assert uow.filings.for_physician("P2") == ()
 
+    def test_rule_inputs_are_what_the_repositories_return(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, department(), institution(1), institution(2), physician(1),
+                  physician(2), registration(3), registration(1, location="310000"),
+                  registration(2, "P2"), filing(1), legacy_site(1))
+        with make_uow() as uow:
+            found = uow.rule_inputs("P1", "I1", "D110105")
+        with make_uow() as uow:
+            one_by_one = (uow.physicians.get("P1"), uow.institutions.get("I1"),
+                          uow.departments.get("D110105"), uow.registrations.for_physician("P1"),
+                          uow.filings.for_physician("P1"), uow.legacy.for_physician("P1"))
+        assert [r.id for r in found.registrations] == ["R1", "R3"]
+        assert same(attrs.astuple(found, recurse=False), one_by_one)
+        with make_uow() as uow:
+            missing = uow.rule_inputs("P9", "I9", "D9")
+        assert attrs.astuple(missing, recurse=False) == (None, None, None, (), (), ())
+
+    def test_rows_a_unit_read_follow_its_own_writes(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, department(), institution(1), institution(2), physician(1),
+                  registration(3))
+        with make_uow() as uow:
+            before = uow.rule_inputs("P1", "I1", "D110105")
+            uow.registrations.put(attrs.evolve(registration(3), status=RegistrationStatus.INVALID))
+            uow.registrations.put(registration(1))
+            uow.filings.put(filing(1))
+            assert [r.id for r in before.registrations] == ["R3"]
+            after = [(r.id, r.status) for r in uow.registrations.for_physician("P1")]
+            assert after == [("R1", RegistrationStatus.VALID), ("R3", RegistrationStatus.INVALID)]
+            assert [f.id for f in uow.filings.for_physician("P1")] == ["F1"]
+            assert same(uow.rule_inputs("P1", "I1", "D110105").registrations,
+                        uow.registrations.for_physician("P1"))
+
     def test_open_applications_of_a_physician(self, make_uow: MakeUow) -> None:
         self.seed(make_uow, physician(1), physician(2), application(3, target="310000"),
                   application(1, state="approved"), application(2, state="needs_correction"),

@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Delete, Insert, Select, Update
+from sqlalchemy import Delete, Insert, Select, TextClause, Update
 from sqlalchemy.engine import Dialect
 
-Statement = Select[Any] | Insert | Update | Delete
+Statement = Select[Any] | Insert | Update | Delete | TextClause
 Processor = Callable[[Any], Any]
 
 

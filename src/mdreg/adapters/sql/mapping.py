@@ -112,6 +112,14 @@ class RowMapper(Generic[E]):
         return load_stored(data, self.cls)
 
 
+    def from_json(self, row: Mapping[str, Any]) -> E:
+        """The entity from a JSON object of the :attr:`selected` columns (dates as ISO text),
+        as PostgreSQL's ``row_to_json`` makes it."""
+        data: dict[str, Any] = json.loads(row[DOC])
+        data.update((name, row[name]) for name in self.column_names)
+        return load_stored(data, self.cls)
+
+
 PHYSICIANS = RowMapper(Physician, tables.physicians)
 DEPARTMENTS = RowMapper(HealthDepartment, tables.departments)
 INSTITUTIONS = RowMapper(Institution, tables.institutions)

@@ -67,7 +67,11 @@ class SqlKeyed(Repository[E], Generic[E]):
 
     def accept(self, key: str, rows: Sequence[Sequence[Any]]) -> None:
         """Keep the answer to :meth:`query`."""
-        self._seen[key] = self._mapper.from_row(rows[0]) if rows else None
+        self.hold(key, self._mapper.from_row(rows[0]) if rows else None)
+
+    def hold(self, key: str, entity: E | None) -> None:
+        """Keep ``entity`` as the unit's answer for ``key`` (``None``: not found)."""
+        self._seen[key] = entity
 
     def put(self, entity: E) -> None:
         row = self._mapper.to_row(entity)
@@ -128,7 +132,11 @@ class SqlPerPhysician(SqlKeyed[E]):
 
     def accept_of(self, physician_id: str, rows: Sequence[Sequence[Any]]) -> None:
         """Keep the answer to :meth:`query_of`."""
-        self._by_physician[physician_id] = tuple(self._mapper.from_row(row) for row in rows)
+        self.hold_of(physician_id, tuple(self._mapper.from_row(row) for row in rows))
+
+    def hold_of(self, physician_id: str, entities: tuple[E, ...]) -> None:
+        """Keep ``entities`` as the unit's answer for the physician's rows."""
+        self._by_physician[physician_id] = entities
 
     def _stored(self, entity: E) -> None:
         physician_id: str = getattr(entity, "physician_id")  # noqa: B009 - every such entity has one

@@ -21,7 +21,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Insert, Select, Update
+from sqlalchemy import Insert, Select, TextClause, Update
 from sqlalchemy.pool import PoolProxiedConnection
 
 from mdreg.adapters.sql import mapping
@@ -44,9 +44,11 @@ from mdreg.adapters.sql.repositories import (
     SqlIdempotency,
     SqlKeyed,
     SqlLegacySites,
+    SqlPerPhysician,
     SqlPhysicians,
     SqlRegistrations,
 )
+from mdreg.adapters.sql.statements import RULE_INPUT_PARTS
 from mdreg.adapters.sql.translation import Subject, translate
 from mdreg.domain.model import Institution
 from mdreg.errors import MdregError, PersistenceError
@@ -147,7 +149,8 @@ class SqlUnitOfWork(UnitOfWork):
     def _run(self, cursor: Any, plan: Plan, params: Mapping[str, Any]) -> None:
         cursor.execute(plan.sql, plan.parameters(params))
 
-    def read(self, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    def read(self, statement: Select[Any] | TextClause,
+             params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Rows of a query; after commit or rollback, of the committed data (as in memory)."""
         plan = self.store.plans.read(statement)
         if self._done:
@@ -207,9 +210,24 @@ class SqlUnitOfWork(UnitOfWork):
                     department_id: str) -> RuleInputs:
         """What the rules read, in one round trip on PostgreSQL; rows the unit holds already
         are not read again."""
-        keyed = ((self.physicians, physician_id), (self.institutions, institution_id),
-                 (self.departments, department_id))
-        per_physician = (self.registrations, self.filings, self.legacy)
+        keyed: tuple[tuple[SqlKeyed[Any], str], ...] = (
+            (self.physicians, physician_id), (self.institutions, institution_id),
+            (self.departments, department_id))
+        per_physician: tuple[SqlPerPhysician[Any], ...] = (
+            self.registrations, self.filings, self.legacy)
+        combined = self.store.statements.rule_inputs
+        if combined is not None and all(r.query(k) for r, k in keyed) and \
+                all(r.query_of(physician_id) for r in per_physician):
+            params = {"physician_id": physician_id, "institution_id": institution_id,
+                      "department_id": department_id}
+            parts: list[list[Any]] = [[] for _ in RULE_INPUT_PARTS]
+            for part, _, row in self.read(combined, params):
+                parts[part].append(RULE_INPUT_PARTS[part][0].from_json(row))
+            for (repository, key), rows in zip(keyed, parts, strict=False):
+                repository.hold(key, rows[0] if rows else None)
+            for rows_of, rows in zip(per_physician, parts[len(keyed):], strict=True):
+                rows_of.hold_of(physician_id, tuple(rows))
+            return super().rule_inputs(physician_id, institution_id, department_id)
         wanted: list[tuple[Query, Callable[[Sequence[Sequence[Any]]], None]]] = []
         for repository, key in keyed:
             query = repository.query(key)
@@ -219,8 +237,9 @@ class SqlUnitOfWork(UnitOfWork):
             query = rows_of.query_of(physician_id)
             if query is not None:
                 wanted.append((query, functools.partial(rows_of.accept_of, physician_id)))
-        for (_, accept), rows in zip(wanted, self.read_many([q for q, _ in wanted]), strict=True):
-            accept(rows)
+        answers = self.read_many([q for q, _ in wanted])
+        for (_, accept), answer in zip(wanted, answers, strict=True):
+            accept(answer)
         return super().rule_inputs(physician_id, institution_id, department_id)
 
     def read_locked(self, statement: Select[Any],
