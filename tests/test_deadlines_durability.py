@@ -301,7 +301,7 @@ def plan(store: SqlStore, name: str) -> str:
     statement = getattr(store.unit_of_work().deadlines._sql, name)  # type: ignore[attr-defined]
     exclude = ["A9:decision:1"]
     params = {"as_of": date(2026, 3, 20), "limit": 10, "start": date(2026, 3, 1),
-              "end": date(2026, 3, 31), "subject_id": "A1",
+              "end": date(2026, 3, 31), "subject_id": "A1", "kind": "decision",
               "exclude": json.dumps(exclude) if store.dialect == "sqlite" else exclude}
     compiled = store.plans.read(statement)  # as a unit of work runs it
     values = compiled.parameters({k: v for k, v in params.items() if k in compiled.sql
@@ -318,7 +318,7 @@ def plan(store: SqlStore, name: str) -> str:
 
 INDEXED = {"claim": "ix_deadlines_open_due", "overdue": "ix_deadlines_open_due",
            "due_between": "ix_deadlines_open_due", "of_subject": "ix_deadlines_subject",
-           "open_of_subject": ""}
+           "count_of_kind": "ix_deadlines_subject", "open_of_subject": ""}
 
 
 @pytest.mark.parametrize("name", sorted(INDEXED))

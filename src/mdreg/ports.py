@@ -349,6 +349,11 @@ class DeadlineRepository(abc.ABC):
         """Every deadline of an application or registration, any status, ordered by
         ``(opened_at, id)`` (indexed by subject)."""
 
+    def count(self, subject_id: str, kind: str) -> int:
+        """How many deadlines of ``kind`` (a :class:`~mdreg.deadlines.DeadlineKind` value) the
+        subject ever had; a backend answers from an index without loading them."""
+        return sum(d.kind.value == kind for d in self.for_subject(subject_id))
+
     @abc.abstractmethod
     def open_for(self, subject_id: str) -> tuple[Deadline, ...]:
         """The subject's open deadlines (at most one per kind)."""

@@ -142,7 +142,7 @@ class DeadlineKeeper:
     def _open(self, uow: UnitOfWork, kind: DeadlineKind, subject_id: str, physician_id: str,
               start: date, opened_at: datetime) -> Deadline:
         registry = self._registry
-        earlier = sum(d.kind is kind for d in uow.deadlines.for_subject(subject_id))
+        earlier = uow.deadlines.count(subject_id, kind.value)
         deadline = new_deadline(f"{subject_id}:{kind.value}:{earlier + 1}", kind, subject_id,
                                 physician_id, start, opened_at, registry.calendar,
                                 registry.policy.parameters)

@@ -91,6 +91,17 @@ class DeadlineContract:
             assert _ids(uow.deadlines.for_subject("A1")) == ["DL1", "DL2", "DL3"]
             assert sorted(_ids(uow.deadlines.open_for("A1"))) == ["DL2", "DL3"]
 
+    def test_deadlines_are_counted_per_subject_and_kind(self, make_uow: MakeUow) -> None:
+        self.add(make_uow, deadline(1, subject="A1", status=DeadlineStatus.MISSED),
+                 deadline(2, subject="A1"), deadline(4, subject="A2"),
+                 deadline(3, subject="A1", kind=DeadlineKind.CORRECTION_WINDOW))
+        with make_uow() as uow:
+            uow.deadlines.add(deadline(5, subject="A1", status=DeadlineStatus.MET))  # pending
+            counts = [uow.deadlines.count(subject, kind.value) for subject, kind in (
+                ("A1", DeadlineKind.DECISION), ("A1", DeadlineKind.CORRECTION_WINDOW),
+                ("A2", DeadlineKind.DECISION), ("A3", DeadlineKind.DECISION))]
+        assert counts == [3, 1, 1, 0]
+
     def test_stale_deadline_version_is_a_conflict(self, make_uow: MakeUow) -> None:
         self.add(make_uow, deadline(1))
         first, second = make_uow(), make_uow()

@@ -40,6 +40,7 @@ class DeadlineStatements:
 
     versioned: Versioned
     of_subject: Select[Any]
+    count_of_kind: Select[Any]
     open_of_subject: Select[Any]
     overdue: Select[Any]
     due_between: Select[Any]
@@ -55,6 +56,8 @@ class DeadlineStatements:
             versioned=Versioned.build(mapping.DEADLINES, dialect),
             of_subject=select(*columns).where(rows.c.subject_id == bindparam("subject_id"))
             .order_by(rows.c.opened_at, rows.c.id),
+            count_of_kind=select(func.count()).select_from(rows)
+            .where(rows.c.subject_id == bindparam("subject_id"), rows.c.kind == bindparam("kind")),
             open_of_subject=select(*columns)
             .where(rows.c.subject_id == bindparam("subject_id"), is_open).order_by(*by_due),
             overdue=select(*columns).where(is_open, rows.c.due < bindparam("as_of"))
@@ -94,6 +97,10 @@ class SqlDeadlines(SqlVersioned[Deadline], DeadlineRepository):
 
     def for_subject(self, subject_id: str) -> tuple[Deadline, ...]:
         return self._many(self._sql.of_subject, {"subject_id": subject_id})
+
+    def count(self, subject_id: str, kind: str) -> int:
+        rows = self._db.read(self._sql.count_of_kind, {"subject_id": subject_id, "kind": kind})
+        return int(rows[0][0])
 
     def open_for(self, subject_id: str) -> tuple[Deadline, ...]:
         return self._many(self._sql.open_of_subject, {"subject_id": subject_id})
