@@ -14,6 +14,7 @@ import multiprocessing
 import queue
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import mdreg
@@ -28,6 +29,8 @@ from mdreg.simulation.runner import START, Simulation, SimulationConfig, Tally, 
 #: Statutory working days where the calendar has data; Monday–Friday beyond it (long runs),
 #: counted in the report's ``deadlines.fallback_years``.
 CALENDAR = ChineseCalendar(fallback=WeekendFallback())
+#: how long a worker process waits for the parent to load the province
+LOAD_TIMEOUT_S = 600
 
 
 def run(config: SimulationConfig, url: str = "memory://",
@@ -49,7 +52,6 @@ def run(config: SimulationConfig, url: str = "memory://",
     if workers == 1:
         simulation.run()
     else:
-        simulation.load()
         _in_processes(simulation, config, url, workers, on_day)
     seconds = time.perf_counter() - started
     broken = violations(registry, [p.id for p in simulation.province.physicians])
@@ -60,12 +62,21 @@ def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, wo
                   on_day: Callable[[int], None] | None) -> None:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(workers)
+    loaded = context.Event()
     days = context.Queue()
     results = context.Queue()
-    processes = [context.Process(target=_worker, args=(config, url, w, workers, barrier, days,
-                                                       results)) for w in range(workers)]
-    for process in processes:
+    processes = [context.Process(target=_worker, args=(config, url, w, workers, barrier, loaded,
+                                                       days, results)) for w in range(workers)]
+    for process in processes:  # they start (imports, the province) while the parent loads it
         process.start()
+    simulation.clock.set(START - timedelta(days=1))
+    try:
+        simulation.load()
+    except BaseException:
+        for process in processes:
+            process.terminate()
+        raise
+    loaded.set()
     collected: list[tuple[Tally, dict[str, mdreg.Application]]] = []
     while len(collected) < workers:
         while not days.empty():
@@ -91,10 +102,10 @@ def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, wo
 
 
 def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barrier: Any,
-            days: Any, results: Any) -> None:
-    try:
+            loaded: Any, days: Any, results: Any) -> None:
+    try:  # the parent migrated the database already
         registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(worker + 1),
-                              calendar=CALENDAR)
+                              calendar=CALENDAR, migrate=False)
 
         def step(day: int) -> None:
             barrier.wait()
@@ -102,6 +113,8 @@ def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barri
                 days.put(day)
 
         simulation = Simulation(registry, config, step, worker=worker, workers=workers)
+        if not loaded.wait(LOAD_TIMEOUT_S):
+            raise PersistenceError("the province was not loaded in time")
         simulation.run(load=False)
         results.put((simulation.tally, simulation.apps))
     except BaseException as error:

@@ -160,11 +160,12 @@ class Simulation:
         """Reference data, an existing registry for about half of the physicians, and migrated
         active accounts for everyone but the newcomers, who sign up during the simulation."""
         province = self.province
-        self.registry.load(departments=province.departments, institutions=province.institutions,
-                           physicians=province.physicians, registrations=self.registrations)
+        self.registry.import_registry(
+            departments=province.departments, institutions=province.institutions,
+            physicians=province.physicians, registrations=self.registrations, legacy=self.legacy)
         accounts = [Account.imported(f"U{p.id}", p.id, f"user{p.id.lower()}", at=START)
                     for p in province.physicians if not _newcomer(p)]
-        self.registry.load(legacy=self.legacy, accounts=accounts)
+        self.registry.load(accounts=accounts)
 
     # -- accounts -----------------------------------------------------------------------------
 
@@ -324,8 +325,16 @@ class Simulation:
 
         return self._command(fire)
 
+    def _waiting_at(self, states: tuple[str, ...], party: Callable[[Application], str]) -> set[str]:
+        """Parties whose inbox holds one of this simulation's applications: the others' inboxes
+        hold nothing it acts on, so they are not read."""
+        return {party(a) for a in self.apps.values() if a.state in states}
+
     def _institutions_act(self) -> None:
+        waiting = self._waiting_at(("pending_institution",), lambda a: a.institution_id)
         for institution in self.institutions:
+            if institution.id not in waiting:
+                continue
             actor = Actor.institution(institution.id, user="人事科")
             for app in self.registry.inbox(actor):
                 if app.physician_id in self.mine_ids and self.rng.random() < 0.6:
@@ -336,7 +345,10 @@ class Simulation:
 
     def _departments_act(self) -> None:
         today = business_date(self.clock.now())
+        waiting = self._waiting_at(("pending_acceptance", "under_review"), lambda a: a.department_id)
         for department in self.province.departments:
+            if department.id not in waiting:
+                continue
             actor = Actor.authority(department.id, user="审批科")
             for app in self.registry.inbox(actor):
                 if app.physician_id not in self.mine_ids:
