@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 from pathlib import Path
 
@@ -79,9 +80,12 @@ def test_cli_diagram_and_rules() -> None:
     assert "practice_location.one_primary_institution" in ids
 
 
-def test_two_workers_share_a_sqlite_database(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_two_workers_share_a_sqlite_database(tmp_path: Path, start_method: str) -> None:
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"this platform cannot {start_method} processes")
     report = run(SimulationConfig(physicians=60, days=6, seed=5),
-                 f"sqlite:///{tmp_path / 'shared.db'}", workers=2)
+                 f"sqlite:///{tmp_path / 'shared.db'}", workers=2, start_method=start_method)
     assert report["workers"] == 2
     assert report["invariant_violations"] == []
     assert report["commands"] > 0

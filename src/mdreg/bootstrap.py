@@ -77,6 +77,7 @@ def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator
             store.close()
             raise
     registry = Registry(store.unit_of_work, clock=clock, policy=policy, ids=ids, url=display_url(url),
-                        transaction=store.run_in_transaction, calendar=calendar)
+                        transaction=store.run_in_transaction, calendar=calendar,
+                        release=store.close)
     weakref.finalize(registry, store.close)
     return registry

@@ -116,8 +116,10 @@ class Registry:
         url: str = "memory://",
         transaction: TransactionRunner | None = None,
         calendar: WorkingDayCalendar | None = None,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._release = release
         self._transaction: TransactionRunner = transaction or _run_once
         self.clock: Clock = clock or SystemClock()
         self.policy = policy
@@ -131,6 +133,13 @@ class Registry:
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r}, policy={self.policy.name!r})"
+
+    def release(self) -> None:
+        """Close the backend's pooled database connections (the registry stays usable and
+        connects again when next used): before forking a process, say, so that the child does
+        not inherit open connections."""
+        if self._release is not None:
+            self._release()
 
     @property
     def accounts(self) -> Accounts:
