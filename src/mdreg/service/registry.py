@@ -306,14 +306,14 @@ class Registry:
     def explain(self, application_id: str) -> Explanation:
         """Which events are possible now, which rules block the others, and why (no changes)."""
         with self._uow() as uow:
-            app = _application(uow, application_id)
+            app = _application(uow, application_id, for_rules=True)
             events = workflow_for(app.type).definition.allowed(app.state)
             return explain(app, {e.id: self._verdict(uow, app, e.id) for e in events})
 
     def check(self, application_id: str, event: str) -> Verdict:
         """The verdict ``event`` would get now, without changing anything."""
         with self._uow() as uow:
-            app = _application(uow, application_id)
+            app = _application(uow, application_id, for_rules=True)
             return self._verdict(uow, app, event)
 
     # -- commands ---------------------------------------------------------------------------
@@ -417,7 +417,7 @@ class Registry:
                 replay = _replayed(uow, idempotency_key, key)
                 if replay is not None:
                     return replay
-                app = _application(uow, application_id)
+                app = _application(uow, application_id, for_rules=True)
                 if expected_version is not None and expected_version != app.version:
                     raise ConcurrencyConflict("application", app.id, expected_version,
                                               app.version)
@@ -818,8 +818,12 @@ def _require(value: T | None, kind: str, key: str) -> T:
     return value
 
 
-def _application(uow: UnitOfWork, application_id: str) -> Application:
-    app = uow.applications.get(application_id)
+def _application(uow: UnitOfWork, application_id: str, *, for_rules: bool = False
+                 ) -> Application:
+    """The application; ``for_rules``: the rules will read about it (see
+    :meth:`~mdreg.ports.UnitOfWork.application_for_rules`)."""
+    app = (uow.application_for_rules(application_id) if for_rules
+           else uow.applications.get(application_id))
     if app is None:
         raise ApplicationNotFound(application_id)
     return app

@@ -481,6 +481,20 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
             missing = uow.rule_inputs("P9", "I9", "D9")
         assert attrs.astuple(missing, recurse=False) == (None, None, None, (), (), ())
 
+    def test_an_application_read_for_its_rules(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, department(), institution(1), institution(2), physician(1),
+                  registration(3), registration(1, location="310000"), filing(1),
+                  legacy_site(1), application(1))
+        with make_uow() as uow:
+            app = uow.application_for_rules("A1")
+            assert app is not None and same(app, application(1))
+            held = uow.rule_inputs(app.physician_id, app.institution_id, app.department_id)
+            assert uow.application_for_rules("A9") is None
+        with make_uow() as uow:
+            fresh = uow.rule_inputs("P1", "I1", "D110105")
+        assert same(attrs.astuple(held, recurse=False), attrs.astuple(fresh, recurse=False))
+        assert [r.id for r in held.registrations] == ["R1", "R3"]
+
     def test_rows_a_unit_read_follow_its_own_writes(self, make_uow: MakeUow) -> None:
         self.seed(make_uow, department(), institution(1), institution(2), physician(1),
                   registration(3))

@@ -196,6 +196,8 @@ class Statements:
     portal: PortalStatements
     #: PostgreSQL: everything the rules read in one statement (see :func:`rule_inputs`)
     rule_inputs: TextClause | None = None
+    #: PostgreSQL: an application and everything the rules read about it, in one statement
+    application_rule_inputs: TextClause | None = None
 
     @classmethod
     def build(cls, dialect: str) -> Statements:
@@ -237,6 +239,8 @@ class Statements:
             idempotency_put=insert(idem),
             portal=PortalStatements.build(dialect),
             rule_inputs=rule_inputs() if dialect == "postgresql" else None,
+            application_rule_inputs=(rule_inputs(by_application=True)
+                                     if dialect == "postgresql" else None),
         )
 
 
@@ -251,19 +255,30 @@ RULE_INPUT_PARTS: tuple[tuple[mapping.RowMapper[Any], str, str], ...] = (
 )
 
 
-def rule_inputs() -> TextClause:
+def rule_inputs(*, by_application: bool = False) -> TextClause:
     """PostgreSQL: the rows of :data:`RULE_INPUT_PARTS` as ``(part, n, row)``, ``row`` a JSON
     object of the selected columns, ordered by part and then as the per-part queries order
-    them (by ``id``). One statement instead of six: each lookup is still an index probe."""
+    them (by ``id``). One statement instead of six: each lookup is still an index probe.
+
+    ``by_application``: the parameter is ``:application_id`` instead; part ``-1`` is the
+    application itself and the other parts read the ids from its row."""
     parts = []
+    if by_application:
+        parts.append(_part(-1, mapping.APPLICATIONS, "id", ":application_id"))
     for number, (mapper, key, parameter) in enumerate(RULE_INPUT_PARTS):
-        table = mapper.table.name
-        columns = ", ".join(c.name for c in mapper.selected)
-        parts.append(  # names from mdreg's own metadata, values bound
-            f"SELECT {number} AS part, row_number() OVER (ORDER BY t.id) AS n, "  # noqa: S608
-            f"row_to_json(t) AS row FROM (SELECT {columns} FROM {table} "
-            f"WHERE {table}.{key} = :{parameter}) AS t")
+        value = (f"(SELECT {parameter} FROM applications WHERE id = :application_id)"  # noqa: S608
+                 if by_application else f":{parameter}")
+        parts.append(_part(number, mapper, key, value))
     return text("\nUNION ALL\n".join(parts) + "\nORDER BY part, n")
+
+
+def _part(number: int, mapper: mapping.RowMapper[Any], key: str, value: str) -> str:
+    table = mapper.table.name
+    columns = ", ".join(c.name for c in mapper.selected)
+    return (  # names from mdreg's own metadata, values bound
+        f"SELECT {number} AS part, row_number() OVER (ORDER BY t.id) AS n, "  # noqa: S608
+        f"row_to_json(t) AS row FROM (SELECT {columns} FROM {table} "
+        f"WHERE {table}.{key} = {value}) AS t")
 
 
 def _append_audit() -> Insert:

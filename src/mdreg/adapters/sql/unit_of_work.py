@@ -50,6 +50,7 @@ from mdreg.adapters.sql.repositories import (
 )
 from mdreg.adapters.sql.statements import RULE_INPUT_PARTS
 from mdreg.adapters.sql.translation import Subject, translate
+from mdreg.domain.application import Application
 from mdreg.domain.model import Institution
 from mdreg.errors import MdregError, PersistenceError
 from mdreg.ports import RuleInputs, UnitOfWork
@@ -206,30 +207,49 @@ class SqlUnitOfWork(UnitOfWork):
                 cursor.execute(plan.sql, plan.parameters(params))
         return [plan.convert(cursor.fetchall()) for cursor, (plan, _) in zip(cursors, plans, strict=True)]
 
+    def _rule_sources(self) -> tuple[tuple[SqlKeyed[Any], ...], tuple[SqlPerPhysician[Any], ...]]:
+        return ((self.physicians, self.institutions, self.departments),
+                (self.registrations, self.filings, self.legacy))
+
+    def _hold_rule_inputs(self, rows: Sequence[Sequence[Any]], keys: tuple[str, str, str]) -> None:
+        """Keep the rows of a combined rule-inputs statement as the repositories' answers."""
+        parts: list[list[Any]] = [[] for _ in RULE_INPUT_PARTS]
+        for part, _, row in rows:
+            if part >= 0:
+                parts[part].append(RULE_INPUT_PARTS[part][0].from_json(row))
+        keyed, per_physician = self._rule_sources()
+        for repository, key, found in zip(keyed, keys, parts, strict=False):
+            repository.hold(key, found[0] if found else None)
+        for rows_of, found in zip(per_physician, parts[len(keyed):], strict=True):
+            rows_of.hold_of(keys[0], tuple(found))
+
+    def application_for_rules(self, application_id: str) -> Application | None:
+        """On PostgreSQL one statement reads the application and what the rules read."""
+        combined = self.store.statements.application_rule_inputs
+        if combined is None or self._done:
+            return super().application_for_rules(application_id)
+        rows = self.read(combined, {"application_id": application_id})
+        if not rows or rows[0][0] != -1:
+            return None
+        app: Application = mapping.APPLICATIONS.from_json(rows[0][2])
+        self._hold_rule_inputs(rows[1:], (app.physician_id, app.institution_id, app.department_id))
+        return app
+
     def rule_inputs(self, physician_id: str, institution_id: str,
                     department_id: str) -> RuleInputs:
         """What the rules read, in one round trip on PostgreSQL; rows the unit holds already
         are not read again."""
-        keyed: tuple[tuple[SqlKeyed[Any], str], ...] = (
-            (self.physicians, physician_id), (self.institutions, institution_id),
-            (self.departments, department_id))
-        per_physician: tuple[SqlPerPhysician[Any], ...] = (
-            self.registrations, self.filings, self.legacy)
+        keyed, per_physician = self._rule_sources()
+        keys = (physician_id, institution_id, department_id)
         combined = self.store.statements.rule_inputs
-        if combined is not None and all(r.query(k) for r, k in keyed) and \
-                all(r.query_of(physician_id) for r in per_physician):
+        if combined is not None and all(r.query(k) for r, k in zip(keyed, keys, strict=True)) \
+                and all(r.query_of(physician_id) for r in per_physician):
             params = {"physician_id": physician_id, "institution_id": institution_id,
                       "department_id": department_id}
-            parts: list[list[Any]] = [[] for _ in RULE_INPUT_PARTS]
-            for part, _, row in self.read(combined, params):
-                parts[part].append(RULE_INPUT_PARTS[part][0].from_json(row))
-            for (repository, key), rows in zip(keyed, parts, strict=False):
-                repository.hold(key, rows[0] if rows else None)
-            for rows_of, rows in zip(per_physician, parts[len(keyed):], strict=True):
-                rows_of.hold_of(physician_id, tuple(rows))
+            self._hold_rule_inputs(self.read(combined, params), keys)
             return super().rule_inputs(physician_id, institution_id, department_id)
         wanted: list[tuple[Query, Callable[[Sequence[Sequence[Any]]], None]]] = []
-        for repository, key in keyed:
+        for repository, key in zip(keyed, keys, strict=True):
             query = repository.query(key)
             if query is not None:
                 wanted.append((query, functools.partial(repository.accept, key)))
