@@ -308,7 +308,7 @@ def plan(store: SqlStore, name: str) -> str:
                                   or (compiled.order and k in compiled.order)})
     with store.engine.connect() as conn:
         if store.dialect == "sqlite":
-            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.sql, values).all()
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.sql, tuple(values)).all()
         else:
             conn.exec_driver_sql("SET enable_seqscan = off")
             rows = conn.exec_driver_sql("EXPLAIN " + compiled.sql, values).all()

@@ -487,7 +487,8 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
                   legacy_site(1), application(1))
         with make_uow() as uow:
             app = uow.application_for_rules("A1")
-            assert app is not None and same(app, application(1))
+            assert app is not None
+            assert same(app, application(1))
             held = uow.rule_inputs(app.physician_id, app.institution_id, app.department_id)
             assert uow.application_for_rules("A9") is None
         with make_uow() as uow:

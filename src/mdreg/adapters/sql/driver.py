@@ -43,13 +43,15 @@ class Plan:
         Raises:
             KeyError: a required parameter is missing.
         """
+        if not self.defaults and not self.binders:  # most lookups: strings and numbers
+            return params if self.order is None else [params[name] for name in self.order]
         values = {**self.defaults, **params} if self.defaults else dict(params)
         for name, bind in self.binders:
             if name in values:
                 values[name] = bind(values[name])
         if self.order is None:
             return values
-        return tuple(values[name] for name in self.order)
+        return [values[name] for name in self.order]
 
     def convert(self, rows: list[Any]) -> list[Any]:
         """Rows with each column's result conversion applied (rows as tuples)."""

@@ -83,6 +83,8 @@ class RowMapper(Generic[E]):
             raise DefinitionError(f"table {table.name} does not map {cls.__name__}: columns "
                                   f"{unknown} are not fields, or it lacks a {DOC!r} column")
         self.column_names = tuple(c.name for c in columns)
+        #: the primary key column's name (tables keyed by one column)
+        self.key = next(iter(table.primary_key.columns)).name
         self._temporal = frozenset(c.name for c in columns if _is_temporal(c))
 
     @property

@@ -53,7 +53,7 @@ class SqlKeyed(Repository[E], Generic[E]):
         self._mapper = mapper
         self._statements = statements
         self._kind = kind
-        self._key = next(iter(mapper.table.primary_key.columns)).name
+        self._key = mapper.key
         self._seen: dict[str, E | None] = {}
 
     def get(self, key: str) -> E | None:
@@ -179,7 +179,7 @@ class SqlVersioned(Generic[E]):
         self._mapper = mapper
         self._versioned = statements
         self._kind = kind
-        self._key = next(iter(mapper.table.primary_key.columns)).name
+        self._key = mapper.key
 
     def _many(self, statement: Select[Any], params: Mapping[str, Any]) -> tuple[E, ...]:
         return tuple(self._mapper.from_row(row) for row in self._db.read(statement, params))

@@ -256,7 +256,7 @@ RULE_INPUT_PARTS: tuple[tuple[mapping.RowMapper[Any], str, str], ...] = (
 
 
 def rule_inputs(*, by_application: bool = False) -> TextClause:
-    """PostgreSQL: the rows of :data:`RULE_INPUT_PARTS` as ``(part, n, row)``, ``row`` a JSON
+    """PostgreSQL: the rows of :data:`RULE_INPUT_PARTS` as ``(part, id, row)``, ``row`` a JSON
     object of the selected columns, ordered by part and then as the per-part queries order
     them (by ``id``). One statement instead of six: each lookup is still an index probe.
 
@@ -276,7 +276,7 @@ def _part(number: int, mapper: mapping.RowMapper[Any], key: str, value: str) -> 
     table = mapper.table.name
     columns = ", ".join(c.name for c in mapper.selected)
     return (  # names from mdreg's own metadata, values bound
-        f"SELECT {number} AS part, row_number() OVER (ORDER BY t.id) AS n, "  # noqa: S608
+        f"SELECT {number} AS part, t.id AS n, "  # noqa: S608
         f"row_to_json(t) AS row FROM (SELECT {columns} FROM {table} "
         f"WHERE {table}.{key} = {value}) AS t")
 
