@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Select, Update, text
 
 import mdreg
 from mdreg.adapters.sql import SqlStore, mapping, migrate
+from mdreg.adapters.sql.driver import traced
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.errors import PersistenceError, SerializationError, UniquenessConflict, ValidationError
 from mdreg.testing import World
@@ -140,6 +141,19 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
         with store.unit_of_work() as uow:
             assert same(uow.registrations.get("R1"), changed_reg)
             assert same(uow.applications.get("A1"), changed_app)
+
+    def test_traced_collects_the_statements_units_run(self, store: SqlStore) -> None:
+        self.seed(store.unit_of_work, physician(1))
+        with traced() as seen, store.unit_of_work() as uow:
+            uow.physicians.get("P1")
+            uow.idempotency.put("key", "fingerprint", "result")
+            uow.commit()
+        verbs = [sql.split(None, 1)[0].upper() for sql in seen]
+        assert verbs == ["SELECT", "BEGIN", "INSERT", "COMMIT"]
+        assert "physicians" in seen[0]
+        with store.unit_of_work() as uow:
+            uow.physicians.get("P1")
+        assert len(seen) == len(verbs)  # collected only inside the block
 
     def test_a_damaged_row_names_every_problem(self, store: SqlStore) -> None:
         self.seed(store.unit_of_work, physician(1))

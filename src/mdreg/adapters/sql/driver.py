@@ -14,7 +14,8 @@ would: rows written one way read back the other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
@@ -87,6 +88,35 @@ def compile_plan(statement: Statement, dialect: Dialect,
             if process is not None:
                 results.append((index, process))
     return Plan(compiled.string, order, defaults, tuple(binders), tuple(results))
+
+
+_listeners: list[Callable[[str], None]] = []
+
+
+def execute(cursor: Any, sql: str, params: Any = None) -> None:
+    """Run ``sql`` on a DBAPI cursor (telling :func:`traced` collectors first)."""
+    for listener in _listeners:
+        listener(sql)
+    if params is None:
+        cursor.execute(sql)
+    else:
+        cursor.execute(sql, params)
+
+
+@contextmanager
+def traced() -> Iterator[list[str]]:
+    """Collect the SQL text of every statement units of work run meanwhile, in this process
+    (diagnostics; the benchmarks compare mdreg's statements with their baselines')::
+
+        with traced() as statements:
+            registry.fire(application_id, "approve", authority)
+    """
+    seen: list[str] = []
+    _listeners.append(seen.append)
+    try:
+        yield seen
+    finally:
+        _listeners.remove(seen.append)
 
 
 class Plans:

@@ -26,7 +26,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.deadlines import SqlDeadlines
-from mdreg.adapters.sql.driver import Plan
+from mdreg.adapters.sql.driver import Plan, execute
 from mdreg.adapters.sql.portal import (
     SqlAccounts,
     SqlAssessments,
@@ -147,9 +147,6 @@ class SqlUnitOfWork(UnitOfWork):
             self._cursor = self._guarded(raw.cursor)
         return self._cursor
 
-    def _run(self, cursor: Any, plan: Plan, params: Mapping[str, Any]) -> None:
-        cursor.execute(plan.sql, plan.parameters(params))
-
     def read(self, statement: Select[Any] | TextClause,
              params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Rows of a query; after commit or rollback, of the committed data (as in memory)."""
@@ -160,7 +157,7 @@ class SqlUnitOfWork(UnitOfWork):
         return self._guarded(lambda: self._fetch(cursor, plan, params))
 
     def _fetch(self, cursor: Any, plan: Plan, params: Mapping[str, Any]) -> list[Any]:
-        cursor.execute(plan.sql, plan.parameters(params))
+        execute(cursor, plan.sql, plan.parameters(params))
         return plan.convert(cursor.fetchall())
 
     def _read_committed(self, plan: Plan, params: Mapping[str, Any]) -> list[Any]:
@@ -185,7 +182,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     @staticmethod
     def _change(cursor: Any, plan: Plan, params: Mapping[str, Any]) -> int:
-        cursor.execute(plan.sql, plan.parameters(params))
+        execute(cursor, plan.sql, plan.parameters(params))
         return int(cursor.rowcount)
 
     def read_many(self, queries: Sequence[Query]) -> list[Sequence[Sequence[Any]]]:
@@ -204,7 +201,7 @@ class SqlUnitOfWork(UnitOfWork):
         cursors = [connection.cursor() for _ in plans]
         with connection.pipeline():
             for cursor, (plan, params) in zip(cursors, plans, strict=True):
-                cursor.execute(plan.sql, plan.parameters(params))
+                execute(cursor, plan.sql, plan.parameters(params))
         return [plan.convert(cursor.fetchall()) for cursor, (plan, _) in zip(cursors, plans, strict=True)]
 
     def _rule_sources(self) -> tuple[tuple[SqlKeyed[Any], ...], tuple[SqlPerPhysician[Any], ...]]:
@@ -274,7 +271,7 @@ class SqlUnitOfWork(UnitOfWork):
         cursor = self._connect()
         if not self._writing:
             if self._manual or self.store.dialect == "sqlite":
-                self._guarded(lambda: cursor.execute(self.store.begin_write))
+                self._guarded(lambda: execute(cursor, self.store.begin_write))
             self._writing = True
         return cursor
 
@@ -285,7 +282,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     @staticmethod
     def _literal(cursor: Any, sql: str, params: Sequence[Any]) -> list[Any]:
-        cursor.execute(sql, params)
+        execute(cursor, sql, params)
         return list(cursor.fetchall()) if cursor.description else []
 
     # -- ending -----------------------------------------------------------------------------
@@ -319,13 +316,13 @@ class SqlUnitOfWork(UnitOfWork):
             self._close()
 
     def _end(self, raw: PoolProxiedConnection, command: str) -> None:
-        if not self._manual:
-            if command == "COMMIT":
-                raw.commit()
-            else:
-                raw.rollback()
-        elif self._writing:
-            self._cursor.execute(command)
+        if self._manual or self.store.dialect == "sqlite":  # the unit began the transaction
+            if self._writing:
+                execute(self._cursor, command)
+        elif command == "COMMIT":  # psycopg began it
+            raw.commit()
+        else:
+            raw.rollback()
 
     def _close(self) -> None:
         raw, self._raw, self._cursor = self._raw, None, None
