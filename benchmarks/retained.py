@@ -7,8 +7,8 @@ return_to_applicant → resubmit (rules evaluated) → confirm → accept → re
 withdraw — nine commands — after which the physician applies again. Every command is a full unit
 of work with its audit event and deadline rows, so a per-command leak (registered transitions
 models, caches that grow with ids, …) shows, while no application's history grows without bound
-(the deadline keeper reads a subject's whole deadline history on every transition, so cycling a
-few applications forever would measure that instead).
+(an application cycled forever would grow its audit trail and deadline history, which is data,
+not a leak).
 
 The process runs 100,000 commands (``--quick``: 20,000). tracemalloc slows commands about
 threefold, so it traces only the last 20,000 (``--quick``: 5,000): the traced memory is read after
