@@ -22,6 +22,7 @@ from mdreg.adapters.sql import SqlStore, migrate
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.adapters.sql.translation import is_transient, translate
 from mdreg.errors import PersistenceError
+from mdreg.testing.contract import physician
 
 pytestmark = pytest.mark.postgres
 
@@ -89,6 +90,23 @@ class TestPostgres(SqlBackendContract):
             uow.idempotency.put("key", "fingerprint", "result")  # the first write: BEGIN
             assert uow.driver_sql("SHOW transaction_isolation") == [("read committed",)]
             assert uow.driver_sql("SELECT now() = statement_timestamp()") == [(False,)]  # one tx
+
+    @pytest.mark.parametrize("writing", [False, True], ids=["reading", "writing"])
+    def test_a_lost_connection_is_reported_and_not_reused(self, store: SqlStore,
+                                                          writing: bool) -> None:
+        self.seed(store.unit_of_work, physician(1))
+        with store.unit_of_work() as uow:
+            if writing:
+                uow.idempotency.put("key", "fingerprint", "result")
+            pid = uow.driver_sql("SELECT pg_backend_pid()")[0][0]
+            with store.engine.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            with pytest.raises(PersistenceError, match="connection was lost"):
+                uow.physicians.get("P1")
+        for _ in range(store.engine.pool.size() + 1):  # every pooled connection works
+            with store.unit_of_work() as uow:
+                assert uow.physicians.get("P1") is not None
+                assert uow.idempotency.get("key") is None  # the writing unit was rolled back
 
     def test_a_deadlock_is_transient(self, store: SqlStore) -> None:
         with store.engine.begin() as conn:
