@@ -240,6 +240,12 @@ class OneTimeCodeRepository(abc.ABC):
         """How many codes of any purpose and status were issued to ``destination`` (a phone's
         11 digits or an e-mail address) strictly after ``since`` (indexed by destination, time)."""
 
+    @abc.abstractmethod
+    def lock_destination(self, destination: str) -> None:
+        """Hold, until the unit of work ends, the right to send codes to ``destination``: a
+        concurrent unit sending there waits, so a quota counted after this call stays exact
+        (RELIABILITY S-04)."""
+
 
 class OutboxRepository(abc.ABC):
     """Messages for the portal to deliver, written in the unit of work that caused them."""

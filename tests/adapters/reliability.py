@@ -43,7 +43,15 @@ from mdreg.serialization import dumps, loads, unstructure
 from mdreg.service.registry import Registry
 from mdreg.testing import World
 from mdreg.testing.faults import STAGES, InjectedFault, failing_at
-from mdreg.testing.race import CRASH_STAGES, consistency, crash_loop, idempotent_race, open_race
+from mdreg.testing.race import (
+    CRASH_STAGES,
+    QUOTA,
+    consistency,
+    crash_loop,
+    idempotent_race,
+    open_race,
+    quota_race,
+)
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
 
@@ -247,6 +255,19 @@ class SqlReliabilityContract(ReliabilityContract):
         figures(f"R-04 concurrent: {n} processes x {1 + IDEMPOTENT_ROUNDS} commands "
                 f"({sends} sends) -> 1 transition and 1 identical response per command, "
                 f"{len(result.audit_events)} audit events")
+
+    def test_s04_the_send_quota_holds_under_a_race(self, url: str,
+                                                    figures: Callable[[str], None]) -> None:
+        """S-04: 8 processes x 10 sends to one phone within an hour, quota 5 per hour."""
+        n, sends = 8, 10
+        result = quota_race(url, processes=n, sends=sends)
+        assert result.outcomes == Counter({"ok": QUOTA.sends_per_hour,
+                                           "QuotaExceeded": n * sends - QUOTA.sends_per_hour})
+        assert result.codes == result.messages == QUOTA.sends_per_hour
+        assert result.after_the_hour == "ok"
+        figures(f"S-04: {n} processes x {sends} sends, quota {QUOTA.sends_per_hour}/h -> "
+                f"{result.outcomes['ok']} sent, {result.outcomes['QuotaExceeded']} refused, "
+                f"{result.codes} codes stored; after the hour: {result.after_the_hour}")
 
     def test_r05_a_killed_worker_leaves_a_consistent_database(
             self, url: str, figures: Callable[[str], None]) -> None:

@@ -481,6 +481,10 @@ class _Codes(_Versioned[OneTimeCode], OneTimeCodeRepository):
     def sent_since(self, destination: str, since: datetime) -> int:
         return sum(c.issued_at > since for c in self._rows.lookup("destination", destination))
 
+    def lock_destination(self, destination: str) -> None:
+        """Nothing to hold: the in-memory registry lives in one process, and its commit checks
+        and applies a unit's writes under one lock."""
+
 
 class _Outbox(OutboxRepository):
     def __init__(self, overlay: _Overlay[OutboxMessage]) -> None:

@@ -96,6 +96,7 @@ class CodeDesk:
 
     def _check_quota(self, uow: UnitOfWork, channel: Channel, destination: str,
                      now: datetime) -> None:
+        uow.codes.lock_destination(destination)  # concurrent sends there wait: exact counts
         windows = ((timedelta(days=1), self.policy.sends_per_day, "day"),
                    (timedelta(hours=1), self.policy.sends_per_hour, "hour"))
         for window, limit, name in windows:

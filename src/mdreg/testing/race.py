@@ -43,7 +43,9 @@ from mdreg.domain.account import Account
 from mdreg.domain.application import Actor, RegistrationRequest
 from mdreg.domain.identifiers import Phone
 from mdreg.errors import MdregError
+from mdreg.security import CodePolicy, SecuritySettings
 from mdreg.serialization import dumps
+from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World
 from mdreg.testing.faults import KillSwitch
@@ -328,6 +330,76 @@ def _idempotent_worker(url: str, request: RegistrationRequest, rounds: int,
             outcomes.append((round_no, dumps(app)))
         except Exception as error:  # every outcome is counted by its type
             outcomes.append((round_no, f"!{type(error).__name__}"))
+    results.put(outcomes)
+    store.close()
+
+
+# -- S-04: the send quota under a race -------------------------------------------------------------
+
+#: S-04's quota: 5 codes per destination per hour (and the default 10 per day).
+QUOTA = CodePolicy(sends_per_hour=5)
+_PASSWORD = "Zs9#kq2!vm-race"  # noqa: S105 - a test account's password
+
+
+@attrs.frozen
+class QuotaRaceResult:
+    """How the concurrent sends ended, by outcome; codes and messages stored for the phone; and
+    the outcome of one more send after the hour."""
+
+    outcomes: Counter[str]
+    codes: int
+    messages: int
+    after_the_hour: str
+
+
+def quota_race(url: str, *, processes: int, sends: int,
+               timeout: float = 120.0) -> QuotaRaceResult:
+    """``processes`` workers each send ``sends`` phone-verification codes for one account at the
+    same moment (a fake clock stands still), with :data:`QUOTA`; then the clock moves past the
+    hour and one more send is tried."""
+    clock = FakeClock(T0)
+    registry = mdreg.open(url, clock=clock)
+    accounts = _accounts(registry)
+    doctor = World(registry).physician(account=False)
+    phone = "13800138000"
+    accounts.sign_up(name=doctor.name, id_number=doctor.id_number, login_name="s04-race",
+                     password=_PASSWORD, phone=phone)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    args = (url, Actor.physician(doctor.id), sends, barrier, results)
+    outcomes = Counter[str]()
+    for found in _gather(results, _start(_quota_worker, args, processes), timeout):
+        outcomes.update(found or ["!worker_lost"])
+    with registry._uow() as uow:
+        codes = uow.codes.sent_since(phone, T0 - timedelta(days=1))
+        messages = sum(m.to == phone for m in uow.outbox.pending(10_000))
+    clock.advance(hours=1, minutes=2)  # the workers sent at T0 + 1 minute
+    try:
+        accounts.send_phone_code(Actor.physician(doctor.id))
+        after = "ok"
+    except MdregError as error:
+        after = type(error).__name__
+    return QuotaRaceResult(outcomes, codes, messages, after)
+
+
+def _accounts(registry: Registry) -> Accounts:
+    return Accounts(registry, settings=SecuritySettings.for_tests(QUOTA))
+
+
+def _quota_worker(url: str, actor: Actor, sends: int, barrier: threading.Barrier,
+                  results: multiprocessing.Queue[list[str]]) -> None:
+    registry, store = sql_registry(url, FakeClock(T0 + timedelta(minutes=1)))
+    accounts = _accounts(registry)
+    outcomes: list[str] = []
+    if _wait(barrier):
+        for _ in range(sends):
+            try:
+                accounts.send_phone_code(actor)
+                outcomes.append("ok")
+            except Exception as error:  # every outcome is counted by its type
+                outcomes.append(type(error).__name__)
+    else:
+        outcomes.append("!BrokenBarrierError")
     results.put(outcomes)
     store.close()
 

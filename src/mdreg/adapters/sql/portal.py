@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from mdreg.adapters.sql import mapping
+from mdreg.adapters.sql.deadlines import LockingExecutor
 from mdreg.adapters.sql.repositories import Executor, SqlPerPhysician, SqlVersioned
 from mdreg.adapters.sql.statements import PortalStatements
 from mdreg.adapters.sql.translation import Subject
@@ -47,9 +48,10 @@ class SqlAccounts(SqlVersioned[Account], AccountRepository):
 
 
 class SqlCodes(SqlVersioned[OneTimeCode], OneTimeCodeRepository):
-    def __init__(self, db: Executor, statements: PortalStatements) -> None:
+    def __init__(self, db: LockingExecutor, statements: PortalStatements) -> None:
         super().__init__(db, mapping.ONE_TIME_CODES, statements.codes, "one_time_code")
         self._sql = statements
+        self._locking = db
 
     def latest(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None:
         found = self._many(self._sql.latest_code,
@@ -60,6 +62,9 @@ class SqlCodes(SqlVersioned[OneTimeCode], OneTimeCodeRepository):
         rows = self._db.read(self._sql.codes_sent_since,
                              {"destination": destination, "since": since})
         return int(rows[0][0])
+
+    def lock_destination(self, destination: str) -> None:
+        self._locking.read_locked(self._sql.lock_destination, {"destination": destination})
 
 
 class SqlOutbox(OutboxRepository):

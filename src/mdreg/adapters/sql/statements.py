@@ -11,6 +11,7 @@ from sqlalchemy import (
     Insert,
     Select,
     Table,
+    Text,
     TextClause,
     Update,
     bindparam,
@@ -116,6 +117,16 @@ def _latest_code() -> Select[Any]:
     ).limit(1)
 
 
+def _lock_destination(dialect: str) -> Select[Any]:
+    """Run as a locking read (after the unit's write lock is taken): on PostgreSQL a
+    transaction-scoped advisory lock on the destination's hash; on SQLite the write lock itself
+    (``BEGIN IMMEDIATE``) serializes every writer, so the statement only has to be harmless."""
+    if dialect == "sqlite":
+        return select(literal_column("1"))
+    key = func.hashtextextended(bindparam("destination", type_=Text()), literal_column("0"))
+    return select(func.pg_advisory_xact_lock(key))
+
+
 @attrs.frozen
 class PortalStatements:
     """The personal portal's statements: accounts, codes, outbox, changes, practice info."""
@@ -126,6 +137,7 @@ class PortalStatements:
     codes: Versioned
     latest_code: Select[Any]
     codes_sent_since: Select[Any]
+    lock_destination: Select[Any]
     outbox: Keyed
     add_message: Insert
     pending_messages: Select[Any]
@@ -151,6 +163,7 @@ class PortalStatements:
             codes_sent_since=select(func.count()).select_from(codes).where(
                 codes.c.destination == bindparam("destination"),
                 codes.c.issued_at > bindparam("since", type_=codes.c.issued_at.type)),
+            lock_destination=_lock_destination(dialect),
             outbox=Keyed.build(mapping.OUTBOX_MESSAGES, dialect),
             add_message=insert_new(outbox, dialect),
             pending_messages=_rows(mapping.OUTBOX_MESSAGES, text(tables.UNSENT), order=by_time)
