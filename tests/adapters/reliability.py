@@ -46,6 +46,7 @@ from mdreg.testing.faults import STAGES, InjectedFault, failing_at
 from mdreg.testing.race import (
     CRASH_STAGES,
     QUOTA,
+    code_race,
     consistency,
     crash_loop,
     idempotent_race,
@@ -255,6 +256,30 @@ class SqlReliabilityContract(ReliabilityContract):
         figures(f"R-04 concurrent: {n} processes x {1 + IDEMPOTENT_ROUNDS} commands "
                 f"({sends} sends) -> 1 transition and 1 identical response per command, "
                 f"{len(result.audit_events)} audit events")
+
+    def test_s02_a_code_is_used_once_under_a_race(self, url: str,
+                                                   figures: Callable[[str], None]) -> None:
+        """S-02: 8 processes redeem the same correct code at once."""
+        n = 8
+        result = code_race(url, processes=n, guesses=1, wrong=False)
+        assert result.outcomes == Counter({"ok": 1, "CodeAlreadyUsed": n - 1})
+        assert (result.status, result.attempts) == ("used", 0)
+        assert result.correct_at_the_end == "CodeAlreadyUsed"
+        figures(f"S-02: {n} processes redeem one code -> {result.outcomes['ok']} success, "
+                f"{result.outcomes['CodeAlreadyUsed']} CodeAlreadyUsed")
+
+    def test_s03_wrong_guesses_are_counted_exactly_under_a_race(
+            self, url: str, figures: Callable[[str], None]) -> None:
+        """S-03: 8 processes fire 50 wrong guesses each at one code."""
+        n, guesses, limit = 8, 50, QUOTA.max_attempts
+        result = code_race(url, processes=n, guesses=guesses, wrong=True)
+        assert result.outcomes == Counter({"CodeMismatch": limit,
+                                           "CodeExhausted": n * guesses - limit})
+        assert (result.status, result.attempts) == ("exhausted", limit)
+        assert result.correct_at_the_end == "CodeExhausted"
+        figures(f"S-03: {n} processes x {guesses} wrong guesses -> {result.attempts} attempts "
+                f"counted, then exhausted; the correct code afterwards: "
+                f"{result.correct_at_the_end}")
 
     def test_s04_the_send_quota_holds_under_a_race(self, url: str,
                                                     figures: Callable[[str], None]) -> None:

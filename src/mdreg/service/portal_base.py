@@ -17,7 +17,7 @@ from mdreg.domain.account import (
     mask_contact,
 )
 from mdreg.domain.application import Actor
-from mdreg.errors import CodeRejected
+from mdreg.errors import CodeRejected, ConcurrencyConflict
 from mdreg.ports import UnitOfWork
 from mdreg.security import CodeHasher, Passwords, SecuritySettings
 from mdreg.service.account_steps import own_account, require_active
@@ -26,6 +26,9 @@ from mdreg.service.registry import Registry, append_audit
 from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
 
 T = TypeVar("T")
+
+#: How many times a portal command runs when it keeps losing races to concurrent writers.
+CONFLICT_ATTEMPTS = 5
 
 
 @attrs.frozen
@@ -73,7 +76,12 @@ class PortalBase:
 
     def _run(self, work: Callable[[UnitOfWork, datetime], T], *, keep_attempts: bool = False) -> T:
         """Run ``work`` in one committed unit of work; with ``keep_attempts`` a rejected code's
-        counted attempt is committed before the error propagates."""
+        counted attempt is committed before the error propagates.
+
+        A unit that loses a race (:class:`~mdreg.errors.ConcurrencyConflict`: another writer
+        changed a code or an account it read) left nothing behind, and runs again on the new
+        state, up to :data:`CONFLICT_ATTEMPTS` times: a second redemption of a code then reports
+        the code used, and racing wrong guesses are each counted (RELIABILITY S-02, S-03)."""
 
         def command() -> T:
             with self._registry._uow() as uow:
@@ -86,7 +94,14 @@ class PortalBase:
                 uow.commit()
                 return result
 
-        return self._registry._transaction(command)
+        attempt = 1
+        while True:
+            try:
+                return self._registry._transaction(command)
+            except ConcurrencyConflict:
+                if attempt >= CONFLICT_ATTEMPTS:
+                    raise
+                attempt += 1
 
     def _read(self, work: Callable[[UnitOfWork], T]) -> T:
         with self._registry._uow() as uow:

@@ -13,6 +13,10 @@ quickly.
   :class:`~mdreg.errors.UniquenessConflict`. It reports the retries of the SQL store.
 * :func:`idempotent_race` (R-04): in every round all workers send one command with one
   idempotency key. Exactly one transition may happen, and every worker must get the same result.
+* :func:`quota_race` (S-04): every worker sends codes to one phone at once; the hourly quota
+  lets exactly as many through as it allows.
+* :func:`code_race` (S-02, S-03): every worker enters one code at once — the right one (used
+  exactly once) or a wrong one (exactly the allowed attempts counted).
 * :func:`crash_loop` (R-05): one worker at a time runs commands until a
   :class:`~mdreg.testing.faults.KillSwitch` kills it with ``SIGKILL`` inside a unit of work;
   :func:`consistency` then checks the database against the audit trail.
@@ -24,6 +28,7 @@ import multiprocessing
 import os
 import queue
 import random
+import re
 import tempfile
 import threading
 import uuid
@@ -39,7 +44,7 @@ from sqlalchemy import text
 import mdreg
 from mdreg.adapters.sql import SqlStore
 from mdreg.clock import FakeClock
-from mdreg.domain.account import Account
+from mdreg.domain.account import Account, CodePurpose
 from mdreg.domain.application import Actor, RegistrationRequest
 from mdreg.domain.identifiers import Phone
 from mdreg.errors import MdregError
@@ -366,9 +371,9 @@ def quota_race(url: str, *, processes: int, sends: int,
                      password=_PASSWORD, phone=phone)
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(processes), context.Queue()
-    args = (url, Actor.physician(doctor.id), sends, barrier, results)
+    args = (url, "send_phone_code", (Actor.physician(doctor.id),), sends, barrier, results)
     outcomes = Counter[str]()
-    for found in _gather(results, _start(_quota_worker, args, processes), timeout):
+    for found in _gather(results, _start(_portal_worker, args, processes), timeout):
         outcomes.update(found or ["!worker_lost"])
     with registry._uow() as uow:
         codes = uow.codes.sent_since(phone, T0 - timedelta(days=1))
@@ -383,18 +388,20 @@ def quota_race(url: str, *, processes: int, sends: int,
 
 
 def _accounts(registry: Registry) -> Accounts:
-    return Accounts(registry, settings=SecuritySettings.for_tests(QUOTA))
+    settings = attrs.evolve(SecuritySettings.for_tests(QUOTA), code_key=_CODE_KEY)
+    return Accounts(registry, settings=settings)
 
 
-def _quota_worker(url: str, actor: Actor, sends: int, barrier: threading.Barrier,
-                  results: multiprocessing.Queue[list[str]]) -> None:
+def _portal_worker(url: str, method: str, args: tuple[Any, ...], times: int,
+                   barrier: threading.Barrier, results: multiprocessing.Queue[list[str]]) -> None:
+    """Call ``Accounts.<method>(*args)`` ``times`` times once every worker is ready."""
     registry, store = sql_registry(url, FakeClock(T0 + timedelta(minutes=1)))
-    accounts = _accounts(registry)
+    call = getattr(_accounts(registry), method)
     outcomes: list[str] = []
     if _wait(barrier):
-        for _ in range(sends):
+        for _ in range(times):
             try:
-                accounts.send_phone_code(actor)
+                call(*args)
                 outcomes.append("ok")
             except Exception as error:  # every outcome is counted by its type
                 outcomes.append(type(error).__name__)
@@ -402,6 +409,56 @@ def _quota_worker(url: str, actor: Actor, sends: int, barrier: threading.Barrier
         outcomes.append("!BrokenBarrierError")
     results.put(outcomes)
     store.close()
+
+
+# -- S-02 / S-03: one code, redeemed by racing processes ----------------------------------------------
+
+_CODE_KEY = b"mdreg-race-code-key-shared-by-all"  # every worker must verify the parent's codes
+
+
+@attrs.frozen
+class CodeRaceResult:
+    """How the concurrent redemptions ended, by outcome; the code's stored attempts and status
+    afterwards; and the outcome of the correct code entered once more at the end."""
+
+    outcomes: Counter[str]
+    attempts: int
+    status: str
+    correct_at_the_end: str
+
+
+def code_race(url: str, *, processes: int, guesses: int, wrong: bool,
+              timeout: float = 120.0) -> CodeRaceResult:
+    """An account asks to change its phone (a code goes to the new phone); then ``processes``
+    workers each enter a code ``guesses`` times at once: the right code (S-02) or a wrong one
+    (S-03)."""
+    clock = FakeClock(T0)
+    registry = mdreg.open(url, clock=clock)
+    accounts = _accounts(registry)
+    doctor = World(registry).physician(account=False)
+    me = Actor.physician(doctor.id)
+    accounts.sign_up(name=doctor.name, id_number=doctor.id_number, login_name="s02-race",
+                     password=_PASSWORD, phone="13800138000")
+    accounts.request_phone_change(me, _PASSWORD, "13912345678")
+    (message,) = [m for m in accounts.pending_messages(limit=100) if m.to == "13912345678"]
+    found = re.search(r"码：(\d{6})", message.body)
+    code = found.group(1) if found else ""
+    entered = f"{(int(code) + 1) % 1_000_000:06d}" if wrong else code
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    args = (url, "confirm_phone_change", (me, entered), guesses, barrier, results)
+    outcomes = Counter[str]()
+    for got in _gather(results, _start(_portal_worker, args, processes), timeout):
+        outcomes.update(got or ["!worker_lost"])
+    try:
+        accounts.confirm_phone_change(me, code)
+        at_the_end = "ok"
+    except MdregError as error:
+        at_the_end = type(error).__name__
+    with registry._uow() as uow:
+        row = uow.codes.latest(accounts.account(me).id, CodePurpose.CHANGE_PHONE)
+    attempts, status = (row.attempts, row.status.value) if row else (-1, "missing")
+    return CodeRaceResult(outcomes, attempts, status, at_the_end)
 
 
 # -- R-05: crash consistency -----------------------------------------------------------------------
