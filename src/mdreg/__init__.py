@@ -67,6 +67,7 @@ from mdreg.errors import (
     ConcurrencyConflict,
     IdentityMismatch,
     IneligibleError,
+    LimitExceeded,
     MdregError,
     NoActiveCode,
     NotFoundError,
@@ -78,6 +79,7 @@ from mdreg.errors import (
     ValidationError,
     WeakPassword,
 )
+from mdreg.limits import Limits
 from mdreg.security import CodePolicy, HashProfile, SecuritySettings
 from mdreg.service import Registry
 from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
@@ -131,6 +133,8 @@ __all__ = [
     "Institution",
     "InstitutionKind",
     "Level",
+    "LimitExceeded",
+    "Limits",
     "MdregError",
     "MilitaryInRequest",
     "MilitaryOutRequest",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import weakref
+from typing import Any, Literal
 
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
 from mdreg.calendar import WorkingDayCalendar
 from mdreg.clock import Clock
 from mdreg.errors import ValidationError
+from mdreg.limits import Limits
 from mdreg.rules import BASE_POLICY, Policy
 from mdreg.service.ids import IdGenerator
 from mdreg.service.registry import Registry
@@ -25,6 +27,8 @@ def open(
     ids: IdGenerator | None = None,
     migrate: bool = True,
     calendar: WorkingDayCalendar | None = None,
+    limits: Limits | None = None,
+    isolation: Literal["read committed", "serializable"] = "read committed",
 ) -> Registry:
     """Open a registry.
 
@@ -42,32 +46,44 @@ def open(
     ``migrate=False`` (then run :func:`mdreg.adapters.sql.upgrade` yourself). The registry's
     connections are closed when it is garbage-collected.
 
+    ``limits`` caps one application's history (:class:`~mdreg.limits.Limits`). ``isolation``
+    (PostgreSQL): ``"read committed"`` (the default; versions and unique indexes catch
+    conflicting writers) or ``"serializable"`` (every unit one serializable transaction;
+    serialization failures are retried, up to five attempts). SQLite serializes writers anyway.
+
     >>> import mdreg
     >>> mdreg.open("memory://")
     Registry('memory://', policy='base')
 
     Raises:
-        ValidationError: an unsupported or malformed URL.
+        ValidationError: an unsupported or malformed URL, or an unknown isolation level.
         PersistenceError: the database cannot be reached or migrated.
     """
     url = DEFAULT_URL if url is None else url
+    if isolation not in ("read committed", "serializable"):
+        raise ValidationError("isolation", f"unknown isolation level {isolation!r}",
+                              field_label="隔离级别")
     if url.startswith("memory://"):
         store = MemoryStore()
         return Registry(lambda: InMemoryUnitOfWork(store), clock=clock, policy=policy, ids=ids,
-                        url=url, calendar=calendar)
+                        url=url, calendar=calendar, limits=limits)
     if url.startswith(SQL_SCHEMES):
         return _open_sql(url, clock=clock, policy=policy, ids=ids, migrate=migrate,
-                         calendar=calendar)
+                         calendar=calendar, limits=limits, isolation=isolation)
     raise ValidationError("url", f"unsupported database URL scheme in {url.split(':', 1)[0]!r}",
                           field_label="数据库地址")
 
 
 def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator | None,
-              migrate: bool, calendar: WorkingDayCalendar | None = None) -> Registry:
+              migrate: bool, calendar: WorkingDayCalendar | None, limits: Limits | None,
+              isolation: str) -> Registry:
     # SQLAlchemy is imported only when a SQL URL is used, alembic only when migrating
     from mdreg.adapters.sql import SqlStore, display_url
 
-    store = SqlStore.connect(url)
+    options: dict[str, Any] = ({"isolation_level": "SERIALIZABLE"}
+                               if isolation == "serializable" and not url.startswith("sqlite")
+                               else {})
+    store = SqlStore.connect(url, **options)
     if migrate:
         from mdreg.adapters.sql.migrate import upgrade
 
@@ -78,6 +94,6 @@ def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator
             raise
     registry = Registry(store.unit_of_work, clock=clock, policy=policy, ids=ids, url=display_url(url),
                         transaction=store.run_in_transaction, calendar=calendar,
-                        release=store.close)
+                        release=store.close, limits=limits)
     weakref.finalize(registry, store.close)
     return registry

@@ -320,6 +320,19 @@ class QuotaExceeded(MdregError):
         self.window = window
 
 
+class LimitExceeded(MdregError):
+    """A configured cap would be passed (RELIABILITY R-09): an application's audit trail or the
+    deadlines opened for one subject; see :class:`mdreg.Limits`. Nothing of the command is kept."""
+
+    label = "超出系统上限"
+
+    def __init__(self, what: str, subject: str, limit: int) -> None:
+        super().__init__(f"{what} of {subject} would pass the limit of {limit}")
+        self.what = what
+        self.subject = subject
+        self.limit = limit
+
+
 class InsecureConfiguration(DefinitionError):
     """A security setting is outside the allowed range (code lifetime, attempts, hash cost)."""
 

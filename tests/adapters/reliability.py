@@ -175,6 +175,56 @@ class ReliabilityContract:
         figures(f"R-04 sequential: {SENDS}x apply + {SENDS}x submit, one key each -> "
                 "1 application, 2 transitions, 2 audit events, 1 distinct response per command")
 
+    @staticmethod
+    def _correction_cycles(registry: Registry, cycles: int) -> tuple[Application, Actor, Actor]:
+        """A submitted 注册, confirmed, then ``cycles`` rounds of 补正 and 提交补正材料."""
+        world = World(registry)
+        hospital, doctor = world.institution("110105"), world.physician()
+        me, staff = Actor.physician(doctor.id), Actor.institution(hospital.id)
+        app = registry.apply(me, RegistrationRequest(
+            hospital.id, doctor.qualifications[0].certificate_no, ("内科专业",)))
+        app = registry.fire(app.id, "confirm", staff)
+        authority = Actor.authority(app.department_id)
+        for _ in range(cycles):
+            app = registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+            app = registry.fire(app.id, "supplement", me)
+        return app, me, authority
+
+    def test_r09_an_application_audit_trail_is_capped(
+            self, url: str, clock: FakeClock, figures: Callable[[str], None]) -> None:
+        """R-09: with a cap of N = 7 events, event N is appended and event N + 1 refused."""
+        cap = 7  # create, submit, confirm, then two correction cycles = 7 events
+        registry = mdreg.open(url, clock=clock, ids=SequentialIds(),
+                              limits=mdreg.Limits(audit_events_per_application=cap))
+        app, _me, authority = self._correction_cycles(registry, 2)
+        assert len(registry.history(app.id)) == cap
+        with pytest.raises(mdreg.LimitExceeded) as refused:
+            registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+        assert refused.value.limit == cap
+        assert registry.application(app.id) == app  # nothing of the command was kept
+        assert len(registry.history(app.id)) == cap
+        figures(f"R-09: audit cap {cap} -> event {cap} appended, event {cap + 1} refused "
+                f"({type(refused.value).__name__}), application unchanged")
+
+    def test_r09_deadlines_per_subject_are_capped(
+            self, url: str, clock: FakeClock, figures: Callable[[str], None]) -> None:
+        """R-09: with a cap of M = 3 correction windows, the third opens and the fourth is
+        refused (a window opens each time the application waits for acceptance)."""
+        cap = 3
+        registry = mdreg.open(url, clock=clock, ids=SequentialIds(),
+                              limits=mdreg.Limits(deadlines_per_kind=cap))
+        app, me, authority = self._correction_cycles(registry, cap - 1)
+        windows = [d for d in registry.deadlines(app.id) if d.kind.value == "correction_window"]
+        assert len(windows) == cap
+        app = registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+        with pytest.raises(mdreg.LimitExceeded):
+            registry.fire(app.id, "supplement", me)
+        assert registry.application(app.id) == app
+        assert len([d for d in registry.deadlines(app.id)
+                    if d.kind.value == "correction_window"]) == cap
+        figures(f"R-09: deadline cap {cap} per kind -> deadline {cap} opened, {cap + 1} refused, "
+                "application unchanged")
+
     @pytest.mark.parametrize("business", list(BusinessType), ids=[b.value for b in BusinessType])
     def test_r06_a_failing_callback_leaves_nothing_behind(
             self, registry: Registry, business: BusinessType,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -19,6 +20,7 @@ from reliability import OPEN_PAIRS, SqlReliabilityContract, describe_retries
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import mdreg
 from mdreg.adapters.sql import SqlStore, migrate
 from mdreg.testing.race import open_race
 from mdreg.testing.stateful import BackendAgreement, truncate
@@ -105,3 +107,16 @@ def test_a_store_can_run_its_units_serializable(reliability_databases: dict[str,
         level = uow.driver_sql("SHOW transaction_isolation")[0][0]
     store.close()
     assert level == "serializable"
+
+
+@pytest.mark.parametrize(("isolation", "expected"), [("serializable", "serializable"),
+                                                     ("read committed", "read committed")])
+def test_mdreg_open_selects_the_isolation_level(reliability_databases: dict[str, str],
+                                                isolation: Any, expected: str) -> None:
+    registry = mdreg.open(reliability_databases["serial"], isolation=isolation)
+    with registry._uow() as uow:
+        uow.idempotency.get(isolation)  # a read first: at READ COMMITTED it runs in autocommit
+        uow.idempotency.put(isolation, "fingerprint", "result")  # the unit's transaction
+        level = uow.driver_sql("SHOW transaction_isolation")[0][0]
+    registry.release()
+    assert level == expected

@@ -40,7 +40,7 @@ from mdreg.deadlines import (
 )
 from mdreg.domain.application import Actor, Application, CancellationRequest
 from mdreg.domain.model import Registration, RegistrationStatus
-from mdreg.errors import CalendarDataMissing
+from mdreg.errors import CalendarDataMissing, LimitExceeded
 from mdreg.ports import UnitOfWork
 from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
 
@@ -143,6 +143,9 @@ class DeadlineKeeper:
               start: date, opened_at: datetime) -> Deadline:
         registry = self._registry
         earlier = uow.deadlines.count(subject_id, kind.value)
+        if earlier >= registry.limits.deadlines_per_kind:
+            raise LimitExceeded(f"{kind.value} deadlines", subject_id,
+                                registry.limits.deadlines_per_kind)
         deadline = new_deadline(f"{subject_id}:{kind.value}:{earlier + 1}", kind, subject_id,
                                 physician_id, start, opened_at, registry.calendar,
                                 registry.policy.parameters)

@@ -48,6 +48,7 @@ from mdreg.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
     IneligibleError,
+    LimitExceeded,
     MdregError,
     NotFoundError,
     OfflineOnlyBusiness,
@@ -56,6 +57,7 @@ from mdreg.errors import (
     UniquenessConflict,
     ValidationError,
 )
+from mdreg.limits import Limits
 from mdreg.ports import UnitOfWork, put_all
 from mdreg.rules import BASE_POLICY, Policy, Verdict, evaluate
 from mdreg.rules.dates import add_years
@@ -117,9 +119,12 @@ class Registry:
         transaction: TransactionRunner | None = None,
         calendar: WorkingDayCalendar | None = None,
         release: Callable[[], None] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._uow = uow_factory
         self._release = release
+        #: caps on one application's history (RELIABILITY R-09)
+        self.limits = limits or Limits()
         self._transaction: TransactionRunner = transaction or _run_once
         self.clock: Clock = clock or SystemClock()
         self.policy = policy
@@ -752,7 +757,7 @@ class Registry:
                data: dict[str, Any] | None = None) -> None:
         append_audit(uow, app.id, event, from_state, app.state, actor, now, reason=reason,
                      verdict=verdict.checked if verdict else (), policy=self.policy.name,
-                     data=data or {})
+                     data=data or {}, cap=self.limits.audit_events_per_application)
 
 
 def _business(business: BusinessType | OfflineBusiness | str | None,
@@ -797,10 +802,17 @@ class BatchResult:
 
 
 def append_audit(uow: UnitOfWork, aggregate_id: str, event: str, from_state: str, to_state: str,
-                 actor: Actor, now: datetime, **extra: Any) -> None:
-    """Append the next audit event of an aggregate (gap-free ``seq``)."""
+                 actor: Actor, now: datetime, *, cap: int | None = None, **extra: Any) -> None:
+    """Append the next audit event of an aggregate (gap-free ``seq``).
+
+    Raises:
+        LimitExceeded: the event would be number ``cap`` + 1.
+    """
+    seq = uow.audit.next_seq(aggregate_id)
+    if cap is not None and seq > cap:
+        raise LimitExceeded("audit events", aggregate_id, cap)
     uow.audit.append(AuditEvent(
-        aggregate_id=aggregate_id, seq=uow.audit.next_seq(aggregate_id),
+        aggregate_id=aggregate_id, seq=seq,
         event=event, from_state=from_state, to_state=to_state, actor=actor, at=now, **extra,
     ))
 
