@@ -169,6 +169,13 @@ class AuditLog(abc.ABC):
     def count(self) -> int:
         """How many events are stored (all aggregates: a full count, not for hot paths)."""
 
+    @abc.abstractmethod
+    def since(self, position: int, limit: int) -> tuple[tuple[int, AuditEvent], ...]:
+        """Up to ``limit`` committed events after ``position``, each with its own position, in
+        commit order — a tail for consumers: page with the last position seen, and no event is
+        skipped or repeated while writers keep appending (RELIABILITY R-07). Positions start
+        at 1 and grow; they may have gaps (rolled-back appends)."""
+
 
 class IdempotencyStore(abc.ABC):
     """Results of commands sent with an idempotency key."""

@@ -52,6 +52,7 @@ from mdreg.testing.race import (
     idempotent_race,
     open_race,
     quota_race,
+    tail_race,
 )
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
@@ -64,6 +65,7 @@ def _count(name: str, ci: int, stress: int) -> int:
 OPEN_PAIRS = _count("MDREG_OPEN_PAIRS", 10, 50)
 IDEMPOTENT_ROUNDS = _count("MDREG_IDEMPOTENT_ROUNDS", 12, 50)
 CRASH_KILLS = _count("MDREG_CRASH_KILLS", len(CRASH_STAGES), 50)
+TAIL_EVENTS = _count("MDREG_TAIL_EVENTS", 150, 1_000)
 SENDS = 100
 MAX_ATTEMPTS = 5
 TODAY = date(2026, 3, 2)
@@ -306,6 +308,22 @@ class SqlReliabilityContract(ReliabilityContract):
         figures(f"R-04 concurrent: {n} processes x {1 + IDEMPOTENT_ROUNDS} commands "
                 f"({sends} sends) -> 1 transition and 1 identical response per command, "
                 f"{len(result.audit_events)} audit events")
+
+    def test_r07_the_audit_tail_loses_nothing(self, url: str,
+                                               figures: Callable[[str], None]) -> None:
+        """R-07: writers append while readers page through the tail by the last position."""
+        writers, readers = 4, 2
+        result = tail_race(url, writers=writers, events=TAIL_EVENTS, readers=readers)
+        assert result.writer_outcomes == Counter({"ok": writers * TAIL_EVENTS})
+        assert len(result.committed) == writers * TAIL_EVENTS
+        for seen in result.readers:
+            assert len(seen) == len(set(seen))  # nothing twice
+            assert list(seen) == sorted(seen)  # in order
+            assert set(seen) == set(result.committed)  # nothing missed
+        assert len(result.readers) == readers
+        figures(f"R-07: {writers} writers x {TAIL_EVENTS} events, {readers} readers paging by "
+                f"position -> each reader collected {len(result.committed)} of "
+                f"{len(result.committed)}: 0 missed, 0 duplicated")
 
     def test_s02_a_code_is_used_once_under_a_race(self, url: str,
                                                    figures: Callable[[str], None]) -> None:

@@ -142,6 +142,7 @@ class MemoryStore:
         )
         self.audit: dict[str, list[AuditEvent]] = defaultdict(list)
         self.audit_count = 0
+        self.audit_log: list[AuditEvent] = []  # every committed event, in commit order
         self.idempotency: dict[str, tuple[str, str]] = {}
         self.portal = PortalTables()
         self.deadlines: _Table[Deadline] = _Table(
@@ -246,6 +247,11 @@ class _Audit(AuditLog):
 
     def count(self) -> int:
         return self._store.audit_count + len(self.pending)
+
+    def since(self, position: int, limit: int) -> tuple[tuple[int, AuditEvent], ...]:
+        start = max(position, 0)
+        committed = self._store.audit_log[start:start + max(limit, 0)]
+        return tuple(enumerate(committed, start=start + 1))
 
 
 class _Idempotency(IdempotencyStore):
@@ -358,6 +364,7 @@ class InMemoryUnitOfWork(UnitOfWork):
             overlay.pending.clear()
         for event in self._audit.pending:
             self.store.audit[event.aggregate_id].append(event)
+        self.store.audit_log.extend(self._audit.pending)
         self.store.audit_count += len(self._audit.pending)
         self._audit.pending.clear()
         self.store.idempotency.update(self._idem.pending)

@@ -652,6 +652,14 @@ class Registry:
         with self._uow() as uow:
             return uow.legacy.for_physician(physician_id)
 
+    def audit_since(self, position: int = 0, limit: int = 1000
+                    ) -> tuple[tuple[int, AuditEvent], ...]:
+        """The audit tail of every aggregate: up to ``limit`` committed events after
+        ``position``, each with its position, in commit order. Page with the last position
+        seen; no event is skipped or repeated while others keep writing (RELIABILITY R-07)."""
+        with self._uow() as uow:
+            return uow.audit.since(position, limit)
+
     def trail(self, aggregate_id: str) -> tuple[AuditEvent, ...]:
         """The audit trail of any aggregate (application or registration)."""
         with self._uow() as uow:

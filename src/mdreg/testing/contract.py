@@ -382,6 +382,21 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
         assert [e.seq for e in loaded] == [1, 2, 3]
         assert all(same(got, saved) for got, saved in zip(loaded, events, strict=True))
 
+    def test_the_audit_tail_pages_by_position(self, make_uow: MakeUow) -> None:
+        self.seed(make_uow, audit_event("A1", 1), audit_event("A2", 1))
+        with make_uow() as uow:  # rolled back: never in the tail
+            uow.audit.append(audit_event("A3", 1))
+        self.seed(make_uow, audit_event("A1", 2))
+        with make_uow() as uow:
+            first = uow.audit.since(0, 2)
+            rest = uow.audit.since(first[-1][0], 10)
+            assert uow.audit.since(rest[-1][0], 10) == ()
+        positions = [p for p, _ in first + rest]
+        assert positions == sorted(set(positions))
+        assert [(e.aggregate_id, e.seq) for _, e in first + rest] == [("A1", 1), ("A2", 1),
+                                                                     ("A1", 2)]
+        assert same(rest[0][1], audit_event("A1", 2))
+
     def test_next_seq_follows_committed_and_own_events(self, make_uow: MakeUow) -> None:
         with make_uow() as uow:
             assert uow.audit.next_seq("A1") == 1

@@ -31,6 +31,7 @@ import random
 import re
 import tempfile
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -51,7 +52,7 @@ from mdreg.errors import MdregError
 from mdreg.security import CodePolicy, SecuritySettings
 from mdreg.serialization import dumps
 from mdreg.service.accounts import Accounts
-from mdreg.service.registry import Registry
+from mdreg.service.registry import Registry, append_audit
 from mdreg.testing.builders import World
 from mdreg.testing.faults import KillSwitch
 
@@ -337,6 +338,84 @@ def _idempotent_worker(url: str, request: RegistrationRequest, rounds: int,
             outcomes.append((round_no, f"!{type(error).__name__}"))
     results.put(outcomes)
     store.close()
+
+
+# -- R-07: the audit tail under concurrent writers ------------------------------------------------
+
+
+@attrs.frozen
+class TailResult:
+    """What each reader collected (positions in the order read), and what was committed."""
+
+    readers: tuple[tuple[int, ...], ...]
+    committed: tuple[int, ...]
+    writer_outcomes: Counter[str]
+
+
+def tail_race(url: str, *, writers: int, events: int, readers: int,
+              timeout: float = 120.0) -> TailResult:
+    """``writers`` processes append ``events`` audit events each, one per unit of work, pausing
+    between the insert and the commit (so positions are taken long before they commit) while
+    ``readers`` processes page through ``Registry.audit_since`` by the last position seen."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(writers + readers), context.Queue()
+    total = writers * events
+    workers = [context.Process(target=_tail_writer, args=(url, n, events, barrier, results),
+                               daemon=True) for n in range(writers)]
+    workers += [context.Process(target=_tail_reader, args=(url, total, barrier, results, timeout),
+                                daemon=True) for _ in range(readers)]
+    for worker in workers:
+        worker.start()
+    outcomes, seen = Counter[str](), []
+    for found in _gather(results, workers, timeout):
+        if found is None:
+            outcomes["!worker_lost"] += 1
+        elif found[0] == "writer":
+            outcomes.update(found[1])
+        else:
+            seen.append(tuple(found[1]))
+    registry = mdreg.open(url, migrate=False)
+    committed = tuple(p for p, _ in registry.audit_since(0, total + 1))
+    registry.release()
+    return TailResult(tuple(seen), committed, outcomes)
+
+
+def _tail_writer(url: str, writer: int, events: int, barrier: threading.Barrier,
+                 results: multiprocessing.Queue[tuple[str, list[str]]]) -> None:
+    store = SqlStore.connect(url)
+    rng = random.Random(writer)  # noqa: S311 - timing jitter
+    outcomes: list[str] = []
+    if _wait(barrier):
+        for n in range(events):
+            try:
+                with store.unit_of_work() as uow:
+                    append_event(uow, f"TAIL-{writer}-{n}", T0)
+                    time.sleep(rng.uniform(0, 0.002))  # the position is taken, not committed
+                    uow.commit()
+                outcomes.append("ok")
+            except Exception as error:  # every outcome is counted by its type
+                outcomes.append(type(error).__name__)
+    results.put(("writer", outcomes))
+    store.close()
+
+
+def _tail_reader(url: str, total: int, barrier: threading.Barrier,
+                 results: multiprocessing.Queue[tuple[str, list[int]]], timeout: float) -> None:
+    registry, store = sql_registry(url, FakeClock(T0))
+    positions: list[int] = []
+    if _wait(barrier):
+        last, deadline = 0, time.monotonic() + timeout / 2
+        while len(positions) < total and time.monotonic() < deadline:
+            page = registry.audit_since(last, 50)
+            positions.extend(p for p, _ in page)
+            last = page[-1][0] if page else last
+    results.put(("reader", positions))
+    store.close()
+
+
+def append_event(uow: Any, aggregate_id: str, at: datetime) -> None:
+    """One audit event for ``aggregate_id`` (the first of its trail)."""
+    append_audit(uow, aggregate_id, "tail", "", "tailed", Actor.authority("D110105"), at)
 
 
 # -- S-04: the send quota under a race -------------------------------------------------------------

@@ -11,26 +11,19 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 from sqlalchemy import Select, Text, all_, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects import postgresql
 
 from mdreg.adapters.sql import mapping, tables
-from mdreg.adapters.sql.repositories import Executor, SqlVersioned
+from mdreg.adapters.sql.repositories import LockingExecutor, SqlVersioned
 from mdreg.adapters.sql.statements import Versioned
 from mdreg.deadlines import Deadline
 from mdreg.ports import DeadlineRepository
-
-
-class LockingExecutor(Executor, Protocol):
-    """An executor that can also read rows it locks for the rest of the unit."""
-
-    def read_locked(self, statement: Select[Any],
-                    params: Mapping[str, Any]) -> Sequence[Sequence[Any]]: ...
 
 
 @attrs.frozen

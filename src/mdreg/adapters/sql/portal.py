@@ -8,8 +8,12 @@ from datetime import datetime
 import attrs
 
 from mdreg.adapters.sql import mapping
-from mdreg.adapters.sql.deadlines import LockingExecutor
-from mdreg.adapters.sql.repositories import Executor, SqlPerPhysician, SqlVersioned
+from mdreg.adapters.sql.repositories import (
+    Executor,
+    LockingExecutor,
+    SqlPerPhysician,
+    SqlVersioned,
+)
 from mdreg.adapters.sql.statements import PortalStatements
 from mdreg.adapters.sql.translation import Subject
 from mdreg.domain.account import (

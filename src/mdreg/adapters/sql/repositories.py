@@ -41,6 +41,14 @@ class Executor(Protocol):
               subject: Subject) -> int: ...
 
 
+class LockingExecutor(Executor, Protocol):
+    """An executor that can also read in the unit's transaction after taking its write lock
+    (and, given ``lock``, after running that locking statement too)."""
+
+    def read_locked(self, statement: Select[Any], params: Mapping[str, Any], *,
+                    lock: str = "") -> Sequence[Sequence[Any]]: ...
+
+
 class SqlKeyed(Repository[E], Generic[E]):
     """Get and put by primary key. Entities are immutable, so one a unit has read or written
     is kept and returned again (a command reads the same physician for its rules and its
@@ -224,10 +232,11 @@ class SqlApplications(SqlVersioned[Application], ApplicationRepository):
 
 
 class SqlAudit(AuditLog):
-    def __init__(self, db: Executor, statements: Statements) -> None:
+    def __init__(self, db: LockingExecutor, statements: Statements, dialect: str) -> None:
         self._db = db
         self._sql = statements
         self._mapper = mapping.AUDIT_EVENTS
+        self._postgres = dialect == "postgresql"
 
     def append(self, event: AuditEvent) -> None:
         subject = Subject("audit", event.aggregate_id, event.seq - 1)
@@ -246,6 +255,17 @@ class SqlAudit(AuditLog):
 
     def count(self) -> int:
         return int(self._db.read(self._sql.audit_count, {})[0][0])
+
+    def since(self, position: int, limit: int) -> tuple[tuple[int, AuditEvent], ...]:
+        # PostgreSQL allots ids when a row is inserted, not when it commits: a reader that saw
+        # id 11 committed could later miss id 10. SHARE mode waits for every transaction still
+        # inserting and holds new ones off while the page is read, so what it sees is a prefix.
+        # SQLite commits its writers one at a time, in id order: a plain read is a prefix.
+        params = {"position": max(position, 0), "limit": max(limit, 0)}
+        lock = "LOCK TABLE audit_events IN SHARE MODE" if self._postgres else ""
+        rows = self._db.read_locked(self._sql.audit_since, params, lock=lock) if lock \
+            else self._db.read(self._sql.audit_since, params)
+        return tuple((int(row[0]), self._mapper.from_row(row[1:])) for row in rows)
 
 
 class SqlIdempotency(IdempotencyStore):

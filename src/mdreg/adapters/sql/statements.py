@@ -204,6 +204,7 @@ class Statements:
     last_seq: Select[Any]
     audit_of: Select[Any]
     audit_count: Select[Any]
+    audit_since: Select[Any]
     idempotency_get: Select[Any]
     idempotency_put: Insert
     portal: PortalStatements
@@ -247,6 +248,9 @@ class Statements:
             audit_of=select(*mapping.AUDIT_EVENTS.selected)
             .where(audit.c.aggregate_id == bindparam("aggregate_id")).order_by(audit.c.seq),
             audit_count=select(func.count()).select_from(audit),
+            audit_since=select(audit.c.id, *mapping.AUDIT_EVENTS.selected)
+            .where(audit.c.id > bindparam("position")).order_by(audit.c.id)
+            .limit(bindparam("limit")),
             idempotency_get=select(idem.c.fingerprint, idem.c.result)
             .where(idem.c.key == bindparam("key")),
             idempotency_put=insert(idem),

@@ -75,7 +75,7 @@ _REPOSITORIES: dict[str, Callable[[SqlUnitOfWork], object]] = {
     "filings": lambda u: SqlFilings(u, u.store.statements),
     "legacy": lambda u: SqlLegacySites(u, u.store.statements),
     "applications": lambda u: SqlApplications(u, u.store.statements),
-    "audit": lambda u: SqlAudit(u, u.store.statements),
+    "audit": lambda u: SqlAudit(u, u.store.statements, u.store.dialect),
     "idempotency": lambda u: SqlIdempotency(u, u.store.statements),
     "accounts": lambda u: SqlAccounts(u, u.store.statements.portal),
     "codes": lambda u: SqlCodes(u, u.store.statements.portal),
@@ -259,12 +259,15 @@ class SqlUnitOfWork(UnitOfWork):
             accept(answer)
         return super().rule_inputs(physician_id, institution_id, department_id)
 
-    def read_locked(self, statement: Select[Any],
-                    params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    def read_locked(self, statement: Select[Any], params: Mapping[str, Any], *,
+                    lock: str = "") -> Sequence[Sequence[Any]]:
         """Rows of a locking query (``FOR UPDATE``), read after taking the write lock, so on
-        SQLite (no row locks) concurrent lockers are serialized by ``BEGIN IMMEDIATE``."""
+        SQLite (no row locks) concurrent lockers are serialized by ``BEGIN IMMEDIATE``;
+        ``lock``, a statement without parameters (``LOCK TABLE …``), runs first."""
         plan = self.store.plans.read(statement)
         cursor = self._begin_write()
+        if lock:
+            self._guarded(lambda: execute(cursor, lock))
         return self._guarded(lambda: self._fetch(cursor, plan, params))
 
     def _begin_write(self) -> Any:
