@@ -80,6 +80,7 @@ from mdreg.errors import (
     WeakPassword,
 )
 from mdreg.limits import Limits
+from mdreg.protection import IdProtection
 from mdreg.security import CodePolicy, HashProfile, SecuritySettings
 from mdreg.service import Registry
 from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
@@ -127,6 +128,7 @@ __all__ = [
     "FilingRequest",
     "HashProfile",
     "HealthDepartment",
+    "IdProtection",
     "IdentityMismatch",
     "InMemoryPhotoStore",
     "IneligibleError",

@@ -10,6 +10,7 @@ from mdreg.calendar import WorkingDayCalendar
 from mdreg.clock import Clock
 from mdreg.errors import ValidationError
 from mdreg.limits import Limits
+from mdreg.protection import IdProtection
 from mdreg.rules import BASE_POLICY, Policy
 from mdreg.service.ids import IdGenerator
 from mdreg.service.registry import Registry
@@ -29,6 +30,7 @@ def open(
     calendar: WorkingDayCalendar | None = None,
     limits: Limits | None = None,
     isolation: Literal["read committed", "serializable"] = "read committed",
+    protection: IdProtection | None = None,
 ) -> Registry:
     """Open a registry.
 
@@ -50,6 +52,9 @@ def open(
     (PostgreSQL): ``"read committed"`` (the default; versions and unique indexes catch
     conflicting writers) or ``"serializable"`` (every unit one serializable transaction;
     serialization failures are retried, up to five attempts). SQLite serializes writers anyway.
+    ``protection`` (:class:`~mdreg.protection.IdProtection`) keeps resident ID numbers out of
+    a SQL database in clear (a blind index and a sealed copy); the in-memory registry keeps
+    nothing at rest and ignores it.
 
     >>> import mdreg
     >>> mdreg.open("memory://")
@@ -69,21 +74,22 @@ def open(
                         url=url, calendar=calendar, limits=limits)
     if url.startswith(SQL_SCHEMES):
         return _open_sql(url, clock=clock, policy=policy, ids=ids, migrate=migrate,
-                         calendar=calendar, limits=limits, isolation=isolation)
+                         calendar=calendar, limits=limits, isolation=isolation,
+                         protection=protection)
     raise ValidationError("url", f"unsupported database URL scheme in {url.split(':', 1)[0]!r}",
                           field_label="数据库地址")
 
 
 def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator | None,
               migrate: bool, calendar: WorkingDayCalendar | None, limits: Limits | None,
-              isolation: str) -> Registry:
+              isolation: str, protection: IdProtection | None) -> Registry:
     # SQLAlchemy is imported only when a SQL URL is used, alembic only when migrating
     from mdreg.adapters.sql import SqlStore, display_url
 
     options: dict[str, Any] = ({"isolation_level": "SERIALIZABLE"}
                                if isolation == "serializable" and not url.startswith("sqlite")
                                else {})
-    store = SqlStore.connect(url, **options)
+    store = SqlStore.connect(url, protection=protection, **options)
     if migrate:
         from mdreg.adapters.sql.migrate import upgrade
 

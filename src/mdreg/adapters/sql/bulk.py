@@ -160,6 +160,16 @@ REGISTRATIONS = Kind("registration", Registration, mapping.REGISTRATIONS, _regis
 LEGACY = Kind("legacy_site", LegacySite, mapping.LEGACY_SITES, _legacy_row)
 
 
+def _physician_kind(store: SqlStore) -> Kind[Physician]:
+    """Physicians as this store writes them: with protected ID numbers, through its mapper."""
+    mapper = store.physician_mapper
+    if mapper is mapping.PHYSICIANS:
+        return PHYSICIANS
+    columns = (*mapper.column_names, mapping.DOC)
+    return Kind("physician", Physician, mapper,
+                lambda p: tuple(mapper.to_row(p)[c] for c in columns))
+
+
 class _Rows(Generic[E]):
     """Builds the rows of one kind, checking the fast builder against the mapper per batch."""
 
@@ -347,7 +357,7 @@ def import_entities(
             job.run(DEPARTMENTS, departments)
             job.run(INSTITUTIONS, institutions, lambda batch: job.require(
                 "departments", "department", (i.approved_by for i in batch)))
-            job.run(PHYSICIANS, physicians)
+            job.run(_physician_kind(store), physicians)
 
             def registration_refs(batch: Sequence[Registration]) -> None:
                 job.require("physicians", "physician", (r.physician_id for r in batch))

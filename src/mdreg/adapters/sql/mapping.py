@@ -38,7 +38,8 @@ from mdreg.domain.model import (
     Physician,
     Registration,
 )
-from mdreg.errors import DefinitionError
+from mdreg.errors import DefinitionError, SerializationError
+from mdreg.protection import IdProtection
 from mdreg.serialization import load_stored, unstructure
 
 E = TypeVar("E")
@@ -121,6 +122,44 @@ class RowMapper(Generic[E]):
         data.update((name, row[name]) for name in self.column_names)
         return load_stored(data, self.cls)
 
+
+class ProtectedPhysicians(RowMapper[Physician]):
+    """Physicians with their ID numbers protected (:mod:`mdreg.protection`): the
+    ``id_number`` column holds the blind index, the document the sealed number."""
+
+    def __init__(self, protection: IdProtection) -> None:
+        super().__init__(Physician, tables.physicians)
+        self.protection = protection
+
+    def to_row(self, entity: Physician) -> dict[str, Any]:
+        row = super().to_row(entity)
+        plain: str = row["id_number"]
+        row["id_number"] = self.protection.index(plain)
+        data = json.loads(row[DOC])
+        data[SEALED_ID_NUMBER] = self.protection.seal(plain)
+        row[DOC] = _dumps(data)
+        return row
+
+    def _unsealed(self, data: dict[str, Any]) -> Physician:
+        sealed = data.pop(SEALED_ID_NUMBER, None)
+        if not isinstance(sealed, str):
+            raise SerializationError(["id_number: stored without protection"])
+        data["id_number"] = self.protection.unseal(sealed)
+        return load_stored(data, self.cls)
+
+    def from_row(self, row: Sequence[Any]) -> Physician:
+        data: dict[str, Any] = json.loads(row[-1])
+        data.update(zip(self.column_names, row, strict=False))
+        return self._unsealed(data)
+
+    def from_json(self, row: Mapping[str, Any]) -> Physician:
+        data: dict[str, Any] = json.loads(row[DOC])
+        data.update((name, row[name]) for name in self.column_names)
+        return self._unsealed(data)
+
+
+#: the document key of a protected physician's sealed ID number
+SEALED_ID_NUMBER = "id_number_sealed"
 
 PHYSICIANS = RowMapper(Physician, tables.physicians)
 DEPARTMENTS = RowMapper(HealthDepartment, tables.departments)

@@ -26,6 +26,7 @@ from mdreg.ports import (
     RegistrationRepository,
     Repository,
 )
+from mdreg.protection import IdProtection
 
 E = TypeVar("E")
 #: a statement and its parameters
@@ -94,12 +95,17 @@ class SqlKeyed(Repository[E], Generic[E]):
 
 
 class SqlPhysicians(SqlKeyed[Physician], PhysicianRepository):
-    def __init__(self, db: Executor, statements: Statements) -> None:
-        super().__init__(db, mapping.PHYSICIANS, statements.physicians, "physician")
+    def __init__(self, db: Executor, statements: Statements,
+                 mapper: mapping.RowMapper[Physician] = mapping.PHYSICIANS,
+                 protection: IdProtection | None = None) -> None:
+        super().__init__(db, mapper, statements.physicians, "physician")
         self._by_id_number = statements.physician_by_id_number
+        self._protection = protection
 
     def by_id_number(self, id_number: ResidentId) -> Physician | None:
-        rows = self._db.read(self._by_id_number, {"id_number": id_number.value})
+        key = (id_number.value if self._protection is None
+               else self._protection.index(id_number.value))
+        rows = self._db.read(self._by_id_number, {"id_number": key})
         return self._mapper.from_row(rows[0]) if rows else None
 
 

@@ -15,12 +15,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
+from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.driver import Plans
 from mdreg.adapters.sql.engine import create_engine, display_url
-from mdreg.adapters.sql.statements import Statements
+from mdreg.adapters.sql.statements import RULE_INPUT_PARTS, Statements
 from mdreg.adapters.sql.translation import transient_code
 from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
+from mdreg.domain.model import Physician
 from mdreg.errors import PersistenceError
+from mdreg.protection import IdProtection
 
 T = TypeVar("T")
 
@@ -65,11 +68,20 @@ class SqlStore:
     """
 
     def __init__(self, engine: Engine, *, retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 protection: IdProtection | None = None) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
         self.statements: Statements = Statements.build(self.dialect)
         self.plans: Plans = Plans(engine.dialect)
+        #: ID numbers protected at rest (:mod:`mdreg.protection`), or ``None``
+        self.protection: IdProtection | None = protection
+        self.physician_mapper: mapping.RowMapper[Physician] = (
+            mapping.PHYSICIANS if protection is None else mapping.ProtectedPhysicians(protection))
+        #: the mappers of :data:`~mdreg.adapters.sql.statements.RULE_INPUT_PARTS`, this store's
+        self.rule_input_mappers: tuple[mapping.RowMapper[Any], ...] = tuple(
+            self.physician_mapper if m is mapping.PHYSICIANS else m
+            for m, _, _ in RULE_INPUT_PARTS)
         #: what a failing statement, begin or commit may raise: the driver's errors, and
         #: SQLAlchemy's (checking a connection out of the pool)
         self.driver_errors: tuple[type[Exception], ...] = (
@@ -84,10 +96,11 @@ class SqlStore:
 
     @classmethod
     def connect(cls, url: str, *, retry: RetryPolicy | None = None,
-                **engine_options: Any) -> SqlStore:
+                protection: IdProtection | None = None, **engine_options: Any) -> SqlStore:
         """A store on ``url`` (see :func:`~mdreg.adapters.sql.engine.create_engine`, which
-        takes ``engine_options``: ``isolation_level="SERIALIZABLE"`` on PostgreSQL, say)."""
-        return cls(create_engine(url, **engine_options), retry=retry)
+        takes ``engine_options``: ``isolation_level="SERIALIZABLE"`` on PostgreSQL, say);
+        ``protection`` keeps ID numbers out of the database in clear."""
+        return cls(create_engine(url, **engine_options), retry=retry, protection=protection)
 
     @property
     def url(self) -> str:

@@ -67,7 +67,8 @@ def _reused() -> PersistenceError:
 
 #: How each repository is built, on first use (a command touches a few of the sixteen).
 _REPOSITORIES: dict[str, Callable[[SqlUnitOfWork], object]] = {
-    "physicians": lambda u: SqlPhysicians(u, u.store.statements),
+    "physicians": lambda u: SqlPhysicians(u, u.store.statements, u.store.physician_mapper,
+                                          u.store.protection),
     "institutions": lambda u: SqlKeyed(u, mapping.INSTITUTIONS, u.store.statements.institutions,
                                        "institution"),
     "departments": lambda u: SqlDepartments(u, u.store.statements),
@@ -213,7 +214,7 @@ class SqlUnitOfWork(UnitOfWork):
         parts: list[list[Any]] = [[] for _ in RULE_INPUT_PARTS]
         for part, _, row in rows:
             if part >= 0:
-                parts[part].append(RULE_INPUT_PARTS[part][0].from_json(row))
+                parts[part].append(self.store.rule_input_mappers[part].from_json(row))
         keyed, per_physician = self._rule_sources()
         for repository, key, found in zip(keyed, keys, parts, strict=False):
             repository.hold(key, found[0] if found else None)
