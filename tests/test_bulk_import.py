@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import mdreg
 from mdreg.adapters.sql import bulk, migrate
@@ -43,6 +42,7 @@ from mdreg.errors import NotFoundError, UniquenessConflict, ValidationError
 from mdreg.service.registry import Registry
 from mdreg.testing import strategies
 from mdreg.testing.builders import make_id_number
+from mdreg.testing.databases import scratch_postgres
 
 PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
 REFERENCE_TABLES = ("departments", "institutions", "physicians", "registrations", "legacy_sites")
@@ -110,18 +110,9 @@ def sample(physicians: int = 60) -> Data:
 def pg_base() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("needs MDREG_TEST_POSTGRES_URL")
-    name = f"mdreg_bulk_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres(PG_URL, "mdreg_bulk") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

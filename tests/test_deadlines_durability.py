@@ -37,6 +37,7 @@ from mdreg.adapters.sql.tables import METADATA
 from mdreg.clock import SHANGHAI, FakeClock, business_date
 from mdreg.deadlines import DeadlineKind, DeadlineStatus, new_deadline
 from mdreg.service.registry import Registry
+from mdreg.testing.databases import scratch_postgres
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
 N = int(os.environ.get("MDREG_TIMERS", "1000" if STRESS else "250"))
@@ -248,21 +249,9 @@ def pg_database() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("R-08 on PostgreSQL needs MDREG_TEST_POSTGRES_URL, e.g. "
                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    # per xdist worker and per run: two sessions on one server must not drop each other's
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
-    name = f"mdreg_timers_{worker}_{run}"
-    admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres(PG_URL, "mdreg_timers") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import attrs
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import mdreg
 from mdreg import Actor, IdProtection, RegistrationRequest
@@ -21,6 +19,7 @@ from mdreg.security import SecuritySettings
 from mdreg.service.accounts import Accounts
 from mdreg.testing import World
 from mdreg.testing.builders import make_id_number
+from mdreg.testing.databases import scratch_postgres
 
 PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
 KEY = b"s11-protection-key-for-the-tests!"
@@ -34,18 +33,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip("PostgreSQL needs MDREG_TEST_POSTGRES_URL")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
-    name = f"mdreg_s11_{worker}_{run}"
-    admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres(PG_URL, "mdreg_s11") as scratch:
+        yield scratch
 
 
 def dump(url: str) -> str:
