@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -38,8 +38,10 @@ from mdreg.domain.application import (
     UpgradeRequest,
 )
 from mdreg.domain.model import Category, Level, Physician, Qualification
-from mdreg.errors import IdempotencyConflict
+from mdreg.errors import IdempotencyConflict, PersistenceError
+from mdreg.security import SecuritySettings
 from mdreg.serialization import dumps, loads, unstructure
+from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.testing import World
 from mdreg.testing.faults import STAGES, InjectedFault, failing_at
@@ -52,6 +54,7 @@ from mdreg.testing.race import (
     idempotent_race,
     open_race,
     quota_race,
+    sql_registry,
     tail_race,
 )
 
@@ -227,6 +230,25 @@ class ReliabilityContract:
         figures(f"R-09: deadline cap {cap} per kind -> deadline {cap} opened, {cap + 1} refused, "
                 "application unchanged")
 
+    def test_s12_every_audit_timestamp_is_aware_utc(self, registry: Registry, clock: FakeClock,
+                                                    figures: Callable[[str], None]) -> None:
+        """S-12: an application through to approval, a refused command and a portal sign-up;
+        then every audit event of every aggregate is read back."""
+        app, me, authority = self._correction_cycles(registry, 1)
+        app = registry.fire(app.id, "accept", authority)
+        clock.advance(hours=30)
+        registry.fire(app.id, "approve", authority)
+        with pytest.raises(mdreg.MdregError):
+            registry.fire(app.id, "withdraw", me)  # refused: nothing to record
+        newcomer = World(registry).physician(account=False)
+        Accounts(registry, settings=SecuritySettings.for_tests()).sign_up(
+            name=newcomer.name, id_number=newcomer.id_number, login_name="s12-newcomer",
+            password="Zs9#kq2!vm-s12", phone="13800138000")
+        events = [event for _, event in registry.audit_since(0, 10_000)]
+        assert len(events) >= 8  # create … approve (7), sign-up (1)
+        assert all(e.at.tzinfo is not None and e.at.utcoffset() == timedelta(0) for e in events)
+        figures(f"S-12: {len(events)} audit events -> 100% timezone-aware UTC")
+
     @pytest.mark.parametrize("business", list(BusinessType), ids=[b.value for b in BusinessType])
     def test_r06_a_failing_callback_leaves_nothing_behind(
             self, registry: Registry, business: BusinessType,
@@ -348,6 +370,36 @@ class SqlReliabilityContract(ReliabilityContract):
         figures(f"S-03: {n} processes x {guesses} wrong guesses -> {result.attempts} attempts "
                 f"counted, then exhausted; the correct code afterwards: "
                 f"{result.correct_at_the_end}")
+
+    def test_s13_a_failing_commit_changes_nothing(self, url: str, clock: FakeClock,
+                                                  figures: Callable[[str], None]) -> None:
+        """S-13: the database fails the COMMIT of an approval (its announcement included)."""
+        registry, store = sql_registry(url, clock)
+        app, _me, authority = self._correction_cycles(registry, 0)
+        app = registry.fire(app.id, "accept", authority)
+        accounts = Accounts(registry, settings=SecuritySettings.for_tests())
+        before = (registry.application(app.id), registry.history(app.id),
+                  registry.registrations(app.physician_id), accounts.pending_messages(limit=100))
+        failure = store.engine.dialect.loaded_dbapi.OperationalError
+
+        def fail(stage: str) -> None:
+            if stage == "commit":
+                raise failure("injected: the database failed the COMMIT")
+
+        store.hook = fail
+        with pytest.raises(PersistenceError) as raised:
+            registry.fire(app.id, "approve", authority)
+        store.hook = None
+        after = (registry.application(app.id), registry.history(app.id),
+                 registry.registrations(app.physician_id), accounts.pending_messages(limit=100))
+        assert after == before
+        assert isinstance(raised.value, mdreg.MdregError)
+        approved = registry.fire(app.id, "approve", authority)  # the next attempt works
+        assert approved.state == "approved"
+        released = len(accounts.pending_messages(limit=100)) - len(before[3])
+        store.close()
+        figures(f"S-13: COMMIT failed -> {type(raised.value).__name__}, application, trail, "
+                f"registrations and outbox unchanged; retried: approved, {released} message(s)")
 
     def test_s04_the_send_quota_holds_under_a_race(self, url: str,
                                                     figures: Callable[[str], None]) -> None:

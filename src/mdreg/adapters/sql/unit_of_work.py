@@ -298,10 +298,14 @@ class SqlUnitOfWork(UnitOfWork):
         if raw is None:
             return
         hook = self.store.hook
-        try:
+
+        def end() -> None:
             if hook is not None:
-                hook("commit")
-            self._guarded(lambda: self._end(raw, "COMMIT"))
+                hook("commit")  # a fault test may fail the COMMIT here, as the database could
+            self._end(raw, "COMMIT")
+
+        try:
+            self._guarded(end)
         finally:
             self._close()
         if hook is not None:
@@ -333,8 +337,10 @@ class SqlUnitOfWork(UnitOfWork):
         if raw is None:
             return
         try:
-            if self._manual and raw.driver_connection is not None:
-                raw.driver_connection.autocommit = False  # as the pool handed it out
+            connection = raw.driver_connection
+            if self._manual and connection is not None:
+                connection.rollback()  # a transaction the unit began and did not end
+                connection.autocommit = False  # as the pool handed it out
             raw.close()
         except self.store.driver_errors:  # pragma: no cover - closing a broken connection
             raw.invalidate()
