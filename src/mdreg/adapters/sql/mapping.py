@@ -101,6 +101,7 @@ class RowMapper(Generic[E]):
             row[name] = getattr(entity, name)
         for name, compute in self._derived.items():
             row[name] = compute(entity)
+        self._before_store(row, data)
         row[DOC] = _dumps(data)
         return row
 
@@ -112,14 +113,20 @@ class RowMapper(Generic[E]):
         """
         data: dict[str, Any] = json.loads(row[-1])
         data.update(zip(self.column_names, row, strict=False))  # dates stay dates
-        return load_stored(data, self.cls)
-
+        return self._load(data)
 
     def from_json(self, row: Mapping[str, Any]) -> E:
         """The entity from a JSON object of the :attr:`selected` columns (dates as ISO text),
         as PostgreSQL's ``row_to_json`` makes it."""
         data: dict[str, Any] = json.loads(row[DOC])
         data.update((name, row[name]) for name in self.column_names)
+        return self._load(data)
+
+    def _before_store(self, row: dict[str, Any], doc: dict[str, Any]) -> None:
+        """Change the columns and the document of a row about to be written (a subclass)."""
+
+    def _load(self, data: dict[str, Any]) -> E:
+        """The entity from the merged columns and document."""
         return load_stored(data, self.cls)
 
 
@@ -131,31 +138,17 @@ class ProtectedPhysicians(RowMapper[Physician]):
         super().__init__(Physician, tables.physicians)
         self.protection = protection
 
-    def to_row(self, entity: Physician) -> dict[str, Any]:
-        row = super().to_row(entity)
+    def _before_store(self, row: dict[str, Any], doc: dict[str, Any]) -> None:
         plain: str = row["id_number"]
         row["id_number"] = self.protection.index(plain)
-        data = json.loads(row[DOC])
-        data[SEALED_ID_NUMBER] = self.protection.seal(plain)
-        row[DOC] = _dumps(data)
-        return row
+        doc[SEALED_ID_NUMBER] = self.protection.seal(plain)
 
-    def _unsealed(self, data: dict[str, Any]) -> Physician:
+    def _load(self, data: dict[str, Any]) -> Physician:
         sealed = data.pop(SEALED_ID_NUMBER, None)
         if not isinstance(sealed, str):
             raise SerializationError(["id_number: stored without protection"])
         data["id_number"] = self.protection.unseal(sealed)
-        return load_stored(data, self.cls)
-
-    def from_row(self, row: Sequence[Any]) -> Physician:
-        data: dict[str, Any] = json.loads(row[-1])
-        data.update(zip(self.column_names, row, strict=False))
-        return self._unsealed(data)
-
-    def from_json(self, row: Mapping[str, Any]) -> Physician:
-        data: dict[str, Any] = json.loads(row[DOC])
-        data.update((name, row[name]) for name in self.column_names)
-        return self._unsealed(data)
+        return super()._load(data)
 
 
 #: the document key of a protected physician's sealed ID number
