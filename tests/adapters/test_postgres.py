@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from sql_backend import SqlBackendContract
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -23,6 +23,7 @@ from mdreg.adapters.sql.tables import METADATA
 from mdreg.adapters.sql.translation import is_transient, translate
 from mdreg.errors import PersistenceError
 from mdreg.testing.contract import physician
+from mdreg.testing.databases import scratch_postgres
 
 pytestmark = pytest.mark.postgres
 
@@ -32,29 +33,12 @@ if not BASE_URL:
                 "postgresql+psycopg://postgres@127.0.0.1:5432/test", allow_module_level=True)
 
 
-def _admin() -> Engine:
-    return create_engine(make_url(BASE_URL).set(drivername="postgresql+psycopg"),
-                         isolation_level="AUTOCOMMIT")
-
-
 @pytest.fixture(scope="session")
 def databases() -> Iterator[dict[str, str]]:
-    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]  # concurrent runs
-    names = {"test": f"mdreg_test_{run}_{worker_id}", "fresh": f"mdreg_fresh_{run}_{worker_id}"}
-    admin = _admin()
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    urls = {kind: make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-            for kind, name in names.items()}
-    migrate.upgrade(urls["test"])
-    yield urls
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres(BASE_URL, "mdreg_test") as test, \
+            scratch_postgres(BASE_URL, "mdreg_fresh") as fresh:
+        migrate.upgrade(test)
+        yield {"test": test, "fresh": fresh}
 
 
 @pytest.fixture(scope="session")

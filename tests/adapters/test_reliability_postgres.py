@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 from reliability import OPEN_PAIRS, SqlReliabilityContract, describe_retries
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 import mdreg
 from mdreg.adapters.sql import SqlStore, migrate
+from mdreg.testing.databases import scratch_postgres
 from mdreg.testing.race import open_race
 from mdreg.testing.stateful import BackendAgreement, truncate
 
@@ -39,28 +39,15 @@ AGREEMENT = settings(
 
 @pytest.fixture(scope="session")
 def reliability_databases() -> Iterator[dict[str, str]]:
-    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
-    names = {"test": f"mdreg_rel_{worker_id}_{run}", "serial": f"mdreg_serial_{worker_id}_{run}"}
-    admin = create_engine(make_url(BASE_URL).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    urls = {kind: make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-            for kind, name in names.items()}
-    for url in urls.values():
-        migrate.upgrade(url)
-    store = SqlStore.connect(urls["serial"])
-    with store.engine.begin() as conn:
-        conn.execute(text("DROP INDEX open_application"))
-    store.close()
-    yield urls
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres(BASE_URL, "mdreg_rel") as test, \
+            scratch_postgres(BASE_URL, "mdreg_serial") as serial:
+        for url in (test, serial):
+            migrate.upgrade(url)
+        store = SqlStore.connect(serial)
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP INDEX open_application"))
+        store.close()
+        yield {"test": test, "serial": serial}
 
 
 class TestPostgresReliability(SqlReliabilityContract):
