@@ -13,6 +13,10 @@ the same database: ``SELECT id, primary_institution_id FROM registrations WHERE 
 AND location = ? AND status = 'valid'`` — served by the partial unique index
 ``registration_location``.
 
+Reference rows: the medians, and a *floor* — the reads a check needs and nothing else of mdreg
+(its statements on the raw driver cursor, rows loaded by mdreg's mappers; no unit of work, rules
+or verdict), timed in the same repetitions.
+
 ``EXPLAIN`` checks (part of pass/fail): the baseline query uses ``registration_location``, and
 an index serves every statement the check runs (SQLite ``EXPLAIN QUERY PLAN``: no ``SCAN``;
 PostgreSQL ``EXPLAIN`` with sequential scans priced out, as the project's own plan tests do —
@@ -25,6 +29,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select
@@ -32,7 +37,7 @@ from sqlalchemy import Select
 from benchmarks import fixtures
 from benchmarks.bulk_import import registry_data
 from benchmarks.harness import Context, Reference, Result, alternate, median, percentile
-from mdreg.adapters.sql import SqlStore
+from mdreg.adapters.sql import SqlStore, mapping
 from mdreg.domain.application import Actor, Evidence, RegistrationRequest
 from mdreg.domain.model import Level, practice_location
 
@@ -149,20 +154,66 @@ def _scans(dialect: str, plan: str) -> bool:
     return "Seq Scan" in plan
 
 
-def _measure(ctx: Context, name: str, url: str, raw_query: Any, target: float) -> Result:
+def _floor(store: SqlStore, cursor: Any, registry: Any,
+           drafts: list[tuple[str, str, str]]) -> Callable[[str], object]:
+    """The reads a check needs, with nothing else of mdreg: the statements it runs (on SQLite
+    the seven lookups, on PostgreSQL the one combined read) sent on the raw driver ``cursor``,
+    the rows converted and loaded into entities by mdreg's mappers. No unit of work, no
+    rules, no verdict."""
+    sql = store.statements
+    if sql.application_rule_inputs is not None:  # PostgreSQL
+        combined = store.plans.read(sql.application_rule_inputs)  # type: ignore[arg-type]
+
+        def read_postgres(app_id: str) -> object:
+            cursor.execute(combined.sql, {"application_id": app_id})
+            return [(mapping.APPLICATIONS if part < 0 else store.rule_input_mappers[part])
+                    .from_json(row) for part, _, row in cursor.fetchall()]
+
+        return read_postgres
+    ids = {}
+    for app_id, physician_id, _ in drafts:
+        app = registry.application(app_id)
+        ids[app_id] = (physician_id, app.institution_id, app.department_id)
+    statements = _check_statements(store)
+    mappers = {"application": mapping.APPLICATIONS, "physician": mapping.PHYSICIANS,
+               "institution": mapping.INSTITUTIONS, "department": mapping.DEPARTMENTS,
+               "registrations": mapping.REGISTRATIONS, "filings": mapping.FILINGS,
+               "legacy": mapping.LEGACY_SITES}
+    compiled = {name: store.plans.read(statement) for name, statement in statements.items()}
+
+    def read_sqlite(app_id: str) -> object:
+        physician_id, institution_id, department_id = ids[app_id]
+        params = {"application": {"key": app_id}, "physician": {"key": physician_id},
+                  "institution": {"key": institution_id}, "department": {"key": department_id},
+                  "registrations": {"physician_id": physician_id},
+                  "filings": {"physician_id": physician_id},
+                  "legacy": {"physician_id": physician_id}}
+        loaded = []
+        for name, plan in compiled.items():
+            cursor.execute(plan.sql, plan.parameters(params[name]))
+            loaded += [mappers[name].from_row(row) for row in plan.convert(cursor.fetchall())]
+        return loaded
+
+    return read_sqlite
+
+
+def _measure(ctx: Context, name: str, url: str, raw_query: Any, target: float,
+             cursor: Any) -> Result:
     registry = fixtures.open_registry(url)
     drafts = _drafts(ctx, registry)
     first = registry.application(drafts[0][0])
     store = SqlStore.connect(url)
     explain_ok, plans = _explain(store, drafts[0], first.department_id, first.institution_id)
-    store.close()
+    floor = _floor(store, cursor, registry, drafts)
     calls = 500 if ctx.quick else 2_000
     order = [drafts[n % len(drafts)] for n in range(calls)]
-    for app_id, physician_id, location in drafts:  # warm both sides (caches, prepared plans)
+    for app_id, physician_id, location in drafts:  # warm every side (caches, prepared plans)
         registry.check(app_id, "submit")
         raw_query(physician_id, location)
+        floor(app_id)
 
-    medians: dict[str, list[float]] = {"mdreg": [], "raw": []}
+    medians: dict[str, list[float]] = {"mdreg": [], "raw": [], "floor": []}
+    floor_p99: list[float] = []
 
     def mdreg_rep(_: int) -> float:
         times = []
@@ -182,10 +233,25 @@ def _measure(ctx: Context, name: str, url: str, raw_query: Any, target: float) -
         medians["raw"].append(percentile(times, 0.5))
         return percentile(times, 0.99)
 
-    mine, theirs = alternate(ctx.reps, mdreg_rep, raw_rep)
+    def floor_rep(_: int) -> float:
+        times = []
+        for app_id, _p, _l in order:
+            started = time.perf_counter()
+            floor(app_id)
+            times.append(time.perf_counter() - started)
+        medians["floor"].append(percentile(times, 0.5))
+        floor_p99.append(percentile(times, 0.99))
+        return floor_p99[-1]
+
+    mine, theirs, _ = alternate(ctx.reps, mdreg_rep, raw_rep, floor_rep)
+    store.close()
     ctx.reference(name, Reference("mdreg p50 (median latency)", median(medians["mdreg"]), "s",
                                   "p99 on a busy 2-core machine includes preemption"))
     ctx.reference(name, Reference("raw query p50", median(medians["raw"]), "s"))
+    ctx.reference(name, Reference(
+        "floor p99: the reads a check needs on the raw driver, rows loaded", median(floor_p99),
+        "s", "no unit of work, rules or verdict"))
+    ctx.reference(name, Reference("floor p50", median(medians["floor"]), "s"))
     data = registry_data(ctx)
     return Result(name, median(mine), median(theirs), "s", target,
                     note=f"p99 of {calls} checks per repetition, median of {ctx.reps}; "
@@ -210,7 +276,8 @@ def run_sqlite(ctx: Context) -> list[Result]:
     def raw(physician_id: str, location: str) -> Any:
         return conn.execute(RAW_QUERY, (physician_id, location)).fetchall()
 
-    result = _measure(ctx, "eligibility_p99_sqlite", fixtures.sqlite_url(path), raw, 8.0)
+    result = _measure(ctx, "eligibility_p99_sqlite", fixtures.sqlite_url(path), raw, 8.0,
+                      conn.cursor())
     conn.close()
     return [result]
 
@@ -238,6 +305,6 @@ def run_postgres(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
     def raw(physician_id: str, location: str) -> Any:
         return conn.execute(query, (physician_id, location)).fetchall()
 
-    result = _measure(ctx, "eligibility_p99_postgres", url, raw, 3.0)
+    result = _measure(ctx, "eligibility_p99_postgres", url, raw, 3.0, conn.cursor())
     conn.close()
     return [result]

@@ -3,6 +3,7 @@
     python -m benchmarks.profile approve_sqlite      # also: approve_postgres, check_sqlite,
     python -m benchmarks.profile check_postgres -n 2000   # check_postgres, import_sqlite,
                                                      # import_postgres, simulation
+    python -m benchmarks.profile approve_sqlite --layers -n 1000   # self time per layer
 
 Prints the call tree of the measured operation only (set-up is not profiled). For sampling
 with native frames, run the same under py-spy: ``py-spy record -o out.svg -- python -m
@@ -65,6 +66,41 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
     return lambda: run(_config(ctx, 7), url)
 
 
+#: Where self time is spent, by the first rule that matches the function's file or name.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("loading and dumping entities (cattrs, JSON, attrs)",
+     ("cattrs", "serialization.py", "mapping.py", "json", "attrs generated", "cattrs generated")),
+    ("driver, connection pool and database (waiting included)",
+     ("sqlite3", "psycopg", "driver.py", "sqlalchemy/pool", "Cursor", "method 'execute'",
+      "fetchall", "commit")),
+    ("rules", ("/rules/",)),
+    ("engine (transitions)", ("/workflows/", "transitions")),
+    ("unit of work and repositories", ("/adapters/sql/",)),
+    ("service: authorization, deadlines, effects, audit data",
+     ("/service/", "/domain/", "clock.py", "deadlines.py", "calendar")),
+)
+
+
+def layer_shares(operation: Callable[[], Any]) -> list[tuple[str, float]]:
+    """Run ``operation`` under cProfile and return the shares of self time per layer (the rest:
+    timestamp conversions, ``attrs.evolve``, built-ins)."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    operation()
+    profile.disable()
+    totals: dict[str, float] = {}
+    for (path, _line, function), row in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        where = f"{path} {function}"
+        layer = next((name for name, marks in LAYERS if any(m in where for m in marks)),
+                     "the rest")
+        totals[layer] = totals.get(layer, 0.0) + row[2]
+    whole = sum(totals.values()) or 1.0
+    return sorted(((name, t / whole) for name, t in totals.items()), key=lambda x: -x[1])
+
+
 def main(argv: list[str] | None = None) -> None:
     from pyinstrument import Profiler
 
@@ -73,6 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-n", type=int, default=300, help="operations to profile")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--interval", type=float, default=0.0005, help="sampling interval (s)")
+    parser.add_argument("--layers", action="store_true",
+                        help="print the shares of self time per layer (cProfile) instead")
     args = parser.parse_args(argv)
     fixtures.install()
     with tempfile.TemporaryDirectory(prefix="mdreg-profile-") as tmp:
@@ -80,6 +118,10 @@ def main(argv: list[str] | None = None) -> None:
         pg = fixtures.Postgres(args.postgres)
         try:
             operation = _prepare(ctx, args.operation, args.n, pg)
+            if args.layers:
+                for name, share in layer_shares(operation):
+                    print(f"{share:6.1%}  {name}")
+                return
             profiler = Profiler(interval=args.interval)
             profiler.start()
             operation()
