@@ -352,7 +352,7 @@ class SqlReliabilityContract(ReliabilityContract):
         """S-02: 8 processes redeem the same correct code at once."""
         n = 8
         result = code_race(url, processes=n, guesses=1, wrong=False)
-        assert result.outcomes == Counter({"ok": 1, "CodeAlreadyUsed": n - 1})
+        assert result.outcomes == Counter({"ok": 1, "CodeAlreadyUsed": n - 1}), result.outcomes
         assert (result.status, result.attempts) == ("used", 0)
         assert result.correct_at_the_end == "CodeAlreadyUsed"
         figures(f"S-02: {n} processes redeem one code -> {result.outcomes['ok']} success, "
@@ -364,7 +364,7 @@ class SqlReliabilityContract(ReliabilityContract):
         n, guesses, limit = 8, 50, QUOTA.max_attempts
         result = code_race(url, processes=n, guesses=guesses, wrong=True)
         assert result.outcomes == Counter({"CodeMismatch": limit,
-                                           "CodeExhausted": n * guesses - limit})
+                                           "CodeExhausted": n * guesses - limit}), result.outcomes
         assert (result.status, result.attempts) == ("exhausted", limit)
         assert result.correct_at_the_end == "CodeExhausted"
         figures(f"S-03: {n} processes x {guesses} wrong guesses -> {result.attempts} attempts "

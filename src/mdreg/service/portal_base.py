@@ -19,7 +19,7 @@ from mdreg.domain.account import (
 from mdreg.domain.application import Actor
 from mdreg.errors import CodeRejected, ConcurrencyConflict
 from mdreg.ports import UnitOfWork
-from mdreg.security import CodeHasher, Passwords, SecuritySettings
+from mdreg.security import MAX_ATTEMPTS, CodeHasher, Passwords, SecuritySettings
 from mdreg.service.account_steps import own_account, require_active
 from mdreg.service.codes import CodeDesk
 from mdreg.service.registry import Registry, append_audit
@@ -27,8 +27,11 @@ from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits,
 
 T = TypeVar("T")
 
-#: How many times a portal command runs when it keeps losing races to concurrent writers.
-CONFLICT_ATTEMPTS = 5
+#: How many times a portal command runs when it keeps losing races to concurrent writers. A
+#: lost race means another writer changed the row; a code row changes at most MAX_ATTEMPTS
+#: times (wrong guesses) plus once (used) before every redemption is refused without writing,
+#: so a redemption needs at most MAX_ATTEMPTS + 2 runs; the rest is margin.
+CONFLICT_ATTEMPTS = 2 * MAX_ATTEMPTS
 
 
 @attrs.frozen
