@@ -11,9 +11,10 @@ from mdreg.clock import Clock
 from mdreg.errors import ValidationError
 from mdreg.limits import Limits
 from mdreg.protection import IdProtection
-from mdreg.rules import BASE_POLICY, Policy
+from mdreg.rules import Policy
 from mdreg.service.ids import IdGenerator
 from mdreg.service.registry import Registry
+from mdreg.workflows import BASE_POLICY
 
 #: What :func:`open` opens when no URL is given: a SQLite file in the current directory.
 DEFAULT_URL = "sqlite:///mdreg.db"

@@ -13,8 +13,7 @@ from rich.table import Table
 
 from mdreg.domain.application import BusinessType
 from mdreg.errors import MdregError
-from mdreg.rules import BASE_POLICY
-from mdreg.workflows import workflow_for
+from mdreg.workflows import BASE_POLICY, workflow_for
 
 app = typer.Typer(help="mdreg — physician electronic registration (医师电子化注册) as state machines.",
                   no_args_is_help=True, add_completion=False)

@@ -196,6 +196,16 @@ def due_date(kind: DeadlineKind, start: date, length: int,
     return add_years(start, length) - _ONE_DAY, NO_CALENDAR_DATA
 
 
+def cancellation_report_due(known: date, parameters: Mapping[str, Any]) -> date:
+    """R-CAN-3: the last day to report a 注销 ground known on ``known`` (calendar days, policy
+    parameter ``cancellation_report_days``; 2017 measures Art 18).
+
+    >>> cancellation_report_due(date(2026, 9, 1), {"cancellation_report_days": 30})
+    datetime.date(2026, 10, 1)
+    """
+    return known + timedelta(days=int(parameters["cancellation_report_days"]))
+
+
 def new_deadline(deadline_id: str, kind: DeadlineKind, subject_id: str, physician_id: str,
                  start: date, opened_at: datetime, calendar: WorkingDayCalendar,
                  parameters: Mapping[str, Any]) -> Deadline:
@@ -351,9 +361,7 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
         if len(failures) >= 2:
             grounds.append((failures[1].assessed_on, CancellationGround.FAILED_REASSESSMENT))
     known, ground = min(grounds, default=(None, None))
-    report_due = None
-    if known is not None:
-        report_due = known + timedelta(days=int(parameters["cancellation_report_days"]))
+    report_due = None if known is None else cancellation_report_due(known, parameters)
     return AssessmentStatus(physician.id, as_of, outcomes, _suspended_until(physician, results),
                             ground, known, report_due)
 

@@ -34,7 +34,7 @@ import abc
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeVar
 
 import attrs
 
@@ -61,6 +61,14 @@ from mdreg.domain.model import (
 )
 
 T = TypeVar("T")
+
+
+class IdGenerator(Protocol):
+    """Makes new ids and practice-certificate numbers."""
+
+    def new(self, prefix: str) -> str: ...
+
+    def certificate_no(self) -> str: ...
 
 
 class Repository(abc.ABC, Generic[T]):

@@ -13,8 +13,8 @@ True
 from __future__ import annotations
 
 from mdreg.domain.application import BusinessType
-from mdreg.rules import BASE_POLICY, Policy
-from mdreg.workflows import DEFINITIONS, markdown_table, workflow_for
+from mdreg.rules import Policy
+from mdreg.workflows import BASE_POLICY, DEFINITIONS, markdown_table, workflow_for
 
 
 def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:

@@ -28,10 +28,9 @@ from typing import Any, TypeVar
 
 import cattrs
 from cattrs.errors import ClassValidationError
-from cattrs.strategies import configure_tagged_union
 
 from mdreg.clock import ensure_aware
-from mdreg.domain.application import Payload
+from mdreg.domain.application import PAYLOAD_CLASSES, BusinessType, Payload
 from mdreg.domain.identifiers import DivisionCode, Phone, ResidentId
 from mdreg.errors import MdregError, SerializationError
 
@@ -52,7 +51,30 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(DivisionCode, _division)
     converter.register_unstructure_hook(Phone, lambda p: p.national)
     converter.register_structure_hook(Phone, lambda v, _: Phone.parse(v))
-    configure_tagged_union(Payload, converter, tag_name="kind")
+    converter.register_unstructure_hook(BusinessType, str)
+    converter.register_structure_hook(BusinessType, lambda v, _: BusinessType(v))
+    _configure_payloads(converter)
+
+
+def _configure_payloads(converter: cattrs.Converter) -> None:
+    """Payloads are a tagged union over :data:`~mdreg.domain.application.PAYLOAD_CLASSES`,
+    read when a value is converted (so a business type declared later is known)."""
+
+    def unstructure(value: Any) -> Any:
+        data = converter.unstructure(value, unstructure_as=type(value))
+        data["kind"] = type(value).__name__
+        return data
+
+    def structure(data: Any, _: object) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"a payload is a mapping, not {type(data).__name__}")
+        cls = PAYLOAD_CLASSES.get(data.get("kind", ""))
+        if cls is None:
+            raise ValueError(f"unknown payload kind {data.get('kind')!r}")
+        return converter.structure({k: v for k, v in data.items() if k != "kind"}, cls)
+
+    converter.register_unstructure_hook(Payload, unstructure)
+    converter.register_structure_hook(Payload, structure)
 
 
 def _division(value: Any, _: object) -> DivisionCode:

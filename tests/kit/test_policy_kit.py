@@ -158,7 +158,7 @@ def test_generated_applications_refer_to_the_registry(data, generated, business)
     physician, payload = data.draw(applications(business, generated))
     assert physician.id in physicians
     assert getattr(payload, "registration_id", next(iter(held), None)) in held | {None}
-    assert mdreg.domain.application.PAYLOAD_TYPES[type(payload)] is business
+    assert mdreg.workflows.declaration_for_payload(payload).business is business
 
 
 @given(invalid_id_numbers())

@@ -24,11 +24,12 @@ from mdreg import (
     ResidentId,
 )
 from mdreg.domain.application import Application, BusinessType
-from mdreg.rules import REGISTRATION_RULES, EligibilityContext, evaluate
+from mdreg.rules import EligibilityContext, evaluate
 from mdreg.rules.dates import add_years
 from mdreg.rules.practice_location import OneRegistrationPerLocation
 from mdreg.rules.refusal import CertificateRevoked, CriminalPunishment
 from mdreg.testing.strategies import county_codes
+from mdreg.workflows.registration import RULES as REGISTRATION_RULES
 
 DIVISION = DivisionCode("110105")
 DEPARTMENT = HealthDepartment("D", "卫健委", DIVISION)

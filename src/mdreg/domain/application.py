@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -12,18 +13,103 @@ from mdreg.domain.model import Category, LabelledEnum
 from mdreg.errors import ValidationError
 
 
-class BusinessType(LabelledEnum):
-    """The nine business types of the personal portal (个人业务类型)."""
+class _BusinessTypes(type):
+    """Iterating :class:`BusinessType` gives the nine business types of the personal portal."""
 
-    REGISTRATION = ("registration", "注册")
-    UPGRADE = ("upgrade", "助理医师升执业医师")
-    MILITARY_IN = ("military_in", "军队变更入")
-    MILITARY_OUT = ("military_out", "变更到军队")
-    CHANGE = ("change", "变更")
-    CANCELLATION = ("cancellation", "注销")
-    FILING = ("filing", "多执业机构备案")
-    FILING_CANCEL = ("filing_cancel", "多执业机构取消备案")
-    MULTISITE_CANCEL = ("multisite_cancel", "申请取消“多地点执业”")
+    def __iter__(cls) -> Iterator[BusinessType]:
+        return iter(_BUILT_IN)
+
+    def __len__(cls) -> int:
+        return len(_BUILT_IN)
+
+
+class BusinessType(str, metaclass=_BusinessTypes):
+    """A business type (个人业务类型): its stored ``value`` and its Chinese ``label``.
+
+    The nine types of the personal portal are class attributes; iterating the class gives those
+    nine. A host that declares a business type of its own defines it with :meth:`define` (see
+    ``docs/architecture.md``). Each value exists once, so ``is`` compares types.
+
+    >>> BusinessType("registration") is BusinessType.REGISTRATION
+    True
+    >>> BusinessType.REGISTRATION.label, len(BusinessType)
+    ('注册', 9)
+    """
+
+    label: str
+    _members: ClassVar[dict[str, BusinessType]] = {}
+
+    REGISTRATION: ClassVar[BusinessType]
+    UPGRADE: ClassVar[BusinessType]
+    MILITARY_IN: ClassVar[BusinessType]
+    MILITARY_OUT: ClassVar[BusinessType]
+    CHANGE: ClassVar[BusinessType]
+    CANCELLATION: ClassVar[BusinessType]
+    FILING: ClassVar[BusinessType]
+    FILING_CANCEL: ClassVar[BusinessType]
+    MULTISITE_CANCEL: ClassVar[BusinessType]
+
+    def __new__(cls, value: str) -> BusinessType:
+        known = cls._members.get(value) if isinstance(value, str) else None
+        if known is None:
+            raise ValueError(f"{value!r} is not a business type")
+        return known
+
+    @classmethod
+    def define(cls, value: str, label: str) -> BusinessType:
+        """The business type ``value`` labelled ``label``, created on first use.
+
+        Raises:
+            ValueError: a malformed value, an empty label, or ``value`` defined with another label.
+        """
+        known = cls._members.get(value)
+        if known is not None:
+            if known.label != label:
+                raise ValueError(f"business type {value!r} is already {known.label!r}")
+            return known
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value) or not label.strip():
+            raise ValueError(f"bad business type {value!r} / {label!r}")
+        member = str.__new__(cls, value)
+        member.label = label
+        cls._members[value] = member
+        return member
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"<BusinessType {self.value} {self.label}>"
+
+    def __reduce__(self) -> tuple[type[BusinessType], tuple[str]]:
+        return (BusinessType, (self.value,))
+
+    def __copy__(self) -> BusinessType:
+        return self
+
+    def __deepcopy__(self, memo: object) -> BusinessType:
+        return self
+
+
+_BUILT_IN: tuple[BusinessType, ...] = tuple(
+    BusinessType.define(value, label) for value, label in (
+        ("registration", "注册"),
+        ("upgrade", "助理医师升执业医师"),
+        ("military_in", "军队变更入"),
+        ("military_out", "变更到军队"),
+        ("change", "变更"),
+        ("cancellation", "注销"),
+        ("filing", "多执业机构备案"),
+        ("filing_cancel", "多执业机构取消备案"),
+        ("multisite_cancel", "申请取消“多地点执业”"),
+    )
+)
+(BusinessType.REGISTRATION, BusinessType.UPGRADE, BusinessType.MILITARY_IN,
+ BusinessType.MILITARY_OUT, BusinessType.CHANGE, BusinessType.CANCELLATION, BusinessType.FILING,
+ BusinessType.FILING_CANCEL, BusinessType.MULTISITE_CANCEL) = _BUILT_IN
 
 
 class OfflineBusiness(LabelledEnum):
@@ -252,17 +338,45 @@ Payload = (
     | MultisiteCancelRequest
 )
 
-PAYLOAD_TYPES: dict[type[Any], BusinessType] = {
-    RegistrationRequest: BusinessType.REGISTRATION,
-    UpgradeRequest: BusinessType.UPGRADE,
-    MilitaryInRequest: BusinessType.MILITARY_IN,
-    MilitaryOutRequest: BusinessType.MILITARY_OUT,
-    ChangeRequest: BusinessType.CHANGE,
-    CancellationRequest: BusinessType.CANCELLATION,
-    FilingRequest: BusinessType.FILING,
-    FilingCancelRequest: BusinessType.FILING_CANCEL,
-    MultisiteCancelRequest: BusinessType.MULTISITE_CANCEL,
+#: Payload classes by their class name, the ``kind`` tag a stored payload carries. The nine
+#: built-in ones are here; a declared business type adds its own (:func:`register_payload`).
+PAYLOAD_CLASSES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in (
+        RegistrationRequest, UpgradeRequest, MilitaryInRequest, MilitaryOutRequest, ChangeRequest,
+        CancellationRequest, FilingRequest, FilingCancelRequest, MultisiteCancelRequest)
 }
+
+
+def register_payload(cls: type[Any]) -> None:
+    """Make ``cls`` storable as an application payload (tagged with its class name).
+
+    Raises:
+        ValueError: another class of that name is registered, or ``cls`` is not an attrs class.
+    """
+    known = PAYLOAD_CLASSES.get(cls.__name__)
+    if known is not None and known is not cls:
+        raise ValueError(f"another payload class is called {cls.__name__}")
+    if not attrs.has(cls):
+        raise ValueError(f"{cls.__name__} is not an attrs class")
+    PAYLOAD_CLASSES[cls.__name__] = cls
+
+
+#: The application lifecycle's state ids (see :mod:`mdreg.workflows.lifecycle` for the machine).
+DRAFT = "draft"
+PENDING_INSTITUTION = "pending_institution"
+PENDING_ACCEPTANCE = "pending_acceptance"
+UNDER_REVIEW = "under_review"
+RETURNED = "returned"
+NEEDS_CORRECTION = "needs_correction"
+APPROVED = "approved"
+REJECTED = "rejected"
+NOT_ACCEPTED = "not_accepted"
+WITHDRAWN = "withdrawn"
+#: States in which an application is still open: one open application per physician, type and
+#: target (a unique index on SQL backends).
+OPEN_STATES = frozenset(
+    {DRAFT, PENDING_INSTITUTION, PENDING_ACCEPTANCE, UNDER_REVIEW, RETURNED, NEEDS_CORRECTION}
+)
 
 
 @attrs.frozen

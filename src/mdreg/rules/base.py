@@ -166,6 +166,11 @@ class Rule(abc.ABC):
     effective_until: ClassVar[date | None] = None
     fix: ClassVar[str] = ""
     inferred: ClassVar[bool] = False
+    reads: ClassVar[tuple[type, ...]] = ()
+
+    @classmethod
+    def accepts(cls, payload: type) -> bool:
+        return not cls.reads or payload in cls.reads
 
     @abc.abstractmethod
     def check(self, ctx: EligibilityContext) -> Iterable[Violation]:

@@ -1,7 +1,7 @@
 """Policies as data: export to JSON-ready dicts, load by reference, and diff.
 
 >>> from datetime import date
->>> from mdreg.rules import BASE_POLICY
+>>> from mdreg.workflows import BASE_POLICY
 >>> before = export(BASE_POLICY, on=date(2021, 6, 1))
 >>> after = export(BASE_POLICY, on=date(2022, 6, 1))
 >>> [change["rule"] for change in diff(before, after)["rules"]]
@@ -118,7 +118,7 @@ def resolve(reference: str) -> tuple[Policy, date | None]:
     except ValueError:
         raise RuleDefinitionError(f"bad date in policy reference {reference!r}") from None
     if name == "base":
-        from mdreg.rules import BASE_POLICY
+        from mdreg.workflows import BASE_POLICY
 
         return BASE_POLICY, on
     module_name, _, attribute = name.partition(":")

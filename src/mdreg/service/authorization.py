@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mdreg.domain.application import Actor as ActorT
-from mdreg.domain.application import ActorKind, Application, BusinessType
+from mdreg.domain.application import ActorKind, Application
 from mdreg.errors import PermissionDenied
+from mdreg.workflows import DECLARATIONS
 from mdreg.workflows.base import EventSpec, Role
+from mdreg.workflows.declaration import BusinessTypeDeclaration
 
 
 def authorize(actor: ActorT, application: Application, event: EventSpec) -> None:
@@ -30,18 +34,17 @@ def authorize(actor: ActorT, application: Application, event: EventSpec) -> None
         raise PermissionDenied(str(actor), f"{event.id} application {application.id}", why)
 
 
-#: Business an institution may apply for on a physician's behalf.
-INSTITUTION_MAY_APPLY = frozenset({BusinessType.REGISTRATION, BusinessType.CANCELLATION})
-
-
-def authorize_applicant(actor: ActorT, business: BusinessType, physician_id: str,
-                        institution_id: str) -> None:
-    """A physician applies for themselves; the routed institution may apply for 注册 and 注销."""
+def authorize_applicant(actor: ActorT, declaration: BusinessTypeDeclaration[Any],
+                        physician_id: str, institution_id: str) -> None:
+    """A physician applies for themselves; the routed institution may apply where the business
+    type allows it (注册, 注销: ``institution_may_apply``)."""
     if actor.kind is ActorKind.PHYSICIAN and actor.party_id == physician_id:
         return
-    if (actor.kind is ActorKind.INSTITUTION and business in INSTITUTION_MAY_APPLY
+    if (actor.kind is ActorKind.INSTITUTION and declaration.institution_may_apply
             and actor.party_id == institution_id):
         return
-    raise PermissionDenied(str(actor), f"apply for {business.value} of physician {physician_id}",
-                           "physicians apply for themselves; an institution only for 注册 or 注销 "
-                           "of its own staff")
+    allowed = " or ".join(d.business.label for d in DECLARATIONS.values()
+                          if d.institution_may_apply)
+    raise PermissionDenied(str(actor), f"apply for {declaration.business.value} of physician "
+                           f"{physician_id}", f"physicians apply for themselves; an institution "
+                           f"only for {allowed} of its own staff")

@@ -226,12 +226,12 @@ class DeadlineKeeper:
         """Cancel a registration two years in 备案 as of ``on`` and fire its open expiry
         deadline, if any (registrations loaded as reference data have none)."""
         from mdreg.service.announcements import announce
-        from mdreg.service.effects import Effect
         from mdreg.service.registry import append_audit
+        from mdreg.workflows.effects import Effect
 
         effect = Effect(uow, self._registry.ids, on, self._registry.policy)
-        done = effect.summary()
-        effect.end_registration(registration, RegistrationStatus.CANCELLED, done)
+        effect.end_registration(registration, RegistrationStatus.CANCELLED)
+        done = effect.done
         append_audit(uow, registration.id, "expire_filed", RegistrationStatus.FILED.value,
                      RegistrationStatus.CANCELLED.value, Actor.system(), now,
                      reason=FILED_EXPIRED, policy=self._registry.policy.name, data=done)

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from typing import Protocol
 
+from mdreg.ports import IdGenerator
 
-class IdGenerator(Protocol):
-    """Makes new ids and practice-certificate numbers."""
-
-    def new(self, prefix: str) -> str: ...
-
-    def certificate_no(self) -> str: ...
+__all__ = ["IdGenerator", "RandomIds", "SequentialIds"]
 
 
 class RandomIds:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import attrs
@@ -19,15 +19,16 @@ from mdreg.clock import Clock, SystemClock, business_date, ensure_aware
 from mdreg.deadlines import Deadline, assessment_status, suspension
 from mdreg.domain.account import AssessmentResult
 from mdreg.domain.application import (
-    PAYLOAD_TYPES,
+    DRAFT,
+    PENDING_ACCEPTANCE,
     PERSON_WIDE_GROUNDS,
+    UNDER_REVIEW,
     Actor,
     ActorKind,
     Application,
     AuditEvent,
     BusinessType,
     CancellationGround,
-    CancellationRequest,
     DepartureKind,
     OfflineBusiness,
     Payload,
@@ -35,7 +36,6 @@ from mdreg.domain.application import (
 )
 from mdreg.domain.model import (
     Filing,
-    FilingStatus,
     HealthDepartment,
     Institution,
     LegacySite,
@@ -59,18 +59,24 @@ from mdreg.errors import (
 )
 from mdreg.limits import Limits
 from mdreg.ports import UnitOfWork, put_all
-from mdreg.rules import BASE_POLICY, Policy, Verdict, evaluate
+from mdreg.rules import Policy, Verdict, evaluate
 from mdreg.rules.dates import add_years
 from mdreg.serialization import dumps, loads
-from mdreg.service import effects
 from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant
-from mdreg.service.context import build_context, route
+from mdreg.service.context import build_context
 from mdreg.service.deadlines import DeadlineKeeper, TickReport
 from mdreg.service.explain import Explanation, explain
 from mdreg.service.ids import IdGenerator, RandomIds
-from mdreg.workflows import workflow_for
-from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
+from mdreg.workflows import (
+    BASE_POLICY,
+    DECLARATIONS,
+    declaration_for,
+    declaration_for_payload,
+    workflow_for,
+)
+from mdreg.workflows.effects import Effect
+from mdreg.workflows.routing import Routing
 
 if TYPE_CHECKING:
     from mdreg.deadlines import AssessmentStatus
@@ -100,9 +106,6 @@ def _command(method: Callable[Concatenate[Registry, P], T]) -> Callable[Concaten
         return registry._transaction(lambda: method(registry, *args, **kwargs))
 
     return run
-
-_STAMPS = {"submit": "submitted_at", "accept": "accepted_at", "approve": "decided_at",
-           "reject": "decided_at", "refuse_acceptance": "decided_at"}
 
 
 class Registry:
@@ -459,10 +462,10 @@ class Registry:
                 raise TransitionNotAllowed("registration", registration.status.value,
                                            "cancel_ex_officio")
             now = self.clock.now()
-            effect = effects.Effect(uow, self.ids, business_date(now), self.policy)
-            done = effect.summary()
-            effects.cancel_registration(effect, registration.physician_id, registration.id,
-                                        ground in PERSON_WIDE_GROUNDS, done)
+            effect = Effect(uow, self.ids, business_date(now), self.policy)
+            effect.cancel(registration.physician_id, registration.id,
+                          ground in PERSON_WIDE_GROUNDS)
+            done = effect.done
             self._keeper.end_for(uow, done["ended"], business_date(now), "cancel_ex_officio")
             announce(uow, self.ids, now, done["ended"])
             append_audit(uow, registration.id, "cancel_ex_officio", registration.status.value,
@@ -492,11 +495,9 @@ class Registry:
                                            "report_departure")
             filed = attrs.evolve(registration, status=RegistrationStatus.FILED, filed_on=on)
             uow.registrations.put(filed)
-            effect = effects.Effect(uow, self.ids, on, self.policy)
-            done = effect.summary()
-            for filing in uow.filings.for_physician(registration.physician_id):
-                if filing.registration_id == registration.id and filing.is_active:
-                    effect.end_filing(filing, FilingStatus.INVALID, done)
+            effect = Effect(uow, self.ids, on, self.policy)
+            effect.end_filings(effect.active_filings(registration.id, registration.physician_id))
+            done = effect.done
             self._keeper.on_departure(uow, filed, self.clock.now())
             append_audit(uow, registration.id, "report_departure", "valid", "filed", actor,
                          self.clock.now(), reason=kind.label, policy=self.policy.name,
@@ -690,8 +691,9 @@ class Registry:
     def _create(self, uow: UnitOfWork, actor: Actor, business: BusinessType, physician_id: str,
                 payload: Payload, batch_id: str | None) -> Application:
         physician = _require(uow.physicians.get(physician_id), "physician", physician_id)
-        routed = route(uow, business, physician, payload, self.policy)
-        authorize_applicant(actor, business, physician.id, routed.institution.id)
+        declaration = declaration_for(business)
+        routed = declaration.route(Routing(uow), physician, payload, self.policy)
+        authorize_applicant(actor, declaration, physician.id, routed.institution.id)
         now = self.clock.now()
         app = Application(
             id=self.ids.new("A"), type=business, physician_id=physician.id, applicant=actor,
@@ -733,8 +735,8 @@ class Registry:
             raise IneligibleError(f"application {app.id}", event, verdict.violations)
         now = now or self.clock.now()
         changes: dict[str, Any] = {"state": dest, "version": app.version + 1, "updated_at": now}
-        if event in _STAMPS:
-            changes[_STAMPS[event]] = now
+        if spec.stamp is not None:
+            changes[spec.stamp] = now
         if deemed_at is not None:
             changes["accepted_at"] = deemed_at
         if spec.needs_reason:
@@ -744,12 +746,22 @@ class Registry:
         new = attrs.evolve(app, **changes)
         self._keeper.on_transition(uow, app, new, event, now)  # before the save: lock order
         uow.applications.save(new, app.version)
-        done: dict[str, Any] = _report_deadline(new, self.policy) if event == "submit" else {}
-        if event == "approve":
-            done = effects.apply_approval(uow, new, self.ids, business_date(now), self.policy)
-            announce(uow, self.ids, now, done["created"] + done["ended"] + done["changed"])
+        declaration = declaration_for(new.type)
+        done: dict[str, Any] = {}
+        facts = declaration.facts.get(event)
+        if facts is not None:
+            done.update(facts(new, declaration.payload_of(new), self.policy))
+        effect_of = declaration.effects.get(event)
+        if effect_of is not None:
+            effect = Effect(uow, self.ids, business_date(now), self.policy)
+            effect_of(effect, new, declaration.payload_of(new))
+            done.update(effect.done)
+            if declaration.announces:
+                announce(uow, self.ids, now, [*effect.done["created"], *effect.done["ended"],
+                                              *effect.done["changed"]])
+            self._keeper.end_for(uow, effect.done["ended"], business_date(now), event)
+        if event == declaration.activates_account_on:
             _portal().activate_on_approval(uow, new, actor, now)
-            self._keeper.end_for(uow, done["ended"], business_date(now), event)
         self._audit(uow, new, event, app.state, actor, reason, verdict, now, done)
         return new
 
@@ -776,28 +788,16 @@ def _business(business: BusinessType | OfflineBusiness | str | None,
         if isinstance(business, OfflineBusiness) or business in offline:
             item = offline[str(business)]
             raise OfflineOnlyBusiness(item.value, item.label)
-        online = {b.value: b for b in BusinessType} | {b.label: b for b in BusinessType}
+        online = {b.value: b for b in DECLARATIONS} | {b.label: b for b in DECLARATIONS}
         if business not in online:
             raise ValidationError("business", f"unknown business type {business!r}",
                                   field_label="业务类型")
         business = online[business]
-    implied = PAYLOAD_TYPES.get(type(payload))
-    if implied is None:
-        raise ValidationError("payload", f"{type(payload).__name__} is not an application payload",
-                              field_label="申请内容")
+    implied = declaration_for_payload(payload).business
     if business is not None and business is not implied:
         raise ValidationError("business", f"a {type(payload).__name__} is not a {business.value}",
                               field_label="业务类型")
     return implied
-
-
-def _report_deadline(app: Application, policy: Policy) -> dict[str, Any]:
-    """R-CAN-3: a cancellation ground is reported within 30 days; a late report is flagged."""
-    if not isinstance(app.payload, CancellationRequest):
-        return {}
-    due = app.payload.ground_known_on + timedelta(days=int(policy.param("cancellation_report_days")))
-    reported = business_date(app.submitted_at) if app.submitted_at else app.application_date
-    return {"report_due": [due.isoformat()], "reported_late": [str(reported > due)]}
 
 
 @attrs.frozen

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from mdreg.domain.application import BusinessType
-from mdreg.rules import BASE_POLICY
 from mdreg.simulation.runner import Simulation, by_type, deadline_compliance
+from mdreg.workflows import BASE_POLICY
 
 
 def build_report(sim: Simulation, seconds: float, database: str, invariant_violations: list[str],

@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, settings
 
 import mdreg
 from mdreg.clock import FakeClock
-from mdreg.rules import BASE_POLICY
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World
 from mdreg.testing.coverage import RuleCoverage
 from mdreg.testing.scenario import Scenario
+from mdreg.workflows import BASE_POLICY
 
 _COVERAGE = pytest.StashKey[RuleCoverage]()
 

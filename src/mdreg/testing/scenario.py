@@ -22,10 +22,11 @@ from mdreg.bootstrap import open as open_registry
 from mdreg.clock import SHANGHAI, FakeClock
 from mdreg.domain.application import Actor, Application, Payload
 from mdreg.domain.model import Institution, Physician, Registration
-from mdreg.rules import BASE_POLICY, Policy, Verdict
+from mdreg.rules import Policy, Verdict
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World
+from mdreg.workflows import BASE_POLICY
 
 
 class Outcome:

@@ -1,8 +1,25 @@
-"""Workflow definitions of every business type, and their engines (one per definition)."""
+"""业务类型 — the declared business types, their engines, and the base policy built from them.
+
+Each business type is declared in one module of this package (:mod:`~mdreg.workflows.registration`
+… :mod:`~mdreg.workflows.multisite_cancel`); :data:`DECLARATIONS` is the catalogue the service
+reads. A host declares a type of its own with :func:`register` (see ``docs/architecture.md``).
+
+>>> from datetime import date
+>>> from mdreg.domain.application import BusinessType
+>>> declaration_for(BusinessType.FILING).definition.label
+'多执业机构备案'
+>>> [r.ref for r in BASE_POLICY.rules_for(BusinessType.MILITARY_OUT, "approve", date(2026, 1, 5))]
+['R-CAN-5']
+"""
 
 from __future__ import annotations
 
-from mdreg.domain.application import BusinessType
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from mdreg.domain.application import BusinessType, Payload, register_payload
+from mdreg.errors import ValidationError, WorkflowDefinitionError
+from mdreg.rules.policy import Policy
 from mdreg.workflows.base import (
     EventSpec,
     Role,
@@ -13,6 +30,12 @@ from mdreg.workflows.base import (
 )
 from mdreg.workflows.cancellation import CANCELLATION
 from mdreg.workflows.change import CHANGE
+from mdreg.workflows.declaration import (
+    CHECKED_ON,
+    BusinessTypeDeclaration,
+    Material,
+    checked_on,
+)
 from mdreg.workflows.filing import FILING
 from mdreg.workflows.filing_cancel import FILING_CANCEL
 from mdreg.workflows.military_in import MILITARY_IN
@@ -21,36 +44,150 @@ from mdreg.workflows.multisite_cancel import MULTISITE_CANCEL
 from mdreg.workflows.registration import REGISTRATION
 from mdreg.workflows.upgrade import UPGRADE
 
-DEFINITIONS: dict[BusinessType, WorkflowDefinition] = {
-    BusinessType.REGISTRATION: REGISTRATION,
-    BusinessType.UPGRADE: UPGRADE,
-    BusinessType.MILITARY_IN: MILITARY_IN,
-    BusinessType.MILITARY_OUT: MILITARY_OUT,
-    BusinessType.CHANGE: CHANGE,
-    BusinessType.CANCELLATION: CANCELLATION,
-    BusinessType.FILING: FILING,
-    BusinessType.FILING_CANCEL: FILING_CANCEL,
-    BusinessType.MULTISITE_CANCEL: MULTISITE_CANCEL,
-}
+#: The nine business types of the personal portal, in the portal's order.
+BUILT_IN: tuple[BusinessTypeDeclaration[Any], ...] = (
+    REGISTRATION, UPGRADE, MILITARY_IN, MILITARY_OUT, CHANGE, CANCELLATION, FILING,
+    FILING_CANCEL, MULTISITE_CANCEL,
+)
 
+_DECLARED: dict[BusinessType, BusinessTypeDeclaration[Any]] = {d.business: d for d in BUILT_IN}
+_BY_PAYLOAD: dict[type[Any], BusinessTypeDeclaration[Any]] = {d.payload: d for d in BUILT_IN}
 _ENGINES: dict[BusinessType, Workflow] = {}
+
+
+class _Catalogue(Mapping[BusinessType, BusinessTypeDeclaration[Any]]):
+    """A read-only view of the declared business types."""
+
+    def __getitem__(self, business: BusinessType) -> BusinessTypeDeclaration[Any]:
+        return _DECLARED[business]
+
+    def __iter__(self) -> Iterator[BusinessType]:
+        return iter(_DECLARED)
+
+    def __len__(self) -> int:
+        return len(_DECLARED)
+
+
+class _Definitions(Mapping[BusinessType, WorkflowDefinition]):
+    """Each declared type's state machine."""
+
+    def __getitem__(self, business: BusinessType) -> WorkflowDefinition:
+        return _DECLARED[business].definition
+
+    def __iter__(self) -> Iterator[BusinessType]:
+        return iter(_DECLARED)
+
+    def __len__(self) -> int:
+        return len(_DECLARED)
+
+
+#: Every declared business type (the nine, plus any a host registered).
+DECLARATIONS: Mapping[BusinessType, BusinessTypeDeclaration[Any]] = _Catalogue()
+#: Every declared type's workflow definition.
+DEFINITIONS: Mapping[BusinessType, WorkflowDefinition] = _Definitions()
+
+
+def declaration_for(business: BusinessType) -> BusinessTypeDeclaration[Any]:
+    """The declaration of ``business``.
+
+    Raises:
+        ValidationError: no such type is declared.
+    """
+    found = _DECLARED.get(business)
+    if found is None:
+        raise ValidationError("business", f"business type {business!r} is not declared",
+                              field_label="业务类型")
+    return found
+
+
+def declaration_for_payload(payload: Payload | object) -> BusinessTypeDeclaration[Any]:
+    """The declaration whose payload class ``payload`` is.
+
+    Raises:
+        ValidationError: ``payload`` is no declared type's payload.
+    """
+    found = _BY_PAYLOAD.get(type(payload))
+    if found is None:
+        raise ValidationError("payload", f"{type(payload).__name__} is not an application payload",
+                              field_label="申请内容")
+    return found
 
 
 def workflow_for(business: BusinessType) -> Workflow:
     """The engine of ``business`` (built once per process)."""
     engine = _ENGINES.get(business)
     if engine is None:
-        engine = _ENGINES[business] = Workflow(DEFINITIONS[business])
+        engine = _ENGINES[business] = Workflow(declaration_for(business).definition)
     return engine
 
 
+def rule_table(declarations: Iterable[BusinessTypeDeclaration[Any]] | None = None
+               ) -> dict[tuple[BusinessType, str], tuple[Any, ...]]:
+    """The rules of ``declarations`` (every declared type by default) as a policy's table."""
+    table: dict[tuple[BusinessType, str], tuple[Any, ...]] = {}
+    for declaration in declarations if declarations is not None else _DECLARED.values():
+        table.update(declaration.rule_table())
+    return table
+
+
+def base_policy() -> Policy:
+    """The base policy: every declared type's rules on their events, default parameters."""
+    return Policy("base", rule_table())
+
+
+#: The base policy of the nine business types.
+BASE_POLICY = Policy("base", rule_table(BUILT_IN))
+
+
+def register(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
+    """Declare a business type of the host's own; returns a function that removes it again.
+
+    Its payload class becomes storable, :data:`DECLARATIONS` lists it, and the service runs it
+    like the nine. Its rules enter a policy through :func:`base_policy` or
+    ``policy.extend(name, declaration.rule_table())``.
+
+    Raises:
+        WorkflowDefinitionError: the business type or its payload class is declared already.
+    """
+    if declaration.business in _DECLARED or declaration.payload in _BY_PAYLOAD:
+        raise WorkflowDefinitionError(
+            f"business type {declaration.business.value!r} or payload "
+            f"{declaration.payload.__name__} is declared already")
+    register_payload(declaration.payload)
+    _DECLARED[declaration.business] = declaration
+    _BY_PAYLOAD[declaration.payload] = declaration
+
+    def remove() -> None:
+        if declaration.business in BUILT_IN_TYPES:
+            return
+        _DECLARED.pop(declaration.business, None)
+        _BY_PAYLOAD.pop(declaration.payload, None)
+        _ENGINES.pop(declaration.business, None)
+
+    return remove
+
+
+BUILT_IN_TYPES = frozenset(d.business for d in BUILT_IN)
+
 __all__ = [
+    "BASE_POLICY",
+    "BUILT_IN",
+    "CHECKED_ON",
+    "DECLARATIONS",
     "DEFINITIONS",
+    "BusinessTypeDeclaration",
     "EventSpec",
+    "Material",
     "Role",
     "StateSpec",
     "Workflow",
     "WorkflowDefinition",
+    "base_policy",
+    "checked_on",
+    "declaration_for",
+    "declaration_for_payload",
     "markdown_table",
+    "register",
+    "rule_table",
     "workflow_for",
 ]

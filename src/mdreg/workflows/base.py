@@ -66,6 +66,8 @@ class EventSpec:
     Attributes:
         needs_reason: a written reason is mandatory (退回, 不予受理, 不予批准 …).
         needs_corrections: a non-empty list of corrections is mandatory (补正, 行政许可法 Art 32).
+        stamp: the application timestamp the event sets (``submitted_at``, ``accepted_at``,
+            ``decided_at``), if any.
     """
 
     id: str
@@ -75,6 +77,7 @@ class EventSpec:
     by: Role
     needs_reason: bool = False
     needs_corrections: bool = False
+    stamp: str | None = None
 
 
 @attrs.frozen

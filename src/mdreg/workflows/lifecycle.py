@@ -7,22 +7,27 @@ decision. Legal basis: 行政许可法 Arts 32 (受理/补正), 38 (written refu
 
 from __future__ import annotations
 
+from mdreg.domain.application import (
+    APPROVED,
+    DRAFT,
+    NEEDS_CORRECTION,
+    NOT_ACCEPTED,
+    OPEN_STATES,
+    PENDING_ACCEPTANCE,
+    PENDING_INSTITUTION,
+    REJECTED,
+    RETURNED,
+    UNDER_REVIEW,
+    WITHDRAWN,
+)
 from mdreg.workflows.base import EventSpec, Role, StateSpec, WorkflowDefinition
 
-DRAFT = "draft"
-PENDING_INSTITUTION = "pending_institution"
-PENDING_ACCEPTANCE = "pending_acceptance"
-UNDER_REVIEW = "under_review"
-RETURNED = "returned"
-NEEDS_CORRECTION = "needs_correction"
-APPROVED = "approved"
-REJECTED = "rejected"
-NOT_ACCEPTED = "not_accepted"
-WITHDRAWN = "withdrawn"
+__all__ = [
+    "APPROVED", "DRAFT", "NEEDS_CORRECTION", "NOT_ACCEPTED", "OPEN_STATES", "PENDING_ACCEPTANCE",
+    "PENDING_INSTITUTION", "REJECTED", "RETURNED", "UNDER_REVIEW", "WITHDRAWN",
+    "application_lifecycle",
+]
 
-OPEN_STATES = frozenset(
-    {DRAFT, PENDING_INSTITUTION, PENDING_ACCEPTANCE, UNDER_REVIEW, RETURNED, NEEDS_CORRECTION}
-)
 
 
 def application_lifecycle(
@@ -46,24 +51,27 @@ def application_lifecycle(
             StateSpec(WITHDRAWN, "已撤回", final=True),
         ),
         events=(
-            EventSpec("submit", "提交申请", (DRAFT,), PENDING_INSTITUTION, Role.APPLICANT),
+            EventSpec("submit", "提交申请", (DRAFT,), PENDING_INSTITUTION, Role.APPLICANT,
+                      stamp="submitted_at"),
             EventSpec("confirm", "机构确认", (PENDING_INSTITUTION,), PENDING_ACCEPTANCE,
                       Role.INSTITUTION),
             EventSpec("send_back", "机构退回", (PENDING_INSTITUTION,), RETURNED, Role.INSTITUTION,
                       needs_reason=True),
             EventSpec("resubmit", "重新提交", (RETURNED,), PENDING_INSTITUTION, Role.APPLICANT),
-            EventSpec("accept", "受理", (PENDING_ACCEPTANCE,), UNDER_REVIEW, Role.AUTHORITY),
+            EventSpec("accept", "受理", (PENDING_ACCEPTANCE,), UNDER_REVIEW, Role.AUTHORITY,
+                      stamp="accepted_at"),
             EventSpec("request_correction", "要求补正", (PENDING_ACCEPTANCE,), NEEDS_CORRECTION,
                       Role.AUTHORITY, needs_corrections=True),
             EventSpec("supplement", "提交补正材料", (NEEDS_CORRECTION,), PENDING_ACCEPTANCE,
                       Role.APPLICANT),
             EventSpec("refuse_acceptance", "不予受理", (PENDING_ACCEPTANCE,), NOT_ACCEPTED,
-                      Role.AUTHORITY, needs_reason=True),
+                      Role.AUTHORITY, needs_reason=True, stamp="decided_at"),
             EventSpec("return_to_applicant", "退回申请人", (UNDER_REVIEW,), RETURNED,
                       Role.AUTHORITY, needs_reason=True),
-            EventSpec("approve", approve_label, (UNDER_REVIEW,), APPROVED, Role.AUTHORITY),
+            EventSpec("approve", approve_label, (UNDER_REVIEW,), APPROVED, Role.AUTHORITY,
+                      stamp="decided_at"),
             EventSpec("reject", reject_label, (UNDER_REVIEW,), REJECTED, Role.AUTHORITY,
-                      needs_reason=True),
+                      needs_reason=True, stamp="decided_at"),
             EventSpec("withdraw", "撤回申请",
                       (DRAFT, PENDING_INSTITUTION, PENDING_ACCEPTANCE, RETURNED, NEEDS_CORRECTION),
                       WITHDRAWN, Role.APPLICANT),

@@ -1,13 +1,39 @@
-"""军队变更入 — a military physician moves into civilian practice (PLA measures Art 9).
+"""军队变更入 — a military physician moves into civilian practice (解放军实施《执业医师法》办法 Art 9).
 
-Needs the military registering organ's proof. Confirmed by the intended institution; decided by
-the department that approved it. On approval a civilian registration is created.
+Like 注册: confirmed by the intended institution, decided by the department that decides for it,
+a new civilian registration on approval. The applicant hands back the military certificate and
+brings the original military registering organ's proof.
 """
 
 from __future__ import annotations
 
+from mdreg.domain.application import BusinessType, MilitaryInRequest
+from mdreg.rules import practice_location as location_rules
+from mdreg.rules import qualification, refusal, scope, upgrade_military
+from mdreg.workflows import materials
+from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.lifecycle import application_lifecycle
+from mdreg.workflows.registration import add_registration, route_new_registration
 
-MILITARY_IN = application_lifecycle(
-    "military_in", "军队变更入", approve_label="准予转入", reject_label="不予转入"
+RULES = (
+    upgrade_military.MilitaryProof(),
+    qualification.QualificationMatchesCategory(),
+    *refusal.RULES,
+    *location_rules.RULES,
+    *scope.RULES,
+)
+
+MILITARY_IN: BusinessTypeDeclaration[MilitaryInRequest] = BusinessTypeDeclaration(
+    business=BusinessType.MILITARY_IN,
+    payload=MilitaryInRequest,
+    definition=application_lifecycle("military_in", "军队变更入", approve_label="准予转入",
+                                      reject_label="不予转入"),
+    basis="中国人民解放军实施《执业医师法》办法第九条；医师法第十三条",
+    rules=checked_on(RULES),
+    route=route_new_registration,
+    confirms="拟执业机构 (the intended primary institution)",
+    decides="县级以上地方卫生健康主管部门，实践中为批准拟执业机构的部门 (S6 Art 9)",
+    effects={"approve": add_registration},
+    materials=(materials.APPLICATION_FORM, materials.PHOTO, materials.EMPLOYMENT_PROOF,
+               materials.QUALIFICATION_CERTIFICATE, materials.MILITARY_PROOF),
 )

@@ -1,13 +1,51 @@
-"""变更到军队 — a civilian physician joins the army (PLA measures Art 10).
+"""变更到军队 — a civilian physician joins the army (解放军实施《执业医师法》办法 Art 10).
 
 Confirmed by the primary institution of the named registration; decided by the department that
-granted it. On approval every local registration and filing of the physician becomes invalid.
+granted it. On approval every local registration and filing of the physician becomes invalid
+(R-MIL-1); one such application per physician at a time (target ``military``).
 """
 
 from __future__ import annotations
 
+from mdreg.domain.application import Application, BusinessType, MilitaryOutRequest
+from mdreg.domain.model import Physician, RegistrationStatus
+from mdreg.rules import target
+from mdreg.rules.policy import Policy
+from mdreg.workflows import materials
+from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
+from mdreg.workflows.effects import ENDABLE, Effect
 from mdreg.workflows.lifecycle import application_lifecycle
+from mdreg.workflows.routing import Route, Routing
 
-MILITARY_OUT = application_lifecycle(
-    "military_out", "变更到军队", approve_label="准予变更到军队", reject_label="不予变更到军队"
+
+def route(routing: Routing, physician: Physician, payload: MilitaryOutRequest,
+          policy: Policy) -> Route:
+    registration = routing.registration(physician, payload.registration_id)
+    primary = routing.institution(registration.primary_institution_id)
+    return routing.by_registration(primary, registration, "military")
+
+
+def leave_for_the_army(effect: Effect, app: Application, payload: MilitaryOutRequest) -> None:
+    """Every local registration (and the filings under it) becomes invalid (R-MIL-1)."""
+    for registration in effect.uow.registrations.for_physician(app.physician_id):
+        if registration.status in ENDABLE:
+            effect.end_registration(registration, RegistrationStatus.MILITARY)
+    effect.end_filings(f for f in effect.uow.filings.for_physician(app.physician_id)
+                       if f.is_active)
+
+
+MILITARY_OUT: BusinessTypeDeclaration[MilitaryOutRequest] = BusinessTypeDeclaration(
+    business=BusinessType.MILITARY_OUT,
+    payload=MilitaryOutRequest,
+    definition=application_lifecycle("military_out", "变更到军队",
+                                     approve_label="准予变更到军队",
+                                     reject_label="不予变更到军队"),
+    basis="中国人民解放军实施《执业医师法》办法第十条",
+    rules=checked_on(target.RULES),
+    route=route,
+    confirms="所选注册的主要执业机构 (the registration's primary institution)",
+    decides="准予该注册的卫生健康主管部门 (the department that granted the registration)",
+    effects={"approve": leave_for_the_army},
+    materials=(materials.CONFIRMED_ONLINE, materials.PRACTICE_CERTIFICATE,
+               materials.CIVILIAN_PROOF),
 )

@@ -1,0 +1,93 @@
+"""注册效力 — what an event changes in the registry, in the same unit of work as the transition.
+
+An :class:`Effect` is handed to a business type's effect functions. It records every registration
+and filing it creates, ends or changes in :attr:`Effect.done`, which goes into the audit event,
+so every registry change is traceable to the decision that made it. Ending a registration or a
+filing, cancelling a registration and creating a registration are written here once and used by
+every business type (and by the commands outside applications: departure, ex-officio cancellation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import attrs
+
+from mdreg.domain.model import (
+    Filing,
+    FilingStatus,
+    Institution,
+    Registration,
+    RegistrationStatus,
+)
+from mdreg.errors import NotFoundError
+from mdreg.ports import IdGenerator, UnitOfWork
+from mdreg.rules.policy import Policy
+
+Summary = dict[str, list[str]]
+#: Statuses a registration can be ended from.
+ENDABLE = (RegistrationStatus.VALID, RegistrationStatus.FILED)
+
+
+def _summary() -> Summary:
+    return {"created": [], "ended": [], "changed": []}
+
+
+@attrs.frozen
+class Effect:
+    """The unit of work, ids, business date and policy an effect runs with, and what it did."""
+
+    uow: UnitOfWork
+    ids: IdGenerator
+    on: date
+    policy: Policy
+    done: Summary = attrs.field(factory=_summary)
+
+    def registration(self, registration_id: str) -> Registration:
+        found = self.uow.registrations.get(registration_id)
+        if found is None:
+            raise NotFoundError("registration", registration_id)
+        return found
+
+    def institution(self, institution_id: str) -> Institution:
+        found = self.uow.institutions.get(institution_id)
+        if found is None:
+            raise NotFoundError("institution", institution_id)
+        return found
+
+    def add_registration(self, registration: Registration) -> None:
+        self.uow.registrations.put(registration)
+        self.done["created"].append(registration.id)
+
+    def change_registration(self, registration: Registration) -> None:
+        self.uow.registrations.put(registration)
+        self.done["changed"].append(registration.id)
+
+    def active_filings(self, registration_id: str, physician_id: str) -> tuple[Filing, ...]:
+        """The active filings under a registration."""
+        return tuple(f for f in self.uow.filings.for_physician(physician_id)
+                     if f.registration_id == registration_id and f.is_active)
+
+    def end_registration(self, registration: Registration, status: RegistrationStatus) -> None:
+        """End a registration and every active filing under it (they cannot outlive it)."""
+        self.uow.registrations.put(attrs.evolve(registration, status=status, ended_on=self.on))
+        self.done["ended"].append(registration.id)
+        self.end_filings(self.active_filings(registration.id, registration.physician_id))
+
+    def end_filings(self, filings: Iterable[Filing],
+                    status: FilingStatus = FilingStatus.INVALID) -> None:
+        for filing in filings:
+            self.uow.filings.put(attrs.evolve(filing, status=status, ended_on=self.on))
+            self.done["ended"].append(filing.id)
+
+    def cancel(self, physician_id: str, registration_id: str, person_wide: bool) -> None:
+        """注销 one registration, or every one of the physician's when ``person_wide`` and the
+        policy's ``person_wide_cancellation`` agree (R-CAN-4)."""
+        targets = [self.registration(registration_id)]
+        if person_wide and self.policy.param("person_wide_cancellation"):
+            targets = list(self.uow.registrations.for_physician(physician_id))
+        for registration in targets:
+            if registration.status in ENDABLE:
+                self.end_registration(registration, RegistrationStatus.CANCELLED)
+

@@ -1,0 +1,98 @@
+"""Business-type declarations: one per type, complete, and checked when built."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+import pytest
+
+from mdreg.domain.application import BusinessType, RegistrationRequest, UpgradeRequest
+from mdreg.errors import WorkflowDefinitionError
+from mdreg.rules import Rule
+from mdreg.rules.refusal import FullCivilCapacity
+from mdreg.workflows import (
+    BASE_POLICY,
+    BUILT_IN,
+    DECLARATIONS,
+    BusinessTypeDeclaration,
+    checked_on,
+    declaration_for,
+    declaration_for_payload,
+)
+from mdreg.workflows.lifecycle import application_lifecycle
+from mdreg.workflows.registration import REGISTRATION
+
+BUILT_IN_IDS = [d.business.value for d in BUILT_IN]
+
+
+def test_each_of_the_nine_types_is_declared_once() -> None:
+    assert [d.business for d in BUILT_IN] == list(BusinessType)
+    assert len({d.payload for d in BUILT_IN}) == 9
+    assert {b: DECLARATIONS[b] for b in BusinessType} == {d.business: d for d in BUILT_IN}
+
+
+@pytest.mark.parametrize("declaration", BUILT_IN, ids=BUILT_IN_IDS)
+def test_a_declaration_names_routing_materials_and_effects(
+        declaration: BusinessTypeDeclaration[Any]) -> None:
+    assert declaration.definition.id == declaration.business.value
+    assert declaration.confirms and declaration.decides and declaration.basis
+    assert declaration.materials, "the department checks paper materials for every type"
+    assert set(declaration.effects) == {"approve"}
+    assert declaration_for(declaration.business) is declaration
+    assert set(declaration.rules) == {"submit", "resubmit", "supplement", "approve"}
+
+
+@pytest.mark.parametrize("declaration", BUILT_IN, ids=BUILT_IN_IDS)
+def test_the_base_policy_is_the_declarations_rule_tables(
+        declaration: BusinessTypeDeclaration[Any]) -> None:
+    for event, rules in declaration.rules.items():
+        assert BASE_POLICY.rules[(declaration.business, event)] == rules
+
+
+def test_who_may_apply_and_what_activates_an_account_is_declared() -> None:
+    assert {d.business for d in BUILT_IN if d.institution_may_apply} == {
+        BusinessType.REGISTRATION, BusinessType.CANCELLATION}
+    assert {d.business for d in BUILT_IN if d.activates_account_on == "approve"} == {
+        BusinessType.REGISTRATION, BusinessType.CHANGE}
+
+
+def test_the_payload_names_its_declaration() -> None:
+    payload = UpgradeRequest("R1", "Q2")
+    assert declaration_for_payload(payload).business is BusinessType.UPGRADE
+
+
+def _declare(**changes: Any) -> BusinessTypeDeclaration[Any]:
+    return attrs.evolve(REGISTRATION, **changes)
+
+
+class _UpgradeOnly(Rule):
+    id = "test.upgrade_only"
+    label = "只读升级申请"
+    title = "Reads an upgrade request"
+    citations = FullCivilCapacity.citations
+    reads: ClassVar[tuple[type, ...]] = (UpgradeRequest,)
+
+    def check(self, ctx: Any) -> Any:
+        return ()
+
+
+@pytest.mark.parametrize(("changes", "problem"), [
+    ({"rules": {"approve_later": ()}}, "rules name unknown events"),
+    ({"effects": {"decide": REGISTRATION.effects["approve"]}}, "effects name unknown events"),
+    ({"facts": {"nothing": lambda *_: {}}}, "facts name unknown events"),
+    ({"activates_account_on": "activate"}, "activation on unknown event"),
+    ({"rules": checked_on([_UpgradeOnly()])}, "reads UpgradeRequest, not RegistrationRequest"),
+    ({"payload": dict}, "not an attrs class"),
+    ({"definition": application_lifecycle("upgrade", "升级")}, "its workflow is 'upgrade'"),
+    ({"confirms": ""}, "must be described"),
+], ids=["rule_event", "effect_event", "facts_event", "activation_event", "rule_payload",
+        "payload_class", "workflow_id", "routing_text"])
+def test_an_inconsistent_declaration_is_refused_when_built(changes: dict[str, Any],
+                                                           problem: str) -> None:
+    with pytest.raises(WorkflowDefinitionError, match=problem):
+        _declare(**changes)
+
+
+def test_the_registration_payload_is_the_declared_one() -> None:
+    assert REGISTRATION.payload is RegistrationRequest
