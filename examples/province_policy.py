@@ -23,7 +23,7 @@ NOTICE = Instrument("example_province_notice", "（示例）省级多机构执�
                     effective_from=date(2026, 1, 1))
 
 
-class AtMostTwoFilings(Rule):
+class AtMostTwoFilings(Rule[FilingRequest]):
     """本省执业医师的有效多执业机构备案不超过两个（示例）."""
 
     id = "example_province.at_most_two_filings"
@@ -34,7 +34,7 @@ class AtMostTwoFilings(Rule):
     effective_from = date(2026, 1, 1)
     fix = "先取消一个已有的备案"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[FilingRequest]) -> Iterator[Violation]:
         active = [f for f in ctx.filings if f.is_active]
         if len(active) >= 2:
             yield self.violation(f"已有{len(active)}个有效备案", f"{len(active)} active filings exist")

@@ -22,23 +22,23 @@ from mdreg.testing.strategies import applications, invalid_id_numbers, registrie
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "province_policy.py"
 
 
-class Uncited(Rule):
+class Uncited(Rule[RegistrationRequest]):
     id = "example.uncited"
     label = "无依据"
     title = "No citation"
     citations = ()
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[RegistrationRequest]) -> Iterator[Violation]:
         return iter(())
 
 
-class Impostor(Rule):
+class Impostor(Rule[RegistrationRequest]):
     id = "practice_location.one_primary_institution"
     label = "冒名"
     title = "Same id, other rule"
     citations = (REGISTRATION_MEASURES.article("第十条"),)
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[RegistrationRequest]) -> Iterator[Violation]:
         return iter(())
 
 

@@ -38,7 +38,8 @@ _RID = ResidentId.parse("11010519491231002X")
 
 def context(as_of: date, *, records: tuple[Record, ...] = (), level: Level = Level.PHYSICIAN,
             division: DivisionCode = DIVISION,
-            registrations: tuple[Registration, ...] = ()) -> EligibilityContext:
+            registrations: tuple[Registration, ...] = ()
+            ) -> EligibilityContext[RegistrationRequest]:
     physician = Physician("P", "张三", _RID,
                           (Qualification("Q", level, Category.CLINICAL, as_of - timedelta(days=30)),),
                           records=records)

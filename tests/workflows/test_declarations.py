@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 import pytest
@@ -66,12 +66,11 @@ def _declare(**changes: Any) -> BusinessTypeDeclaration[Any]:
     return attrs.evolve(REGISTRATION, **changes)
 
 
-class _UpgradeOnly(Rule):
+class _UpgradeOnly(Rule[UpgradeRequest]):
     id = "test.upgrade_only"
     label = "只读升级申请"
     title = "Reads an upgrade request"
     citations = FullCivilCapacity.citations
-    reads: ClassVar[tuple[type, ...]] = (UpgradeRequest,)
 
     def check(self, ctx: Any) -> Any:
         return ()

@@ -5,6 +5,12 @@ A rule is a small frozen object with a stable dotted ``id``, a Chinese ``label``
 immutable :class:`EligibilityContext` and yields *every* :class:`Violation` it finds. The service
 builds the context with targeted repository queries; rules never touch a repository.
 
+A rule names the payload classes it reads as its type argument: ``class R(Rule[ChangeRequest])``
+checks an ``EligibilityContext[ChangeRequest]`` and reads ``ctx.payload.scopes`` as a typed
+attribute, so mypy catches a misspelt field. ``R.reads`` lists those classes (``()`` for a rule
+that reads no payload field and serves any business type) and ``R.accepts(payload_cls)`` says
+whether the rule may be attached to the business type of ``payload_cls``.
+
 >>> from mdreg.rules.base import Verdict
 >>> Verdict(as_of=date(2026, 1, 5), checked=("a.rule",), violations=()).passed
 True
@@ -13,11 +19,14 @@ True
 from __future__ import annotations
 
 import abc
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, cast
 
 import attrs
+from typing_extensions import TypeVar
 
 from mdreg.domain.application import Application, Payload
 from mdreg.domain.model import (
@@ -29,6 +38,7 @@ from mdreg.domain.model import (
     Qualification,
     Registration,
 )
+from mdreg.errors import RuleDefinitionError
 
 
 @attrs.frozen
@@ -98,9 +108,18 @@ class Verdict:
         return tuple(dict.fromkeys(v.rule_id for v in self.violations))
 
 
+#: The payload class(es) a context holds; ``EligibilityContext`` alone holds any payload.
+P_co = TypeVar("P_co", covariant=True, default=Payload)
+#: The payload class(es) a rule reads; ``Rule`` alone reads no payload field (any payload).
+P_contra = TypeVar("P_contra", contravariant=True, default=Payload)
+
+
 @attrs.frozen
-class EligibilityContext:
+class EligibilityContext(Generic[P_co]):
     """Everything a rule may read, gathered by the service before evaluation.
+
+    ``EligibilityContext[P]`` holds an application whose payload is a ``P``; a ``Rule[P]`` is
+    only attached to business types whose payload class it reads (:meth:`Rule.accepts`).
 
     Attributes:
         as_of: the application date (Asia/Shanghai) that selects the rules in force.
@@ -126,31 +145,47 @@ class EligibilityContext:
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
 
     @property
-    def payload(self) -> Payload:
-        return self.application.payload
+    def payload(self) -> P_co:
+        """The application's payload, typed as the payload class(es) of this context."""
+        return cast(P_co, self.application.payload)
 
-    def field(self, name: str) -> Any:
-        """A payload field, or ``None`` when this payload has no such field."""
-        return getattr(self.payload, name, None)
-
-    @property
-    def qualification(self) -> Qualification | None:
-        """The qualification named in the payload, if the physician holds it."""
-        number = self.field("qualification_no")
+    def qualification_named(self, number: str | None) -> Qualification | None:
+        """The qualification with certificate number ``number``, if the physician holds it."""
         return self.physician.qualification(number) if number else None
 
-    @property
-    def target_registration(self) -> Registration | None:
-        """The registration the payload names (upgrade, change, cancellation, filing …)."""
-        wanted = self.field("registration_id")
-        return next((r for r in self.registrations if r.id == wanted), None)
+    def registration_named(self, registration_id: str | None) -> Registration | None:
+        """The physician's registration ``registration_id`` (any status), if there is one."""
+        return next((r for r in self.registrations if r.id == registration_id), None)
 
     def valid_registrations(self) -> tuple[Registration, ...]:
         return tuple(r for r in self.registrations if r.is_valid)
 
 
-class Rule(abc.ABC):
+def _payload_classes(rule: str, argument: Any) -> tuple[type, ...]:
+    """The payload classes a rule's type argument names; ``()`` for any payload."""
+    if argument is Any or isinstance(argument, typing.TypeVar):
+        return ()
+    if typing.get_origin(argument) in (typing.Union, types.UnionType):
+        members = typing.get_args(argument)
+    else:
+        members = (argument,)
+    if not all(isinstance(m, type) for m in members):
+        raise RuleDefinitionError(
+            f"rule {rule} reads {argument!r}: name payload classes, e.g. Rule[RegistrationRequest]"
+        )
+    if set(typing.get_args(Payload)) <= set(members):
+        return ()
+    return tuple(dict.fromkeys(members))
+
+
+class Rule(abc.ABC, Generic[P_contra]):
     """Base class of every rule. Subclasses set the class attributes and implement ``check``.
+
+    A rule's type argument names the payload classes it reads: ``Rule[RegistrationRequest]``
+    checks an ``EligibilityContext[RegistrationRequest]``. ``reads`` holds those classes,
+    computed when the subclass is defined (a union gives its members); it is ``()`` for a rule
+    that reads no payload field, declared ``Rule[Payload]`` or plain ``Rule``. A subclass of a
+    parameterised rule reads what its parent reads.
 
     ``ref`` is the rule's number in the domain reference's list of testable rules (R-REG-1, …).
     ``inferred`` marks a rule that is a design assumption rather than verified law (tag [I] in
@@ -168,12 +203,21 @@ class Rule(abc.ABC):
     inferred: ClassVar[bool] = False
     reads: ClassVar[tuple[type, ...]] = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            origin = typing.get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Rule):
+                cls.reads = _payload_classes(cls.__name__, typing.get_args(base)[0])
+                return
+
     @classmethod
-    def accepts(cls, payload: type) -> bool:
-        return not cls.reads or payload in cls.reads
+    def accepts(cls, payload_cls: type) -> bool:
+        """Whether this rule may check applications whose payload is a ``payload_cls``."""
+        return not cls.reads or payload_cls in cls.reads
 
     @abc.abstractmethod
-    def check(self, ctx: EligibilityContext) -> Iterable[Violation]:
+    def check(self, ctx: EligibilityContext[P_contra]) -> Iterable[Violation]:
         """Yield every violation of this rule in ``ctx``; yield nothing when it holds."""
 
     def in_force(self, on: date) -> bool:
@@ -199,10 +243,12 @@ class Rule(abc.ABC):
 
 
 #: Callbacks told of every rule outcome (rule, passed); the testing kit's coverage uses this.
-OBSERVERS: list[Callable[[Rule, bool], None]] = []
+OBSERVERS: list[Callable[[Rule[Any], bool], None]] = []
 
 
-def evaluate(rules: Iterable[Rule], ctx: EligibilityContext, policy: str = "") -> Verdict:
+def evaluate(
+    rules: Iterable[Rule[Any]], ctx: EligibilityContext[Any], policy: str = ""
+) -> Verdict:
     """Run every rule in force on ``ctx.as_of`` and collect all violations."""
     checked: list[str] = []
     found: list[Violation] = []

@@ -7,8 +7,10 @@ parameter ``cancellation_grounds`` lists their values (default: every ground).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import Enum
+from typing import Any
 
-from mdreg.domain.application import CancellationGround
+from mdreg.domain.application import CancellationGround, CancellationRequest
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PHYSICIANS_LAW, REGISTRATION_MEASURES
 
@@ -28,7 +30,7 @@ GROUND_SOURCES = {
 }
 
 
-class GroundAccepted(Rule):
+class GroundAccepted(Rule[CancellationRequest]):
     """注销须有法定情形；“其他情形”须写明具体情况."""
 
     id = "cancellation.ground_accepted"
@@ -41,18 +43,18 @@ class GroundAccepted(Rule):
     )
     fix = "选择法定的注销情形，“其他情形”须写明具体情况"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        ground = ctx.field("ground")
+    def check(self, ctx: EligibilityContext[CancellationRequest]) -> Iterator[Violation]:
+        ground = ctx.payload.ground
         accepted = ctx.parameters.get("cancellation_grounds", [g.value for g in CancellationGround])
         if not isinstance(ground, CancellationGround) or ground.value not in accepted:
-            shown = getattr(ground, "value", str(ground))
+            shown = ground.value if isinstance(ground, Enum) else str(ground)
             yield self.violation(f"注销情形「{shown}」不被接受", f"ground {shown!r} is not accepted")
             return
-        if ground is CancellationGround.OTHER and not str(ctx.field("details") or "").strip():
+        if ground is CancellationGround.OTHER and not str(ctx.payload.details or "").strip():
             yield self.violation("“其他情形”未写明具体情况", "ground 'other' needs details")
 
 
-class GroundKnownBeforeReport(Rule):
+class GroundKnownBeforeReport(Rule[CancellationRequest]):
     """注销情形的知悉日期不得晚于申请日期."""
 
     id = "cancellation.ground_date"
@@ -62,8 +64,8 @@ class GroundKnownBeforeReport(Rule):
     citations = (REGISTRATION_MEASURES.article("第十八条", "S3"),)
     fix = "核对注销情形的发生日期"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        known = ctx.field("ground_known_on")
+    def check(self, ctx: EligibilityContext[CancellationRequest]) -> Iterator[Violation]:
+        known = ctx.payload.ground_known_on
         if known is not None and known > ctx.as_of:
             yield self.violation(
                 f"注销情形日期{known.isoformat()}晚于申请日期{ctx.as_of.isoformat()}",
@@ -71,4 +73,4 @@ class GroundKnownBeforeReport(Rule):
             )
 
 
-RULES: tuple[Rule, ...] = (GroundAccepted(), GroundKnownBeforeReport())
+RULES: tuple[Rule[Any], ...] = (GroundAccepted(), GroundKnownBeforeReport())

@@ -6,7 +6,9 @@ Legal basis: 医师法 Art 18; 关于医师执业注册中执业范围的暂行�
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from mdreg.domain.application import ChangeRequest
 from mdreg.domain.model import practice_location
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PHYSICIANS_LAW, SCOPE_RULES
@@ -34,7 +36,7 @@ def change_required(activity: str) -> bool:
     return activity not in NO_CHANGE_NEEDED
 
 
-class CategoryChangeNeedsQualification(Rule):
+class CategoryChangeNeedsQualification(Rule[ChangeRequest]):
     """变更执业类别，须取得新类别的医师资格."""
 
     id = "change.category_needs_qualification"
@@ -44,11 +46,12 @@ class CategoryChangeNeedsQualification(Rule):
     citations = (SCOPE_RULES.article("二", "S5"), PHYSICIANS_LAW.article("第十八条", "S1"))
     fix = "填写新类别的医师资格证书编码"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target, wanted = ctx.target_registration, ctx.field("category")
+    def check(self, ctx: EligibilityContext[ChangeRequest]) -> Iterator[Violation]:
+        payload = ctx.payload
+        target, wanted = ctx.registration_named(payload.registration_id), payload.category
         if target is None or wanted is None or wanted is target.category:
             return
-        held = ctx.qualification
+        held = ctx.qualification_named(payload.qualification_no)
         if held is None or held.category is not wanted:
             yield self.violation(
                 f"变更为「{wanted.label}」类别，但未持有该类别的医师资格",
@@ -57,7 +60,7 @@ class CategoryChangeNeedsQualification(Rule):
             )
 
 
-class ScopeChangeNeedsEvidence(Rule):
+class ScopeChangeNeedsEvidence(Rule[ChangeRequest]):
     """同类别内变更执业范围，须有相应高一层次学历或二年以上培训并考核合格."""
 
     id = "change.scope_needs_evidence"
@@ -67,13 +70,14 @@ class ScopeChangeNeedsEvidence(Rule):
     citations = (SCOPE_RULES.article("二", "S5"),)
     fix = "提交高一层次学历证明，或二年以上系统培训并考核合格的证明"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target = ctx.target_registration
-        wanted = ctx.field("category")
+    def check(self, ctx: EligibilityContext[ChangeRequest]) -> Iterator[Violation]:
+        payload = ctx.payload
+        target = ctx.registration_named(payload.registration_id)
+        wanted = payload.category
         if target is None or (wanted is not None and wanted is not target.category):
             return
-        added = [s for s in ctx.field("scopes") or () if s not in target.scopes]
-        evidence = ctx.field("scope_evidence")
+        added = [s for s in payload.scopes if s not in target.scopes]
+        evidence = payload.scope_evidence
         enough = evidence is not None and (evidence.higher_degree or evidence.training_years >= 2)
         if added and not enough:
             yield self.violation(
@@ -83,7 +87,7 @@ class ScopeChangeNeedsEvidence(Rule):
             )
 
 
-class ChangeKeepsLocationsDistinct(Rule):
+class ChangeKeepsLocationsDistinct(Rule[ChangeRequest]):
     """变更后的执业地点不得与本人其他有效注册的执业地点重合."""
 
     id = "change.location_free"
@@ -93,8 +97,8 @@ class ChangeKeepsLocationsDistinct(Rule):
     citations = (PHYSICIANS_LAW.article("第十五条", "S1"),)
     fix = "在该执业地点已有注册的，请办理多执业机构备案"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target = ctx.target_registration
+    def check(self, ctx: EligibilityContext[ChangeRequest]) -> Iterator[Violation]:
+        target = ctx.registration_named(ctx.payload.registration_id)
         if target is None:
             return
         location = practice_location(target.level, ctx.institution)
@@ -107,7 +111,7 @@ class ChangeKeepsLocationsDistinct(Rule):
                 )
 
 
-RULES: tuple[Rule, ...] = (
+RULES: tuple[Rule[Any], ...] = (
     CategoryChangeNeedsQualification(),
     ScopeChangeNeedsEvidence(),
     ChangeKeepsLocationsDistinct(),

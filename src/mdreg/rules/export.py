@@ -22,7 +22,7 @@ from mdreg.rules.base import Rule
 from mdreg.rules.policy import Policy
 
 
-def rule_data(rule: Rule) -> dict[str, Any]:
+def rule_data(rule: Rule[Any]) -> dict[str, Any]:
     """One rule's metadata: ids, labels, citations, effective period, switchability."""
     return {
         "id": rule.id,

@@ -6,12 +6,14 @@ Legal basis: 医师执业注册管理办法 Art 10; the personal portal's help p
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from mdreg.domain.application import FilingCancelRequest, FilingRequest, MultisiteCancelRequest
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PORTAL_HELP, REGISTRATION_MEASURES
 
 
-class FilingWithinLocation(Rule):
+class FilingWithinLocation(Rule[FilingRequest]):
     """备案的机构须在该注册的执业地点内（执业医师不能跨省多执业机构备案）."""
 
     id = "filing.within_practice_location"
@@ -24,8 +26,8 @@ class FilingWithinLocation(Rule):
     )
     fix = "跨执业地点执业，请先在该地申请“注册”"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target = ctx.target_registration
+    def check(self, ctx: EligibilityContext[FilingRequest]) -> Iterator[Violation]:
+        target = ctx.registration_named(ctx.payload.registration_id)
         if target is not None and not target.location.contains(ctx.institution.division):
             yield self.violation(
                 f"机构所在地{ctx.institution.division.code}不在执业地点{target.location.code}内",
@@ -35,7 +37,7 @@ class FilingWithinLocation(Rule):
             )
 
 
-class FilingNotDuplicate(Rule):
+class FilingNotDuplicate(Rule[FilingRequest]):
     """备案机构不能是主要执业机构，也不能已有有效备案."""
 
     id = "filing.not_primary_or_duplicate"
@@ -45,8 +47,8 @@ class FilingNotDuplicate(Rule):
     citations = (REGISTRATION_MEASURES.article("第十条", "S3"),)
     inferred = True
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target = ctx.target_registration
+    def check(self, ctx: EligibilityContext[FilingRequest]) -> Iterator[Violation]:
+        target = ctx.registration_named(ctx.payload.registration_id)
         if target is None:
             return
         if target.primary_institution_id == ctx.institution.id:
@@ -57,7 +59,7 @@ class FilingNotDuplicate(Rule):
                                      f"an active filing {filing.id} exists", filing=filing.id)
 
 
-class FilingScopeWithinRegistration(Rule):
+class FilingScopeWithinRegistration(Rule[FilingRequest]):
     """备案的执业范围须在注册的执业范围之内."""
 
     id = "filing.scope_within_registration"
@@ -67,17 +69,17 @@ class FilingScopeWithinRegistration(Rule):
     citations = (REGISTRATION_MEASURES.article("第十条", "S3"),)
     inferred = True
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target = ctx.target_registration
+    def check(self, ctx: EligibilityContext[FilingRequest]) -> Iterator[Violation]:
+        target = ctx.registration_named(ctx.payload.registration_id)
         if target is None:
             return
-        extra = [s for s in ctx.field("scopes") or () if s not in target.scopes]
+        extra = [s for s in ctx.payload.scopes if s not in target.scopes]
         if extra:
             yield self.violation(f"备案执业范围「{'、'.join(extra)}」超出注册范围",
                                  f"filed scopes {extra} exceed the registration's scopes")
 
 
-class FilingActive(Rule):
+class FilingActive(Rule[FilingCancelRequest]):
     """只能取消有效的备案."""
 
     id = "filing.cancel_only_active"
@@ -87,15 +89,15 @@ class FilingActive(Rule):
     citations = (PORTAL_HELP.article("业务说明 8、多执业机构取消备案", "S9"),)
     inferred = True
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        wanted = ctx.field("filing_id")
+    def check(self, ctx: EligibilityContext[FilingCancelRequest]) -> Iterator[Violation]:
+        wanted = ctx.payload.filing_id
         filing = next((f for f in ctx.filings if f.id == wanted), None)
         if filing is not None and not filing.is_active:
             yield self.violation(f"备案{filing.id}的状态为「{filing.status.label}」",
                                  f"filing {filing.id} is {filing.status.value}", filing=filing.id)
 
 
-class LegacyActive(Rule):
+class LegacyActive(Rule[MultisiteCancelRequest]):
     """按原多地点执业政策办理的记录只能查询和取消，不能新增；只能取消有效的记录."""
 
     id = "legacy.cancel_only_active"
@@ -104,16 +106,16 @@ class LegacyActive(Rule):
     title = "Only an active legacy multi-site record can be cancelled (none can be added)"
     citations = (PORTAL_HELP.article("业务说明 9、申请取消“多地点执业”", "S9"),)
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        wanted = ctx.field("legacy_id")
+    def check(self, ctx: EligibilityContext[MultisiteCancelRequest]) -> Iterator[Violation]:
+        wanted = ctx.payload.legacy_id
         record = next((r for r in ctx.legacy if r.id == wanted), None)
         if record is not None and not record.is_active:
             yield self.violation(f"多地点执业记录{record.id}已取消",
                                  f"legacy record {record.id} is {record.status.value}")
 
 
-FILING_RULES: tuple[Rule, ...] = (
+FILING_RULES: tuple[Rule[Any], ...] = (
     FilingWithinLocation(), FilingNotDuplicate(), FilingScopeWithinRegistration(),
 )
-FILING_CANCEL_RULES: tuple[Rule, ...] = (FilingActive(),)
-LEGACY_RULES: tuple[Rule, ...] = (LegacyActive(),)
+FILING_CANCEL_RULES: tuple[Rule[Any], ...] = (FilingActive(),)
+LEGACY_RULES: tuple[Rule[Any], ...] = (LegacyActive(),)

@@ -22,10 +22,10 @@ from mdreg.domain.application import BusinessType
 from mdreg.errors import RuleDefinitionError
 from mdreg.rules.base import Rule
 
-RuleTable = Mapping[tuple[BusinessType, str], tuple[Rule, ...]]
+RuleTable = Mapping[tuple[BusinessType, str], tuple[Rule[Any], ...]]
 
 
-def _validate_rule(rule: Rule) -> None:
+def _validate_rule(rule: Rule[Any]) -> None:
     for attribute in ("id", "label", "title"):
         if not getattr(rule, attribute, ""):
             raise RuleDefinitionError(f"rule {type(rule).__name__} has no {attribute}")
@@ -34,7 +34,7 @@ def _validate_rule(rule: Rule) -> None:
 
 
 def _validate(table: RuleTable) -> None:
-    seen: dict[str, type[Rule]] = {}
+    seen: dict[str, type[Rule[Any]]] = {}
     for rules in table.values():
         for rule in rules:
             _validate_rule(rule)
@@ -134,7 +134,7 @@ class Policy:
                     f"{rule_id!r} is not an inferred rule of this policy and cannot be switched off"
                 )
 
-    def rules_for(self, business: BusinessType, event: str, on: date) -> tuple[Rule, ...]:
+    def rules_for(self, business: BusinessType, event: str, on: date) -> tuple[Rule[Any], ...]:
         """The rules in force on ``on`` for ``event`` of ``business``."""
         return tuple(
             r for r in self.rules.get((business, event), ())
@@ -151,8 +151,8 @@ class Policy:
         self,
         name: str,
         *,
-        replace: Iterable[Rule] = (),
-        add: Mapping[tuple[BusinessType, str], Iterable[Rule]] | None = None,
+        replace: Iterable[Rule[Any]] = (),
+        add: Mapping[tuple[BusinessType, str], Iterable[Rule[Any]]] | None = None,
         switch_off: Iterable[str] = (),
         **parameters: Any,
     ) -> Policy:
@@ -186,16 +186,16 @@ class Policy:
         merged = {**self.parameters, **parameters}
         return Policy(name, self.rules, merged, self.switched_off | frozenset(switch_off))
 
-    def all_rules(self) -> tuple[Rule, ...]:
+    def all_rules(self) -> tuple[Rule[Any], ...]:
         """Every distinct rule in the policy, in first-use order."""
-        unique: dict[str, Rule] = {}
+        unique: dict[str, Rule[Any]] = {}
         for rules in self.rules.values():
             for rule in rules:
                 unique.setdefault(rule.id, rule)
         return tuple(unique.values())
 
     def extend(
-        self, name: str, extra: Mapping[tuple[BusinessType, str], Iterable[Rule]]
+        self, name: str, extra: Mapping[tuple[BusinessType, str], Iterable[Rule[Any]]]
     ) -> Policy:
         """A new policy with ``extra`` rules appended per (business type, event)."""
         table = {key: tuple(rules) for key, rules in self.rules.items()}

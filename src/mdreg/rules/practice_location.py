@@ -7,11 +7,14 @@ Legal basis: 医师执业注册管理办法 Arts 7, 10, 17; the personal portal'
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from mdreg.domain.application import ChangeRequest, MilitaryInRequest, RegistrationRequest
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Level, Registration, practice_location
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PORTAL_HELP, REGISTRATION_MEASURES
+from mdreg.rules.scope import ScopedRequest
 
 
 def overlaps(a: DivisionCode, b: DivisionCode) -> bool:
@@ -19,23 +22,27 @@ def overlaps(a: DivisionCode, b: DivisionCode) -> bool:
     return a.contains(b) or b.contains(a)
 
 
-def intended_location(ctx: EligibilityContext) -> DivisionCode | None:
+def intended_location(ctx: EligibilityContext[ScopedRequest]) -> DivisionCode | None:
     """The practice location the application would create, if the qualification is known."""
-    qualification = ctx.qualification
+    qualification = ctx.qualification_named(ctx.payload.qualification_no)
     if qualification is None:
         return None
     return practice_location(qualification.level, ctx.institution)
 
 
-def _level(ctx: EligibilityContext) -> Level | None:
+def _level(ctx: EligibilityContext[ScopedRequest]) -> Level | None:
     """The level of the registration asked for: the qualification's, else the target's (变更)."""
-    if ctx.qualification is not None:
-        return ctx.qualification.level
-    target = ctx.target_registration
-    return target.level if target is not None else None
+    payload = ctx.payload
+    qualification = ctx.qualification_named(payload.qualification_no)
+    if qualification is not None:
+        return qualification.level
+    if isinstance(payload, ChangeRequest):
+        target = ctx.registration_named(payload.registration_id)
+        return target.level if target is not None else None
+    return None
 
 
-class AssistantCountyLocation(Rule):
+class AssistantCountyLocation(Rule[ScopedRequest]):
     """执业助理医师的执业地点为机构所在的县级行政区划 (2017 Art 7)."""
 
     id = "practice_location.assistant_county"
@@ -45,7 +52,7 @@ class AssistantCountyLocation(Rule):
     citations = (REGISTRATION_MEASURES.article("第七条", "S3"),)
     fix = "选择登记在县级行政区划的执业机构"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[ScopedRequest]) -> Iterator[Violation]:
         if _level(ctx) is not Level.ASSISTANT:
             return
         division = ctx.institution.division
@@ -58,7 +65,7 @@ class AssistantCountyLocation(Rule):
             )
 
 
-class AssistantSingleLocation(Rule):
+class AssistantSingleLocation(Rule[RegistrationRequest | MilitaryInRequest]):
     """执业助理医师只能注册一个执业地点 (2017 Art 17)."""
 
     id = "practice_location.assistant_single_location"
@@ -68,8 +75,10 @@ class AssistantSingleLocation(Rule):
     citations = (REGISTRATION_MEASURES.article("第十七条", "S3"),)
     fix = "如需更换执业地点，请办理“变更”业务"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        qualification = ctx.qualification
+    def check(
+        self, ctx: EligibilityContext[RegistrationRequest | MilitaryInRequest]
+    ) -> Iterator[Violation]:
+        qualification = ctx.qualification_named(ctx.payload.qualification_no)
         if qualification is None or qualification.level is not Level.ASSISTANT:
             return
         for registration in ctx.valid_registrations():
@@ -81,7 +90,7 @@ class AssistantSingleLocation(Rule):
             )
 
 
-class OneRegistrationPerLocation(Rule):
+class OneRegistrationPerLocation(Rule[RegistrationRequest | MilitaryInRequest]):
     """一个执业地点下，有并且只有一个主要执业机构；执业医师可在不同省份同时注册."""
 
     id = "practice_location.one_primary_institution"
@@ -94,7 +103,9 @@ class OneRegistrationPerLocation(Rule):
     )
     fix = "同一执业地点内的其他机构请办理“多执业机构备案”，更换主要执业机构请办理“变更”"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(
+        self, ctx: EligibilityContext[RegistrationRequest | MilitaryInRequest]
+    ) -> Iterator[Violation]:
         location = intended_location(ctx)
         if location is None:
             return
@@ -115,7 +126,7 @@ def _clashing(
     return (r for r in registrations if overlaps(r.location, location))
 
 
-RULES: tuple[Rule, ...] = (
+RULES: tuple[Rule[Any], ...] = (
     AssistantCountyLocation(),
     AssistantSingleLocation(),
     OneRegistrationPerLocation(),

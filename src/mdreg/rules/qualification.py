@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
-from mdreg.domain.application import Evidence
+from mdreg.domain.application import Evidence, MilitaryInRequest, RegistrationRequest
 from mdreg.domain.model import RecordKind
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import (
@@ -22,7 +23,7 @@ from mdreg.rules.dates import add_years
 MIN_TRAINING_MONTHS = 6
 
 
-class QualificationMatchesCategory(Rule):
+class QualificationMatchesCategory(Rule[RegistrationRequest | MilitaryInRequest]):
     """取得医师资格的，可以申请注册；注册的执业类别须与资格类别一致."""
 
     id = "qualification.held_and_category_matches"
@@ -35,16 +36,19 @@ class QualificationMatchesCategory(Rule):
     )
     fix = "填写本人持有的医师资格证书编码，并按资格类别申请注册"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        qualification = ctx.qualification
+    def check(
+        self, ctx: EligibilityContext[RegistrationRequest | MilitaryInRequest]
+    ) -> Iterator[Violation]:
+        payload = ctx.payload
+        qualification = ctx.qualification_named(payload.qualification_no)
         if qualification is None:
             yield self.violation(
                 "申请人未持有所填医师资格",
                 "the applicant does not hold the qualification named in the application",
-                qualification_no=str(ctx.field("qualification_no")),
+                qualification_no=str(payload.qualification_no),
             )
             return
-        wanted = ctx.field("category")
+        wanted = payload.category if isinstance(payload, RegistrationRequest) else None
         if wanted is not None and wanted is not qualification.category:
             yield self.violation(
                 f"注册类别「{wanted.label}」与资格类别「{qualification.category.label}」不一致",
@@ -55,8 +59,7 @@ class QualificationMatchesCategory(Rule):
             )
 
 
-def _evidence_gaps(ctx: EligibilityContext, need_training: bool) -> list[tuple[str, str]]:
-    evidence = ctx.field("evidence") or Evidence()
+def _evidence_gaps(evidence: Evidence, need_training: bool) -> list[tuple[str, str]]:
     gaps: list[tuple[str, str]] = []
     if need_training and evidence.training_months < MIN_TRAINING_MONTHS:
         gaps.append(("连续六个月以上的培训证明", "proof of 6 consecutive months of training"))
@@ -65,7 +68,7 @@ def _evidence_gaps(ctx: EligibilityContext, need_training: bool) -> list[tuple[s
     return gaps
 
 
-class LateFirstRegistration(Rule):
+class LateFirstRegistration(Rule[RegistrationRequest]):
     """取得医师资格二年以上未注册的，须提交六个月培训证明并经考核合格 (2017 Art 12 para 2)."""
 
     id = "qualification.late_first_registration"
@@ -76,13 +79,13 @@ class LateFirstRegistration(Rule):
     effective_from = date(2017, 4, 1)
     fix = "补交连续六个月以上培训证明和考核合格证明"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        qualification = ctx.qualification
+    def check(self, ctx: EligibilityContext[RegistrationRequest]) -> Iterator[Violation]:
+        qualification = ctx.qualification_named(ctx.payload.qualification_no)
         if qualification is None or ctx.registrations:
             return
         if ctx.as_of < add_years(qualification.obtained_on, 2):
             return
-        for zh, en in _evidence_gaps(ctx, need_training=True):
+        for zh, en in _evidence_gaps(ctx.payload.evidence, need_training=True):
             yield self.violation(
                 f"取得资格已满二年未注册，缺少{zh}",
                 f"qualified on {qualification.obtained_on.isoformat()} and never registered: "
@@ -91,7 +94,7 @@ class LateFirstRegistration(Rule):
             )
 
 
-class ReRegistrationEvidence(Rule):
+class ReRegistrationEvidence(Rule[RegistrationRequest]):
     """中止执业活动二年以上的，须经考核合格方可重新注册 (医师法 Art 19; 2017 Art 12)."""
 
     id = "qualification.re_registration_assessment"
@@ -105,18 +108,18 @@ class ReRegistrationEvidence(Rule):
     )
     fix = "补交考核合格证明（及连续六个月以上培训证明）"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        if not (ctx.field("re_registration") or self._suspended_two_years(ctx)):
+    def check(self, ctx: EligibilityContext[RegistrationRequest]) -> Iterator[Violation]:
+        if not (ctx.payload.re_registration or self._suspended_two_years(ctx)):
             return
         need_training = ctx.as_of >= REGISTRATION_MEASURES.effective_from
-        for zh, en in _evidence_gaps(ctx, need_training):
+        for zh, en in _evidence_gaps(ctx.payload.evidence, need_training):
             yield self.violation(
                 f"中止执业满二年后重新注册，缺少{zh}",
                 f"re-registration after 2 years' suspension: missing {en}",
             )
 
     @staticmethod
-    def _suspended_two_years(ctx: EligibilityContext) -> bool:
+    def _suspended_two_years(ctx: EligibilityContext[RegistrationRequest]) -> bool:
         for record in ctx.physician.records:
             if record.kind is RecordKind.PRACTICE_SUSPENDED:
                 end = record.until or ctx.as_of
@@ -125,7 +128,7 @@ class ReRegistrationEvidence(Rule):
         return False
 
 
-RULES: tuple[Rule, ...] = (
+RULES: tuple[Rule[Any], ...] = (
     QualificationMatchesCategory(),
     LateFirstRegistration(),
     ReRegistrationEvidence(),

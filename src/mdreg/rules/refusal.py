@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from mdreg.domain.application import Payload
 from mdreg.domain.model import CivilCapacity, RecordKind
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import (
@@ -19,7 +20,7 @@ from mdreg.rules.citations import (
 from mdreg.rules.dates import add_years, within_years
 
 
-class FullCivilCapacity(Rule):
+class FullCivilCapacity(Rule[Payload]):
     """不具有完全民事行为能力的，不予注册."""
 
     id = "refusal.civil_capacity"
@@ -33,7 +34,7 @@ class FullCivilCapacity(Rule):
     )
     fix = "民事行为能力恢复后方可申请注册"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[Payload]) -> Iterator[Violation]:
         capacity = ctx.physician.civil_capacity
         if capacity is not CivilCapacity.FULL:
             yield self.violation(
@@ -43,7 +44,7 @@ class FullCivilCapacity(Rule):
             )
 
 
-class CriminalPunishment(Rule):
+class CriminalPunishment(Rule[Payload]):
     """刑罚执行完毕不满二年，或者被依法禁止从事医师职业的期限未满的，不予注册."""
 
     id = "refusal.criminal_punishment"
@@ -56,7 +57,7 @@ class CriminalPunishment(Rule):
     )
     fix = "刑罚执行完毕满二年且禁业期届满后再申请"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[Payload]) -> Iterator[Violation]:
         for record in ctx.physician.records:
             if record.kind is RecordKind.CRIMINAL_SENTENCE:
                 if record.until is None or record.until > ctx.as_of:
@@ -84,13 +85,13 @@ class CriminalPunishment(Rule):
                 )
 
 
-class _SinceRecord(Rule):
+class _SinceRecord(Rule[Payload]):
     """A refusal ground that lasts ``years`` after a dated record of ``kind``."""
 
     kind: RecordKind
     years: int
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[Payload]) -> Iterator[Violation]:
         for record in ctx.physician.records:
             if record.kind is self.kind and within_years(record.on, self.years, ctx.as_of):
                 again = add_years(record.on, self.years)
@@ -136,7 +137,7 @@ class CancelledForFailedAssessment(_SinceRecord):
     years = 1
 
 
-class ExamFraud(Rule):
+class ExamFraud(Rule[Payload]):
     """参与有组织作弊，或以伪造、他人医师资格注册的，不予注册 (2017 Art 6(6)(7))."""
 
     id = "refusal.exam_fraud"
@@ -146,7 +147,7 @@ class ExamFraud(Rule):
     citations = (REGISTRATION_MEASURES.article("第六条第六项、第七项", "S3"),)
     effective_from = date(2017, 4, 1)
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[Payload]) -> Iterator[Violation]:
         for record in ctx.physician.records:
             if record.kind in (RecordKind.EXAM_CHEATING, RecordKind.FORGED_QUALIFICATION):
                 yield self.violation(

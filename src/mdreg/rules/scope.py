@@ -8,8 +8,9 @@ province adds its own ("省级以上卫生行政部门规定的其他专业") th
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
+from mdreg.domain.application import ChangeRequest, MilitaryInRequest, RegistrationRequest
 from mdreg.domain.model import Category
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import SCOPE_RULES
@@ -28,6 +29,9 @@ SCOPES: Mapping[Category, tuple[str, ...]] = {
 
 MAX_SCOPES_AT_COUNTY = 3
 
+#: The payloads that ask for a category and scopes: 注册, 军队变更入 and 变更.
+ScopedRequest: TypeAlias = RegistrationRequest | MilitaryInRequest | ChangeRequest
+
 
 def allowed_scopes(category: Category, parameters: Mapping[str, Any]) -> tuple[str, ...]:
     """The national list for ``category`` plus the province's extra scopes."""
@@ -35,18 +39,24 @@ def allowed_scopes(category: Category, parameters: Mapping[str, Any]) -> tuple[s
     return SCOPES[category] + tuple(extra.get(category.value, ()))
 
 
-def requested_category(ctx: EligibilityContext) -> Category | None:
-    """The category the application would register: asked for, else the qualification's."""
-    asked = ctx.field("category")
+def requested_category(ctx: EligibilityContext[ScopedRequest]) -> Category | None:
+    """The category to register: the one asked for, else the qualification's, else (变更) the
+    registration's.
+    """
+    payload = ctx.payload
+    asked = None if isinstance(payload, MilitaryInRequest) else payload.category
     if isinstance(asked, Category):
         return asked
-    target = ctx.target_registration
-    if ctx.qualification is not None:
-        return ctx.qualification.category
-    return target.category if target is not None else None
+    qualification = ctx.qualification_named(payload.qualification_no)
+    if qualification is not None:
+        return qualification.category
+    if isinstance(payload, ChangeRequest):
+        target = ctx.registration_named(payload.registration_id)
+        return target.category if target is not None else None
+    return None
 
 
-class ScopeBelongsToCategory(Rule):
+class ScopeBelongsToCategory(Rule[ScopedRequest]):
     """执业范围须属于注册的执业类别 (or the province's extra scopes)."""
 
     id = "scope.belongs_to_category"
@@ -56,9 +66,9 @@ class ScopeBelongsToCategory(Rule):
     citations = (SCOPE_RULES.article("一", "S5"),)
     fix = "按执业类别选择执业范围"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
+    def check(self, ctx: EligibilityContext[ScopedRequest]) -> Iterator[Violation]:
         category = requested_category(ctx)
-        scopes: tuple[str, ...] = ctx.field("scopes") or ()
+        scopes = ctx.payload.scopes
         if category is None:
             return
         allowed = allowed_scopes(category, ctx.parameters)
@@ -71,7 +81,7 @@ class ScopeBelongsToCategory(Rule):
                 )
 
 
-class ScopeCount(Rule):
+class ScopeCount(Rule[ScopedRequest]):
     """一般注册一个专业；县级及以下机构临床医师经县级批准可注册至多三个同类别专业."""
 
     id = "scope.count"
@@ -81,15 +91,15 @@ class ScopeCount(Rule):
     citations = (SCOPE_RULES.article("二", "S5"),)
     fix = "减少执业范围，或提交县级卫生健康主管部门的批准"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        scopes: tuple[str, ...] = ctx.field("scopes") or ()
+    def check(self, ctx: EligibilityContext[ScopedRequest]) -> Iterator[Violation]:
+        scopes = ctx.payload.scopes
         if len(scopes) != len(set(scopes)):
             yield self.violation("执业范围重复", "a scope is listed twice")
         if len(scopes) <= 1:
             return
         county = ctx.department.division.level == "county"
         clinical = requested_category(ctx) is Category.CLINICAL
-        approved = bool(ctx.field("county_approved"))
+        approved = bool(ctx.payload.county_approved)
         if not (county and clinical and approved) or len(scopes) > MAX_SCOPES_AT_COUNTY:
             yield self.violation(
                 f"申请了{len(scopes)}个执业范围",
@@ -99,4 +109,4 @@ class ScopeCount(Rule):
             )
 
 
-RULES: tuple[Rule, ...] = (ScopeBelongsToCategory(), ScopeCount())
+RULES: tuple[Rule[Any], ...] = (ScopeBelongsToCategory(), ScopeCount())

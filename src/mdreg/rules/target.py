@@ -7,14 +7,26 @@ an inferred rule: a policy may switch it off).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, TypeAlias
 
-from mdreg.domain.application import CancellationRequest
+from mdreg.domain.application import (
+    CancellationRequest,
+    ChangeRequest,
+    FilingRequest,
+    MilitaryOutRequest,
+    UpgradeRequest,
+)
 from mdreg.domain.model import RegistrationStatus
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PHYSICIANS_LAW, REGISTRATION_MEASURES
 
+#: The payloads that name a registration to act on (``registration_id``).
+TargetedRequest: TypeAlias = (
+    UpgradeRequest | MilitaryOutRequest | ChangeRequest | CancellationRequest | FilingRequest
+)
 
-class TargetRegistrationUsable(Rule):
+
+class TargetRegistrationUsable(Rule[TargetedRequest]):
     """注销、失效的执业注册不能再办理业务（注销申请可针对备案状态的注册）."""
 
     id = "target.registration_usable"
@@ -28,8 +40,8 @@ class TargetRegistrationUsable(Rule):
     inferred = True
     fix = "请先办理“注册”"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target = ctx.target_registration
+    def check(self, ctx: EligibilityContext[TargetedRequest]) -> Iterator[Violation]:
+        target = ctx.registration_named(ctx.payload.registration_id)
         if target is None:
             return
         usable = {RegistrationStatus.VALID}
@@ -43,4 +55,4 @@ class TargetRegistrationUsable(Rule):
             )
 
 
-RULES: tuple[Rule, ...] = (TargetRegistrationUsable(),)
+RULES: tuple[Rule[Any], ...] = (TargetRegistrationUsable(),)

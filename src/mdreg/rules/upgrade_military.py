@@ -7,13 +7,15 @@ Legal basis: the personal portal's help page (升级: 类别相同并且主要�
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from mdreg.domain.application import MilitaryInRequest, UpgradeRequest
 from mdreg.domain.model import Level
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PLA_MEASURES, PORTAL_HELP
 
 
-class UpgradeFromAssistant(Rule):
+class UpgradeFromAssistant(Rule[UpgradeRequest]):
     """助理医师升执业医师：原注册为有效的执业助理医师注册，新资格为同类别的执业医师资格."""
 
     id = "upgrade.assistant_to_physician_same_category"
@@ -23,15 +25,15 @@ class UpgradeFromAssistant(Rule):
     citations = (PORTAL_HELP.article("业务说明 2、助理医师升执业医师", "S9"),)
     fix = "使用与助理医师注册同类别的执业医师资格申请"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        target = ctx.target_registration
+    def check(self, ctx: EligibilityContext[UpgradeRequest]) -> Iterator[Violation]:
+        target = ctx.registration_named(ctx.payload.registration_id)
         if target is not None and target.level is not Level.ASSISTANT:
             yield self.violation(
                 f"执业注册{target.id}不是执业助理医师注册",
                 f"registration {target.id} is not an assistant registration",
                 registration=target.id,
             )
-        qualification = ctx.qualification
+        qualification = ctx.qualification_named(ctx.payload.qualification_no)
         if qualification is None:
             yield self.violation(
                 "申请人未持有所填执业医师资格",
@@ -48,7 +50,7 @@ class UpgradeFromAssistant(Rule):
             )
 
 
-class MilitaryProof(Rule):
+class MilitaryProof(Rule[MilitaryInRequest]):
     """军队医师转入地方执业，须有原军队注册机关出具的证明 (PLA measures Art 9)."""
 
     id = "military.proof_from_military_organ"
@@ -58,11 +60,11 @@ class MilitaryProof(Rule):
     citations = (PLA_MEASURES.article("第九条", "S6"),)
     fix = "提交原军队注册机关出具的证明文件"
 
-    def check(self, ctx: EligibilityContext) -> Iterator[Violation]:
-        proof = ctx.field("proof_document")
+    def check(self, ctx: EligibilityContext[MilitaryInRequest]) -> Iterator[Violation]:
+        proof = ctx.payload.proof_document
         if not (isinstance(proof, str) and proof.strip()):
             yield self.violation("缺少原军队注册机关出具的证明", "the military organ's proof is missing")
 
 
-UPGRADE_RULES: tuple[Rule, ...] = (UpgradeFromAssistant(),)
-MILITARY_IN_RULES: tuple[Rule, ...] = (MilitaryProof(),)
+UPGRADE_RULES: tuple[Rule[Any], ...] = (UpgradeFromAssistant(),)
+MILITARY_IN_RULES: tuple[Rule[Any], ...] = (MilitaryProof(),)

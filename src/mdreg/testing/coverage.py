@@ -7,6 +7,7 @@ the run when fewer than 90 % of the policy's rules were seen both passing and fa
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from mdreg.rules.base import OBSERVERS, Rule
 from mdreg.rules.policy import Policy
@@ -19,7 +20,7 @@ class RuleCoverage:
         self.passed: Counter[str] = Counter()
         self.failed: Counter[str] = Counter()
 
-    def __call__(self, rule: Rule, passed: bool) -> None:
+    def __call__(self, rule: Rule[Any], passed: bool) -> None:
         (self.passed if passed else self.failed)[rule.id] += 1
 
     def install(self) -> RuleCoverage:

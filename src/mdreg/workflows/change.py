@@ -9,12 +9,15 @@ primary institution, end.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from mdreg.domain.application import Application, BusinessType, ChangeRequest
 from mdreg.domain.model import Physician, practice_location
 from mdreg.rules import change, refusal, scope, target
 from mdreg.rules import practice_location as location_rules
+from mdreg.rules.base import Rule
 from mdreg.rules.policy import Policy
 from mdreg.workflows import materials
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
@@ -22,7 +25,7 @@ from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.routing import Route, Routing
 
-RULES = (
+RULES: tuple[Rule[Any], ...] = (
     *target.RULES, *change.RULES, location_rules.AssistantCountyLocation(), *scope.RULES,
     *refusal.RULES,
 )

@@ -30,7 +30,7 @@ from mdreg.workflows.routing import Route, Routing
 
 P = TypeVar("P")
 #: A rule of any payload type.
-AnyRule = Rule
+AnyRule = Rule[Any]
 
 #: Events on which a business type's eligibility rules are checked by default: whenever the
 #: applicant hands the application in, and when the department decides.

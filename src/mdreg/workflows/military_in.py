@@ -7,15 +7,18 @@ brings the original military registering organ's proof.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mdreg.domain.application import BusinessType, MilitaryInRequest
 from mdreg.rules import practice_location as location_rules
 from mdreg.rules import qualification, refusal, scope, upgrade_military
+from mdreg.rules.base import Rule
 from mdreg.workflows import materials
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.registration import add_registration, route_new_registration
 
-RULES = (
+RULES: tuple[Rule[Any], ...] = (
     upgrade_military.MilitaryProof(),
     qualification.QualificationMatchesCategory(),
     *refusal.RULES,
