@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from datetime import date
 
 from mdreg import BusinessType, FilingRequest, Level, RegistrationRequest
-from mdreg.rules import BASE_POLICY, EligibilityContext, Instrument, Rule, Violation
+from mdreg.rules import EligibilityContext, Instrument, Rule, Violation
 from mdreg.rules.export import diff, export
 from mdreg.testing.scenario import Scenario
+from mdreg.workflows import BASE_POLICY
 
 #: An illustrative provincial notice; a real province cites its own document here.
 NOTICE = Instrument("example_province_notice", "（示例）省级多机构执业管理通知",

@@ -42,10 +42,10 @@ from mdreg.deadlines import (
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category, Institution, Level
 from mdreg.errors import CalendarDataMissing, PermissionDenied, ValidationError
-from mdreg.rules import BASE_POLICY
 from mdreg.service.deadlines import TickReport
 from mdreg.service.registry import Registry
 from mdreg.testing import World
+from mdreg.workflows import BASE_POLICY
 
 CAL = default_calendar()
 

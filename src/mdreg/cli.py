@@ -83,7 +83,8 @@ def _rule_data(rule: Any) -> dict[str, Any]:
 def rules_export(policy: Annotated[str, typer.Argument(help="base, base@DATE or module:ATTR[@DATE]")]
                  = "base") -> None:
     """Print a policy (optionally as of a date) as JSON."""
-    from mdreg.rules.export import export, resolve
+    from mdreg.rules.export import export
+    from mdreg.workflows.policies import resolve
 
     try:
         found, on = resolve(policy)
@@ -99,7 +100,8 @@ def rules_diff(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """What changed between two policies, or one policy on two dates."""
-    from mdreg.rules.export import diff, export, resolve
+    from mdreg.rules.export import diff, export
+    from mdreg.workflows.policies import resolve
 
     try:
         (a, a_on), (b, b_on) = resolve(before), resolve(after)

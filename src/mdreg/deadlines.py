@@ -44,9 +44,9 @@ import attrs
 from mdreg.calendar import WorkingDayCalendar
 from mdreg.domain.account import Assessment, AssessmentResult
 from mdreg.domain.application import CancellationGround
+from mdreg.domain.dates import add_years
 from mdreg.domain.model import LabelledEnum, Physician, Record, RecordKind, Registration
 from mdreg.errors import ValidationError
-from mdreg.rules.dates import add_years
 
 _ONE_DAY = timedelta(days=1)
 

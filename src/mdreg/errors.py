@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from mdreg.rules.base import Violation
+    from mdreg.domain.law import Violation
 
 
 class MdregError(Exception):

@@ -14,12 +14,20 @@ from __future__ import annotations
 
 from mdreg.domain.application import BusinessType
 from mdreg.rules import Policy
-from mdreg.workflows import BASE_POLICY, DEFINITIONS, markdown_table, workflow_for
+from mdreg.workflows import (
+    BASE_POLICY,
+    DECLARATIONS,
+    declaration_for,
+    markdown_table,
+    workflow_for,
+)
 
 
 def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
-    """A Markdown page: states, events with the rules checked on each, and a mermaid diagram."""
-    definition = DEFINITIONS[business]
+    """A Markdown page of one declared business type: its legal basis, routing, who may apply,
+    states, events with the rules ``policy`` checks on each, effects, and paper materials."""
+    declaration = declaration_for(business)
+    definition = declaration.definition
     rules = []
     for event in definition.events:
         ids = [r.id for r in policy.rules.get((business, event.id), ())]
@@ -27,20 +35,58 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
     states = "\n".join(
         f"| `{s.id}` | {s.label} | {'是' if s.final else ''} |" for s in definition.states
     )
+    applicants = "医师本人" + ("；机构可代为申请 (the routed institution may apply)"
+                           if declaration.institution_may_apply else "")
+    effects = [f"- `{event}`: {_first_line(effect.__doc__)}"
+               for event, effect in declaration.effects.items()]
+    effects += [f"- `{event}` records: {_first_line(facts.__doc__)}"
+                for event, facts in declaration.facts.items()]
+    if declaration.activates_account_on:
+        effects.append(f"- `{declaration.activates_account_on}`: 激活已验证的个人账户 "
+                       "(activates the physician's verified portal account, R-ACC-5)")
+    if declaration.announces:
+        effects.append("- 注册的新增、变更、注销予以公告 (registrations created or ended are "
+                       "announced, 医师法 Art 21)")
+    materials = [f"{n}. {m.name} — {m.english}" + (f"（{m.note}）" if m.note else "")
+                 + (f" — {m.citation}" if m.citation else "")
+                 for n, m in enumerate(declaration.materials, 1)]
     return "\n".join([
         f"# {definition.label} (`{definition.id}`)",
+        "",
+        f"依据 Basis: {declaration.basis}",
+        "",
+        f"- 申请人 Who applies: {applicants}",
+        f"- 确认 Confirms: {declaration.confirms}",
+        f"- 审批 Decides: {declaration.decides}",
+        f"- 申请内容 Payload: `{declaration.payload.__name__}`",
+        "",
+        "## 状态 States",
         "",
         "| 状态 state | 中文 | 终态 final |",
         "|---|---|---|",
         states,
         "",
+        "## 事件与规则 Events and rules",
+        "",
         markdown_table(definition, rules),
+        "",
+        "## 效力 Effects on the registry",
+        "",
+        *effects,
+        "",
+        "## 纸质材料 Paper materials",
+        "",
+        *materials,
         "",
         "```mermaid",
         _without_front_matter(workflow_for(business).mermaid()),
         "```",
         "",
     ])
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
 def _without_front_matter(diagram: str) -> str:
@@ -79,7 +125,7 @@ def write_pages(directory: str) -> list[str]:
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for business in DEFINITIONS:
+    for business in DECLARATIONS:
         name = f"workflow-{business.value}.md"
         (target / name).write_text(workflow_page(business), encoding="utf-8")
         written.append(name)

@@ -24,9 +24,9 @@ from mdreg import (
     ValidationError,
 )
 from mdreg.domain.model import Institution, RegistrationStatus
-from mdreg.rules import BASE_POLICY
 from mdreg.serialization import dumps
 from mdreg.testing import World, make_id_number
+from mdreg.workflows import BASE_POLICY
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(2000)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 3000

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 import mdreg
 from mdreg import Actor, BusinessType, Level, RegistrationRequest, ValidationError
 from mdreg.errors import RuleDefinitionError
-from mdreg.rules import BASE_POLICY, EligibilityContext, Rule, Violation
+from mdreg.rules import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import REGISTRATION_MEASURES
-from mdreg.rules.export import diff, export, resolve
+from mdreg.rules.export import diff, export
 from mdreg.testing.scenario import Scenario
 from mdreg.testing.strategies import applications, invalid_id_numbers, registries
+from mdreg.workflows import BASE_POLICY
+from mdreg.workflows.policies import resolve
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "province_policy.py"
 

@@ -47,11 +47,11 @@ from mdreg.domain.application import (
 )
 from mdreg.domain.model import FilingStatus, Physician
 from mdreg.errors import NotFoundError, OfflineOnlyBusiness, RuleDefinitionError
-from mdreg.rules import BASE_POLICY, Policy, Rule, Verdict
+from mdreg.rules import Policy, Rule, Verdict
 from mdreg.rules.change import NO_CHANGE_NEEDED, change_required
 from mdreg.service.registry import Registry
 from mdreg.testing import World
-from mdreg.workflows import DEFINITIONS, workflow_for
+from mdreg.workflows import BASE_POLICY, DEFINITIONS, workflow_for
 from mdreg.workflows.lifecycle import PENDING_ACCEPTANCE, UNDER_REVIEW
 
 TODAY = date(2026, 3, 2)

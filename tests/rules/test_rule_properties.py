@@ -24,8 +24,8 @@ from mdreg import (
     ResidentId,
 )
 from mdreg.domain.application import Application, BusinessType
+from mdreg.domain.dates import add_years
 from mdreg.rules import EligibilityContext, evaluate
-from mdreg.rules.dates import add_years
 from mdreg.rules.practice_location import OneRegistrationPerLocation
 from mdreg.rules.refusal import CertificateRevoked, CriminalPunishment
 from mdreg.testing.strategies import county_codes

@@ -47,8 +47,8 @@ from mdreg.domain.application import (
     UpgradeRequest,
 )
 from mdreg.domain.model import FilingStatus
-from mdreg.rules import BASE_POLICY
 from mdreg.testing import World
+from mdreg.workflows import BASE_POLICY
 
 TODAY = date(2026, 3, 2)
 KNOWN = date(2026, 2, 20)

@@ -25,7 +25,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
-from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.application import OPEN_STATES, Application, AuditEvent
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Filing,
@@ -62,7 +62,6 @@ from mdreg.ports import (
     Repository,
     UnitOfWork,
 )
-from mdreg.workflows.lifecycle import OPEN_STATES
 
 V = TypeVar("V")
 K = TypeVar("K", bound=Hashable)

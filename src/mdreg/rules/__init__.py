@@ -17,16 +17,6 @@ from mdreg.rules.base import (
 )
 from mdreg.rules.policy import PARAMETERS, Parameter, Policy
 
-
-def __getattr__(name: str) -> object:
-    """``BASE_POLICY`` moved to :mod:`mdreg.workflows` (it is built from the declarations)."""
-    if name == "BASE_POLICY":
-        from mdreg.workflows import BASE_POLICY
-
-        return BASE_POLICY
-    raise AttributeError(name)
-
-
 __all__ = [
     "PARAMETERS",
     "Citation",

@@ -29,6 +29,9 @@ import attrs
 from typing_extensions import TypeVar
 
 from mdreg.domain.application import Application, Payload
+from mdreg.domain.law import Citation as Citation
+from mdreg.domain.law import Instrument as Instrument
+from mdreg.domain.law import Violation as Violation
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,
@@ -39,55 +42,6 @@ from mdreg.domain.model import (
     Registration,
 )
 from mdreg.errors import RuleDefinitionError
-
-
-@attrs.frozen
-class Instrument:
-    """A legal instrument (法律、规章、规范性文件) with the period it was in force."""
-
-    key: str
-    title: str
-    english: str
-    effective_from: date
-    effective_until: date | None = None
-    url: str = ""
-
-    def article(self, article: str, source: str = "") -> Citation:
-        """A citation of one article of this instrument; ``source`` is domain.md's tag (S1…)."""
-        return Citation(self, article, source)
-
-
-@attrs.frozen
-class Citation:
-    """《instrument》article, with the domain reference's source tag."""
-
-    instrument: Instrument
-    article: str
-    source: str = ""
-
-    def __str__(self) -> str:
-        tag = f" [{self.source}]" if self.source else ""
-        return f"《{self.instrument.title}》{self.article}{tag}"
-
-
-@attrs.frozen
-class Violation:
-    """One failed rule: which rule, why (Chinese and English), under which law, how to fix.
-
-    ``facts`` holds the values the rule looked at, already masked where personal.
-    """
-
-    rule_id: str
-    label: str
-    message: str
-    message_en: str
-    citations: tuple[Citation, ...]
-    facts: Mapping[str, str] = attrs.field(factory=dict)
-    fix: str = ""
-
-    def __str__(self) -> str:
-        cited = "; ".join(str(c) for c in self.citations)
-        return f"[{self.rule_id}] {self.message} ({self.message_en}) — {cited}"
 
 
 @attrs.frozen

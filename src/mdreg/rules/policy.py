@@ -3,7 +3,7 @@
 A :class:`Policy` is validated when it is built: every rule has an id, a Chinese label, an
 English title and at least one citation, and no two different rules share an id.
 
->>> from mdreg.rules import BASE_POLICY
+>>> from mdreg.workflows import BASE_POLICY
 >>> from mdreg.domain.application import BusinessType
 >>> from datetime import date
 >>> [r.ref for r in BASE_POLICY.rules_for(BusinessType.REGISTRATION, "approve", date(2021, 6, 1))][:3]

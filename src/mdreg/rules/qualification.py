@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from mdreg.domain.application import Evidence, MilitaryInRequest, RegistrationRequest
+from mdreg.domain.dates import add_years
 from mdreg.domain.model import RecordKind
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import (
@@ -18,7 +19,6 @@ from mdreg.rules.citations import (
     REGISTRATION_MEASURES,
     SCOPE_RULES,
 )
-from mdreg.rules.dates import add_years
 
 MIN_TRAINING_MONTHS = 6
 

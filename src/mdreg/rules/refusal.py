@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from mdreg.domain.application import Payload
+from mdreg.domain.dates import add_years, within_years
 from mdreg.domain.model import CivilCapacity, RecordKind
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import (
@@ -17,7 +18,6 @@ from mdreg.rules.citations import (
     PRACTISING_PHYSICIANS_LAW,
     REGISTRATION_MEASURES,
 )
-from mdreg.rules.dates import add_years, within_years
 
 
 class FullCivilCapacity(Rule[Payload]):

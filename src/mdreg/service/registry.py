@@ -34,6 +34,7 @@ from mdreg.domain.application import (
     Payload,
     RegistrationRequest,
 )
+from mdreg.domain.dates import add_years
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,
@@ -60,7 +61,6 @@ from mdreg.errors import (
 from mdreg.limits import Limits
 from mdreg.ports import UnitOfWork, put_all
 from mdreg.rules import Policy, Verdict, evaluate
-from mdreg.rules.dates import add_years
 from mdreg.serialization import dumps, loads
 from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant

@@ -18,9 +18,9 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from mdreg.adapters.sql.types import UTCDateTime
+from mdreg.domain.application import OPEN_STATES
 from mdreg.domain.model import FilingStatus, Level, RegistrationStatus
 from mdreg.errors import DefinitionError
-from mdreg.workflows.lifecycle import OPEN_STATES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
