@@ -178,21 +178,23 @@ def data_source(calendar: WorkingDayCalendar, start: date, due: date) -> str:
 
 
 def due_date(kind: DeadlineKind, start: date, length: int,
-             calendar: WorkingDayCalendar) -> tuple[date, str]:
+             calendar: WorkingDayCalendar | None) -> tuple[date, str]:
     """The last day of a period of ``kind`` counted from ``start``, and its data source.
 
     Working days need calendar data for every year they touch
     (:class:`~mdreg.errors.CalendarDataMissing` otherwise, unless the calendar has a
     fallback). Calendar days end ``length`` days after ``start``. A period in years ends the
     day before the anniversary: a registration filed on 2026-03-02 is in 备案 until 2028-03-01
-    and cancelled on 2028-03-02.
+    and cancelled on 2028-03-02. Only working days read ``calendar``.
     """
     unit = UNITS[kind]
     if unit is PeriodUnit.WORKING_DAYS:
+        if calendar is None:
+            raise ValueError(f"a period of {kind.value} counts working days: give a calendar")
         due = calendar.add_workdays(start, length)
         return due, data_source(calendar, start, due)
     if unit is PeriodUnit.CALENDAR_DAYS:
-        return calendar.add_days(start, length), NO_CALENDAR_DATA
+        return start + timedelta(days=length), NO_CALENDAR_DATA
     return add_years(start, length) - _ONE_DAY, NO_CALENDAR_DATA
 
 
@@ -203,7 +205,34 @@ def cancellation_report_due(known: date, parameters: Mapping[str, Any]) -> date:
     >>> cancellation_report_due(date(2026, 9, 1), {"cancellation_report_days": 30})
     datetime.date(2026, 10, 1)
     """
-    return known + timedelta(days=int(parameters["cancellation_report_days"]))
+    length = int(parameters[LENGTH_PARAMETERS[DeadlineKind.CANCELLATION_REPORT]])
+    return due_date(DeadlineKind.CANCELLATION_REPORT, known, length, None)[0]
+
+
+def filed_expired(filed_on: date, as_of: date, parameters: Mapping[str, Any]) -> bool:
+    """R-CAN-6: whether a registration in 备案 since ``filed_on`` is cancelled by ``as_of`` (two
+    years, policy parameter ``filed_expiry_years``; 2017 measures Art 19) — the day after its
+    expiry deadline's last day.
+
+    >>> years = {"filed_expiry_years": 2}
+    >>> filed_expired(date(2024, 2, 29), date(2026, 2, 27), years)
+    False
+    >>> filed_expired(date(2024, 2, 29), date(2026, 2, 28), years)
+    True
+    """
+    length = int(parameters[LENGTH_PARAMETERS[DeadlineKind.FILED_EXPIRY]])
+    return as_of > due_date(DeadlineKind.FILED_EXPIRY, filed_on, length, None)[0]
+
+
+def filed_expiry_cutoff(as_of: date, parameters: Mapping[str, Any]) -> date:
+    """The latest ``filed_on`` that can have expired by ``as_of``: what a sweep asks the store
+    for (a day later than the plain anniversary, for 29 February); :func:`filed_expired`
+    decides.
+
+    >>> filed_expiry_cutoff(date(2026, 2, 28), {"filed_expiry_years": 2})
+    datetime.date(2024, 2, 29)
+    """
+    return add_years(as_of, -int(parameters[LENGTH_PARAMETERS[DeadlineKind.FILED_EXPIRY]])) + _ONE_DAY
 
 
 def new_deadline(deadline_id: str, kind: DeadlineKind, subject_id: str, physician_id: str,
