@@ -118,6 +118,22 @@ def rule_catalogue(policy: Policy = BASE_POLICY) -> str:
     return "\n".join(lines)
 
 
+def layers_page() -> str:
+    """A Markdown page: the layers of :mod:`mdreg.testing.layers` as a diagram and a table."""
+    from mdreg.testing.layers import ALLOWED, LAYERS, mermaid
+
+    rows = [f"| {layer} | {', '.join(f'`{p}`' for p in prefixes)} | "
+            f"{', '.join(sorted(ALLOWED[layer])) if layer != 'entry' else 'every layer'} |"
+            for layer, prefixes in LAYERS.items()]
+    return "\n".join([
+        "# 分层 Layers (generated)", "",
+        "Each module belongs to the layer of its longest matching prefix; a layer imports only "
+        "itself and the layers in its row. `tests/test_layers.py` reads the import graph and "
+        "fails on any import up a layer and on any cycle.", "",
+        "| layer | modules | may import |", "|---|---|---|", *rows, "",
+        "```mermaid", mermaid(), "```", ""])
+
+
 def write_pages(directory: str) -> list[str]:
     """Write every generated page into ``directory``; returns the file names."""
     from pathlib import Path
@@ -131,6 +147,8 @@ def write_pages(directory: str) -> list[str]:
         written.append(name)
     (target / "rules.md").write_text(rule_catalogue(), encoding="utf-8")
     written.append("rules.md")
+    (target / "layers.md").write_text(layers_page(), encoding="utf-8")
+    written.append("layers.md")
     pages = "\n".join(name.removesuffix(".md") for name in written)
     index = f"# 参考 Reference (generated)\n\n```{{toctree}}\n:maxdepth: 1\n\n{pages}\n```\n"
     (target / "index.md").write_text(index, encoding="utf-8")

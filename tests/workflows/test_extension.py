@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from reissue import REISSUE, REISSUE_TYPE, ReissueRequest
 
 import mdreg
 from mdreg import (
@@ -29,6 +29,13 @@ from mdreg import (
 from mdreg.errors import WorkflowDefinitionError
 from mdreg.reference import workflow_page
 from mdreg.workflows import DECLARATIONS, base_policy, register
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "certificate_reissue.py"
+_spec = importlib.util.spec_from_file_location("certificate_reissue", EXAMPLE)
+assert _spec is not None and _spec.loader is not None
+reissue = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reissue)
+REISSUE, REISSUE_TYPE, ReissueRequest = reissue.REISSUE, reissue.REISSUE_TYPE, reissue.ReissueRequest
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -1,5 +1,7 @@
 """补办执业证书 — a business type declared outside mdreg, as a host would (docs/architecture.md).
 
+Run it: ``python examples/certificate_reissue.py``.
+
 A physician whose practice certificate was lost or damaged asks for a new one; the primary
 institution confirms, the department that granted the registration decides, and on approval the
 registration gets a new certificate number. (An illustration of the extension point: the steps
@@ -75,3 +77,65 @@ REISSUE: BusinessTypeDeclaration[ReissueRequest] = BusinessTypeDeclaration(
     effects={"approve": reissue},
     materials=(Material("遗失声明", "a published notice of the loss"),),
 )
+
+
+def main() -> None:
+    """Declare the type, then run one reissue through the real engine in memory."""
+
+    from mdreg.workflows import base_policy, register
+
+    remove = register(REISSUE)
+    try:
+        _run(base_policy())
+    finally:
+        remove()
+
+
+def _run(policy: object) -> None:
+    from datetime import UTC, date, datetime
+
+    import mdreg
+    from mdreg import (
+        Account,
+        Actor,
+        Category,
+        DivisionCode,
+        HealthDepartment,
+        Institution,
+        InstitutionKind,
+        Level,
+        Physician,
+        Qualification,
+        RegistrationRequest,
+        ResidentId,
+    )
+    from mdreg.rules.policy import Policy
+
+    assert isinstance(policy, Policy)
+    clock = mdreg.FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    registry = mdreg.open("memory://", clock=clock, policy=policy)
+    registry.load(
+        departments=[HealthDepartment("D110105", "朝阳区卫生健康委员会", DivisionCode("110105"))],
+        institutions=[Institution("I1", "朝阳医院", DivisionCode("110105"),
+                                  InstitutionKind.MEDICAL, approved_by="D110105")],
+        physicians=[Physician("P1", "张三", ResidentId.parse("11010519491231002X"),
+                              (Qualification("Q1", Level.PHYSICIAN, Category.CLINICAL,
+                                             date(2025, 9, 1)),))],
+        accounts=[Account.imported("U1", "P1", "zhangsan", at=clock.now())],
+    )
+    doctor, hospital, department = (Actor.physician("P1"), Actor.institution("I1"),
+                                    Actor.authority("D110105"))
+    for payload in (RegistrationRequest("I1", "Q1", ("内科专业",)), None):
+        if payload is None:
+            (registration,) = registry.registrations("P1")
+            payload = ReissueRequest(registration.id, "遗失")
+        app = registry.apply(doctor, payload)
+        for event, actor in (("confirm", hospital), ("accept", department),
+                             ("approve", department)):
+            app = registry.fire(app.id, event, actor)
+        print(f"{app.type.label}: {app.state}")
+    print("events:", " → ".join(e.event for e in registry.history(app.id)))
+
+
+if __name__ == "__main__":
+    main()
