@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Insert, Select, TextClause, Update
@@ -66,38 +67,10 @@ def _reused() -> PersistenceError:
 
 
 #: How each repository is built, on first use (a command touches a few of the sixteen).
-_REPOSITORIES: dict[str, Callable[[SqlUnitOfWork], object]] = {
-    "physicians": lambda u: SqlPhysicians(u, u.store.statements, u.store.physician_mapper,
-                                          u.store.protection),
-    "institutions": lambda u: SqlKeyed(u, mapping.INSTITUTIONS, u.store.statements.institutions,
-                                       "institution"),
-    "departments": lambda u: SqlDepartments(u, u.store.statements),
-    "registrations": lambda u: SqlRegistrations(u, u.store.statements),
-    "filings": lambda u: SqlFilings(u, u.store.statements),
-    "legacy": lambda u: SqlLegacySites(u, u.store.statements),
-    "applications": lambda u: SqlApplications(u, u.store.statements),
-    "audit": lambda u: SqlAudit(u, u.store.statements, u.store.dialect),
-    "idempotency": lambda u: SqlIdempotency(u, u.store.statements),
-    "accounts": lambda u: SqlAccounts(u, u.store.statements.portal),
-    "codes": lambda u: SqlCodes(u, u.store.statements.portal),
-    "outbox": lambda u: SqlOutbox(u, u.store.statements.portal),
-    "personal_changes": lambda u: SqlPersonalChanges(u, u.store.statements.portal),
-    "practice_info": lambda u: SqlPracticeInfo(u, u.store.statements.portal),
-    "assessments": lambda u: SqlAssessments(u, u.store.statements.portal),
-    "deadlines": lambda u: SqlDeadlines(u, u.store.dialect),
-}
-
-
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work on a :class:`~mdreg.adapters.sql.store.SqlStore`."""
 
     store: SqlStore
-    physicians: SqlPhysicians
-    institutions: SqlKeyed[Institution]
-    departments: SqlDepartments
-    registrations: SqlRegistrations
-    filings: SqlFilings
-    legacy: SqlLegacySites
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -107,13 +80,74 @@ class SqlUnitOfWork(UnitOfWork):
         self._done = False
         self._manual = False  # PostgreSQL at READ COMMITTED: autocommit reads, BEGIN by hand
 
-    def __getattr__(self, name: str) -> Any:
-        build = _REPOSITORIES.get(name)
-        if build is None:
-            raise AttributeError(name)
-        repository = build(self)
-        setattr(self, name, repository)
-        return repository
+    # -- repositories, each built on first use in this unit (the port declares them as plain
+    #    attributes; a cached property is one that is computed once, hence the overrides) ------
+
+    @cached_property
+    def physicians(self) -> SqlPhysicians:  # type: ignore[override]
+        return SqlPhysicians(self, self.store.statements, self.store.physician_mapper,
+                             self.store.protection)
+
+    @cached_property
+    def institutions(self) -> SqlKeyed[Institution]:  # type: ignore[override]
+        return SqlKeyed(self, mapping.INSTITUTIONS, self.store.statements.institutions,
+                        "institution")
+
+    @cached_property
+    def departments(self) -> SqlDepartments:  # type: ignore[override]
+        return SqlDepartments(self, self.store.statements)
+
+    @cached_property
+    def registrations(self) -> SqlRegistrations:  # type: ignore[override]
+        return SqlRegistrations(self, self.store.statements)
+
+    @cached_property
+    def filings(self) -> SqlFilings:  # type: ignore[override]
+        return SqlFilings(self, self.store.statements)
+
+    @cached_property
+    def legacy(self) -> SqlLegacySites:  # type: ignore[override]
+        return SqlLegacySites(self, self.store.statements)
+
+    @cached_property
+    def applications(self) -> SqlApplications:  # type: ignore[override]
+        return SqlApplications(self, self.store.statements)
+
+    @cached_property
+    def audit(self) -> SqlAudit:  # type: ignore[override]
+        return SqlAudit(self, self.store.statements, self.store.dialect)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotency:  # type: ignore[override]
+        return SqlIdempotency(self, self.store.statements)
+
+    @cached_property
+    def accounts(self) -> SqlAccounts:  # type: ignore[override]
+        return SqlAccounts(self, self.store.statements.portal)
+
+    @cached_property
+    def codes(self) -> SqlCodes:  # type: ignore[override]
+        return SqlCodes(self, self.store.statements.portal)
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:  # type: ignore[override]
+        return SqlOutbox(self, self.store.statements.portal)
+
+    @cached_property
+    def personal_changes(self) -> SqlPersonalChanges:  # type: ignore[override]
+        return SqlPersonalChanges(self, self.store.statements.portal)
+
+    @cached_property
+    def practice_info(self) -> SqlPracticeInfo:  # type: ignore[override]
+        return SqlPracticeInfo(self, self.store.statements.portal)
+
+    @cached_property
+    def assessments(self) -> SqlAssessments:  # type: ignore[override]
+        return SqlAssessments(self, self.store.statements.portal)
+
+    @cached_property
+    def deadlines(self) -> SqlDeadlines:  # type: ignore[override]
+        return SqlDeadlines(self, self.store.dialect)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._done:
