@@ -16,131 +16,40 @@ value but stored ones must come back *exactly* (time zones, tuples, payload clas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 import pytest
 
-import mdreg
-from mdreg.clock import FakeClock
-from mdreg.domain.application import (
-    Actor,
-    Application,
-    AuditEvent,
-    BusinessType,
-    RegistrationRequest,
-)
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import (
-    Category,
-    Filing,
     FilingStatus,
-    HealthDepartment,
-    Institution,
-    InstitutionKind,
-    LegacySite,
     Level,
-    Physician,
-    Qualification,
-    Record,
-    RecordKind,
-    Registration,
     RegistrationStatus,
 )
 from mdreg.errors import (
     ConcurrencyConflict,
-    IneligibleError,
-    MdregError,
-    PermissionDenied,
     PersistenceError,
     UniquenessConflict,
 )
-from mdreg.ports import UnitOfWork
-from mdreg.serialization import unstructure
-from mdreg.service.ids import SequentialIds
-from mdreg.service.registry import Registry
-from mdreg.testing.builders import World, make_id_number
 from mdreg.testing.contract_deadlines import DeadlineContract
 from mdreg.testing.contract_portal import PortalContract
-
-MakeUow = Callable[[], UnitOfWork]
-
-#: A timestamp with microseconds and a non-UTC offset: it must come back as the same instant in UTC.
-T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
-
-
-# -- entities -------------------------------------------------------------------------------
-
-
-def department(code: str = "110105") -> HealthDepartment:
-    return HealthDepartment(f"D{code}", f"{code}卫生健康委员会", DivisionCode(code))
-
-
-def institution(n: int = 1, code: str = "110105") -> Institution:
-    return Institution(f"I{n}", f"第{n}医院", DivisionCode(code), InstitutionKind.MEDICAL,
-                       f"D{code}", ("内科", "外科"), auto_activation=n % 2 == 0)
-
-
-def physician(n: int = 1, *, level: Level = Level.PHYSICIAN) -> Physician:
-    return Physician(
-        f"P{n}", f"医师{n}", make_id_number("110105", date(1990, 1, 2), n),
-        (Qualification(f"Q{n}", level, Category.CLINICAL, date(2025, 9, 1)),),
-        records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2020, 1, 1), date(2020, 6, 1)),),
-    )
-
-
-def registration(n: int, physician_id: str = "P1", *, location: str = "110000",
-                 level: Level = Level.PHYSICIAN,
-                 status: RegistrationStatus = RegistrationStatus.VALID) -> Registration:
-    return Registration(
-        f"R{n}", physician_id, "Q1", level, Category.CLINICAL, ("内科专业", "外科专业"),
-        DivisionCode(location), "I1", "D110105", date(2026, 3, 2), f"11000000000000{n}",
-        status=status, application_id=f"A{n}",
-    )
-
-
-def filing(n: int, *, registration_id: str = "R1", institution_id: str = "I2") -> Filing:
-    return Filing(f"F{n}", registration_id, "P1", institution_id, ("内科专业",),
-                  date(2026, 3, 2), date(2027, 3, 1), "D110105")
-
-
-def legacy_site(n: int) -> LegacySite:
-    return LegacySite(f"L{n}", "P1", "R1", "I2", date(2015, 5, 1))
-
-
-def application(n: int, physician_id: str = "P1", *, state: str = "pending_institution",
-                version: int = 1, target: str = "110000", institution_id: str = "I1",
-                department_id: str = "D110105") -> Application:
-    return Application(
-        id=f"A{n}", type=BusinessType.REGISTRATION, physician_id=physician_id,
-        applicant=Actor.physician(physician_id),
-        payload=RegistrationRequest(institution_id, "Q1", ("内科专业",)),
-        institution_id=institution_id, department_id=department_id, target=target, state=state,
-        version=version, created_at=T0, updated_at=T0 + timedelta(seconds=1),
-        application_date=date(2026, 3, 2), submitted_at=T0, corrections=("照片", "学历"),
-    )
-
-
-def audit_event(aggregate_id: str, seq: int) -> AuditEvent:
-    return AuditEvent(aggregate_id, seq, "submit", "draft", "pending_institution",
-                      Actor.institution("I1", user="王科长"), T0 + timedelta(minutes=seq),
-                      reason="理由", verdict=("practice_location.one_primary_institution",),
-                      policy="base", data={"note": ["一", 2]})
-
-
-def same(loaded: object, saved: object) -> bool:
-    """Whether two entities are equal through the converter."""
-    return bool(unstructure(loaded) == unstructure(saved))
-
-
-def commit_after(uow: UnitOfWork, *writes: Callable[[], object]) -> None:
-    """Run the writes, then commit: a backend may refuse at the write or at the commit."""
-    for write in writes:
-        write()
-    uow.commit()
-
+from mdreg.testing.contract_registry import FailingIds, RegistryContract, Scene
+from mdreg.testing.entities import (
+    T0,
+    MakeUow,
+    application,
+    audit_event,
+    commit_after,
+    department,
+    filing,
+    institution,
+    legacy_site,
+    physician,
+    registration,
+    same,
+    store_and_commit,
+)
 
 # -- the unit-of-work contract --------------------------------------------------------------
 
@@ -552,143 +461,6 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
             assert apps.inbox(institution_id="I2", state="pending_institution") == ()
 
 
-def store_and_commit(uow: UnitOfWork, entities: Iterable[object]) -> None:
-    """Store each entity through the repository of its kind, then commit."""
-    for entity in entities:
-        _put(uow, entity)
-    uow.commit()
-
-
-def _put(uow: UnitOfWork, entity: object) -> None:
-    """Store any entity through the repository that holds its kind."""
-    if isinstance(entity, Application):
-        uow.applications.add(entity)
-    elif isinstance(entity, AuditEvent):
-        uow.audit.append(entity)
-    else:
-        repositories: dict[type[Any], Any] = {
-            HealthDepartment: uow.departments, Institution: uow.institutions,
-            Physician: uow.physicians, Registration: uow.registrations, Filing: uow.filings,
-            LegacySite: uow.legacy,
-        }
-        repositories[type(entity)].put(entity)
-
-
-# -- the service on every backend ----------------------------------------------------------------
-
-
-class FailingIds(SequentialIds):
-    """Sequential ids whose certificate numbers fail once :attr:`armed` — a crash inside an
-    approval's effect, after the application was saved and before the audit event."""
-
-    armed = False
-
-    def certificate_no(self) -> str:
-        if self.armed:
-            raise RuntimeError("certificate printer on fire")
-        return super().certificate_no()
-
-
-class Scene:
-    """One institution, its department, one physician and their actors."""
-
-    def __init__(self, world: World) -> None:
-        self.registry = world.registry
-        self.hospital = world.institution("110105")
-        self.doctor = world.physician()
-        self.me = Actor.physician(self.doctor.id)
-        self.inst = Actor.institution(self.hospital.id, user="王科长")
-        self.dept = Actor.authority(self.hospital.approved_by, user="李审批")
-
-    def apply(self, **options: Any) -> Application:
-        request = RegistrationRequest(self.hospital.id, self.doctor.qualifications[0].certificate_no,
-                                      ("内科专业",))
-        return self.registry.apply(self.me, request, **options)
-
-    def under_review(self) -> Application:
-        app = self.apply()
-        self.registry.fire(app.id, "confirm", self.inst)
-        return self.registry.fire(app.id, "accept", self.dept)
-
-    def snapshot(self, app_id: str) -> tuple[Any, ...]:
-        return (unstructure(self.registry.application(app_id)),
-                unstructure(self.registry.history(app_id)),
-                unstructure(self.registry.registrations(self.doctor.id)),
-                self.registry.audit_count())
-
-
-class RegistryContract:
-    """The service behaves the same on every backend: run through :func:`mdreg.open`."""
-
-    @pytest.fixture
-    def registry_url(self) -> str:
-        raise NotImplementedError("return a URL naming an empty store")
-
-    @pytest.fixture
-    def ids(self) -> FailingIds:
-        return FailingIds()
-
-    @pytest.fixture
-    def registry(self, registry_url: str, clock: FakeClock, ids: FailingIds) -> Registry:
-        return mdreg.open(registry_url, clock=clock, ids=ids)
-
-    @pytest.fixture
-    def scene(self, world: World) -> Scene:
-        return Scene(world)
-
-    def test_approval_creates_a_valid_registration(self, scene: Scene) -> None:
-        app = scene.registry.fire(scene.under_review().id, "approve", scene.dept)
-        assert (app.state, app.version) == ("approved", 5)
-        (registration,) = scene.registry.registrations(scene.doctor.id)
-        assert registration.is_valid
-        assert registration.application_id == app.id
-        assert registration.location == DivisionCode("110000")
-        history = scene.registry.history(app.id)
-        assert [(e.seq, e.event) for e in history] == [
-            (1, "create"), (2, "submit"), (3, "confirm"), (4, "accept"), (5, "approve")]
-        assert history[-1].at == scene.registry.clock.now()
-        assert same(scene.registry.application(app.id), app)
-
-    def test_inboxes_follow_the_application(self, scene: Scene) -> None:
-        app = scene.apply()
-        assert [a.id for a in scene.registry.inbox(scene.inst)] == [app.id]
-        scene.registry.fire(app.id, "confirm", scene.inst)
-        assert scene.registry.inbox(scene.inst) == ()
-        assert [a.id for a in scene.registry.inbox(scene.dept)] == [app.id]
-
-    def test_a_refused_application_leaves_nothing_behind(self, scene: Scene) -> None:
-        scene.registry.fire(scene.under_review().id, "approve", scene.dept)
-        count = scene.registry.audit_count()
-        with pytest.raises(IneligibleError):
-            scene.apply()
-        assert scene.registry.audit_count() == count
-        assert scene.registry.inbox(scene.inst) == ()
-
-    def test_a_crash_inside_the_approval_rolls_everything_back(self, scene: Scene,
-                                                               ids: FailingIds) -> None:
-        app = scene.under_review()
-        before = scene.snapshot(app.id)
-        ids.armed = True
-        with pytest.raises(RuntimeError, match="printer"):
-            scene.registry.fire(app.id, "approve", scene.dept)
-        assert scene.snapshot(app.id) == before
-        ids.armed = False
-        assert scene.registry.fire(app.id, "approve", scene.dept).version == 5
-
-    @pytest.mark.parametrize("error", [ConcurrencyConflict, PermissionDenied])
-    def test_a_refused_command_changes_nothing(self, scene: Scene,
-                                               error: type[MdregError]) -> None:
-        app = scene.apply()
-        before = scene.snapshot(app.id)
-        stale = error is ConcurrencyConflict
-        actor, version = (scene.inst, app.version - 1) if stale else (scene.dept, app.version)
-        with pytest.raises(error):
-            scene.registry.fire(app.id, "confirm", actor, expected_version=version)
-        assert scene.snapshot(app.id) == before
-
-    def test_a_repeated_command_is_replayed(self, scene: Scene) -> None:
-        app = scene.apply()
-        first = scene.registry.fire(app.id, "confirm", scene.inst, idempotency_key="k1")
-        again = scene.registry.fire(app.id, "confirm", scene.inst, idempotency_key="k1")
-        assert same(first, again)
-        assert [e.event for e in scene.registry.history(app.id)].count("confirm") == 1
+__all__ = ["FailingIds", "MakeUow", "RegistryContract", "Scene", "UnitOfWorkContract", "application",
+           "audit_event", "commit_after", "department", "filing", "institution", "legacy_site",
+           "physician", "registration", "same", "store_and_commit"]
