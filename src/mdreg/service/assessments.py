@@ -20,7 +20,20 @@ from mdreg.service.services import Services, append_audit, in_transaction, read,
 
 def record_assessment(services: Services, actor: Actor, assessment: Assessment, *,
                       suspension_months: int | None = None) -> Assessment:
-    """Record a 定期考核 result; see :meth:`mdreg.Registry.record_assessment`."""
+    """Record a 定期考核 result (R-ASM-4, 2017 measures Art 11).
+
+    The primary institution of one of the physician's valid registrations, or the
+    department that granted it, records it (``recorded_by`` becomes the actor's party). A
+    failed result suspends practice for ``suspension_months`` (3–6 by default, R-ASM-2): a
+    ``practice_suspended`` record is added to the physician.
+
+    Raises:
+        NotFoundError: unknown physician.
+        PermissionDenied: the actor is neither such an institution nor such a department.
+        UniquenessConflict: the assessment id exists.
+        ValidationError: a failed result without a suspension in the policy's range, or a
+            passed one with a suspension.
+    """
 
     def run() -> Assessment:
         with services.uow() as uow:

@@ -1,17 +1,12 @@
-"""The facade portals call: reference data, applications, decisions, queries.
-
-:class:`Registry` holds the registry's :class:`~mdreg.service.services.Services` and delegates:
-every command is a plain function of its arguments and those services, in a module by concern
-(:mod:`~mdreg.service.reference_data`, :mod:`~mdreg.service.applications`,
-:mod:`~mdreg.service.registrations`, :mod:`~mdreg.service.tick`,
-:mod:`~mdreg.service.assessments`). Every command runs in one unit of work; any error leaves
-no trace.
-"""
+"""The facade portals call: reference data, applications, decisions, queries. It holds the
+registry's :class:`~mdreg.service.services.Services` and delegates to the command handlers
+(functions of their arguments and those services) in the service modules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 import attrs
 
@@ -39,7 +34,7 @@ from mdreg.domain.model import (
     Registration,
 )
 from mdreg.limits import Limits
-from mdreg.ports import IdGenerator
+from mdreg.ports import IdGenerator, UnitOfWork
 from mdreg.rules import Policy, Verdict
 from mdreg.service import applications, assessments, reference_data, registrations, tick
 from mdreg.service.accounts import Accounts
@@ -49,6 +44,8 @@ from mdreg.service.explain import Explanation
 from mdreg.service.services import Services, read, require
 
 __all__ = ["BatchResult", "Registry"]
+
+T = TypeVar("T")
 
 
 class Registry:
@@ -133,6 +130,9 @@ class Registry:
     def accounts(self, facade: Accounts) -> None:
         self._accounts = facade
 
+    def _read(self, query: Callable[[UnitOfWork], T]) -> T:
+        return read(self._services, query)
+
     # -- reference data -------------------------------------------------------------------
 
     def load(self, *, departments: Iterable[HealthDepartment] = (),
@@ -158,25 +158,9 @@ class Registry:
                         registrations: Iterable[Registration] = (),
                         legacy: Iterable[LegacySite] = (),
                         batch_size: int = 10_000) -> dict[str, int]:
-        """Import a whole registry's reference data in bulk, in one transaction (all or nothing).
-
-        The checks and invariants are :meth:`load`'s, and so is the result; only the way rows
-        are written differs. On a SQL backend rows go in batches of ``batch_size``
-        (``executemany`` on SQLite, ``COPY`` on PostgreSQL; see :mod:`mdreg.adapters.sql.bulk`);
-        on the in-memory backend this is :meth:`load`. The arguments are read into tuples once,
-        so a retried attempt imports the same entities. Returns how many of each kind were given.
-
-        >>> import mdreg
-        >>> mdreg.open("memory://").import_registry(departments=[mdreg.HealthDepartment(
-        ...     "D110105", "东城区卫生健康委员会", mdreg.DivisionCode("110105"))])["departments"]
-        1
-
-        Raises:
-            ValidationError: an entity is not of its domain class.
-            NotFoundError: an institution names an unknown approving department, a registration
-                an unknown physician or institution, a legacy record an unknown registration.
-            UniquenessConflict: two physicians share an ID number; two valid registrations clash.
-        """
+        """Import a whole registry's reference data in bulk, in one transaction (all or nothing);
+        the checks, invariants and result are :meth:`load`'s (see
+        :func:`mdreg.service.reference_data.import_registry`)."""
         return reference_data.import_registry(
             self._services, departments=departments, institutions=institutions,
             physicians=physicians, registrations=registrations, legacy=legacy,
@@ -185,27 +169,27 @@ class Registry:
     # -- queries ----------------------------------------------------------------------------
 
     def physician(self, physician_id: str) -> Physician:
-        return read(self._services, lambda uow: require(uow.physicians.get(physician_id),
-                                                        "physician", physician_id))
+        return require(self._read(lambda uow: uow.physicians.get(physician_id)), "physician",
+                       physician_id)
 
     def institution(self, institution_id: str) -> Institution:
-        return read(self._services, lambda uow: require(uow.institutions.get(institution_id),
-                                                        "institution", institution_id))
+        return require(self._read(lambda uow: uow.institutions.get(institution_id)),
+                       "institution", institution_id)
 
     def application(self, application_id: str) -> Application:
-        return read(self._services, lambda uow: applications.application(uow, application_id))
+        return self._read(lambda uow: applications.application(uow, application_id))
 
     def registrations(self, physician_id: str) -> tuple[Registration, ...]:
         """Every registration of a physician, any status."""
-        return read(self._services, lambda uow: uow.registrations.for_physician(physician_id))
+        return self._read(lambda uow: uow.registrations.for_physician(physician_id))
 
     def filings(self, physician_id: str) -> tuple[Filing, ...]:
         """Every 多执业机构备案 of a physician, any status."""
-        return read(self._services, lambda uow: uow.filings.for_physician(physician_id))
+        return self._read(lambda uow: uow.filings.for_physician(physician_id))
 
     def legacy_sites(self, physician_id: str) -> tuple[LegacySite, ...]:
         """Every legacy 多地点执业 record of a physician."""
-        return read(self._services, lambda uow: uow.legacy.for_physician(physician_id))
+        return self._read(lambda uow: uow.legacy.for_physician(physician_id))
 
     def history(self, application_id: str) -> tuple[AuditEvent, ...]:
         """The audit trail of an application, oldest first."""
@@ -213,17 +197,17 @@ class Registry:
 
     def trail(self, aggregate_id: str) -> tuple[AuditEvent, ...]:
         """The audit trail of any aggregate (application or registration)."""
-        return read(self._services, lambda uow: uow.audit.for_aggregate(aggregate_id))
+        return self._read(lambda uow: uow.audit.for_aggregate(aggregate_id))
 
     def audit_count(self) -> int:
-        return read(self._services, lambda uow: uow.audit.count())
+        return self._read(lambda uow: uow.audit.count())
 
     def audit_since(self, position: int = 0, limit: int = 1000
                     ) -> tuple[tuple[int, AuditEvent], ...]:
         """The audit tail of every aggregate: up to ``limit`` committed events after
         ``position``, each with its position, in commit order. Page with the last position
         seen; no event is skipped or repeated while others keep writing (RELIABILITY R-07)."""
-        return read(self._services, lambda uow: uow.audit.since(position, limit))
+        return self._read(lambda uow: uow.audit.since(position, limit))
 
     def inbox(self, actor: Actor) -> tuple[Application, ...]:
         """The work list of an institution (待机构确认) or a department (待受理, 审核中)."""
@@ -324,53 +308,29 @@ class Registry:
     # -- deadlines and periodic assessment -------------------------------------------------------
 
     def tick(self, now: datetime | None = None, *, batch: int = 100) -> TickReport:
-        """Apply what the law makes automatic once a deadline has passed, exactly once.
-
-        Claims passed deadlines in batches (one unit of work each): a correction window that
-        passed makes the application accepted as of the receipt date (行政许可法 Art 32(4)),
-        fired as the system; two years in 备案 cancel the registration (2017 measures Art 19);
-        any other passed deadline is flagged once. Idempotent: a second call finds nothing. A
-        deemed acceptance whose decision period reaches a year without calendar data is left
-        open and reported as ``blocked`` (it does not hold up the others).
-        Several workers may call it at once (threads, processes, hosts): each deadline is
-        handled by exactly one of them; a batch that loses a race to a command runs again
-        (up to ten times).
-
-        Args:
-            now: the time to act as of (aware); the registry's clock by default.
-            batch: deadlines claimed per unit of work.
-        """
+        """Apply what the law makes automatic once a deadline has passed, exactly once, as of
+        ``now`` (aware; the clock by default), ``batch`` deadlines per unit of work (see
+        :func:`mdreg.service.tick.tick`)."""
         return tick.tick(self._services, now, batch=batch)
 
     def overdue(self, as_of: date | None = None) -> tuple[Deadline, ...]:
         """Open deadlines whose last day is before ``as_of`` (today by default), oldest first."""
         day = as_of or business_date(self.clock.now())
-        return read(self._services, lambda uow: uow.deadlines.overdue(day))
+        return self._read(lambda uow: uow.deadlines.overdue(day))
 
     def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
         """Open deadlines whose last day falls in ``[start, end]``, soonest first."""
-        return read(self._services, lambda uow: uow.deadlines.due_between(start, end))
+        return self._read(lambda uow: uow.deadlines.due_between(start, end))
 
     def deadlines(self, subject_id: str) -> tuple[Deadline, ...]:
         """Every deadline of an application or registration, any status, oldest first."""
-        return read(self._services, lambda uow: uow.deadlines.for_subject(subject_id))
+        return self._read(lambda uow: uow.deadlines.for_subject(subject_id))
 
     def record_assessment(self, actor: Actor, assessment: Assessment, *,
                           suspension_months: int | None = None) -> Assessment:
-        """Record a 定期考核 result (R-ASM-4, 2017 measures Art 11).
-
-        The primary institution of one of the physician's valid registrations, or the
-        department that granted it, records it (``recorded_by`` becomes the actor's party). A
-        failed result suspends practice for ``suspension_months`` (3–6 by default, R-ASM-2): a
-        ``practice_suspended`` record is added to the physician.
-
-        Raises:
-            NotFoundError: unknown physician.
-            PermissionDenied: the actor is neither such an institution nor such a department.
-            UniquenessConflict: the assessment id exists.
-            ValidationError: a failed result without a suspension in the policy's range, or a
-                passed one with a suspension.
-        """
+        """Record a 定期考核 result (R-ASM-4, 2017 measures Art 11); a failed one suspends
+        practice for ``suspension_months`` (see
+        :func:`mdreg.service.assessments.record_assessment`)."""
         return assessments.record_assessment(self._services, actor, assessment,
                                              suspension_months=suspension_months)
 

@@ -28,12 +28,22 @@ _log = logging.getLogger(__name__)
 
 
 def tick(services: Services, now: datetime | None = None, *, batch: int = 100) -> TickReport:
-    """Handle every passed deadline, ``batch`` per unit of work, until none is left; see
-    :meth:`mdreg.Registry.tick`.
+    """Apply what the law makes automatic once a deadline has passed, exactly once.
 
-    A batch that loses a race to a command (:class:`~mdreg.errors.ConcurrencyConflict`: the
-    command changed a claimed subject first) left nothing behind and is claimed again, under
-    :data:`~mdreg.service.services.RETRY`."""
+    Claims passed deadlines in batches (one unit of work each): a correction window that
+    passed makes the application accepted as of the receipt date (行政许可法 Art 32(4)),
+    fired as the system; two years in 备案 cancel the registration (2017 measures Art 19);
+    any other passed deadline is flagged once. Idempotent: a second call finds nothing. A
+    deemed acceptance whose decision period reaches a year without calendar data is left
+    open and reported as ``blocked`` (it does not hold up the others).
+    Several workers may call it at once (threads, processes, hosts): each deadline is
+    handled by exactly one of them; a batch that loses a race to a command runs again
+    (under :data:`~mdreg.service.services.RETRY`).
+
+    Args:
+        now: the time to act as of (aware); the registry's clock by default.
+        batch: deadlines claimed per unit of work.
+    """
     at = ensure_aware(now, "now") if now is not None else services.now()
     report = TickReport(business_date(at))
     blocked: set[str] = set()
