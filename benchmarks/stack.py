@@ -20,8 +20,9 @@ from transitions import Machine
 
 from benchmarks.command import _overlaps
 from benchmarks.data import TODAY
-from mdreg.workflows.registration import REGISTRATION
+from mdreg.workflows.registration import REGISTRATION as DECLARATION
 
+REGISTRATION = DECLARATION.definition
 
 class _Base(SQLModel, registry=orm_registry()):
     """Own metadata: these classes map mdreg's tables for the reference row only."""

@@ -37,6 +37,7 @@ from mdreg.adapters.sql.tables import METADATA
 from mdreg.clock import SHANGHAI, FakeClock, business_date
 from mdreg.deadlines import DeadlineKind, DeadlineStatus, new_deadline
 from mdreg.service.registry import Registry
+from mdreg.service.tick import tick_batch
 from mdreg.testing.databases import scratch_postgres
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
@@ -57,7 +58,7 @@ def schedule(url: str, n: int) -> list[str]:
     straight through the repositories: one unit of work, not 2N commands)."""
     registry = _open(url, datetime.combine(RECEIVED[0], datetime.min.time(), SHANGHAI))
     ids: list[str] = []
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         for i in range(n):
             received = datetime.combine(RECEIVED[i % len(RECEIVED)], datetime.min.time(),
                                         SHANGHAI).replace(hour=10).astimezone(UTC)
@@ -85,9 +86,9 @@ def schedule(url: str, n: int) -> list[str]:
 def doomed_scheduler(url: str, claimed: Any, limit: int) -> None:
     """Claim and fire passed deadlines, report, then hang before committing until killed."""
     registry = _open(url, FIRST_RUN)
-    uow = registry._uow()
+    uow = registry.services.uow()
     with uow:
-        report = registry._keeper.tick_batch(uow, FIRST_RUN.astimezone(UTC), limit)
+        report = tick_batch(registry.services, uow, FIRST_RUN.astimezone(UTC), limit)
         backend = 0
         if url.startswith("postgresql"):
             backend = uow.driver_sql("SELECT pg_backend_pid()")[0][0]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import weakref
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
-from mdreg.calendar import WorkingDayCalendar
-from mdreg.clock import Clock
+from mdreg.calendar import WorkingDayCalendar, default_calendar
+from mdreg.clock import Clock, SystemClock
 from mdreg.errors import ValidationError
 from mdreg.limits import Limits
+from mdreg.ports import UnitOfWork
 from mdreg.protection import IdProtection
 from mdreg.rules import Policy
-from mdreg.service.ids import IdGenerator
+from mdreg.service.ids import IdGenerator, RandomIds
 from mdreg.service.registry import Registry
+from mdreg.service.services import BulkImporter, Services, TransactionRunner, run_once
+from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoStore
 from mdreg.workflows import BASE_POLICY
 
 #: What :func:`open` opens when no URL is given: a SQLite file in the current directory.
@@ -69,28 +75,56 @@ def open(
     if isolation not in ("read committed", "serializable"):
         raise ValidationError("isolation", f"unknown isolation level {isolation!r}",
                               field_label="隔离级别")
+    options = _Options(clock=clock, policy=policy, ids=ids, calendar=calendar, limits=limits)
     if url.startswith("memory://"):
         store = MemoryStore()
-        return Registry(lambda: InMemoryUnitOfWork(store), clock=clock, policy=policy, ids=ids,
-                        url=url, calendar=calendar, limits=limits)
+        return Registry(options.services(lambda: InMemoryUnitOfWork(store), url=url))
     if url.startswith(SQL_SCHEMES):
-        return _open_sql(url, clock=clock, policy=policy, ids=ids, migrate=migrate,
-                         calendar=calendar, limits=limits, isolation=isolation,
+        return _open_sql(url, options, migrate=migrate, isolation=isolation,
                          protection=protection)
     raise ValidationError("url", f"unsupported database URL scheme in {url.split(':', 1)[0]!r}",
                           field_label="数据库地址")
 
 
-def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator | None,
-              migrate: bool, calendar: WorkingDayCalendar | None, limits: Limits | None,
-              isolation: str, protection: IdProtection | None) -> Registry:
+def default_photo_store(url: str) -> PhotoStore:
+    """In memory for ``memory://``; files beside a SQLite database; ``./mdreg-photos`` else."""
+    if url.startswith("memory://"):
+        return InMemoryPhotoStore()
+    if url.startswith("sqlite") and ":///" in url and ":memory:" not in url:
+        database = Path(url.split(":///", 1)[1].split("?", 1)[0])
+        return FileSystemPhotoStore(database.with_name(database.name + ".photos"))
+    return FileSystemPhotoStore("mdreg-photos")
+
+
+class _Options:
+    """What the caller of :func:`open` chose, defaults filled in."""
+
+    def __init__(self, *, clock: Clock | None, policy: Policy, ids: IdGenerator | None,
+                 calendar: WorkingDayCalendar | None, limits: Limits | None) -> None:
+        self.clock = clock or SystemClock()
+        self.policy = policy
+        self.ids = ids or RandomIds()
+        self.calendar = calendar or default_calendar()
+        self.limits = limits or Limits()
+
+    def services(self, uow: Callable[[], UnitOfWork], *, url: str,
+                 transaction: TransactionRunner = run_once, bulk: BulkImporter | None = None,
+                 release: Callable[[], None] | None = None) -> Services:
+        return Services(uow=uow, transaction=transaction, clock=self.clock, ids=self.ids,
+                        policy=self.policy, calendar=self.calendar, limits=self.limits, url=url,
+                        bulk=bulk, photos=default_photo_store(url), release=release)
+
+
+def _open_sql(url: str, options: _Options, *, migrate: bool, isolation: str,
+              protection: IdProtection | None) -> Registry:
     # SQLAlchemy is imported only when a SQL URL is used, alembic only when migrating
     from mdreg.adapters.sql import SqlStore, display_url
+    from mdreg.adapters.sql.bulk import import_entities
 
-    options: dict[str, Any] = ({"isolation_level": "SERIALIZABLE"}
-                               if isolation == "serializable" and not url.startswith("sqlite")
-                               else {})
-    store = SqlStore.connect(url, protection=protection, **options)
+    engine: dict[str, Any] = ({"isolation_level": "SERIALIZABLE"}
+                              if isolation == "serializable" and not url.startswith("sqlite")
+                              else {})
+    store = SqlStore.connect(url, protection=protection, **engine)
     if migrate:
         from mdreg.adapters.sql.migrate import upgrade
 
@@ -99,8 +133,8 @@ def _open_sql(url: str, *, clock: Clock | None, policy: Policy, ids: IdGenerator
         except BaseException:
             store.close()
             raise
-    registry = Registry(store.unit_of_work, clock=clock, policy=policy, ids=ids, url=display_url(url),
-                        transaction=store.run_in_transaction, calendar=calendar,
-                        release=store.close, limits=limits)
+    registry = Registry(options.services(
+        store.unit_of_work, url=display_url(url), transaction=store.run_in_transaction,
+        bulk=functools.partial(import_entities, store), release=store.close))
     weakref.finalize(registry, store.close)
     return registry

@@ -101,7 +101,7 @@ class Portal:
 
 def snapshot(registry: Registry) -> dict[str, dict[str, Any]]:
     """Every committed row of the in-memory store (rows are immutable, so a shallow copy)."""
-    store = registry._uow().store  # type: ignore[attr-defined]
+    store = registry.services.uow().store  # type: ignore[attr-defined]
     tables: dict[str, Any] = {
         name: getattr(store, name) for name in (
             "physicians", "institutions", "departments", "registrations", "filings", "legacy",

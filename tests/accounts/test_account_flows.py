@@ -26,8 +26,8 @@ from mdreg import (
     ValidationError,
     WeakPassword,
 )
+from mdreg.bootstrap import default_photo_store
 from mdreg.domain.model import Institution, LegacySite
-from mdreg.service.accounts import default_photo_store
 from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore
 from mdreg.testing import World
 

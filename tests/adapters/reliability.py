@@ -124,7 +124,7 @@ class Place:
 
 def snapshot(registry: Registry, physician: Physician) -> tuple[Any, ...]:
     """Everything a failed command must leave as it was, as plain data."""
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         apps = uow.applications.open_for(physician.id)
         trails = [uow.audit.for_aggregate(a.id) for a in apps]
         outbox = uow.outbox.pending(1000)

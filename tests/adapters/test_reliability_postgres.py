@@ -101,7 +101,7 @@ def test_a_store_can_run_its_units_serializable(reliability_databases: dict[str,
 def test_mdreg_open_selects_the_isolation_level(reliability_databases: dict[str, str],
                                                 isolation: Any, expected: str) -> None:
     registry = mdreg.open(reliability_databases["serial"], isolation=isolation)
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         uow.idempotency.get(isolation)  # a read first: at READ COMMITTED it runs in autocommit
         uow.idempotency.put(isolation, "fingerprint", "result")  # the unit's transaction
         level = uow.driver_sql("SHOW transaction_isolation")[0][0]

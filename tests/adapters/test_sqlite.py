@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -228,16 +229,16 @@ def test_a_failing_hook_before_commit_rolls_back(tmp_path: Path) -> None:
 def test_the_runner_sees_the_registry_commands(tmp_path: Path) -> None:
     registry = mdreg.open(f"sqlite:///{tmp_path / 'mdreg.db'}")
     seen: list[str] = []
-    original = registry._transaction
+    original = registry.services.transaction
 
     def spy(work: Callable[[], Any]) -> Any:
         seen.append("run")
         return original(work)
 
-    registry._transaction = spy
+    registry.services = attrs.evolve(registry.services, transaction=spy)
     registry.load()
     assert seen == ["run"]
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         assert uow.audit.count() == 0
 
 

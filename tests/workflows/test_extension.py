@@ -132,4 +132,5 @@ def test_registering_twice_is_refused_and_removal_undoes_it() -> None:
     finally:
         remove()
     assert REISSUE_TYPE not in DECLARATIONS
+    assert "ReissueRequest" not in mdreg.domain.application.PAYLOAD_CLASSES
     assert REISSUE_TYPE not in list(BusinessType)  # the nine stay the nine

@@ -347,6 +347,9 @@ PAYLOAD_CLASSES: dict[str, type[Any]] = {
 }
 
 
+_BUILT_IN_PAYLOADS = frozenset(PAYLOAD_CLASSES.values())
+
+
 def register_payload(cls: type[Any]) -> None:
     """Make ``cls`` storable as an application payload (tagged with its class name).
 
@@ -359,6 +362,12 @@ def register_payload(cls: type[Any]) -> None:
     if not attrs.has(cls):
         raise ValueError(f"{cls.__name__} is not an attrs class")
     PAYLOAD_CLASSES[cls.__name__] = cls
+
+
+def unregister_payload(cls: type[Any]) -> None:
+    """Undo :func:`register_payload` (the nine built-in payloads stay)."""
+    if PAYLOAD_CLASSES.get(cls.__name__) is cls and cls not in _BUILT_IN_PAYLOADS:
+        del PAYLOAD_CLASSES[cls.__name__]
 
 
 #: The application lifecycle's state ids (see :mod:`mdreg.workflows.lifecycle` for the machine).

@@ -25,7 +25,7 @@ from mdreg.errors import (
 )
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Policy
-from mdreg.service.registry import append_audit
+from mdreg.service.services import append_audit
 from mdreg.workflows.account import ACCOUNT, ACTIVE, VERIFIED
 from mdreg.workflows.base import Workflow
 

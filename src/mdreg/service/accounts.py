@@ -59,12 +59,13 @@ from mdreg.service.account_steps import (
     real_name,
     verified_contact,
 )
-from mdreg.service.portal_base import CodeTicket, default_photo_store
-from mdreg.service.registry import append_audit
+from mdreg.service.applications import inbox
+from mdreg.service.portal_base import CodeTicket
+from mdreg.service.services import append_audit
 from mdreg.storage import inspect_photo
 from mdreg.workflows.account import REGISTERED, VERIFIED
 
-__all__ = ["Accounts", "CodeTicket", "PracticeView", "WorkList", "default_photo_store"]
+__all__ = ["Accounts", "CodeTicket", "PracticeView", "WorkList"]
 
 
 @attrs.frozen
@@ -90,14 +91,16 @@ class Accounts(AccountSecurity):
     """The personal portal of one registry (``registry.accounts``).
 
     Args:
-        registry: the registry whose units of work, clock, ids and policy are used.
+        registry: the registry (or its :class:`~mdreg.service.services.Services`) whose units
+            of work, clock, ids and policy are used.
         settings: password hashing and one-time code settings (production defaults).
-        photos: where photo bytes go (see :func:`default_photo_store`).
+        photos: where photo bytes go (the registry's photo store by default, chosen by
+            :func:`mdreg.open` from the URL).
         photo_limits: accepted photo sizes.
     """
 
     def __repr__(self) -> str:
-        return f"Accounts({self._registry.url!r})"
+        return f"Accounts({self.services.url!r})"
 
     # -- sign-up and verification ---------------------------------------------------------------
 
@@ -132,7 +135,7 @@ class Accounts(AccountSecurity):
                                          "account")
             if uow.accounts.by_login(login) is not None:
                 raise UniquenessConflict("account_login_name", "the login name is taken")
-            account = Account(self._registry.ids.new("U"), physician.id, login, hashed, number,
+            account = Account(self.services.ids.new("U"), physician.id, login, hashed, number,
                               address, REGISTERED, 1, now, now)
             uow.accounts.add(account)
             append_audit(uow, account.id, "sign_up", "", REGISTERED,
@@ -329,7 +332,7 @@ class Accounts(AccountSecurity):
         info = inspect_photo(data, self.photo_limits)
         self._read(lambda uow: self._own_active(uow, actor))
         suffix = "jpg" if info.format == "jpeg" else info.format
-        ref = PhotoRef(f"{self._registry.ids.new('PH')}-{info.sha256[:12]}.{suffix}", info.sha256,
+        ref = PhotoRef(f"{self.services.ids.new('PH')}-{info.sha256[:12]}.{suffix}", info.sha256,
                        info.size, info.format)
         self.photos.put(ref.key, bytes(data))
         try:
@@ -342,7 +345,7 @@ class Accounts(AccountSecurity):
                 **fields: Any) -> PersonalChange:
         def work(uow: UnitOfWork, now: datetime) -> tuple[PersonalChange, PhotoRef | None]:
             account = self._own_active(uow, actor)
-            return changes.submit(uow, self._registry.ids, actor, account.physician_id, kind,
+            return changes.submit(uow, self.services.ids, actor, account.physician_id, kind,
                                   institution_id, now, **fields)
 
         change, replaced = self._run(work)
@@ -405,7 +408,7 @@ class Accounts(AccountSecurity):
         if actor.kind is not ActorKind.INSTITUTION:
             raise PermissionDenied(str(actor), "read a work list", "only institutions")
         pending = self._read(lambda uow: uow.personal_changes.inbox(actor.party_id, "pending"))
-        return WorkList(pending, self._registry.inbox(actor))
+        return WorkList(pending, inbox(self.services, actor))
 
     # -- outbox ---------------------------------------------------------------------------------
 

@@ -15,39 +15,34 @@ cancellation report (30)  creating a 注销 application            ``submit`` (`
 备案 expiry (2 years)     ``report_departure``                   the registration ending otherwise
 ========================  =====================================  ===================================
 
-:meth:`DeadlineKeeper.tick_batch` claims passed deadlines and applies what the law makes
+:func:`mdreg.service.tick.tick_batch` claims passed deadlines and applies what the law makes
 automatic — deemed acceptance (行政许可法 Art 32(4)) and 备案 → 注销 (2017 measures Art 19) —
 and flags the others (a decision or a report not made in time) once.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 import attrs
 
 from mdreg.clock import business_date
-from mdreg.deadlines import (
-    LENGTH_PARAMETERS,
-    Deadline,
-    DeadlineKind,
-    DeadlineStatus,
-    due_date,
-    new_deadline,
+from mdreg.deadlines import Deadline, DeadlineKind, new_deadline
+from mdreg.domain.application import (
+    DRAFT,
+    PENDING_ACCEPTANCE,
+    UNDER_REVIEW,
+    Actor,
+    Application,
+    CancellationRequest,
 )
-from mdreg.domain.application import Actor, Application, CancellationRequest
 from mdreg.domain.model import Registration, RegistrationStatus
-from mdreg.errors import CalendarDataMissing, LimitExceeded
+from mdreg.errors import LimitExceeded
 from mdreg.ports import UnitOfWork
-from mdreg.workflows.lifecycle import DRAFT, PENDING_ACCEPTANCE, UNDER_REVIEW
-
-if TYPE_CHECKING:
-    from mdreg.service.registry import Registry
-
-_log = logging.getLogger(__name__)
+from mdreg.service.announcements import announce
+from mdreg.service.services import Services, append_audit
+from mdreg.workflows.effects import Effect
 
 #: The application state each kind waits in: leaving it closes the deadline.
 WAITS_IN: Mapping[DeadlineKind, str] = {
@@ -90,10 +85,11 @@ class TickReport:
 
 
 class DeadlineKeeper:
-    """Opens, closes and fires a registry's deadlines with its calendar and policy."""
+    """Opens, closes and ends deadlines with a registry's calendar, policy and limits, inside
+    the caller's unit of work (the tick that fires them is :mod:`mdreg.service.tick`)."""
 
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
     # -- opening and closing, inside the caller's unit of work ------------------------------
 
@@ -141,101 +137,29 @@ class DeadlineKeeper:
 
     def _open(self, uow: UnitOfWork, kind: DeadlineKind, subject_id: str, physician_id: str,
               start: date, opened_at: datetime) -> Deadline:
-        registry = self._registry
+        services = self.services
         earlier = uow.deadlines.count(subject_id, kind.value)
-        if earlier >= registry.limits.deadlines_per_kind:
+        if earlier >= services.limits.deadlines_per_kind:
             raise LimitExceeded(f"{kind.value} deadlines", subject_id,
-                                registry.limits.deadlines_per_kind)
+                                services.limits.deadlines_per_kind)
         deadline = new_deadline(f"{subject_id}:{kind.value}:{earlier + 1}", kind, subject_id,
-                                physician_id, start, opened_at, registry.calendar,
-                                registry.policy.parameters)
+                                physician_id, start, opened_at, services.calendar,
+                                services.policy.parameters)
         uow.deadlines.add(deadline)
         return deadline
-
-    # -- what the law makes automatic ---------------------------------------------------------
-
-    def tick_batch(self, uow: UnitOfWork, now: datetime, limit: int,
-                   exclude: Collection[str] = ()) -> TickReport:
-        """Claim up to ``limit`` passed deadlines (not in ``exclude``) and handle each; the
-        caller commits."""
-        today = business_date(now)
-        fired: list[Deadline] = []
-        flagged: list[Deadline] = []
-        ended: list[Deadline] = []
-        blocked: list[Deadline] = []
-        for deadline in uow.deadlines.claim(today, limit, exclude):
-            if deadline.kind is DeadlineKind.CORRECTION_WINDOW and self._missing_data(deadline):
-                blocked.append(deadline)  # checked before any write: nothing to undo
-                continue
-            if deadline.kind is DeadlineKind.CORRECTION_WINDOW:
-                done = self._deem_accepted(uow, deadline, now)
-            elif deadline.kind is DeadlineKind.FILED_EXPIRY:
-                done = self._expire(uow, deadline, now)
-            else:
-                done = deadline.flag(today)
-                uow.deadlines.save(done, deadline.version)
-            if done.status is DeadlineStatus.FIRED:
-                fired.append(done)
-            elif done.status is DeadlineStatus.ENDED:
-                ended.append(done)
-            else:
-                flagged.append(done)
-        return TickReport(today, tuple(fired), tuple(flagged), tuple(ended), tuple(blocked))
-
-    def _missing_data(self, window: Deadline) -> bool:
-        """Whether the decision period a deemed acceptance opens lacks calendar data."""
-        registry = self._registry
-        length = int(registry.policy.parameters[LENGTH_PARAMETERS[DeadlineKind.DECISION]])
-        try:
-            due_date(DeadlineKind.DECISION, window.start, length, registry.calendar)
-        except CalendarDataMissing as missing:
-            _log.warning("deadline %s not applied: %s", window.id, missing)
-            return True
-        return False
-
-    def _deem_accepted(self, uow: UnitOfWork, window: Deadline, now: datetime) -> Deadline:
-        """行政许可法 Art 32(4): accepted as of the receipt date; the decision period counts
-        from there."""
-        today = business_date(now)
-        app = uow.applications.get(window.subject_id)
-        if app is None or app.state != PENDING_ACCEPTANCE:
-            done = window.end(today, "tick")
-            uow.deadlines.save(done, window.version)
-            return done
-        done = window.fire(today)
-        uow.deadlines.save(done, window.version)
-        self._registry._transition(uow, app, "accept", Actor.system(), DEEMED_ACCEPTANCE, (),
-                                   now=now, deemed_at=window.opened_at)
-        return done
-
-    def _expire(self, uow: UnitOfWork, deadline: Deadline, now: datetime) -> Deadline:
-        today = business_date(now)
-        registration = uow.registrations.get(deadline.subject_id)
-        if (registration is None or registration.status is not RegistrationStatus.FILED
-                or registration.filed_on != deadline.start):
-            done = deadline.end(today, "tick")
-            uow.deadlines.save(done, deadline.version)
-            return done
-        done = deadline.fire(today)
-        uow.deadlines.save(done, deadline.version)
-        self.expire(uow, registration, deadline.takes_effect, now, "tick")
-        return done
 
     def expire(self, uow: UnitOfWork, registration: Registration, on: date, now: datetime,
                by: str) -> None:
         """Cancel a registration two years in 备案 as of ``on`` and fire its open expiry
         deadline, if any (registrations loaded as reference data have none)."""
-        from mdreg.service.announcements import announce
-        from mdreg.service.registry import append_audit
-        from mdreg.workflows.effects import Effect
-
-        effect = Effect(uow, self._registry.ids, on, self._registry.policy)
+        services = self.services
+        effect = Effect(uow, services.ids, on, services.policy)
         effect.end_registration(registration, RegistrationStatus.CANCELLED)
         done = effect.done
         append_audit(uow, registration.id, "expire_filed", RegistrationStatus.FILED.value,
                      RegistrationStatus.CANCELLED.value, Actor.system(), now,
-                     reason=FILED_EXPIRED, policy=self._registry.policy.name, data=done)
-        announce(uow, self._registry.ids, now, [registration.id])
+                     reason=FILED_EXPIRED, policy=services.policy.name, data=done)
+        announce(uow, services.ids, now, [registration.id])
         for deadline in uow.deadlines.open_for(registration.id):
             if deadline.kind is DeadlineKind.FILED_EXPIRY:
                 uow.deadlines.save(deadline.fire(business_date(now), by), deadline.version)

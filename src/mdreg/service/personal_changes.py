@@ -22,7 +22,7 @@ from mdreg.domain.model import Institution
 from mdreg.errors import NotFoundError, PermissionDenied, ValidationError
 from mdreg.ports import UnitOfWork
 from mdreg.service.ids import IdGenerator
-from mdreg.service.registry import append_audit
+from mdreg.service.services import append_audit
 from mdreg.workflows.base import Workflow
 from mdreg.workflows.personal_change import PENDING, PERSONAL_CHANGE
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import attrs
 
@@ -17,21 +16,22 @@ from mdreg.domain.account import (
     mask_contact,
 )
 from mdreg.domain.application import Actor
-from mdreg.errors import CodeRejected, ConcurrencyConflict
+from mdreg.errors import CodeRejected
 from mdreg.ports import UnitOfWork
-from mdreg.security import MAX_ATTEMPTS, CodeHasher, Passwords, SecuritySettings
+from mdreg.security import CodeHasher, Passwords, SecuritySettings
 from mdreg.service.account_steps import own_account, require_active
 from mdreg.service.codes import CodeDesk
-from mdreg.service.registry import Registry, append_audit
-from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
+from mdreg.service.services import RETRY, Services, append_audit, in_transaction, read
+from mdreg.storage import PhotoLimits, PhotoStore
 
 T = TypeVar("T")
 
-#: How many times a portal command runs when it keeps losing races to concurrent writers. A
-#: lost race means another writer changed the row; a code row changes at most MAX_ATTEMPTS
-#: times (wrong guesses) plus once (used) before every redemption is refused without writing,
-#: so a redemption needs at most MAX_ATTEMPTS + 2 runs; the rest is margin.
-CONFLICT_ATTEMPTS = 2 * MAX_ATTEMPTS
+
+class HasServices(Protocol):
+    """What carries a registry's :class:`Services` (the :class:`~mdreg.Registry` does)."""
+
+    @property
+    def services(self) -> Services: ...
 
 
 @attrs.frozen
@@ -45,35 +45,31 @@ class CodeTicket:
     expires_at: datetime
 
 
-def default_photo_store(url: str) -> PhotoStore:
-    """In memory for ``memory://``; files beside a SQLite database; ``./mdreg-photos`` else."""
-    if url.startswith("memory://"):
-        return InMemoryPhotoStore()
-    if url.startswith("sqlite") and ":///" in url and ":memory:" not in url:
-        database = Path(url.split(":///", 1)[1].split("?", 1)[0])
-        return FileSystemPhotoStore(database.with_name(database.name + ".photos"))
-    return FileSystemPhotoStore("mdreg-photos")
-
-
 class PortalBase:
     """Settings and unit-of-work plumbing shared by the parts of :class:`Accounts`.
 
     Args:
-        registry: the registry whose units of work, clock, ids and policy are used.
+        registry: the registry (or its :class:`Services`) whose units of work, clock, ids and
+            policy are used; ``services`` holds them from then on.
         settings: password hashing and one-time code settings (production defaults).
-        photos: where photo bytes go (see :func:`default_photo_store`).
+        photos: where photo bytes go (the registry's photo store by default, chosen by
+            :func:`mdreg.open` from the URL).
         photo_limits: accepted photo sizes.
     """
 
-    def __init__(self, registry: Registry, *, settings: SecuritySettings | None = None,
-                 photos: PhotoStore | None = None, photo_limits: PhotoLimits | None = None) -> None:
-        self._registry = registry
+    def __init__(self, registry: HasServices | Services, *,
+                 settings: SecuritySettings | None = None, photos: PhotoStore | None = None,
+                 photo_limits: PhotoLimits | None = None) -> None:
+        self.services = registry if isinstance(registry, Services) else registry.services
         self.settings = settings or SecuritySettings()
-        self.photos = photos if photos is not None else default_photo_store(registry.url)
+        self.photos = photos if photos is not None else self.services.photos
         self.photo_limits = photo_limits or PhotoLimits()
         self._passwords = Passwords(self.settings.passwords)
-        self._desk = CodeDesk(CodeHasher(self.settings.code_key), self.settings.codes,
-                              registry.ids)
+        self._hasher = CodeHasher(self.settings.code_key)
+
+    @property
+    def _desk(self) -> CodeDesk:
+        return CodeDesk(self._hasher, self.settings.codes, self.services.ids)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -83,13 +79,15 @@ class PortalBase:
 
         A unit that loses a race (:class:`~mdreg.errors.ConcurrencyConflict`: another writer
         changed a code or an account it read) left nothing behind, and runs again on the new
-        state, up to :data:`CONFLICT_ATTEMPTS` times: a second redemption of a code then reports
-        the code used, and racing wrong guesses are each counted (RELIABILITY S-02, S-03)."""
+        state, under :data:`~mdreg.service.services.RETRY`: a second redemption of a code then
+        reports the code used, and racing wrong guesses are each counted (RELIABILITY S-02,
+        S-03)."""
+        services = self.services
 
         def command() -> T:
-            with self._registry._uow() as uow:
+            with services.uow() as uow:
                 try:
-                    result = work(uow, self._registry.clock.now())
+                    result = work(uow, services.now())
                 except CodeRejected:
                     if keep_attempts:
                         uow.commit()
@@ -97,22 +95,14 @@ class PortalBase:
                 uow.commit()
                 return result
 
-        attempt = 1
-        while True:
-            try:
-                return self._registry._transaction(command)
-            except ConcurrencyConflict:
-                if attempt >= CONFLICT_ATTEMPTS:
-                    raise
-                attempt += 1
+        return RETRY.call(lambda: in_transaction(services, command))
 
     def _read(self, work: Callable[[UnitOfWork], T]) -> T:
-        with self._registry._uow() as uow:
-            return work(uow)
+        return read(self.services, work)
 
     def _own_active(self, uow: UnitOfWork, actor: Actor) -> Account:
         account = own_account(uow, actor)
-        require_active(account, self._registry.policy)
+        require_active(account, self.services.policy)
         return account
 
     def _issue(self, uow: UnitOfWork, account: Account, purpose: CodePurpose, channel: Channel,

@@ -204,7 +204,7 @@ class World:
             f"L{next(self._n):05d}", registration.physician_id, registration.id, institution.id,
             started_on,
         )
-        with self.registry._uow() as uow:
+        with self.registry.services.uow() as uow:
             uow.legacy.put(site)
             uow.commit()
         return site

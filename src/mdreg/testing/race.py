@@ -24,6 +24,7 @@ quickly.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import queue
@@ -44,6 +45,8 @@ from sqlalchemy import text
 
 import mdreg
 from mdreg.adapters.sql import SqlStore
+from mdreg.adapters.sql.bulk import import_entities
+from mdreg.bootstrap import default_photo_store
 from mdreg.clock import FakeClock
 from mdreg.domain.account import Account, CodePurpose
 from mdreg.domain.application import Actor, RegistrationRequest
@@ -52,7 +55,8 @@ from mdreg.errors import MdregError
 from mdreg.security import CodePolicy, SecuritySettings
 from mdreg.serialization import dumps
 from mdreg.service.accounts import Accounts
-from mdreg.service.registry import Registry, append_audit
+from mdreg.service.registry import Registry
+from mdreg.service.services import Services, append_audit
 from mdreg.testing.builders import World
 from mdreg.testing.faults import KillSwitch
 
@@ -141,8 +145,9 @@ def sql_registry(url: str, clock: FakeClock, **engine_options: Any) -> tuple[Reg
     """A registry on an already migrated database, with its store at hand (for the retry
     counters and the hook); ``engine_options`` go to the engine (``isolation_level`` …)."""
     store = SqlStore.connect(url, **engine_options)
-    registry = Registry(store.unit_of_work, clock=clock, url=store.url,
-                        transaction=store.run_in_transaction)
+    registry = Registry(Services(
+        uow=store.unit_of_work, transaction=store.run_in_transaction, clock=clock, url=store.url,
+        bulk=functools.partial(import_entities, store), photos=default_photo_store(store.url)))
     return registry, store
 
 
@@ -247,7 +252,7 @@ def open_race(url: str, *, processes: int, pairs: int, timeout: float = 120.0,
         stats.append(store_stats)
         for pair, outcome in outcomes:
             per_pair[pair][outcome] += 1
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         open_counts = tuple(len(uow.applications.open_for(d.id)) for d in doctors)
     return OpenRaceResult(tuple(per_pair), open_counts, RetryReport.of(stats))
 
@@ -304,7 +309,7 @@ def idempotent_race(url: str, *, processes: int, rounds: int,
     for outcomes in found:
         for round_no, outcome in outcomes or [(0, "!worker_lost")]:
             per_round[round_no][outcome] += 1
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         apps = [*uow.applications.open_for(doctor.id)]
         version = apps[0].version if len(apps) == 1 else 0
         events = tuple((e.seq, e.event) for a in apps for e in uow.audit.for_aggregate(a.id))
@@ -454,7 +459,7 @@ def quota_race(url: str, *, processes: int, sends: int,
     outcomes = Counter[str]()
     for found in _gather(results, _start(_portal_worker, args, processes), timeout):
         outcomes.update(found or ["!worker_lost"])
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         codes = uow.codes.sent_since(phone, T0 - timedelta(days=1))
         messages = sum(m.to == phone for m in uow.outbox.pending(10_000))
     clock.advance(hours=1, minutes=2)  # the workers sent at T0 + 1 minute
@@ -534,7 +539,7 @@ def code_race(url: str, *, processes: int, guesses: int, wrong: bool,
         at_the_end = "ok"
     except MdregError as error:
         at_the_end = type(error).__name__
-    with registry._uow() as uow:
+    with registry.services.uow() as uow:
         row = uow.codes.latest(accounts.account(me).id, CodePurpose.CHANGE_PHONE)
     attempts, status = (row.attempts, row.status.value) if row else (-1, "missing")
     return CodeRaceResult(outcomes, attempts, status, at_the_end)

@@ -17,7 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from mdreg.domain.application import BusinessType, Payload, register_payload
+from mdreg.domain.application import (
+    BusinessType,
+    Payload,
+    register_payload,
+    unregister_payload,
+)
 from mdreg.errors import ValidationError, WorkflowDefinitionError
 from mdreg.rules.policy import Policy
 from mdreg.workflows.base import (
@@ -163,6 +168,7 @@ def register(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
         _DECLARED.pop(declaration.business, None)
         _BY_PAYLOAD.pop(declaration.payload, None)
         _ENGINES.pop(declaration.business, None)
+        unregister_payload(declaration.payload)
 
     return remove
 

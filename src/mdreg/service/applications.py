@@ -1,0 +1,358 @@
+"""申请 — creating applications and firing their events.
+
+Every command runs in one unit of work: load → authorize → transition → evaluate the rules in
+force → apply the effect → append the audit event → commit. Any error leaves no trace. The
+handlers are plain functions of their arguments and the registry's :class:`Services`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from mdreg.clock import business_date
+from mdreg.domain.application import (
+    DRAFT,
+    PENDING_ACCEPTANCE,
+    UNDER_REVIEW,
+    Actor,
+    ActorKind,
+    Application,
+    BusinessType,
+    OfflineBusiness,
+    Payload,
+    RegistrationRequest,
+)
+from mdreg.errors import (
+    ApplicationNotFound,
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    IneligibleError,
+    MdregError,
+    OfflineOnlyBusiness,
+    PermissionDenied,
+    TransitionNotAllowed,
+    UniquenessConflict,
+    ValidationError,
+)
+from mdreg.ports import UnitOfWork
+from mdreg.rules import Verdict, evaluate
+from mdreg.serialization import dumps, loads
+from mdreg.service import account_steps
+from mdreg.service.announcements import announce
+from mdreg.service.authorization import authorize, authorize_applicant
+from mdreg.service.context import build_context
+from mdreg.service.deadlines import DeadlineKeeper
+from mdreg.service.explain import Explanation
+from mdreg.service.explain import explain as explanation
+from mdreg.service.services import Services, append_audit, in_transaction, read, require
+from mdreg.workflows import DECLARATIONS, declaration_for, declaration_for_payload, workflow_for
+from mdreg.workflows.effects import Effect
+from mdreg.workflows.routing import Routing
+
+
+@attrs.frozen
+class BatchResult:
+    """The outcome of a collective 注册 submission."""
+
+    batch_id: str
+    accepted: tuple[Application, ...]
+    refused: Mapping[str, MdregError]
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def apply(services: Services, actor: Actor, payload: Payload, *,
+          business: BusinessType | OfflineBusiness | str | None = None,
+          physician_id: str | None = None, submit: bool = True,
+          idempotency_key: str | None = None, batch_id: str | None = None) -> Application:
+    """Create an application (and submit it unless ``submit=False``); see
+    :meth:`mdreg.Registry.apply`."""
+    kind = business_type(business, payload)
+    subject = physician_id or actor.party_id
+    key = ("apply", str(actor), kind.value, subject, dumps(payload), submit)
+
+    def run() -> Application:
+        with services.uow() as uow:
+            replay = replayed(uow, idempotency_key, key)
+            if replay is not None:
+                return replay
+            account_steps.require_active_account(uow, actor, services.policy)
+            app = create(services, uow, actor, kind, subject, payload, batch_id)
+            if submit:
+                app = transition(services, uow, app, "submit", actor, "", ())
+            remember(uow, idempotency_key, key, app)
+            uow.commit()
+            return app
+
+    return in_transaction(services, lambda: once(services, idempotency_key, key, run))
+
+
+def apply_batch(services: Services, actor: Actor,
+                requests: Sequence[tuple[str, RegistrationRequest]]) -> BatchResult:
+    """An institution submits 注册 applications for several of its staff, each in its own unit
+    of work under one ``batch_id``; see :meth:`mdreg.Registry.apply_batch`."""
+    if actor.kind is not ActorKind.INSTITUTION:
+        raise PermissionDenied(str(actor), "submit a batch", "only institutions apply in batch")
+    batch = services.ids.new("B")
+    accepted: list[Application] = []
+    refused: dict[str, MdregError] = {}
+    for physician_id, request in requests:
+        try:
+            accepted.append(apply(services, actor, request, physician_id=physician_id,
+                                  batch_id=batch))
+        except MdregError as error:
+            refused[physician_id] = error
+    return BatchResult(batch, tuple(accepted), refused)
+
+
+def fire(services: Services, application_id: str, event: str, actor: Actor, *, reason: str = "",
+         corrections: Sequence[str] = (), expected_version: int | None = None,
+         idempotency_key: str | None = None) -> Application:
+    """Fire ``event`` on an application as ``actor``; see :meth:`mdreg.Registry.fire`."""
+    key = ("fire", application_id, event, str(actor), reason, tuple(corrections))
+
+    def run() -> Application:
+        with services.uow() as uow:
+            replay = replayed(uow, idempotency_key, key)
+            if replay is not None:
+                return replay
+            app = application(uow, application_id, for_rules=True)
+            if expected_version is not None and expected_version != app.version:
+                raise ConcurrencyConflict("application", app.id, expected_version, app.version)
+            app = transition(services, uow, app, event, actor, reason.strip(), tuple(corrections))
+            remember(uow, idempotency_key, key, app)
+            uow.commit()
+            return app
+
+    return in_transaction(services, lambda: once(services, idempotency_key, key, run))
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def inbox(services: Services, actor: Actor) -> tuple[Application, ...]:
+    """The work list of an institution (待机构确认) or a department (待受理, 审核中)."""
+
+    def query(uow: UnitOfWork) -> tuple[Application, ...]:
+        if actor.kind is ActorKind.INSTITUTION:
+            return uow.applications.inbox(institution_id=actor.party_id,
+                                          state="pending_institution")
+        if actor.kind is ActorKind.AUTHORITY:
+            return tuple(app for state in (PENDING_ACCEPTANCE, UNDER_REVIEW)
+                         for app in uow.applications.inbox(department_id=actor.party_id,
+                                                           state=state))
+        raise PermissionDenied(str(actor), "read an inbox", "only institutions and departments")
+
+    return read(services, query)
+
+
+def explain(services: Services, application_id: str) -> Explanation:
+    """Which events are possible now, which rules block the others, and why (no changes)."""
+
+    def query(uow: UnitOfWork) -> Explanation:
+        app = application(uow, application_id, for_rules=True)
+        events = workflow_for(app.type).definition.allowed(app.state)
+        return explanation(app, {e.id: verdict(services, uow, app, e.id) for e in events})
+
+    return read(services, query)
+
+
+def check(services: Services, application_id: str, event: str) -> Verdict:
+    """The verdict ``event`` would get now, without changing anything."""
+    return read(services, lambda uow: verdict(
+        services, uow, application(uow, application_id, for_rules=True), event))
+
+
+# -- steps inside a unit of work ------------------------------------------------------------------
+
+
+def create(services: Services, uow: UnitOfWork, actor: Actor, business: BusinessType,
+           physician_id: str, payload: Payload, batch_id: str | None) -> Application:
+    """Route, authorize and add a new draft application (and open its deadlines)."""
+    physician = require(uow.physicians.get(physician_id), "physician", physician_id)
+    declaration = declaration_for(business)
+    routed = declaration.route(Routing(uow), physician, payload, services.policy)
+    authorize_applicant(actor, declaration, physician.id, routed.institution.id)
+    now = services.now()
+    app = Application(
+        id=services.ids.new("A"), type=business, physician_id=physician.id, applicant=actor,
+        payload=payload, institution_id=routed.institution.id,
+        department_id=routed.department.id, target=routed.target, state=DRAFT, version=1,
+        created_at=now, updated_at=now, application_date=business_date(now),
+        batch_id=batch_id,
+    )
+    if any(a.type is business and a.target == routed.target
+           for a in uow.applications.open_for(physician.id)):
+        raise UniquenessConflict(
+            "open_application",
+            f"an open {business.value} application for {routed.target} exists")
+    uow.applications.add(app)
+    DeadlineKeeper(services).on_create(uow, app, now)
+    audit(services, uow, app, "create", "", actor, "", None, now)
+    return app
+
+
+def transition(services: Services, uow: UnitOfWork, app: Application, event: str, actor: Actor,
+               reason: str, corrections: tuple[str, ...], *, now: datetime | None = None,
+               deemed_at: datetime | None = None) -> Application:
+    """Fire ``event`` on ``app``: check, save, apply the declaration's facts, effects,
+    announcement and account activation, and audit it.
+
+    ``deemed_at``: the law accepts the application as of that time (tick), so no party is
+    authorized and ``accepted_at`` is that time."""
+    flow = workflow_for(app.type)
+    dest = flow.fire(app.state, event)
+    spec = flow.definition.event(event)
+    if spec is None:  # pragma: no cover - fire() already refused unknown events
+        raise TransitionNotAllowed(flow.id, app.state, event)
+    if deemed_at is None:
+        authorize(actor, app, spec)
+    if spec.needs_reason and not reason:
+        raise ValidationError("reason", f"{event} needs a written reason", field_label="理由")
+    if spec.needs_corrections and not [c for c in corrections if c.strip()]:
+        raise ValidationError("corrections", "list every correction needed at once",
+                              field_label="补正事项")
+    checked = verdict(services, uow, app, event)
+    if not checked.passed:
+        raise IneligibleError(f"application {app.id}", event, checked.violations)
+    now = now or services.now()
+    changes: dict[str, Any] = {"state": dest, "version": app.version + 1, "updated_at": now}
+    if spec.stamp is not None:
+        changes[spec.stamp] = now
+    if deemed_at is not None:
+        changes["accepted_at"] = deemed_at
+    if spec.needs_reason:
+        changes["reason"] = reason
+    if spec.needs_corrections:
+        changes["corrections"] = corrections
+    new = attrs.evolve(app, **changes)
+    keeper = DeadlineKeeper(services)
+    keeper.on_transition(uow, app, new, event, now)  # before the save: lock order
+    uow.applications.save(new, app.version)
+    declaration = declaration_for(new.type)
+    done: dict[str, Any] = {}
+    facts = declaration.facts.get(event)
+    if facts is not None:
+        done.update(facts(new, declaration.payload_of(new), services.policy))
+    effect_of = declaration.effects.get(event)
+    if effect_of is not None:
+        effect = Effect(uow, services.ids, business_date(now), services.policy)
+        effect_of(effect, new, declaration.payload_of(new))
+        done.update(effect.done)
+        if declaration.announces:
+            announce(uow, services.ids, now, [*effect.done["created"], *effect.done["ended"],
+                                              *effect.done["changed"]])
+        keeper.end_for(uow, effect.done["ended"], business_date(now), event)
+    if event == declaration.activates_account_on:
+        account_steps.activate_on_approval(uow, new, actor, now)
+    audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
+    return new
+
+
+def verdict(services: Services, uow: UnitOfWork, app: Application, event: str) -> Verdict:
+    """The verdict of the rules in force on ``event`` for ``app``."""
+    policy = services.policy
+    rules = policy.rules_for(app.type, event, app.application_date)
+    if not rules:
+        return Verdict(app.application_date, (), (), policy.name)
+    context = build_context(uow, app, dict(policy.parameters))
+    return evaluate(rules, context, policy.name)
+
+
+def audit(services: Services, uow: UnitOfWork, app: Application, event: str, from_state: str,
+          actor: Actor, reason: str, checked: Verdict | None, now: datetime,
+          data: dict[str, Any] | None = None) -> None:
+    """Append an application's audit event (capped by the registry's limits)."""
+    append_audit(uow, app.id, event, from_state, app.state, actor, now, reason=reason,
+                 verdict=checked.checked if checked else (), policy=services.policy.name,
+                 data=data or {}, cap=services.limits.audit_events_per_application)
+
+
+def application(uow: UnitOfWork, application_id: str, *, for_rules: bool = False
+                ) -> Application:
+    """The application; ``for_rules``: the rules will read about it (see
+    :meth:`~mdreg.ports.UnitOfWork.application_for_rules`)."""
+    app = (uow.application_for_rules(application_id) if for_rules
+           else uow.applications.get(application_id))
+    if app is None:
+        raise ApplicationNotFound(application_id)
+    return app
+
+
+def business_type(business: BusinessType | OfflineBusiness | str | None,
+                  payload: Payload) -> BusinessType:
+    """The business type of an application; offline-only business is refused (R-OFF-1)."""
+    if business is not None and not isinstance(business, BusinessType):
+        offline = {o.value: o for o in OfflineBusiness} | {o.label: o for o in OfflineBusiness}
+        if isinstance(business, OfflineBusiness) or business in offline:
+            item = offline[str(business)]
+            raise OfflineOnlyBusiness(item.value, item.label)
+        online = {b.value: b for b in DECLARATIONS} | {b.label: b for b in DECLARATIONS}
+        if business not in online:
+            raise ValidationError("business", f"unknown business type {business!r}",
+                                  field_label="业务类型")
+        business = online[business]
+    implied = declaration_for_payload(payload).business
+    if business is not None and business is not implied:
+        raise ValidationError("business", f"a {type(payload).__name__} is not a {business.value}",
+                              field_label="业务类型")
+    return implied
+
+
+# -- idempotency (RELIABILITY R-04) ------------------------------------------------------------------
+
+
+def once(services: Services, idempotency_key: str | None, key: tuple[object, ...],
+         command: Callable[[], Application]) -> Application:
+    """Run a command that may carry an idempotency key.
+
+    A duplicate sent while the first is still running does not see its key yet: it fails on
+    the version, the key or a unique index, or is refused because the application moved on.
+    Once the first has committed, the duplicate returns the first result instead, as a later
+    duplicate would. The key, stored in the same unit of work, means only one can commit.
+    """
+    try:
+        return command()
+    except MdregError:
+        if idempotency_key is None:
+            raise
+        replay = read(services, lambda uow: replayed(uow, idempotency_key, key))
+        if replay is None:
+            raise
+        return replay
+
+
+def fingerprint(key: tuple[object, ...]) -> str:
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def replayed(uow: UnitOfWork, idempotency_key: str | None,
+             key: tuple[object, ...]) -> Application | None:
+    """The stored result of an earlier command with this key, if any.
+
+    Raises:
+        IdempotencyConflict: the key was used for a different command.
+    """
+    if idempotency_key is None:
+        return None
+    stored = uow.idempotency.get(idempotency_key)
+    if stored is None:
+        return None
+    stored_fingerprint, result = stored
+    if stored_fingerprint != fingerprint(key):
+        raise IdempotencyConflict(f"idempotency key {idempotency_key!r} was used for "
+                                  "a different command")
+    return loads(result, Application)
+
+
+def remember(uow: UnitOfWork, idempotency_key: str | None, key: tuple[object, ...],
+             app: Application) -> None:
+    """Store the result under the key, in the command's unit of work."""
+    if idempotency_key is not None:
+        uow.idempotency.put(idempotency_key, fingerprint(key), dumps(app))

@@ -1,0 +1,90 @@
+"""定期考核 — recording periodic assessment results and reading where a physician stands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import attrs
+
+from mdreg.clock import business_date
+from mdreg.deadlines import AssessmentStatus, suspension
+from mdreg.deadlines import assessment_status as status_of
+from mdreg.domain.account import Assessment, AssessmentResult
+from mdreg.domain.application import Actor, ActorKind
+from mdreg.errors import PermissionDenied, UniquenessConflict, ValidationError
+from mdreg.ports import UnitOfWork
+from mdreg.service.services import Services, append_audit, in_transaction, read, require
+
+
+def record_assessment(services: Services, actor: Actor, assessment: Assessment, *,
+                      suspension_months: int | None = None) -> Assessment:
+    """Record a 定期考核 result (R-ASM-4, 2017 measures Art 11).
+
+    The primary institution of one of the physician's valid registrations, or the
+    department that granted it, records it (``recorded_by`` becomes the actor's party). A
+    failed result suspends practice for ``suspension_months`` (3–6 by default, R-ASM-2): a
+    ``practice_suspended`` record is added to the physician.
+
+    Raises:
+        NotFoundError: unknown physician.
+        PermissionDenied: the actor is neither such an institution nor such a department.
+        UniquenessConflict: the assessment id exists.
+        ValidationError: a failed result without a suspension in the policy's range, or a
+            passed one with a suspension.
+    """
+
+    def run() -> Assessment:
+        with services.uow() as uow:
+            physician = require(uow.physicians.get(assessment.physician_id), "physician",
+                                assessment.physician_id)
+            valid = [r for r in uow.registrations.for_physician(physician.id) if r.is_valid]
+            parties = {ActorKind.INSTITUTION: {r.primary_institution_id for r in valid},
+                       ActorKind.AUTHORITY: {r.approved_by for r in valid}}.get(actor.kind, set())
+            if actor.party_id not in parties:
+                raise PermissionDenied(str(actor), f"record an assessment of {physician.id}",
+                                       "only a primary institution or the granting department")
+            if uow.assessments.get(assessment.id) is not None:
+                raise UniquenessConflict("assessment_id", f"assessment {assessment.id} exists")
+            recorded = attrs.evolve(assessment, recorded_by=actor.party_id)
+            data: dict[str, Any] = {"physician": [physician.id], "cycle": [recorded.cycle]}
+            if recorded.result is AssessmentResult.FAILED:
+                if suspension_months is None:
+                    raise ValidationError("suspension_months", "a failed assessment suspends "
+                                          "practice; give the months", field_label="暂停执业期限")
+                record = suspension(recorded, suspension_months, services.policy.parameters)
+                uow.physicians.put(attrs.evolve(physician, records=(*physician.records, record)))
+                data["suspended_until"] = [str(record.until)]
+            elif suspension_months is not None:
+                raise ValidationError("suspension_months", "only a failed assessment suspends "
+                                      "practice", field_label="暂停执业期限")
+            uow.assessments.put(recorded)
+            append_audit(uow, recorded.id, "record_assessment", "", recorded.result.value, actor,
+                         services.now(), reason=recorded.result.label,
+                         policy=services.policy.name, data=data)
+            uow.commit()
+            return recorded
+
+    return in_transaction(services, run)
+
+
+def assessment_status(services: Services, physician_id: str,
+                      as_of: date | None = None) -> AssessmentStatus:
+    """The physician's 定期考核 cycles, results, suspension and any cancellation ground."""
+
+    def query(uow: UnitOfWork) -> AssessmentStatus:
+        physician = require(uow.physicians.get(physician_id), "physician", physician_id)
+        return status_of(physician, uow.registrations.for_physician(physician_id),
+                         uow.assessments.for_physician(physician_id),
+                         as_of or business_date(services.now()), services.policy.parameters)
+
+    return read(services, query)
+
+
+def assessment_due(services: Services, physician_ids: Iterable[str],
+                   as_of: date | None = None) -> tuple[AssessmentStatus, ...]:
+    """Of the given physicians, those whose assessment needs action."""
+    day = as_of or business_date(services.now())
+    statuses = (assessment_status(services, p, day) for p in physician_ids)
+    return tuple(s for s in statuses if s.needs_action)

@@ -1,0 +1,132 @@
+"""到期处理 — the tick: claim passed deadlines and apply what the law makes automatic.
+
+A correction window that passed makes the application accepted as of the receipt date
+(行政许可法 Art 32(4)), fired as the system; two years in 备案 cancel the registration (2017
+measures Art 19); any other passed deadline is flagged once. This module builds on both
+:mod:`~mdreg.service.applications` (the deemed acceptance is a transition) and the
+:class:`~mdreg.service.deadlines.DeadlineKeeper` (whose hooks the transitions call).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from datetime import datetime
+
+from mdreg.clock import business_date, ensure_aware
+from mdreg.deadlines import LENGTH_PARAMETERS, Deadline, DeadlineKind, DeadlineStatus, due_date
+from mdreg.domain.application import PENDING_ACCEPTANCE, Actor
+from mdreg.domain.model import RegistrationStatus
+from mdreg.errors import CalendarDataMissing
+from mdreg.ports import UnitOfWork
+from mdreg.service.applications import transition
+from mdreg.service.deadlines import DEEMED_ACCEPTANCE, DeadlineKeeper, TickReport
+from mdreg.service.services import RETRY, Services, transact
+
+_log = logging.getLogger(__name__)
+
+
+def tick(services: Services, now: datetime | None = None, *, batch: int = 100) -> TickReport:
+    """Apply what the law makes automatic once a deadline has passed, exactly once.
+
+    Claims passed deadlines in batches (one unit of work each): a correction window that
+    passed makes the application accepted as of the receipt date (行政许可法 Art 32(4)),
+    fired as the system; two years in 备案 cancel the registration (2017 measures Art 19);
+    any other passed deadline is flagged once. Idempotent: a second call finds nothing. A
+    deemed acceptance whose decision period reaches a year without calendar data is left
+    open and reported as ``blocked`` (it does not hold up the others).
+    Several workers may call it at once (threads, processes, hosts): each deadline is
+    handled by exactly one of them; a batch that loses a race to a command runs again
+    (under :data:`~mdreg.service.services.RETRY`).
+
+    Args:
+        now: the time to act as of (aware); the registry's clock by default.
+        batch: deadlines claimed per unit of work.
+    """
+    at = ensure_aware(now, "now") if now is not None else services.now()
+    report = TickReport(business_date(at))
+    blocked: set[str] = set()
+    while True:
+        done = _committed_batch(services, at, batch, frozenset(blocked))
+        report = report.merge(done)
+        blocked.update(d.id for d in done.blocked)
+        if not done.handled and not done.blocked:
+            return report
+
+
+def _committed_batch(services: Services, now: datetime, limit: int,
+                     exclude: frozenset[str]) -> TickReport:
+    """One batch in its own committed unit of work, claimed again after a lost race."""
+    return RETRY.call(lambda: transact(
+        services, lambda uow: tick_batch(services, uow, now, limit, exclude)))
+
+
+def tick_batch(services: Services, uow: UnitOfWork, now: datetime, limit: int,
+               exclude: Collection[str] = ()) -> TickReport:
+    """Claim up to ``limit`` passed deadlines (not in ``exclude``) and handle each in ``uow``;
+    the caller commits."""
+    today = business_date(now)
+    fired: list[Deadline] = []
+    flagged: list[Deadline] = []
+    ended: list[Deadline] = []
+    blocked: list[Deadline] = []
+    for deadline in uow.deadlines.claim(today, limit, exclude):
+        if deadline.kind is DeadlineKind.CORRECTION_WINDOW and _missing_data(services, deadline):
+            blocked.append(deadline)  # checked before any write: nothing to undo
+            continue
+        if deadline.kind is DeadlineKind.CORRECTION_WINDOW:
+            done = _deem_accepted(services, uow, deadline, now)
+        elif deadline.kind is DeadlineKind.FILED_EXPIRY:
+            done = _expire(services, uow, deadline, now)
+        else:
+            done = deadline.flag(today)
+            uow.deadlines.save(done, deadline.version)
+        if done.status is DeadlineStatus.FIRED:
+            fired.append(done)
+        elif done.status is DeadlineStatus.ENDED:
+            ended.append(done)
+        else:
+            flagged.append(done)
+    return TickReport(today, tuple(fired), tuple(flagged), tuple(ended), tuple(blocked))
+
+
+def _missing_data(services: Services, window: Deadline) -> bool:
+    """Whether the decision period a deemed acceptance opens lacks calendar data."""
+    length = int(services.policy.parameters[LENGTH_PARAMETERS[DeadlineKind.DECISION]])
+    try:
+        due_date(DeadlineKind.DECISION, window.start, length, services.calendar)
+    except CalendarDataMissing as missing:
+        _log.warning("deadline %s not applied: %s", window.id, missing)
+        return True
+    return False
+
+
+def _deem_accepted(services: Services, uow: UnitOfWork, window: Deadline,
+                   now: datetime) -> Deadline:
+    """行政许可法 Art 32(4): accepted as of the receipt date; the decision period counts from
+    there."""
+    today = business_date(now)
+    app = uow.applications.get(window.subject_id)
+    if app is None or app.state != PENDING_ACCEPTANCE:
+        done = window.end(today, "tick")
+        uow.deadlines.save(done, window.version)
+        return done
+    done = window.fire(today)
+    uow.deadlines.save(done, window.version)
+    transition(services, uow, app, "accept", Actor.system(), DEEMED_ACCEPTANCE, (), now=now,
+               deemed_at=window.opened_at)
+    return done
+
+
+def _expire(services: Services, uow: UnitOfWork, deadline: Deadline, now: datetime) -> Deadline:
+    today = business_date(now)
+    registration = uow.registrations.get(deadline.subject_id)
+    if (registration is None or registration.status is not RegistrationStatus.FILED
+            or registration.filed_on != deadline.start):
+        done = deadline.end(today, "tick")
+        uow.deadlines.save(done, deadline.version)
+        return done
+    done = deadline.fire(today)
+    uow.deadlines.save(done, deadline.version)
+    DeadlineKeeper(services).expire(uow, registration, deadline.takes_effect, now, "tick")
+    return done
