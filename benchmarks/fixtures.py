@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 import mdreg
 from benchmarks.data import START
 from mdreg.adapters.sql.tables import METADATA
-from mdreg.clock import FakeClock
+from mdreg.domain.clock import FakeClock
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 

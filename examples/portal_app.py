@@ -27,7 +27,7 @@ from mdreg.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
-from mdreg.serialization import unstructure
+from mdreg.infra.serialization import unstructure
 from mdreg.testing import World
 
 STATUS = {ConcurrencyConflict: 412, IneligibleError: 422, NotFoundError: 404,

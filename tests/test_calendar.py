@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdreg.calendar import (
+from mdreg.domain.calendar import (
     CalendarOverrides,
     ChineseCalendar,
     TableCalendar,
@@ -22,7 +22,7 @@ from mdreg.calendar import (
     default_calendar,
     net_days_off,
 )
-from mdreg.clock import business_date
+from mdreg.domain.clock import business_date
 from mdreg.errors import CalendarDataMissing, MdregError, ValidationError
 
 CAL = ChineseCalendar()
@@ -170,7 +170,7 @@ def test_d04_fallback_is_opt_in_and_recorded(caplog: pytest.LogCaptureFixture) -
     assert cal.data_source(2026) == "chinesecalendar"
     assert cal.add_workdays(date(2026, 2, 13), 20) == date(2026, 3, 19)
     assert cal.fallback_years == frozenset()
-    with caplog.at_level(logging.WARNING, logger="mdreg.calendar"):
+    with caplog.at_level(logging.WARNING, logger="mdreg.domain.calendar"):
         # Fri 2027-01-01 counts: the fallback knows no holidays.
         assert cal.add_workdays(START, 20) == date(2027, 1, 7)
     assert cal.data_source(2027) == "fallback"

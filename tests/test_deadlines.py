@@ -29,16 +29,10 @@ from mdreg import (
     RegistrationRequest,
     RegistrationStatus,
 )
-from mdreg.calendar import CalendarOverrides, ChineseCalendar, WeekendFallback, default_calendar
-from mdreg.clock import SHANGHAI, FakeClock
-from mdreg.deadlines import (
-    AssessmentCycle,
-    CycleResult,
-    Deadline,
-    DeadlineKind,
-    DeadlineStatus,
-    assessment_cycles,
-)
+from mdreg.domain.assessment import AssessmentCycle, CycleResult, assessment_cycles
+from mdreg.domain.calendar import CalendarOverrides, ChineseCalendar, WeekendFallback, default_calendar
+from mdreg.domain.clock import SHANGHAI, FakeClock
+from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category, Institution, Level
 from mdreg.errors import CalendarDataMissing, PermissionDenied, ValidationError

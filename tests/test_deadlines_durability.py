@@ -34,8 +34,8 @@ import mdreg
 from mdreg import Actor, Application, BusinessType, RegistrationRequest
 from mdreg.adapters.sql import SqlStore, migrate
 from mdreg.adapters.sql.tables import METADATA
-from mdreg.clock import SHANGHAI, FakeClock, business_date
-from mdreg.deadlines import DeadlineKind, DeadlineStatus, new_deadline
+from mdreg.domain.clock import SHANGHAI, FakeClock, business_date
+from mdreg.domain.deadlines import DeadlineKind, DeadlineStatus, new_deadline
 from mdreg.service.registry import Registry
 from mdreg.service.tick import tick_batch
 from mdreg.testing.databases import scratch_postgres

@@ -1,11 +1,11 @@
-"""The one retry rule (mdreg.retry.Retry) and the policy the service names (RETRY)."""
+"""The one retry rule (mdreg.infra.retry.Retry) and the policy the service names (RETRY)."""
 
 from __future__ import annotations
 
 import pytest
 
 from mdreg.errors import ConcurrencyConflict
-from mdreg.retry import Retry
+from mdreg.infra.retry import Retry
 from mdreg.service.services import RETRY
 
 

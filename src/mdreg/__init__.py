@@ -5,7 +5,6 @@
 """
 
 from mdreg.bootstrap import open
-from mdreg.clock import FakeClock, SystemClock, business_date
 from mdreg.domain.account import (
     Account,
     ActivationPath,
@@ -40,6 +39,7 @@ from mdreg.domain.application import (
     ScopeEvidence,
     UpgradeRequest,
 )
+from mdreg.domain.clock import FakeClock, SystemClock, business_date
 from mdreg.domain.identifiers import DivisionCode, Phone, ResidentId
 from mdreg.domain.model import (
     Category,
@@ -79,13 +79,13 @@ from mdreg.errors import (
     ValidationError,
     WeakPassword,
 )
-from mdreg.limits import Limits
-from mdreg.protection import IdProtection
-from mdreg.security import CodePolicy, HashProfile, SecuritySettings
+from mdreg.infra.limits import Limits
+from mdreg.infra.protection import IdProtection
+from mdreg.infra.security import CodePolicy, HashProfile, SecuritySettings
+from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
 from mdreg.service import Registry
 from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
 from mdreg.service.ids import SequentialIds
-from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
 
 __version__ = "0.1.0"
 

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
-from mdreg.calendar import WorkingDayCalendar, default_calendar
-from mdreg.clock import Clock, SystemClock
+from mdreg.domain.calendar import WorkingDayCalendar, default_calendar
+from mdreg.domain.clock import Clock, SystemClock
 from mdreg.errors import ValidationError
-from mdreg.limits import Limits
+from mdreg.infra.limits import Limits
+from mdreg.infra.protection import IdProtection
+from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoStore
 from mdreg.ports import UnitOfWork
-from mdreg.protection import IdProtection
 from mdreg.rules import Policy
 from mdreg.service.ids import IdGenerator, RandomIds
 from mdreg.service.registry import Registry
 from mdreg.service.services import BulkImporter, Services, TransactionRunner, run_once
-from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoStore
 from mdreg.workflows import BASE_POLICY
 
 #: What :func:`open` opens when no URL is given: a SQLite file in the current directory.
@@ -47,7 +47,7 @@ def open(
     * ``postgresql+psycopg://user@host/db`` — PostgreSQL, shared by many processes and hosts.
 
     ``calendar`` counts working days for legal deadlines: by default
-    :func:`~mdreg.calendar.default_calendar`, without fallback, so a deadline reaching a year
+    :func:`~mdreg.domain.calendar.default_calendar`, without fallback, so a deadline reaching a year
     without data raises :class:`~mdreg.errors.CalendarDataMissing`; pass
     ``ChineseCalendar(overrides=…)`` or one with an explicit ``fallback`` to change that.
 
@@ -55,11 +55,11 @@ def open(
     ``migrate=False`` (then run :func:`mdreg.adapters.sql.upgrade` yourself). The registry's
     connections are closed when it is garbage-collected.
 
-    ``limits`` caps one application's history (:class:`~mdreg.limits.Limits`). ``isolation``
+    ``limits`` caps one application's history (:class:`~mdreg.infra.limits.Limits`). ``isolation``
     (PostgreSQL): ``"read committed"`` (the default; versions and unique indexes catch
     conflicting writers) or ``"serializable"`` (every unit one serializable transaction;
     serialization failures are retried, up to five attempts). SQLite serializes writers anyway.
-    ``protection`` (:class:`~mdreg.protection.IdProtection`) keeps resident ID numbers out of
+    ``protection`` (:class:`~mdreg.infra.protection.IdProtection`) keeps resident ID numbers out of
     a SQL database in clear (a blind index and a sealed copy); the in-memory registry keeps
     nothing at rest and ignores it.
 

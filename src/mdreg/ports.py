@@ -38,7 +38,6 @@ from typing import Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -50,6 +49,7 @@ from mdreg.domain.account import (
     PracticeInfo,
 )
 from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.deadlines import Deadline
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Filing,
@@ -338,7 +338,7 @@ class AssessmentRepository(Repository[Assessment]):
 
 
 class DeadlineRepository(abc.ABC):
-    """Legal deadlines (:mod:`mdreg.deadlines`), with optimistic concurrency on ``version``.
+    """Legal deadlines (:mod:`mdreg.domain.deadlines`), with optimistic concurrency on ``version``.
 
     Queries return rows ordered by ``(due, id)`` unless stated otherwise; "open" means status
     ``open``. The open ones are indexed by due date.
@@ -371,7 +371,7 @@ class DeadlineRepository(abc.ABC):
         ``(opened_at, id)`` (indexed by subject)."""
 
     def count(self, subject_id: str, kind: str) -> int:
-        """How many deadlines of ``kind`` (a :class:`~mdreg.deadlines.DeadlineKind` value) the
+        """How many deadlines of ``kind`` (a :class:`~mdreg.domain.deadlines.DeadlineKind` value) the
         subject ever had; a backend answers from an index without loading them."""
         return sum(d.kind.value == kind for d in self.for_subject(subject_id))
 

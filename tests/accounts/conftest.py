@@ -7,7 +7,7 @@ import pytest
 from portal_kit import Portal
 
 from mdreg import InMemoryPhotoStore, SecuritySettings
-from mdreg.clock import FakeClock
+from mdreg.domain.clock import FakeClock
 from mdreg.domain.model import Institution
 from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry

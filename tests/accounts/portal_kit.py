@@ -12,9 +12,9 @@ import attrs
 
 import mdreg
 from mdreg import Account, Actor, Physician, Registration, SecuritySettings
-from mdreg.clock import FakeClock
+from mdreg.domain.clock import FakeClock
 from mdreg.domain.model import Institution, RegistrationStatus, practice_location
-from mdreg.security import CodePolicy
+from mdreg.infra.security import CodePolicy
 from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.testing import World

@@ -28,7 +28,7 @@ from mdreg import (
 )
 from mdreg.bootstrap import default_photo_store
 from mdreg.domain.model import Institution, LegacySite
-from mdreg.storage import FileSystemPhotoStore, InMemoryPhotoStore
+from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore
 from mdreg.testing import World
 
 NEW_PASSWORD = "Qm4$tr9!xw"

@@ -24,7 +24,7 @@ from mdreg import (
     ValidationError,
 )
 from mdreg.domain.model import Institution, RegistrationStatus
-from mdreg.serialization import dumps
+from mdreg.infra.serialization import dumps
 from mdreg.testing import World, make_id_number
 from mdreg.workflows import BASE_POLICY
 

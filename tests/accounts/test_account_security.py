@@ -15,7 +15,7 @@ import argon2
 import pytest
 from portal_kit import PASSWORD, Portal, dump, snapshot, strict_codes
 
-import mdreg.security
+import mdreg.infra.security
 from mdreg import (
     Actor,
     AuthenticationFailed,
@@ -33,7 +33,7 @@ from mdreg import (
 )
 from mdreg.domain.account import CodeHash, CodePurpose
 from mdreg.errors import InsecureConfiguration
-from mdreg.security import (
+from mdreg.infra.security import (
     DAILY_SUCCESS_CEILING,
     PRODUCTION_HASHING,
     TEST_HASHING,
@@ -46,7 +46,7 @@ from mdreg.security import (
 from mdreg.service.accounts import Accounts
 from mdreg.testing import World
 
-SRC = Path(mdreg.security.__file__).resolve().parent
+SRC = Path(mdreg.__file__).resolve().parent
 CHI2_CRITICAL_9DOF_P001 = 27.877
 
 
@@ -314,11 +314,11 @@ def test_s_07_codes_come_from_secrets(monkeypatch: pytest.MonkeyPatch, portal: P
         calls.append(n)
         return real(n)
 
-    monkeypatch.setattr(mdreg.security.secrets, "randbelow", spy)
+    monkeypatch.setattr(mdreg.infra.security.secrets, "randbelow", spy)
     me = _registered(portal)
     portal.accounts.send_phone_code(me)
     assert calls == [1_000_000]
-    tree = ast.parse((SRC / "security.py").read_text(encoding="utf-8"))
+    tree = ast.parse((SRC / "infra" / "security.py").read_text(encoding="utf-8"))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
                 for a in n.names} | {n.module for n in ast.walk(tree)
                                      if isinstance(n, ast.ImportFrom) and n.module}
@@ -332,7 +332,7 @@ SECRETISH = re.compile(r"(digest|hash|secret|code_hash|salt)", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("module", [
-    "security.py", "service/codes.py", "service/accounts.py", "service/account_security.py",
+    "infra/security.py", "service/codes.py", "service/accounts.py", "service/account_security.py",
     "service/account_steps.py", "service/portal_base.py", "domain/account.py"])
 def test_s_08_no_equality_operator_on_hashes(module: str) -> None:
     tree = ast.parse((SRC / module).read_text(encoding="utf-8"))
@@ -354,7 +354,7 @@ def test_s_08_codes_are_compared_with_hmac_compare_digest(
         seen.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(mdreg.security.hmac, "compare_digest", spy)
+    monkeypatch.setattr(mdreg.infra.security.hmac, "compare_digest", spy)
     me = _registered(portal)
     portal.accounts.send_phone_code(me)
     portal.accounts.verify_phone(me, portal.code())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mdreg import NotFoundError, PhotoRejected, ValidationError
-from mdreg.storage import (
+from mdreg.infra.storage import (
     FileSystemPhotoStore,
     InMemoryPhotoStore,
     PhotoLimits,

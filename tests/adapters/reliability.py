@@ -39,8 +39,8 @@ from mdreg.domain.application import (
 )
 from mdreg.domain.model import Category, Level, Physician, Qualification
 from mdreg.errors import IdempotencyConflict, PersistenceError
-from mdreg.security import SecuritySettings
-from mdreg.serialization import dumps, loads, unstructure
+from mdreg.infra.security import SecuritySettings
+from mdreg.infra.serialization import dumps, loads, unstructure
 from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.testing import World

@@ -15,7 +15,7 @@ from mdreg import Actor, IdProtection, RegistrationRequest
 from mdreg.adapters.sql import SqlStore
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.errors import SerializationError, UniquenessConflict
-from mdreg.security import SecuritySettings
+from mdreg.infra.security import SecuritySettings
 from mdreg.service.accounts import Accounts
 from mdreg.testing import World
 from mdreg.testing.builders import make_id_number

@@ -45,7 +45,7 @@ class Case:
         return self.registry.fire(app_id, event, actor, **kw).state  # type: ignore[arg-type]
 
     def snapshot(self, app_id: str) -> tuple[object, ...]:
-        return (mdreg.serialization.dumps(self.registry.application(app_id)),
+        return (mdreg.infra.serialization.dumps(self.registry.application(app_id)),
                 len(self.registry.history(app_id)), self.registry.registrations(self.doctor.id),
                 self.registry.audit_count())
 

@@ -15,13 +15,13 @@ import mdreg
 from mdreg import InMemoryPhotoStore
 from mdreg.adapters.sql import bulk
 from mdreg.bootstrap import default_photo_store
-from mdreg.calendar import ChineseCalendar, WeekendFallback
-from mdreg.clock import FakeClock
+from mdreg.domain.calendar import ChineseCalendar, WeekendFallback
+from mdreg.domain.clock import FakeClock
 from mdreg.errors import NotFoundError
+from mdreg.infra.storage import FileSystemPhotoStore
 from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.service.services import Services, run_once
-from mdreg.storage import FileSystemPhotoStore
 from mdreg.workflows import BASE_POLICY
 
 

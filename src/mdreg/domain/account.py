@@ -107,7 +107,7 @@ class CodeHash:
     """The stored form of a one-time code: ``scheme$salt$digest`` (hex).
 
     Instances compare by identity only (``eq=False``): compare digests with
-    :func:`mdreg.security.verify_code`, which uses :func:`hmac.compare_digest`.
+    :func:`mdreg.infra.security.verify_code`, which uses :func:`hmac.compare_digest`.
     """
 
     scheme: str

@@ -8,8 +8,8 @@ from mdreg.domain.account import Account, Channel, CodePurpose, Email, mask_cont
 from mdreg.domain.application import Actor
 from mdreg.domain.identifiers import Phone
 from mdreg.errors import AuthenticationFailed, CodeRejected
+from mdreg.infra.security import check_password_strength
 from mdreg.ports import UnitOfWork
-from mdreg.security import check_password_strength
 from mdreg.service.account_steps import account_by_id, log, own_account, same_version, update
 from mdreg.service.portal_base import CodeTicket, PortalBase
 

@@ -43,8 +43,9 @@ from mdreg.errors import (
     UniquenessConflict,
     ValidationError,
 )
+from mdreg.infra.security import check_password_strength
+from mdreg.infra.storage import inspect_photo
 from mdreg.ports import UnitOfWork
-from mdreg.security import check_password_strength
 from mdreg.service import personal_changes as changes
 from mdreg.service.account_security import AccountSecurity
 from mdreg.service.account_steps import (
@@ -62,7 +63,6 @@ from mdreg.service.account_steps import (
 from mdreg.service.applications import inbox
 from mdreg.service.portal_base import CodeTicket
 from mdreg.service.services import append_audit
-from mdreg.storage import inspect_photo
 from mdreg.workflows.account import REGISTERED, VERIFIED
 
 __all__ = ["Accounts", "CodeTicket", "PracticeView", "WorkList"]

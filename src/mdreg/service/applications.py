@@ -14,7 +14,6 @@ from typing import Any
 
 import attrs
 
-from mdreg.clock import business_date
 from mdreg.domain.application import (
     DRAFT,
     PENDING_ACCEPTANCE,
@@ -27,6 +26,7 @@ from mdreg.domain.application import (
     Payload,
     RegistrationRequest,
 )
+from mdreg.domain.clock import business_date
 from mdreg.errors import (
     ApplicationNotFound,
     ConcurrencyConflict,
@@ -39,9 +39,9 @@ from mdreg.errors import (
     UniquenessConflict,
     ValidationError,
 )
+from mdreg.infra.serialization import dumps, loads
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Verdict, evaluate
-from mdreg.serialization import dumps, loads
 from mdreg.service import account_steps
 from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant

@@ -8,11 +8,11 @@ from typing import Any
 
 import attrs
 
-from mdreg.clock import business_date
-from mdreg.deadlines import AssessmentStatus, suspension
-from mdreg.deadlines import assessment_status as status_of
 from mdreg.domain.account import Assessment, AssessmentResult
 from mdreg.domain.application import Actor, ActorKind
+from mdreg.domain.assessment import AssessmentStatus, suspension
+from mdreg.domain.assessment import assessment_status as status_of
+from mdreg.domain.clock import business_date
 from mdreg.errors import PermissionDenied, UniquenessConflict, ValidationError
 from mdreg.ports import UnitOfWork
 from mdreg.service.services import Services, append_audit, in_transaction, read, require

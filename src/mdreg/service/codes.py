@@ -29,8 +29,8 @@ from mdreg.errors import (
     NoActiveCode,
     QuotaExceeded,
 )
+from mdreg.infra.security import CodeHasher, CodePolicy, generate_code
 from mdreg.ports import UnitOfWork
-from mdreg.security import CodeHasher, CodePolicy, generate_code
 from mdreg.service.ids import IdGenerator
 
 log = logging.getLogger("mdreg.accounts")

@@ -27,8 +27,6 @@ from datetime import date, datetime
 
 import attrs
 
-from mdreg.clock import business_date
-from mdreg.deadlines import Deadline, DeadlineKind, new_deadline
 from mdreg.domain.application import (
     DRAFT,
     PENDING_ACCEPTANCE,
@@ -37,6 +35,8 @@ from mdreg.domain.application import (
     Application,
     CancellationRequest,
 )
+from mdreg.domain.clock import business_date
+from mdreg.domain.deadlines import Deadline, DeadlineKind, new_deadline
 from mdreg.domain.model import Registration, RegistrationStatus
 from mdreg.errors import LimitExceeded
 from mdreg.ports import UnitOfWork

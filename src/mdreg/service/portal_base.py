@@ -17,12 +17,12 @@ from mdreg.domain.account import (
 )
 from mdreg.domain.application import Actor
 from mdreg.errors import CodeRejected
+from mdreg.infra.security import CodeHasher, Passwords, SecuritySettings
+from mdreg.infra.storage import PhotoLimits, PhotoStore
 from mdreg.ports import UnitOfWork
-from mdreg.security import CodeHasher, Passwords, SecuritySettings
 from mdreg.service.account_steps import own_account, require_active
 from mdreg.service.codes import CodeDesk
 from mdreg.service.services import RETRY, Services, append_audit, in_transaction, read
-from mdreg.storage import PhotoLimits, PhotoStore
 
 T = TypeVar("T")
 

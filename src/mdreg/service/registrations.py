@@ -7,8 +7,6 @@ from datetime import date
 
 import attrs
 
-from mdreg.clock import business_date
-from mdreg.deadlines import filed_expired, filed_expiry_cutoff
 from mdreg.domain.application import (
     PERSON_WIDE_GROUNDS,
     Actor,
@@ -16,6 +14,8 @@ from mdreg.domain.application import (
     CancellationGround,
     DepartureKind,
 )
+from mdreg.domain.clock import business_date
+from mdreg.domain.deadlines import filed_expired, filed_expiry_cutoff
 from mdreg.domain.model import Registration, RegistrationStatus
 from mdreg.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from mdreg.ports import UnitOfWork

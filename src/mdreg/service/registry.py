@@ -10,9 +10,6 @@ from typing import TypeVar
 
 import attrs
 
-from mdreg.calendar import WorkingDayCalendar
-from mdreg.clock import Clock, business_date
-from mdreg.deadlines import AssessmentStatus, Deadline
 from mdreg.domain.account import Account, Assessment
 from mdreg.domain.application import (
     Actor,
@@ -25,6 +22,10 @@ from mdreg.domain.application import (
     Payload,
     RegistrationRequest,
 )
+from mdreg.domain.assessment import AssessmentStatus
+from mdreg.domain.calendar import WorkingDayCalendar
+from mdreg.domain.clock import Clock, business_date
+from mdreg.domain.deadlines import Deadline
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,
@@ -33,7 +34,7 @@ from mdreg.domain.model import (
     Physician,
     Registration,
 )
-from mdreg.limits import Limits
+from mdreg.infra.limits import Limits
 from mdreg.ports import IdGenerator, UnitOfWork
 from mdreg.rules import Policy, Verdict
 from mdreg.service import applications, assessments, reference_data, registrations, tick
@@ -337,7 +338,7 @@ class Registry:
     def assessment_status(self, physician_id: str,
                           as_of: date | None = None) -> AssessmentStatus:
         """The physician's 定期考核 cycles, results, suspension and any cancellation ground
-        (see :func:`mdreg.deadlines.assessment_status`)."""
+        (see :func:`mdreg.domain.assessment.assessment_status`)."""
         return assessments.assessment_status(self._services, physician_id, as_of)
 
     def assessment_due(self, physician_ids: Iterable[str],

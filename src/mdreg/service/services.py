@@ -20,17 +20,17 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from mdreg.calendar import WorkingDayCalendar, default_calendar
-from mdreg.clock import Clock, SystemClock
 from mdreg.domain.application import Actor, AuditEvent
+from mdreg.domain.calendar import WorkingDayCalendar, default_calendar
+from mdreg.domain.clock import Clock, SystemClock
 from mdreg.domain.model import HealthDepartment, Institution, LegacySite, Physician, Registration
 from mdreg.errors import ConcurrencyConflict, LimitExceeded, NotFoundError
-from mdreg.limits import Limits
+from mdreg.infra.limits import Limits
+from mdreg.infra.retry import Retry
+from mdreg.infra.storage import InMemoryPhotoStore, PhotoStore
 from mdreg.ports import IdGenerator, UnitOfWork
-from mdreg.retry import Retry
 from mdreg.rules.policy import Policy
 from mdreg.service.ids import RandomIds
-from mdreg.storage import InMemoryPhotoStore, PhotoStore
 from mdreg.workflows import BASE_POLICY
 
 T = TypeVar("T")

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
-from mdreg.clock import business_date, ensure_aware
-from mdreg.deadlines import LENGTH_PARAMETERS, Deadline, DeadlineKind, DeadlineStatus, due_date
 from mdreg.domain.application import PENDING_ACCEPTANCE, Actor
+from mdreg.domain.clock import business_date, ensure_aware
+from mdreg.domain.deadlines import LENGTH_PARAMETERS, Deadline, DeadlineKind, DeadlineStatus, due_date
 from mdreg.domain.model import RegistrationStatus
 from mdreg.errors import CalendarDataMissing
 from mdreg.ports import UnitOfWork

@@ -19,8 +19,8 @@ from datetime import timedelta
 from typing import Any
 
 import mdreg
-from mdreg.calendar import ChineseCalendar, WeekendFallback
-from mdreg.clock import FakeClock
+from mdreg.domain.calendar import ChineseCalendar, WeekendFallback
+from mdreg.domain.clock import FakeClock
 from mdreg.errors import PersistenceError
 from mdreg.service.ids import SequentialIds
 from mdreg.simulation.invariants import violations

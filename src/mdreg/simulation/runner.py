@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from mdreg.calendar import ChineseCalendar, WeekendFallback
-from mdreg.clock import FakeClock, business_date
 from mdreg.domain.account import Account
 from mdreg.domain.application import (
     Actor,
@@ -37,6 +35,8 @@ from mdreg.domain.application import (
     ScopeEvidence,
     UpgradeRequest,
 )
+from mdreg.domain.calendar import ChineseCalendar, WeekendFallback
+from mdreg.domain.clock import FakeClock, business_date
 from mdreg.domain.model import (
     Institution,
     LegacySite,
@@ -46,7 +46,7 @@ from mdreg.domain.model import (
     practice_location,
 )
 from mdreg.errors import IneligibleError, MdregError
-from mdreg.security import SecuritySettings
+from mdreg.infra.security import SecuritySettings
 from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.simulation.province import SCOPE_BY_CATEGORY, Province, generate

@@ -22,7 +22,6 @@ from typing import TypeVar
 
 from stdnum.cn import ric
 
-from mdreg.clock import business_date
 from mdreg.domain.account import Account
 from mdreg.domain.application import (
     Actor,
@@ -31,6 +30,7 @@ from mdreg.domain.application import (
     FilingRequest,
     RegistrationRequest,
 )
+from mdreg.domain.clock import business_date
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Category,

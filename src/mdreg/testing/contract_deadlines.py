@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta, timezone
 import attrs
 import pytest
 
-from mdreg.deadlines import Deadline, DeadlineKind, DeadlineStatus, PeriodUnit
+from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, PeriodUnit
 from mdreg.errors import ConcurrencyConflict, UniquenessConflict
+from mdreg.infra.serialization import unstructure
 from mdreg.ports import UnitOfWork
-from mdreg.serialization import unstructure
 
 MakeUow = Callable[[], UnitOfWork]
 OPENED = datetime(2026, 2, 13, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))

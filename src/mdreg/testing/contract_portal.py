@@ -28,8 +28,8 @@ from mdreg.domain.account import (
 )
 from mdreg.domain.identifiers import Phone
 from mdreg.errors import ConcurrencyConflict, NotFoundError, UniquenessConflict
+from mdreg.infra.serialization import unstructure
 from mdreg.ports import UnitOfWork
-from mdreg.serialization import unstructure
 
 MakeUow = Callable[[], UnitOfWork]
 AT = datetime(2026, 3, 2, 1, 2, 3, 456000, tzinfo=UTC)

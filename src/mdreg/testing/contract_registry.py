@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 import mdreg
-from mdreg.clock import FakeClock
 from mdreg.domain.application import (
     Actor,
     Application,
     RegistrationRequest,
 )
+from mdreg.domain.clock import FakeClock
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.errors import (
     ConcurrencyConflict,
@@ -20,7 +20,7 @@ from mdreg.errors import (
     MdregError,
     PermissionDenied,
 )
-from mdreg.serialization import unstructure
+from mdreg.infra.serialization import unstructure
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World

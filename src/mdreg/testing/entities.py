@@ -29,8 +29,8 @@ from mdreg.domain.model import (
     Registration,
     RegistrationStatus,
 )
+from mdreg.infra.serialization import unstructure
 from mdreg.ports import UnitOfWork
-from mdreg.serialization import unstructure
 from mdreg.testing.builders import make_id_number
 
 MakeUow = Callable[[], UnitOfWork]

@@ -24,9 +24,8 @@ import mdreg
 
 #: Layers from the bottom up, with the modules (dotted prefixes, longest match wins) in each.
 LAYERS: Mapping[str, tuple[str, ...]] = {
-    "domain": ("mdreg.domain", "mdreg.errors", "mdreg.clock", "mdreg.limits", "mdreg.retry",
-               "mdreg.calendar", "mdreg.deadlines", "mdreg.serialization",
-               "mdreg.protection", "mdreg.security", "mdreg.storage"),
+    "domain": ("mdreg.domain", "mdreg.errors"),
+    "infra": ("mdreg.infra",),
     "rules": ("mdreg.rules",),
     "ports": ("mdreg.ports",),
     "workflows": ("mdreg.workflows",),
@@ -39,11 +38,12 @@ LAYERS: Mapping[str, tuple[str, ...]] = {
 #: What each layer may import besides itself.
 ALLOWED: Mapping[str, frozenset[str]] = {
     "domain": frozenset(),
+    "infra": frozenset({"domain"}),
     "rules": frozenset({"domain"}),
     "ports": frozenset({"domain"}),
     "workflows": frozenset({"domain", "rules", "ports"}),
-    "adapters": frozenset({"domain", "ports"}),
-    "service": frozenset({"domain", "rules", "ports", "workflows"}),
+    "adapters": frozenset({"domain", "infra", "ports"}),
+    "service": frozenset({"domain", "infra", "rules", "ports", "workflows"}),
     "entry": frozenset(LAYERS) - {"entry"},
 }
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import mdreg
-from mdreg.clock import FakeClock
+from mdreg.domain.clock import FakeClock
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World

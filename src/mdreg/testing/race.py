@@ -47,13 +47,13 @@ import mdreg
 from mdreg.adapters.sql import SqlStore
 from mdreg.adapters.sql.bulk import import_entities
 from mdreg.bootstrap import default_photo_store
-from mdreg.clock import FakeClock
 from mdreg.domain.account import Account, CodePurpose
 from mdreg.domain.application import Actor, RegistrationRequest
+from mdreg.domain.clock import FakeClock
 from mdreg.domain.identifiers import Phone
 from mdreg.errors import MdregError
-from mdreg.security import CodePolicy, SecuritySettings
-from mdreg.serialization import dumps
+from mdreg.infra.security import CodePolicy, SecuritySettings
+from mdreg.infra.serialization import dumps
 from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.service.services import Services, append_audit

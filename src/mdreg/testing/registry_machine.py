@@ -44,7 +44,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import mdreg
-from mdreg.clock import FakeClock, business_date
 from mdreg.domain.application import (
     Actor,
     Application,
@@ -64,6 +63,7 @@ from mdreg.domain.application import (
     ScopeEvidence,
     UpgradeRequest,
 )
+from mdreg.domain.clock import FakeClock, business_date
 from mdreg.domain.model import (
     Category,
     Filing,

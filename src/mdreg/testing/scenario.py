@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from mdreg.bootstrap import open as open_registry
-from mdreg.clock import SHANGHAI, FakeClock
 from mdreg.domain.application import Actor, Application, Payload
+from mdreg.domain.clock import SHANGHAI, FakeClock
 from mdreg.domain.model import Institution, Physician, Registration
 from mdreg.rules import Policy, Verdict
 from mdreg.service.ids import SequentialIds

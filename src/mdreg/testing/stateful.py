@@ -32,7 +32,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
 import mdreg
-from mdreg.clock import FakeClock
 from mdreg.domain.application import (
     Actor,
     BusinessType,
@@ -41,10 +40,11 @@ from mdreg.domain.application import (
     Payload,
     RegistrationRequest,
 )
+from mdreg.domain.clock import FakeClock
 from mdreg.domain.model import Institution, Level, Physician
 from mdreg.errors import MdregError
+from mdreg.infra.serialization import unstructure
 from mdreg.rules.scope import SCOPES
-from mdreg.serialization import unstructure
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World

@@ -9,14 +9,14 @@ the cancellation is announced (医师法 Art 21).
 
 from __future__ import annotations
 
-from mdreg.clock import business_date
-from mdreg.deadlines import cancellation_report_due
 from mdreg.domain.application import (
     PERSON_WIDE_GROUNDS,
     Application,
     BusinessType,
     CancellationRequest,
 )
+from mdreg.domain.clock import business_date
+from mdreg.domain.deadlines import cancellation_report_due
 from mdreg.domain.model import Physician
 from mdreg.rules import cancellation, target
 from mdreg.rules.policy import Policy

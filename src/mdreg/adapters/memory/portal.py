@@ -10,7 +10,6 @@ import attrs
 
 from mdreg.adapters.memory.store import MemoryStore, PortalTables
 from mdreg.adapters.memory.tables import Keyed, Overlay, Versioned
-from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -21,6 +20,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
+from mdreg.domain.deadlines import Deadline
 from mdreg.errors import (
     NotFoundError,
     UniquenessConflict,

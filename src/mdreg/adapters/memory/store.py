@@ -6,7 +6,6 @@ import threading
 from collections import defaultdict
 
 from mdreg.adapters.memory.tables import Table
-from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -16,6 +15,7 @@ from mdreg.domain.account import (
     PracticeInfo,
 )
 from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.deadlines import Deadline
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from mdreg.adapters.sql import mapping, tables
 from mdreg.adapters.sql.repositories import LockingExecutor, SqlVersioned
 from mdreg.adapters.sql.statements import Versioned
-from mdreg.deadlines import Deadline
+from mdreg.domain.deadlines import Deadline
 from mdreg.ports import DeadlineRepository
 
 

@@ -1,6 +1,6 @@
 """Rows ↔ domain entities, driven by the cattrs converter.
 
-A :class:`RowMapper` unstructures an entity with :func:`mdreg.serialization.unstructure`, puts
+A :class:`RowMapper` unstructures an entity with :func:`mdreg.infra.serialization.unstructure`, puts
 each field that has a column of the same name into that column and every other field into
 ``doc``, a JSON text; loading reverses this and structures the whole entity with the same
 converter, so a row loads exactly as ``structure(unstructure(entity))`` would. Date and datetime
@@ -20,7 +20,6 @@ import attrs
 from sqlalchemy import Column, Table
 
 from mdreg.adapters.sql import tables
-from mdreg.deadlines import Deadline
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -30,6 +29,7 @@ from mdreg.domain.account import (
     PracticeInfo,
 )
 from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.deadlines import Deadline
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,
@@ -39,8 +39,8 @@ from mdreg.domain.model import (
     Registration,
 )
 from mdreg.errors import DefinitionError, SerializationError
-from mdreg.protection import IdProtection
-from mdreg.serialization import load_stored, unstructure
+from mdreg.infra.protection import IdProtection
+from mdreg.infra.serialization import load_stored, unstructure
 
 E = TypeVar("E")
 DOC = "doc"
@@ -131,7 +131,7 @@ class RowMapper(Generic[E]):
 
 
 class ProtectedPhysicians(RowMapper[Physician]):
-    """Physicians with their ID numbers protected (:mod:`mdreg.protection`): the
+    """Physicians with their ID numbers protected (:mod:`mdreg.infra.protection`): the
     ``id_number`` column holds the blind index, the document the sealed number."""
 
     def __init__(self, protection: IdProtection) -> None:

@@ -15,6 +15,7 @@ from mdreg.domain.application import Application, AuditEvent
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import Filing, HealthDepartment, LegacySite, Physician, Registration
 from mdreg.errors import ConcurrencyConflict, DefinitionError, UniquenessConflict
+from mdreg.infra.protection import IdProtection
 from mdreg.ports import (
     ApplicationRepository,
     AuditLog,
@@ -26,7 +27,6 @@ from mdreg.ports import (
     RegistrationRepository,
     Repository,
 )
-from mdreg.protection import IdProtection
 
 E = TypeVar("E")
 #: a statement and its parameters

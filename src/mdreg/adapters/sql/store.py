@@ -23,7 +23,7 @@ from mdreg.adapters.sql.translation import transient_code
 from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
 from mdreg.domain.model import Physician
 from mdreg.errors import PersistenceError
-from mdreg.protection import IdProtection
+from mdreg.infra.protection import IdProtection
 
 T = TypeVar("T")
 
@@ -74,7 +74,7 @@ class SqlStore:
         self.dialect: str = engine.dialect.name
         self.statements: Statements = Statements.build(self.dialect)
         self.plans: Plans = Plans(engine.dialect)
-        #: ID numbers protected at rest (:mod:`mdreg.protection`), or ``None``
+        #: ID numbers protected at rest (:mod:`mdreg.infra.protection`), or ``None``
         self.protection: IdProtection | None = protection
         self.physician_mapper: mapping.RowMapper[Physician] = (
             mapping.PHYSICIANS if protection is None else mapping.ProtectedPhysicians(protection))

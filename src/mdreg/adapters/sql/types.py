@@ -9,7 +9,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from mdreg.clock import ensure_aware
+from mdreg.domain.clock import ensure_aware
 
 
 class UTCDateTime(TypeDecorator[datetime]):

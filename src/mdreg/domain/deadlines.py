@@ -20,32 +20,26 @@ deadline has *passed* on the day after. Each row records where the calendar's an
 statutory one.
 
 >>> from datetime import date
->>> from mdreg.calendar import ChineseCalendar
+>>> from mdreg.domain.calendar import ChineseCalendar
 >>> due_date(DeadlineKind.DECISION, date(2026, 2, 13), 20, ChineseCalendar())  # R-DL-5
 (datetime.date(2026, 3, 19), 'chinesecalendar')
 >>> due_date(DeadlineKind.CANCELLATION_REPORT, date(2026, 9, 1), 30, ChineseCalendar())
 (datetime.date(2026, 10, 1), 'none')
 
-Periodic assessment (定期考核, 医师法 Art 42) is modelled here too: :func:`assessment_cycles`
-lays out a physician's cycles and :func:`assessment_status` reads the recorded results against
-them (missed cycles, suspension, cancellation grounds).
+Periodic assessment (定期考核, 医师法 Art 42) is in :mod:`mdreg.domain.assessment`.
 """
 
 from __future__ import annotations
 
-from calendar import monthrange
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 import attrs
 
-from mdreg.calendar import WorkingDayCalendar
-from mdreg.domain.account import Assessment, AssessmentResult
-from mdreg.domain.application import CancellationGround
+from mdreg.domain.calendar import WorkingDayCalendar
 from mdreg.domain.dates import add_years
-from mdreg.domain.model import LabelledEnum, Physician, Record, RecordKind, Registration
+from mdreg.domain.model import LabelledEnum
 from mdreg.errors import ValidationError
 
 _ONE_DAY = timedelta(days=1)
@@ -243,193 +237,3 @@ def new_deadline(deadline_id: str, kind: DeadlineKind, subject_id: str, physicia
     due, source = due_date(kind, start, length, calendar)
     return Deadline(deadline_id, kind, subject_id, physician_id, start, due, length, UNITS[kind],
                     source, opened_at)
-
-
-# -- periodic assessment (定期考核) --------------------------------------------------------------
-
-#: 医师法 in force: cycles starting on or after this day last ``periodic_assessment_years``
-#: (3, Art 42); earlier ones ``periodic_assessment_years_before_2022`` (2, 2007 measures).
-PHYSICIANS_LAW_IN_FORCE = date(2022, 3, 1)
-
-
-class CycleResult(LabelledEnum):
-    """How a physician's assessment cycle ended (or stands)."""
-
-    PASSED = ("passed", "合格")
-    FAILED = ("failed", "不合格")
-    MISSED = ("missed", "未参加考核")
-    CURRENT = ("current", "本周期进行中")
-
-
-@attrs.frozen
-class AssessmentCycle:
-    """One assessment cycle, ``start`` to ``end`` inclusive; labelled ``"2023-2025"``."""
-
-    start: date
-    end: date
-
-    @property
-    def label(self) -> str:
-        return f"{self.start.year}-{self.end.year}"
-
-    def holds(self, assessment: Assessment) -> bool:
-        """The result belongs to this cycle: same label, or assessed within it."""
-        return assessment.cycle == self.label or self.start <= assessment.assessed_on <= self.end
-
-
-def cycle_years(starts_on: date, parameters: Mapping[str, Any]) -> int:
-    """How long a cycle starting on ``starts_on`` lasts (R-ASM-1)."""
-    if starts_on < PHYSICIANS_LAW_IN_FORCE:
-        return int(parameters["periodic_assessment_years_before_2022"])
-    return int(parameters["periodic_assessment_years"])
-
-
-def assessment_cycles(first_registered_on: date, until: date,
-                      parameters: Mapping[str, Any]) -> tuple[AssessmentCycle, ...]:
-    """The cycles from the year of the first registration up to the one holding ``until``.
-
-    [I] Cycles are aligned to calendar years and start on 1 January of the year the physician
-    was first registered; each lasts :func:`cycle_years` of its start. The national start of
-    the first 3-year cycle is not published (domain.md §9).
-    """
-    cycles: list[AssessmentCycle] = []
-    start = date(first_registered_on.year, 1, 1)
-    while start <= until:
-        end = date(start.year + cycle_years(start, parameters), 1, 1) - _ONE_DAY
-        cycles.append(AssessmentCycle(start, end))
-        start = end + _ONE_DAY
-    return tuple(cycles)
-
-
-@attrs.frozen
-class CycleOutcome:
-    """A cycle and what the recorded results say about it."""
-
-    cycle: AssessmentCycle
-    result: CycleResult
-    assessment_ids: tuple[str, ...] = ()
-
-
-@attrs.frozen
-class AssessmentStatus:
-    """A physician's periodic assessment as of a day (see :func:`assessment_status`).
-
-    ``ground`` is a 注销 ground the results establish — two consecutive missed cycles (R-ASM-3,
-    2017 Art 18(5)) or a failed re-assessment (R-ASM-2, 医师法 Art 17(4)) — known since
-    ``ground_known_on``; the 30-day report duty (R-CAN-3) runs to ``report_due``.
-    """
-
-    physician_id: str
-    as_of: date
-    cycles: tuple[CycleOutcome, ...]
-    suspended_until: date | None = None
-    ground: CancellationGround | None = None
-    ground_known_on: date | None = None
-    report_due: date | None = None
-
-    @property
-    def current(self) -> CycleOutcome | None:
-        """The cycle running on :attr:`as_of`, if the physician is registered."""
-        return next((c for c in self.cycles if c.cycle.start <= self.as_of <= c.cycle.end), None)
-
-    @property
-    def missed_in_a_row(self) -> int:
-        """Consecutive missed cycles, counted back from the last completed one."""
-        count = 0
-        for outcome in reversed([c for c in self.cycles if c.cycle.end < self.as_of]):
-            if outcome.result is not CycleResult.MISSED:
-                break
-            count += 1
-        return count
-
-    @property
-    def needs_action(self) -> bool:
-        """A cancellation ground, a missed last cycle, or a running suspension."""
-        return (self.ground is not None or self.missed_in_a_row > 0
-                or (self.suspended_until is not None and self.suspended_until >= self.as_of))
-
-
-def _outcome(cycle: AssessmentCycle, held: list[Assessment], as_of: date) -> CycleOutcome:
-    ids = tuple(a.id for a in held)
-    if any(a.result is AssessmentResult.PASSED for a in held):
-        return CycleOutcome(cycle, CycleResult.PASSED, ids)
-    if held:
-        return CycleOutcome(cycle, CycleResult.FAILED, ids)
-    if cycle.end < as_of:
-        return CycleOutcome(cycle, CycleResult.MISSED)
-    return CycleOutcome(cycle, CycleResult.CURRENT)
-
-
-def assessment_status(physician: Physician, registrations: Iterable[Registration],
-                      assessments: Iterable[Assessment], as_of: date,
-                      parameters: Mapping[str, Any]) -> AssessmentStatus:
-    """Read a physician's assessment results against their cycles.
-
-    * a cycle is *passed* if any result in it passed (a pass on re-assessment restores
-      practice), *failed* if it holds only failures, *missed* if it ended with no result;
-    * a failed result suspends practice (a ``practice_suspended`` record, see
-      :meth:`mdreg.Registry.record_assessment`); a later pass in the cycle ends it early;
-    * two failures in one cycle (failed, then failed again on re-assessment) are the ground
-      ``failed_reassessment``, known on the second result's day;
-    * two consecutive missed cycles are the ground ``missed_assessments``, known on the day
-      after the second cycle ended.
-    """
-    approved = [r.approved_on for r in registrations]
-    results = sorted(assessments, key=lambda a: (a.assessed_on, a.id))
-    if not approved:
-        return AssessmentStatus(physician.id, as_of, ())
-    cycles = assessment_cycles(min(approved), as_of, parameters)
-    outcomes = tuple(_outcome(c, [a for a in results if c.holds(a)], as_of) for c in cycles)
-    grounds: list[tuple[date, CancellationGround]] = []
-    for before, after in pairwise(outcomes):
-        if before.result is after.result is CycleResult.MISSED:
-            grounds.append((after.cycle.end + _ONE_DAY, CancellationGround.MISSED_ASSESSMENTS))
-    for cycle in cycles:
-        failures = [a for a in results if cycle.holds(a) and a.result is AssessmentResult.FAILED
-                    and a.assessed_on <= as_of]
-        if len(failures) >= 2:
-            grounds.append((failures[1].assessed_on, CancellationGround.FAILED_REASSESSMENT))
-    known, ground = min(grounds, default=(None, None))
-    report_due = None if known is None else cancellation_report_due(known, parameters)
-    return AssessmentStatus(physician.id, as_of, outcomes, _suspended_until(physician, results),
-                            ground, known, report_due)
-
-
-def _suspended_until(physician: Physician, results: list[Assessment]) -> date | None:
-    """The end of the latest assessment suspension, or the day a later pass restored practice."""
-    failed_on = {a.assessed_on for a in results if a.result is AssessmentResult.FAILED}
-    suspensions = [(r.on, r.until) for r in physician.records
-                   if r.kind is RecordKind.PRACTICE_SUSPENDED and r.until is not None
-                   and r.on in failed_on]
-    if not suspensions:
-        return None
-    since, until = max(suspensions)
-    passes = [a.assessed_on for a in results
-              if a.result is AssessmentResult.PASSED and a.assessed_on > since]
-    return min([until, *passes])
-
-
-def suspension(assessment: Assessment, months: int, parameters: Mapping[str, Any]) -> Record:
-    """The ``practice_suspended`` record a failed assessment brings (医师法 Art 42: 3–6 months).
-
-    Raises:
-        ValidationError: ``months`` outside the policy's range.
-    """
-    shortest, longest = (int(m) for m in parameters["periodic_assessment_suspension_months"])
-    if not shortest <= months <= longest:
-        raise ValidationError("suspension_months",
-                              f"a failed assessment suspends practice {shortest}–{longest} months",
-                              field_label="暂停执业期限")
-    return Record(RecordKind.PRACTICE_SUSPENDED, assessment.assessed_on,
-                  _add_months(assessment.assessed_on, months))
-
-
-def _add_months(start: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day if it is shorter).
-
-    >>> _add_months(date(2026, 8, 31), 6)
-    datetime.date(2027, 2, 28)
-    """
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, monthrange(year, month)[1]))

@@ -46,7 +46,7 @@ def _invalid(where: str, message: str, source: str = "") -> ValidationError:
 
 def _require_date(value: object, name: str) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
-        msg = f"expected a datetime.date (see mdreg.clock.business_date), got {value!r}"
+        msg = f"expected a datetime.date (see mdreg.domain.clock.business_date), got {value!r}"
         raise ValidationError(name, msg, field_label="日期")
     return value
 

@@ -29,8 +29,8 @@ from typing import Any, TypeVar
 import cattrs
 from cattrs.errors import ClassValidationError
 
-from mdreg.clock import ensure_aware
 from mdreg.domain.application import PAYLOAD_CLASSES, BusinessType, Payload
+from mdreg.domain.clock import ensure_aware
 from mdreg.domain.identifiers import DivisionCode, Phone, ResidentId
 from mdreg.errors import MdregError, SerializationError
 
