@@ -136,7 +136,13 @@ class ApplicationRepository(abc.ABC):
 
     @abc.abstractmethod
     def add(self, application: Application) -> None:
-        """Store a new application (version 1)."""
+        """Store a new application (version 1).
+
+        Raises:
+            UniquenessConflict: constraint ``open_application``: the physician has an open
+                application of this type and target already (checked here, as far as this unit
+                sees, and again at commit).
+        """
 
     @abc.abstractmethod
     def save(self, application: Application, expected_version: int) -> None:

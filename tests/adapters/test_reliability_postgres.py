@@ -61,8 +61,9 @@ class TestPostgresReliability(SqlReliabilityContract):
     def test_r03_serializable_alone_keeps_one_open_application(
             self, reliability_databases: dict[str, str],
             figures: Callable[[str], None]) -> None:
-        """R-03 without the partial unique index: only the service's own check ("no open
-        application of this type and target") under SERIALIZABLE stands between the writers;
+        """R-03 without the partial unique index: only the repository's own check when an
+        application is added ("no open application of this type and target", a read) under
+        SERIALIZABLE stands between the writers;
         the losers' 40001 failures are retried and then see the winner."""
         url = reliability_databases["serial"]
         truncate(url)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import attrs
 
 from mdreg.domain.model import Category, LabelledEnum
-from mdreg.errors import ValidationError
+from mdreg.errors import UniquenessConflict, ValidationError
 
 
 class _BusinessTypes(type):
@@ -386,6 +386,19 @@ WITHDRAWN = "withdrawn"
 OPEN_STATES = frozenset(
     {DRAFT, PENDING_INSTITUTION, PENDING_ACCEPTANCE, UNDER_REVIEW, RETURNED, NEEDS_CORRECTION}
 )
+
+
+def require_one_open(applications: Iterable[Application]) -> None:
+    """At most one open application per physician, business type and target (RELIABILITY R-03):
+    the invariant every backend checks when an application is added and again at commit.
+
+    Raises:
+        UniquenessConflict: constraint ``open_application``.
+    """
+    keys = [(a.physician_id, a.type, a.target) for a in applications if a.state in OPEN_STATES]
+    if len(set(keys)) != len(keys):
+        raise UniquenessConflict(
+            "open_application", "an open application of this type and target already exists")
 
 
 @attrs.frozen

@@ -36,7 +36,6 @@ from mdreg.errors import (
     OfflineOnlyBusiness,
     PermissionDenied,
     TransitionNotAllowed,
-    UniquenessConflict,
     ValidationError,
 )
 from mdreg.infra.serialization import dumps, loads
@@ -187,12 +186,7 @@ def create(services: Services, uow: UnitOfWork, actor: Actor, business: Business
         created_at=now, updated_at=now, application_date=business_date(now),
         batch_id=batch_id,
     )
-    if any(a.type is business and a.target == routed.target
-           for a in uow.applications.open_for(physician.id)):
-        raise UniquenessConflict(
-            "open_application",
-            f"an open {business.value} application for {routed.target} exists")
-    uow.applications.add(app)
+    uow.applications.add(app)  # one open application per type and target (the port's invariant)
     DeadlineKeeper(services).on_create(uow, app, now)
     audit(services, uow, app, "create", "", actor, "", None, now)
     return app

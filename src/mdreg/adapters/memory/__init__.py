@@ -19,11 +19,11 @@ from mdreg.adapters.memory.repositories import (
     MemoryPhysicians,
     MemoryRegistrations,
     check_filings,
-    check_open_applications,
     check_registrations,
 )
 from mdreg.adapters.memory.store import MemoryStore
 from mdreg.adapters.memory.tables import Keyed, Overlay
+from mdreg.domain.application import require_one_open
 from mdreg.errors import ConcurrencyConflict, PersistenceError, UniquenessConflict
 from mdreg.ports import UnitOfWork
 
@@ -117,7 +117,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         for physician_id in {f.physician_id for f in self._filings.pending.values()}:
             check_filings(self._filings.lookup("physician", physician_id))
         for physician_id in {a.physician_id for a in self._applications.pending.values()}:
-            check_open_applications(self._applications.lookup("physician", physician_id))
+            require_one_open(self._applications.lookup("physician", physician_id))
 
     def _merge(self) -> None:
         for overlay in self._overlays():

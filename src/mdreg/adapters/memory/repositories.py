@@ -8,7 +8,7 @@ from datetime import date
 
 from mdreg.adapters.memory.store import MemoryStore
 from mdreg.adapters.memory.tables import Keyed, Overlay
-from mdreg.domain.application import OPEN_STATES, Application, AuditEvent
+from mdreg.domain.application import OPEN_STATES, Application, AuditEvent, require_one_open
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Filing,
@@ -76,6 +76,7 @@ class MemoryApplications(ApplicationRepository):
     def add(self, application: Application) -> None:
         if self._rows.get(application.id) is not None:
             raise UniquenessConflict("application_id", f"application {application.id} exists")
+        require_one_open((*self.open_for(application.physician_id), application))
         self.expected[application.id] = 0
         self._rows.put(application)
 
@@ -158,12 +159,3 @@ def check_filings(filings: Iterable[Filing]) -> None:
     keys = [(f.registration_id, f.institution_id) for f in filings if f.is_active]
     if len(set(keys)) != len(keys):
         raise UniquenessConflict("active_filing", "the institution is already actively filed")
-
-
-def check_open_applications(applications: Iterable[Application]) -> None:
-    """At most one open application per physician, business type and target."""
-    keys = [(a.type, a.target) for a in applications if a.state in OPEN_STATES]
-    if len(set(keys)) != len(keys):
-        raise UniquenessConflict(
-            "open_application", "an open application of this type and target already exists"
-        )

@@ -11,7 +11,7 @@ from sqlalchemy import Insert, Select, Update
 from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.statements import Keyed, Statements, Versioned
 from mdreg.adapters.sql.translation import Subject
-from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.application import Application, AuditEvent, require_one_open
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import Filing, HealthDepartment, LegacySite, Physician, Registration
 from mdreg.errors import ConcurrencyConflict, DefinitionError, UniquenessConflict
@@ -226,6 +226,13 @@ class SqlApplications(SqlVersioned[Application], ApplicationRepository):
     def __init__(self, db: Executor, statements: Statements) -> None:
         super().__init__(db, mapping.APPLICATIONS, statements.applications, "application")
         self._sql = statements
+
+    def add(self, entity: Application) -> None:
+        """The open applications are read first, so that the check holds under SERIALIZABLE
+        also without the ``open_application`` index (which catches a concurrent writer)."""
+        others = (a for a in self.open_for(entity.physician_id) if a.id != entity.id)
+        require_one_open((*others, entity))
+        super().add(entity)  # the same id again: "application_id"
 
     def open_for(self, physician_id: str) -> tuple[Application, ...]:
         return self._many(self._sql.open_applications, {"physician_id": physician_id})
