@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mdreg.testing.layers import ALLOWED, LAYERS, Import, cycles, import_graph, layer_of, upward
+from mdreg.testing.layers import (
+    ALLOWED,
+    LAYERS,
+    Import,
+    cycles,
+    import_graph,
+    layer_of,
+    private_reaches,
+    upward,
+)
 
 EDGES = import_graph()
 
@@ -46,3 +55,18 @@ def test_every_module_has_a_layer_and_the_layers_are_ordered() -> None:
     assert layer_of("mdreg.domain.application") == "domain"
     assert layer_of("mdreg.workflows.registration") == "workflows"
     assert isinstance(EDGES[0], Import)
+
+
+def test_no_module_reaches_into_another_objects_private_names() -> None:
+    assert private_reaches() == ()
+
+
+def test_a_private_reach_is_found(tmp_path: Path) -> None:
+    root = tmp_path / "mdreg"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "a.py").write_text("from mdreg.b import _hidden\n"
+                               "def f(registry):\n    return registry._uow(), _hidden\n")
+    (root / "b.py").write_text("class B:\n    def g(self):\n        return self._x\n")
+    assert private_reaches(root) == ("mdreg.a:1 from mdreg.b import _hidden",
+                                     "mdreg.a:3 registry._uow")

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from mdreg.domain.account import Account, ActivationPath, Assessment, Channel
-from mdreg.domain.application import Actor, ActorKind, Application, BusinessType
+from mdreg.domain.application import Actor, ActorKind, Application
 from mdreg.domain.model import Institution
 from mdreg.errors import (
     AccountNotActive,
@@ -152,9 +152,8 @@ def require_active_account(uow: UnitOfWork, actor: Actor, policy: Policy) -> Non
 
 
 def activate_on_approval(uow: UnitOfWork, app: Application, actor: Actor, now: datetime) -> None:
-    """R-ACC-5: approving a 注册 or 变更 activates the physician's verified account."""
-    if app.type not in (BusinessType.REGISTRATION, BusinessType.CHANGE):
-        return
+    """R-ACC-5: the decision a business type declares (``activates_account_on``: approving a 注册
+    or a 变更) activates the physician's verified account."""
     account = uow.accounts.for_physician(app.physician_id)
     if account is not None and account.state == VERIFIED:
         fire(uow, account, "activate_on_approval", actor, now, data={"application": [app.id]},

@@ -170,6 +170,33 @@ def cycles(edges: tuple[Import, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
+#: Private names of other code that may be used: the enum protocol's ``_value_`` and the exit
+#: of a forked test worker.
+PRIVATE_ALLOWED = frozenset({"member._value_", "os._exit"})
+
+
+def private_reaches(root: Path | None = None) -> tuple[str, ...]:
+    """Every place a module uses another object's private name (``x._name`` for an ``x`` other
+    than ``self``, ``cls`` and ``super()``, or ``from m import _name``), outside :data:`PRIVATE_ALLOWED`."""
+    root = root or Path(mdreg.__file__).parent
+    found = []
+    for name, path in _modules(root).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and _private(node.attr):
+                used = f"{ast.unparse(node.value)}.{node.attr}"
+                if ast.unparse(node.value) not in ("self", "cls", "super()") \
+                        and used not in PRIVATE_ALLOWED:
+                    found.append(f"{name}:{node.lineno} {used}")
+            elif isinstance(node, ast.ImportFrom):
+                found += [f"{name}:{node.lineno} from {node.module} import {a.name}"
+                          for a in node.names if _private(a.name)]
+    return tuple(found)
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
 def mermaid() -> str:
     """A mermaid flowchart of the layers and what each may import."""
     lines = ["flowchart BT"]
