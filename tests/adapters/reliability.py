@@ -44,19 +44,10 @@ from mdreg.infra.serialization import dumps, loads, unstructure
 from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.testing import World
+from mdreg.testing.crash import CRASH_STAGES, consistency, crash_loop
 from mdreg.testing.faults import STAGES, InjectedFault, failing_at
-from mdreg.testing.race import (
-    CRASH_STAGES,
-    QUOTA,
-    code_race,
-    consistency,
-    crash_loop,
-    idempotent_race,
-    open_race,
-    quota_race,
-    sql_registry,
-    tail_race,
-)
+from mdreg.testing.race import idempotent_race, open_race, sql_registry, tail_race
+from mdreg.testing.race_portal import QUOTA, code_race, quota_race
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
 

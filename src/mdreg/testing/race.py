@@ -13,52 +13,36 @@ quickly.
   :class:`~mdreg.errors.UniquenessConflict`. It reports the retries of the SQL store.
 * :func:`idempotent_race` (R-04): in every round all workers send one command with one
   idempotency key. Exactly one transition may happen, and every worker must get the same result.
-* :func:`quota_race` (S-04): every worker sends codes to one phone at once; the hourly quota
-  lets exactly as many through as it allows.
-* :func:`code_race` (S-02, S-03): every worker enters one code at once — the right one (used
-  exactly once) or a wrong one (exactly the allowed attempts counted).
-* :func:`crash_loop` (R-05): one worker at a time runs commands until a
-  :class:`~mdreg.testing.faults.KillSwitch` kills it with ``SIGKILL`` inside a unit of work;
-  :func:`consistency` then checks the database against the audit trail.
+
+The portal's races (S-02, S-03, S-04) are in :mod:`mdreg.testing.race_portal`, the crash loop
+(R-05) in :mod:`mdreg.testing.crash`; both use this module's plumbing.
 """
 
 from __future__ import annotations
 
 import functools
 import multiprocessing
-import os
 import queue
 import random
-import re
-import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import attrs
-from sqlalchemy import text
 
 import mdreg
 from mdreg.adapters.sql import SqlStore
 from mdreg.adapters.sql.bulk import import_entities
 from mdreg.bootstrap import default_photo_store
-from mdreg.domain.account import Account, CodePurpose
 from mdreg.domain.application import Actor, RegistrationRequest
 from mdreg.domain.clock import FakeClock
-from mdreg.domain.identifiers import Phone
-from mdreg.errors import MdregError
-from mdreg.infra.security import CodePolicy, SecuritySettings
 from mdreg.infra.serialization import dumps
-from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.service.services import Services, append_audit
 from mdreg.testing.builders import World
-from mdreg.testing.faults import KillSwitch
 
 Outcomes = list[tuple[int, str]]
 
@@ -182,11 +166,11 @@ class RetryReport:
 StoreStats = tuple[int, dict[int, int], dict[str, int]]
 
 
-def _stats(store: SqlStore) -> StoreStats:
+def store_stats(store: SqlStore) -> StoreStats:
     return store.retries, dict(store.attempts), dict(store.transient)
 
 
-def _start(target: Any, args: tuple[Any, ...], processes: int) -> list[Any]:
+def start_workers(target: Any, args: tuple[Any, ...], processes: int) -> list[Any]:
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=target, args=args, daemon=True) for _ in range(processes)]
     for worker in workers:
@@ -194,7 +178,7 @@ def _start(target: Any, args: tuple[Any, ...], processes: int) -> list[Any]:
     return workers
 
 
-def _gather(results: Any, workers: list[Any], timeout: float) -> list[Any]:
+def gather(results: Any, workers: list[Any], timeout: float) -> list[Any]:
     found = []
     for _ in workers:
         try:
@@ -206,7 +190,7 @@ def _gather(results: Any, workers: list[Any], timeout: float) -> list[Any]:
     return found
 
 
-def _wait(barrier: threading.Barrier) -> bool:
+def wait_at(barrier: threading.Barrier) -> bool:
     try:
         barrier.wait(60)
     except threading.BrokenBarrierError:
@@ -239,9 +223,9 @@ def open_race(url: str, *, processes: int, pairs: int, timeout: float = 120.0,
     people = [(d.id, d.qualifications[0].certificate_no) for d in doctors]
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(processes), context.Queue()
-    workers = _start(_open_worker, (url, engine_options, hospital.id, people, barrier, results),
+    workers = start_workers(_open_worker, (url, engine_options, hospital.id, people, barrier, results),
                      processes)
-    found = _gather(results, workers, timeout)
+    found = gather(results, workers, timeout)
     per_pair = [Counter[str]() for _ in range(pairs)]
     stats: list[StoreStats] = []
     for item in found:
@@ -263,7 +247,7 @@ def _open_worker(url: str, engine_options: dict[str, Any], institution_id: str,
     registry, store = sql_registry(url, FakeClock(T0 + timedelta(hours=1)), **engine_options)
     outcomes: Outcomes = []
     for pair, (physician_id, certificate_no) in enumerate(people):
-        if not _wait(barrier):
+        if not wait_at(barrier):
             outcomes.append((pair, "BrokenBarrierError"))
             break
         request = RegistrationRequest(institution_id, certificate_no, SCOPES)
@@ -272,7 +256,7 @@ def _open_worker(url: str, engine_options: dict[str, Any], institution_id: str,
             outcomes.append((pair, "ok"))
         except Exception as error:  # every outcome is counted by its type
             outcomes.append((pair, type(error).__name__))
-    results.put((outcomes, _stats(store)))
+    results.put((outcomes, store_stats(store)))
     store.close()
 
 
@@ -304,7 +288,7 @@ def idempotent_race(url: str, *, processes: int, rounds: int,
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(processes), context.Queue()
     args = (url, request, rounds, barrier, results, applicant, institution)
-    found = _gather(results, _start(_idempotent_worker, args, processes), timeout)
+    found = gather(results, start_workers(_idempotent_worker, args, processes), timeout)
     per_round = [Counter[str]() for _ in range(rounds + 1)]
     for outcomes in found:
         for round_no, outcome in outcomes or [(0, "!worker_lost")]:
@@ -325,7 +309,7 @@ def _idempotent_worker(url: str, request: RegistrationRequest, rounds: int,
     outcomes: Outcomes = []
     app_id = ""
     for round_no in range(rounds + 1):
-        if not _wait(barrier):
+        if not wait_at(barrier):
             outcomes.append((round_no, "!BrokenBarrierError"))
             break
         try:
@@ -372,7 +356,7 @@ def tail_race(url: str, *, writers: int, events: int, readers: int,
     for worker in workers:
         worker.start()
     outcomes, seen = Counter[str](), []
-    for found in _gather(results, workers, timeout):
+    for found in gather(results, workers, timeout):
         if found is None:
             outcomes["!worker_lost"] += 1
         elif found[0] == "writer":
@@ -390,7 +374,7 @@ def _tail_writer(url: str, writer: int, events: int, barrier: threading.Barrier,
     store = SqlStore.connect(url)
     rng = random.Random(writer)  # noqa: S311 - timing jitter
     outcomes: list[str] = []
-    if _wait(barrier):
+    if wait_at(barrier):
         for n in range(events):
             try:
                 with store.unit_of_work() as uow:
@@ -408,7 +392,7 @@ def _tail_reader(url: str, total: int, barrier: threading.Barrier,
                  results: multiprocessing.Queue[tuple[str, list[int]]], timeout: float) -> None:
     registry, store = sql_registry(url, FakeClock(T0))
     positions: list[int] = []
-    if _wait(barrier):
+    if wait_at(barrier):
         last, deadline = 0, time.monotonic() + timeout / 2
         while len(positions) < total and time.monotonic() < deadline:
             page = registry.audit_since(last, 50)
@@ -421,289 +405,3 @@ def _tail_reader(url: str, total: int, barrier: threading.Barrier,
 def append_event(uow: Any, aggregate_id: str, at: datetime) -> None:
     """One audit event for ``aggregate_id`` (the first of its trail)."""
     append_audit(uow, aggregate_id, "tail", "", "tailed", Actor.authority("D110105"), at)
-
-
-# -- S-04: the send quota under a race -------------------------------------------------------------
-
-#: S-04's quota: 5 codes per destination per hour (and the default 10 per day).
-QUOTA = CodePolicy(sends_per_hour=5)
-_PASSWORD = "Zs9#kq2!vm-race"  # noqa: S105 - a test account's password
-
-
-@attrs.frozen
-class QuotaRaceResult:
-    """How the concurrent sends ended, by outcome; codes and messages stored for the phone; and
-    the outcome of one more send after the hour."""
-
-    outcomes: Counter[str]
-    codes: int
-    messages: int
-    after_the_hour: str
-
-
-def quota_race(url: str, *, processes: int, sends: int,
-               timeout: float = 120.0) -> QuotaRaceResult:
-    """``processes`` workers each send ``sends`` phone-verification codes for one account at the
-    same moment (a fake clock stands still), with :data:`QUOTA`; then the clock moves past the
-    hour and one more send is tried."""
-    clock = FakeClock(T0)
-    registry = mdreg.open(url, clock=clock)
-    accounts = _accounts(registry)
-    doctor = World(registry).physician(account=False)
-    phone = "13800138000"
-    accounts.sign_up(name=doctor.name, id_number=doctor.id_number, login_name="s04-race",
-                     password=_PASSWORD, phone=phone)
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(processes), context.Queue()
-    args = (url, "send_phone_code", (Actor.physician(doctor.id),), sends, barrier, results)
-    outcomes = Counter[str]()
-    for found in _gather(results, _start(_portal_worker, args, processes), timeout):
-        outcomes.update(found or ["!worker_lost"])
-    with registry.services.uow() as uow:
-        codes = uow.codes.sent_since(phone, T0 - timedelta(days=1))
-        messages = sum(m.to == phone for m in uow.outbox.pending(10_000))
-    clock.advance(hours=1, minutes=2)  # the workers sent at T0 + 1 minute
-    try:
-        accounts.send_phone_code(Actor.physician(doctor.id))
-        after = "ok"
-    except MdregError as error:
-        after = type(error).__name__
-    return QuotaRaceResult(outcomes, codes, messages, after)
-
-
-def _accounts(registry: Registry) -> Accounts:
-    settings = attrs.evolve(SecuritySettings.for_tests(QUOTA), code_key=_CODE_KEY)
-    return Accounts(registry, settings=settings)
-
-
-def _portal_worker(url: str, method: str, args: tuple[Any, ...], times: int,
-                   barrier: threading.Barrier, results: multiprocessing.Queue[list[str]]) -> None:
-    """Call ``Accounts.<method>(*args)`` ``times`` times once every worker is ready."""
-    registry, store = sql_registry(url, FakeClock(T0 + timedelta(minutes=1)))
-    call = getattr(_accounts(registry), method)
-    outcomes: list[str] = []
-    if _wait(barrier):
-        for _ in range(times):
-            try:
-                call(*args)
-                outcomes.append("ok")
-            except Exception as error:  # every outcome is counted by its type
-                outcomes.append(type(error).__name__)
-    else:
-        outcomes.append("!BrokenBarrierError")
-    results.put(outcomes)
-    store.close()
-
-
-# -- S-02 / S-03: one code, redeemed by racing processes ----------------------------------------------
-
-_CODE_KEY = b"mdreg-race-code-key-shared-by-all"  # every worker must verify the parent's codes
-
-
-@attrs.frozen
-class CodeRaceResult:
-    """How the concurrent redemptions ended, by outcome; the code's stored attempts and status
-    afterwards; and the outcome of the correct code entered once more at the end."""
-
-    outcomes: Counter[str]
-    attempts: int
-    status: str
-    correct_at_the_end: str
-
-
-def code_race(url: str, *, processes: int, guesses: int, wrong: bool,
-              timeout: float = 120.0) -> CodeRaceResult:
-    """An account asks to change its phone (a code goes to the new phone); then ``processes``
-    workers each enter a code ``guesses`` times at once: the right code (S-02) or a wrong one
-    (S-03)."""
-    clock = FakeClock(T0)
-    registry = mdreg.open(url, clock=clock)
-    accounts = _accounts(registry)
-    doctor = World(registry).physician(account=False)
-    me = Actor.physician(doctor.id)
-    accounts.sign_up(name=doctor.name, id_number=doctor.id_number, login_name="s02-race",
-                     password=_PASSWORD, phone="13800138000")
-    accounts.request_phone_change(me, _PASSWORD, "13912345678")
-    (message,) = [m for m in accounts.pending_messages(limit=100) if m.to == "13912345678"]
-    found = re.search(r"码：(\d{6})", message.body)
-    code = found.group(1) if found else ""
-    entered = f"{(int(code) + 1) % 1_000_000:06d}" if wrong else code
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(processes), context.Queue()
-    args = (url, "confirm_phone_change", (me, entered), guesses, barrier, results)
-    outcomes = Counter[str]()
-    for got in _gather(results, _start(_portal_worker, args, processes), timeout):
-        outcomes.update(got or ["!worker_lost"])
-    try:
-        accounts.confirm_phone_change(me, code)
-        at_the_end = "ok"
-    except MdregError as error:
-        at_the_end = type(error).__name__
-    with registry.services.uow() as uow:
-        row = uow.codes.latest(accounts.account(me).id, CodePurpose.CHANGE_PHONE)
-    attempts, status = (row.attempts, row.status.value) if row else (-1, "missing")
-    return CodeRaceResult(outcomes, attempts, status, at_the_end)
-
-
-# -- R-05: crash consistency -----------------------------------------------------------------------
-
-#: Where :func:`crash_loop` kills its workers, in turn: after the state UPDATE, the audit INSERT,
-#: the idempotency INSERT, a code UPDATE or INSERT, the outbox INSERT; right before and right after
-#: COMMIT.
-CRASH_STAGES = ("wrote:application", "wrote:audit", "wrote:idempotency_key",
-                "wrote:one_time_code", "wrote:outbox", "commit", "committed")
-_COMMANDS_PER_WORKER = 20
-_HOURS_PER_COMMAND = 3
-
-
-@attrs.frozen
-class Consistency:
-    """What a restarted registry finds (:func:`consistency`).
-
-    Attributes:
-        applications: applications checked.
-        accounts: accounts checked.
-        audit_events: audit rows in the database.
-        mismatched: aggregates whose stored state (and, for applications, version) is not the
-            fold of their audit events: the last ``to_state``; as many events as the version;
-            seq 1 … n; each event leaving the state the previous one entered. (Accounts imported
-            as reference data have no events and are not folded.)
-        orphan_audit: audit rows of no application, registration or account.
-        orphan_outbox: per account, how far the outbox messages, the codes and the ``send_code``
-            audit events differ in number (they are written together), summed.
-        unmatched_keys: how far the idempotency keys and the audited transitions sent with a key
-            differ in number.
-    """
-
-    applications: int
-    accounts: int
-    audit_events: int
-    mismatched: tuple[str, ...]
-    orphan_audit: int
-    orphan_outbox: int
-    unmatched_keys: int
-
-
-@attrs.frozen
-class CrashResult:
-    """Kills by stage, workers that were not killed, and the consistency after each restart."""
-
-    kills: Counter[str]
-    exit_codes: Counter[int]
-    checks: tuple[Consistency, ...]
-
-
-def crash_loop(url: str, *, kills: int, seed: int = 0, timeout: float = 60.0) -> CrashResult:
-    """Kill ``kills`` workers, one after another, each at a stage of :data:`CRASH_STAGES` (in
-    turn) inside one of its units of work; check :func:`consistency` after each restart.
-
-    The workers alternate 机构退回 and 重新提交 on three applications (each sent with a fresh
-    idempotency key) and send SMS codes to two 已注册 accounts (a code, an outbox message and an
-    audit event per send), chosen at random from ``seed``.
-    """
-    registry = mdreg.open(url, clock=FakeClock(T0))
-    world = World(registry)
-    hospital = world.institution("110105")
-    apps: list[tuple[str, Actor, Actor]] = []
-    for _ in range(3):
-        doctor = world.physician()
-        request = RegistrationRequest(hospital.id, doctor.qualifications[0].certificate_no, SCOPES)
-        app = registry.apply(Actor.physician(doctor.id), request)
-        apps.append((app.id, Actor.physician(doctor.id), Actor.institution(hospital.id)))
-    coders = []
-    for n in range(2):
-        doctor = world.physician(account=False)
-        registry.load(accounts=[Account(f"U-crash-{n}", doctor.id, f"crash{n}", "",
-                                        Phone.parse(f"1380013800{n}"), None, "registered", 1,
-                                        T0, T0)])
-        coders.append(doctor.id)
-    rng = random.Random(seed)  # noqa: S311 - reproducible choices
-    context = multiprocessing.get_context("spawn")
-    kills_at, exit_codes, checks = Counter[str](), Counter[int](), []
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "kills.log"
-        for n in range(kills):
-            stage = CRASH_STAGES[n % len(CRASH_STAGES)]
-            start = T0 + timedelta(days=3 * (n + 1))  # send quotas: one window per worker
-            args = (url, stage, rng.randint(1, 2), str(log), rng.randrange(2**32), start, apps,
-                    coders)
-            worker = context.Process(target=_crash_worker, args=args, daemon=True)
-            worker.start()
-            worker.join(timeout)
-            if worker.exitcode is None:  # pragma: no cover - a hung worker
-                worker.kill()
-                worker.join()
-            exit_codes[worker.exitcode if worker.exitcode is not None else 0] += 1
-            checks.append(consistency(url))
-        if log.exists():
-            kills_at.update(log.read_text().split())
-    return CrashResult(kills_at, exit_codes, tuple(checks))
-
-
-def _crash_worker(url: str, stage: str, occurrence: int, log: str, seed: int, start: datetime,
-                  apps: list[tuple[str, Actor, Actor]], coders: list[str]) -> None:
-    rng = random.Random(seed)  # noqa: S311 - reproducible choices
-    clock = FakeClock(start)
-    registry, store = sql_registry(url, clock)
-    store.hook = KillSwitch(stage, occurrence, log)
-    for _ in range(_COMMANDS_PER_WORKER):
-        clock.advance(hours=_HOURS_PER_COMMAND)
-        try:
-            if rng.random() < 0.4:
-                registry.accounts.send_phone_code(Actor.physician(rng.choice(coders)))
-                continue
-            app_id, applicant, institution = rng.choice(apps)
-            key = uuid.uuid4().hex
-            if registry.application(app_id).state == "returned":
-                registry.fire(app_id, "resubmit", applicant, idempotency_key=key)
-            else:
-                registry.fire(app_id, "send_back", institution, reason="材料不全",
-                              idempotency_key=key)
-        except MdregError:
-            pass
-    store.close()
-    os._exit(3)  # not killed: the parent counts exit code 3
-
-
-def consistency(url: str) -> Consistency:
-    """Open the database afresh and compare every application and account with its audit trail,
-    and the outbox, codes and idempotency keys with the audit events written with them."""
-    store = SqlStore.connect(url)
-    try:
-        with store.engine.connect() as conn:
-            apps = conn.execute(text("SELECT id, state, version FROM applications")).all()
-            accounts = conn.execute(text("SELECT id, state, version FROM accounts")).all()
-            trails: dict[str, list[tuple[int, str, str, str]]] = {}
-            for row in conn.execute(text("SELECT aggregate_id, seq, event, from_state, to_state "
-                                         "FROM audit_events ORDER BY aggregate_id, seq")):
-                trails.setdefault(row[0], []).append((row[1], row[2], row[3], row[4]))
-            orphans = conn.execute(text(
-                "SELECT count(*) FROM audit_events a WHERE NOT EXISTS "
-                "(SELECT 1 FROM applications x WHERE x.id = a.aggregate_id) AND NOT EXISTS "
-                "(SELECT 1 FROM accounts x WHERE x.id = a.aggregate_id) AND NOT EXISTS "
-                "(SELECT 1 FROM registrations x WHERE x.id = a.aggregate_id)")).scalar_one()
-            outbox = Counter(r[0] for r in conn.execute(
-                text("SELECT aggregate_id FROM outbox_messages")))
-            codes = Counter(r[0] for r in conn.execute(text("SELECT account_id FROM one_time_codes")))
-            keys = conn.execute(text("SELECT count(*) FROM idempotency_keys")).scalar_one()
-    finally:
-        store.close()
-    mismatched = [key for key, state, version in apps
-                  if not _folds(trails.get(key, []), state, version)]
-    mismatched += [key for key, state, _ in accounts  # imported accounts have no trail
-                   if key in trails and not _folds(trails[key], state, None)]
-    sends = {key: sum(e[1] == "send_code" for e in trails.get(key, [])) for key, _, _ in accounts}
-    orphan_outbox = sum(abs(outbox[k] - codes[k]) + abs(codes[k] - n) for k, n in sends.items())
-    keyed = sum(e[1] in ("send_back", "resubmit") for key, _, _ in apps for e in trails.get(key, []))
-    return Consistency(len(apps), len(accounts), sum(map(len, trails.values())),
-                       tuple(mismatched), int(orphans), orphan_outbox, abs(int(keys) - keyed))
-
-
-def _folds(trail: list[tuple[int, str, str, str]], state: str, version: int | None) -> bool:
-    """Whether ``state`` (and ``version``, if given) is the fold of the aggregate's events."""
-    folded = ""
-    for n, (seq, _, from_state, to_state) in enumerate(trail, start=1):
-        if seq != n or (n > 1 and from_state != folded):
-            return False
-        folded = to_state
-    return bool(trail) and folded == state and version in (None, len(trail))
