@@ -229,24 +229,33 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     keeper = DeadlineKeeper(services)
     keeper.on_transition(uow, app, new, event, now)  # before the save: lock order
     uow.applications.save(new, app.version)
-    declaration = declaration_for(new.type)
+    done = consequences(services, uow, new, event, actor, now, keeper)
+    audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
+    return new
+
+
+def consequences(services: Services, uow: UnitOfWork, app: Application, event: str,
+                 actor: Actor, now: datetime, keeper: DeadlineKeeper) -> dict[str, Any]:
+    """What the declaration of ``app``'s type says ``event`` does besides the state change — the
+    facts it records, its effect on the registry (announced, and ending the deadlines of what it
+    ended), the account it activates — and the audit data that lists them."""
+    declaration = declaration_for(app.type)
     done: dict[str, Any] = {}
     facts = declaration.facts.get(event)
     if facts is not None:
-        done.update(facts(new, declaration.payload_of(new), services.policy))
+        done.update(facts(app, declaration.payload_of(app), services.policy))
     effect_of = declaration.effects.get(event)
     if effect_of is not None:
         effect = Effect(uow, services.ids, business_date(now), services.policy)
-        effect_of(effect, new, declaration.payload_of(new))
+        effect_of(effect, app, declaration.payload_of(app))
         done.update(effect.done)
         if declaration.announces:
             announce(uow, services.ids, now, [*effect.done["created"], *effect.done["ended"],
                                               *effect.done["changed"]])
         keeper.end_for(uow, effect.done["ended"], business_date(now), event)
     if event == declaration.activates_account_on:
-        account_steps.activate_on_approval(uow, new, actor, now)
-    audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
-    return new
+        account_steps.activate_on_approval(uow, app, actor, now)
+    return done
 
 
 def verdict(services: Services, uow: UnitOfWork, app: Application, event: str) -> Verdict:
