@@ -74,10 +74,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("sqlite3", "psycopg", "driver.py", "sqlalchemy/pool", "Cursor", "method 'execute'",
       "fetchall", "commit")),
     ("rules", ("/rules/",)),
-    ("engine (transitions)", ("/workflows/", "transitions")),
+    ("engine (transitions)", ("/workflows/base.py", "transitions")),
     ("unit of work and repositories", ("/adapters/sql/",)),
-    ("service: authorization, deadlines, effects, audit data",
-     ("/service/", "/domain/", "clock.py", "deadlines.py", "calendar")),
+    ("service and declarations: authorization, routing, deadlines, effects, audit data",
+     ("/service/", "/workflows/", "/domain/", "/infra/")),
 )
 
 
