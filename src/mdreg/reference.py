@@ -118,6 +118,20 @@ def rule_catalogue(policy: Policy = BASE_POLICY) -> str:
     return "\n".join(lines)
 
 
+def business_type_table() -> str:
+    """A Markdown table of every declared business type: payload, who confirms, who decides,
+    what approval does, who else may apply."""
+    rows = ["# 业务类型一览 Business types (generated)", "",
+            "| 业务类型 | payload | confirms (机构确认) | decides (受理、审批) | on approval |",
+            "|---|---|---|---|---|"]
+    for business, declaration in DECLARATIONS.items():
+        effect = declaration.effects.get("approve")
+        rows.append(f"| [{business.label}](/reference/workflow-{business.value}.md) | "
+                    f"`{declaration.payload.__name__}` | {declaration.confirms} | "
+                    f"{declaration.decides} | {_first_line(effect.__doc__ if effect else '')} |")
+    return "\n".join(rows) + "\n"
+
+
 def layers_page() -> str:
     """A Markdown page: the layers of :mod:`mdreg.testing.layers` as a diagram and a table."""
     from mdreg.testing.layers import ALLOWED, LAYERS, mermaid
@@ -149,6 +163,8 @@ def write_pages(directory: str) -> list[str]:
     written.append("rules.md")
     (target / "layers.md").write_text(layers_page(), encoding="utf-8")
     written.append("layers.md")
+    (target / "business-types-table.md").write_text(business_type_table(), encoding="utf-8")
+    written.append("business-types-table.md")
     pages = "\n".join(name.removesuffix(".md") for name in written)
     index = f"# 参考 Reference (generated)\n\n```{{toctree}}\n:maxdepth: 1\n\n{pages}\n```\n"
     (target / "index.md").write_text(index, encoding="utf-8")
