@@ -11,15 +11,31 @@ are modelled on 注册; this is not one of the nine business types of the portal
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import attrs
 
+import mdreg
+from mdreg import (
+    Account,
+    Actor,
+    Category,
+    DivisionCode,
+    HealthDepartment,
+    Institution,
+    InstitutionKind,
+    Level,
+    Physician,
+    Qualification,
+    RegistrationRequest,
+    ResidentId,
+)
 from mdreg.domain.application import Application, BusinessType
-from mdreg.domain.model import Physician, RegistrationStatus
+from mdreg.domain.model import RegistrationStatus
 from mdreg.rules import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import REGISTRATION_MEASURES
 from mdreg.rules.policy import Policy
-from mdreg.workflows import BusinessTypeDeclaration, Material, checked_on
+from mdreg.workflows import BusinessTypeDeclaration, Material, base_policy, checked_on, register
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.routing import Route, Routing
@@ -79,41 +95,11 @@ REISSUE: BusinessTypeDeclaration[ReissueRequest] = BusinessTypeDeclaration(
 )
 
 
-def main() -> None:
-    """Declare the type, then run one reissue through the real engine in memory."""
-
-    from mdreg.workflows import base_policy, register
-
-    remove = register(REISSUE)
-    try:
-        _run(base_policy())
-    finally:
-        remove()
-
-
-def _run(policy: object) -> None:
-    from datetime import UTC, date, datetime
-
-    import mdreg
-    from mdreg import (
-        Account,
-        Actor,
-        Category,
-        DivisionCode,
-        HealthDepartment,
-        Institution,
-        InstitutionKind,
-        Level,
-        Physician,
-        Qualification,
-        RegistrationRequest,
-        ResidentId,
-    )
-    from mdreg.rules.policy import Policy
-
-    assert isinstance(policy, Policy)
+def open_demo(url: str, policy: Policy) -> mdreg.Registry:
+    """A registry at ``url`` with one department, one hospital and one physician with an active
+    portal account (the clock stands at 2026-03-02)."""
     clock = mdreg.FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
-    registry = mdreg.open("memory://", clock=clock, policy=policy)
+    registry = mdreg.open(url, clock=clock, policy=policy)
     registry.load(
         departments=[HealthDepartment("D110105", "朝阳区卫生健康委员会", DivisionCode("110105"))],
         institutions=[Institution("I1", "朝阳医院", DivisionCode("110105"),
@@ -123,18 +109,32 @@ def _run(policy: object) -> None:
                                              date(2025, 9, 1)),))],
         accounts=[Account.imported("U1", "P1", "zhangsan", at=clock.now())],
     )
-    doctor, hospital, department = (Actor.physician("P1"), Actor.institution("I1"),
-                                    Actor.authority("D110105"))
-    for payload in (RegistrationRequest("I1", "Q1", ("内科专业",)), None):
-        if payload is None:
-            (registration,) = registry.registrations("P1")
-            payload = ReissueRequest(registration.id, "遗失")
-        app = registry.apply(doctor, payload)
-        for event, actor in (("confirm", hospital), ("accept", department),
-                             ("approve", department)):
-            app = registry.fire(app.id, event, actor)
+    return registry
+
+
+def decide(registry: mdreg.Registry, payload: object) -> mdreg.Application:
+    """Apply as the physician; the hospital confirms, the department accepts and approves."""
+    app = registry.apply(Actor.physician("P1"), payload)  # type: ignore[arg-type]
+    for event, actor in (("confirm", Actor.institution("I1")),
+                         ("accept", Actor.authority("D110105")),
+                         ("approve", Actor.authority("D110105"))):
+        app = registry.fire(app.id, event, actor)
+    return app
+
+
+def main() -> None:
+    """Declare the type, then run a 注册 and a 补办 through the real engine in memory."""
+    remove = register(REISSUE)
+    try:
+        registry = open_demo("memory://", base_policy())
+        first = decide(registry, RegistrationRequest("I1", "Q1", ("内科专业",)))
+        print(f"{first.type.label}: {first.state}")
+        (registration,) = registry.registrations("P1")
+        app = decide(registry, ReissueRequest(registration.id, "遗失"))
         print(f"{app.type.label}: {app.state}")
-    print("events:", " → ".join(e.event for e in registry.history(app.id)))
+        print("events:", " → ".join(e.event for e in registry.history(app.id)))
+    finally:
+        remove()
 
 
 if __name__ == "__main__":

@@ -11,20 +11,10 @@ import pytest
 
 import mdreg
 from mdreg import (
-    Account,
     Actor,
     BusinessType,
-    Category,
-    DivisionCode,
-    HealthDepartment,
     IneligibleError,
-    Institution,
-    InstitutionKind,
-    Level,
-    Physician,
-    Qualification,
     RegistrationRequest,
-    ResidentId,
 )
 from mdreg.errors import WorkflowDefinitionError
 from mdreg.reference import workflow_page
@@ -48,18 +38,7 @@ def declared() -> Iterator[None]:
 
 
 def _registry(url: str) -> mdreg.Registry:
-    clock = mdreg.FakeClock(AT)
-    registry = mdreg.open(url, clock=clock, policy=base_policy())
-    registry.load(
-        departments=[HealthDepartment("D110105", "朝阳区卫生健康委员会", DivisionCode("110105"))],
-        institutions=[Institution("I1", "朝阳医院", DivisionCode("110105"),
-                                  InstitutionKind.MEDICAL, approved_by="D110105")],
-        physicians=[Physician("P1", "张三", ResidentId.parse("11010519491231002X"),
-                              (Qualification("Q1", Level.PHYSICIAN, Category.CLINICAL,
-                                             date(2025, 9, 1)),))],
-        accounts=[Account.imported("U1", "P1", "zhangsan", at=clock.now())],
-    )
-    return registry
+    return reissue.open_demo(url, base_policy())
 
 
 def _decide(registry: mdreg.Registry, application_id: str) -> mdreg.Application:
