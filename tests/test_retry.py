@@ -80,3 +80,34 @@ def test_the_service_policy_re_runs_lost_races_ten_times() -> None:
     assert RETRY.call(flaky) == 10
     with pytest.raises(ConcurrencyConflict):
         RETRY.call(Flaky(*(conflict(n) for n in range(10))))
+
+
+def test_a_delay_is_capped_exponential_with_full_jitter() -> None:
+    rule = Retry(attempts=6, on=(TimeoutError,), base_delay=0.01, max_delay=0.05)
+    slept: list[float] = []
+    retried: list[str] = []
+    done: list[int] = []
+    calls = iter([TimeoutError("a"), TimeoutError("b"), TimeoutError("c"), "ok"])
+
+    def flaky() -> str:
+        got = next(calls)
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+    assert rule.call(flaky, sleep=slept.append, on_retry=lambda e: retried.append(str(e)),
+                     on_done=done.append) == "ok"
+    assert retried == ["a", "b", "c"] and done == [4]
+    assert [0 <= s <= min(0.05, 0.01 * 2**n) for n, s in enumerate(slept, 1)] == [True] * 3
+    assert Retry(attempts=2, on=(TimeoutError,)).delay(5) == 0.0
+
+
+def test_on_done_counts_the_runs_of_a_failure_too() -> None:
+    done: list[int] = []
+
+    def always() -> None:
+        raise TimeoutError
+
+    with pytest.raises(TimeoutError):
+        Retry(attempts=3, on=(TimeoutError,)).call(always, on_done=done.append)
+    assert done == [3]

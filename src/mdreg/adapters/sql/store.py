@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
 from mdreg.domain.model import Physician
 from mdreg.errors import PersistenceError
 from mdreg.infra.protection import IdProtection
+from mdreg.infra.retry import Retry
 
 T = TypeVar("T")
 
@@ -31,20 +31,19 @@ _IN_TRANSACTION: ContextVar[bool] = ContextVar("mdreg_sql_in_transaction", defau
 
 
 @attrs.frozen
-class RetryPolicy:
-    """Capped exponential backoff with full jitter for transient failures.
-
-    ``attempts`` counts the first try; the n-th retry sleeps a random time in
-    ``[0, min(max_delay, base_delay * 2**n)]`` seconds.
-    """
+class RetryPolicy(Retry):
+    """The retry rule of a SQL store's transactions: a unit of work that failed transiently — a
+    serialization failure or deadlock on PostgreSQL, a busy database on SQLite — runs again,
+    ``attempts`` runs in all, after a random wait of up to ``min(max_delay, base_delay * 2**n)``
+    seconds before the n-th retry (:class:`mdreg.infra.retry.Retry`)."""
 
     attempts: int = 5
+    on: tuple[type[BaseException], ...] = (PersistenceError,)
     base_delay: float = 0.005
     max_delay: float = 0.25
 
-    def delay(self, retry: int) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2**retry)
-        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+    def retries_after(self, error: BaseException) -> bool:
+        return isinstance(error, PersistenceError) and transient_code(error) is not None
 
 
 #: A test hook: called with a stage name at fixed points of every unit of work (see
@@ -154,26 +153,26 @@ class SqlStore:
             _IN_TRANSACTION.reset(token)
 
     def _attempt(self, work: Callable[[], T]) -> T:
-        attempt = 1
-        try:
-            while True:
-                try:
-                    return work()
-                except PersistenceError as exc:
-                    code = transient_code(exc)
-                    if code is None:
-                        raise
+        def counted() -> T:
+            try:
+                return work()
+            except PersistenceError as exc:
+                code = transient_code(exc)
+                if code is not None:
                     with self._lock:
                         self.transient[code] += 1
-                    if attempt >= self.retry.attempts:
-                        raise
-                    with self._lock:
-                        self.retries += 1
-                    self._sleep(self.retry.delay(attempt))
-                    attempt += 1
-        finally:
-            with self._lock:
-                self.attempts[attempt] += 1
+                raise
+
+        return self.retry.call(counted, sleep=self._sleep, on_retry=self._retried,
+                               on_done=self._counted)
+
+    def _retried(self, error: BaseException) -> None:
+        with self._lock:
+            self.retries += 1
+
+    def _counted(self, runs: int) -> None:
+        with self._lock:
+            self.attempts[runs] += 1
 
     def close(self) -> None:
         """Close every pooled connection."""
