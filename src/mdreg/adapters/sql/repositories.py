@@ -33,6 +33,34 @@ E = TypeVar("E")
 Query = tuple[Select[Any], Mapping[str, Any]]
 
 
+class ReadAhead(Protocol):
+    """A keyed repository whose lookup a unit of work can read ahead, batched with others (the
+    rule inputs of :meth:`~mdreg.ports.UnitOfWork.rule_inputs`): the statement its ``get``
+    would run, keeping that statement's answer, or keeping an answer read some other way."""
+
+    def query(self, key: str) -> Query | None:
+        """The statement ``get(key)`` would run (``None``: the unit holds the answer)."""
+
+    def accept(self, key: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Keep the rows answering :meth:`query`."""
+
+    def hold(self, key: str, entity: Any) -> None:
+        """Keep ``entity`` (``None``: not found) as the answer for ``key``."""
+
+
+class ReadAheadPerPhysician(Protocol):
+    """The same for a repository read per physician (``for_physician``)."""
+
+    def query_of(self, physician_id: str) -> Query | None:
+        """The statement ``for_physician`` would run (``None``: the unit holds the answer)."""
+
+    def accept_of(self, physician_id: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Keep the rows answering :meth:`query_of`."""
+
+    def hold_of(self, physician_id: str, entities: tuple[Any, ...]) -> None:
+        """Keep ``entities`` as the physician's rows."""
+
+
 class Executor(Protocol):
     """What repositories need from a unit of work: reads, and writes that take the write lock."""
 

@@ -38,6 +38,8 @@ from mdreg.adapters.sql.portal import (
 )
 from mdreg.adapters.sql.repositories import (
     Query,
+    ReadAhead,
+    ReadAheadPerPhysician,
     SqlApplications,
     SqlAudit,
     SqlDepartments,
@@ -45,7 +47,6 @@ from mdreg.adapters.sql.repositories import (
     SqlIdempotency,
     SqlKeyed,
     SqlLegacySites,
-    SqlPerPhysician,
     SqlPhysicians,
     SqlRegistrations,
 )
@@ -239,7 +240,9 @@ class SqlUnitOfWork(UnitOfWork):
                 execute(cursor, plan.sql, plan.parameters(params))
         return [plan.convert(cursor.fetchall()) for cursor, (plan, _) in zip(cursors, plans, strict=True)]
 
-    def _rule_sources(self) -> tuple[tuple[SqlKeyed[Any], ...], tuple[SqlPerPhysician[Any], ...]]:
+    def _rule_sources(self) -> tuple[tuple[ReadAhead, ...], tuple[ReadAheadPerPhysician, ...]]:
+        """The repositories the rule inputs come from, in the order of
+        :data:`~mdreg.adapters.sql.statements.RULE_INPUT_PARTS`."""
         return ((self.physicians, self.institutions, self.departments),
                 (self.registrations, self.filings, self.legacy))
 
