@@ -46,7 +46,7 @@ RAW_QUERY = ("SELECT id, primary_institution_id FROM registrations WHERE physici
              "AND location = ? AND status = 'valid'")
 
 
-def _drafts(ctx: Context, registry: Any) -> list[tuple[str, str, str]]:
+def draft_applications(ctx: Context, registry: Any) -> list[tuple[str, str, str]]:
     """Draft applications: (application id, physician id, intended location)."""
     data = registry_data(ctx)
     rng = random.Random(11)  # benchmark sampling, not secrets
@@ -200,7 +200,7 @@ def _floor(store: SqlStore, cursor: Any, registry: Any,
 def _measure(ctx: Context, name: str, url: str, raw_query: Any, target: float,
              cursor: Any) -> Result:
     registry = fixtures.open_registry(url)
-    drafts = _drafts(ctx, registry)
+    drafts = draft_applications(ctx, registry)
     first = registry.application(drafts[0][0])
     store = SqlStore.connect(url)
     explain_ok, plans = _explain(store, drafts[0], first.department_id, first.institution_id)

@@ -47,7 +47,7 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
         registry = fixtures.open_registry(url)
         registry.import_registry(departments=data.departments, institutions=data.institutions,
                                  physicians=data.physicians, registrations=data.registrations)
-        drafts = eligibility._drafts(ctx, registry)
+        drafts = eligibility.draft_applications(ctx, registry)
         for app_id, _, _ in drafts:
             registry.check(app_id, "submit")
         return lambda: [registry.check(drafts[i % len(drafts)][0], "submit") for i in range(n)]
