@@ -24,6 +24,7 @@ from mdreg.domain.application import (
     unregister_payload,
 )
 from mdreg.errors import ValidationError, WorkflowDefinitionError
+from mdreg.rules.base import Rule
 from mdreg.rules.policy import Policy
 from mdreg.workflows.base import (
     EventSpec,
@@ -127,9 +128,9 @@ def workflow_for(business: BusinessType) -> Workflow:
 
 
 def rule_table(declarations: Iterable[BusinessTypeDeclaration[Any]] | None = None
-               ) -> dict[tuple[BusinessType, str], tuple[Any, ...]]:
+               ) -> dict[tuple[BusinessType, str], tuple[Rule[Any], ...]]:
     """The rules of ``declarations`` (every declared type by default) as a policy's table."""
-    table: dict[tuple[BusinessType, str], tuple[Any, ...]] = {}
+    table: dict[tuple[BusinessType, str], tuple[Rule[Any], ...]] = {}
     for declaration in declarations if declarations is not None else _DECLARED.values():
         table.update(declaration.rule_table())
     return table
@@ -163,17 +164,12 @@ def register(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
     _BY_PAYLOAD[declaration.payload] = declaration
 
     def remove() -> None:
-        if declaration.business in BUILT_IN_TYPES:
-            return
         _DECLARED.pop(declaration.business, None)
         _BY_PAYLOAD.pop(declaration.payload, None)
         _ENGINES.pop(declaration.business, None)
         unregister_payload(declaration.payload)
 
     return remove
-
-
-BUILT_IN_TYPES = frozenset(d.business for d in BUILT_IN)
 
 __all__ = [
     "BASE_POLICY",

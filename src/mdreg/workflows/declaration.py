@@ -105,10 +105,6 @@ class BusinessTypeDeclaration(Generic[P]):
     def __attrs_post_init__(self) -> None:
         validate(self)
 
-    def rules_on(self, event: str) -> tuple[AnyRule, ...]:
-        """The declared rules of ``event`` (a policy decides which of them apply)."""
-        return self.rules.get(event, ())
-
     def rule_table(self) -> dict[tuple[BusinessType, str], tuple[AnyRule, ...]]:
         """This type's rules as a policy's table."""
         return {(self.business, event): rules for event, rules in self.rules.items()}
