@@ -270,7 +270,7 @@ def test_table_calendar_covers_only_its_years() -> None:
 
 def test_default_calendar_is_shared() -> None:
     assert default_calendar() is default_calendar()
-    assert default_calendar().fallback is None
+    assert isinstance(default_calendar().fallback, WeekendFallback)  # provisional deadlines
 
 
 # --- Hypothesis properties (ChineseCalendar over 2005..2026) -------------------------------

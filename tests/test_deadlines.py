@@ -369,8 +369,14 @@ def test_r_can_6_a_filed_registration_cancelled_otherwise_ends_its_expiry(desk: 
 # D-04 on stored deadlines: a year without calendar data ---------------------------------------------
 
 
+def strict(desk: Desk) -> Desk:
+    """The desk under a policy that refuses provisional deadlines."""
+    desk.registry.policy = BASE_POLICY.with_changes("strict", provisional_deadlines=False)
+    return desk
+
+
 def test_a_deadline_into_a_year_without_data_refuses_the_transition(desk: Desk) -> None:
-    app = desk.received(date(2026, 12, 3))
+    app = strict(desk).received(date(2026, 12, 3))
     before = desk.registry.application(app.id)
     with pytest.raises(CalendarDataMissing) as raised:
         desk.on(date(2026, 12, 10)).registry.fire(app.id, "accept", desk.dept)
@@ -381,7 +387,7 @@ def test_a_deadline_into_a_year_without_data_refuses_the_transition(desk: Desk) 
 
 
 def test_a_deemed_acceptance_without_calendar_data_is_blocked_not_blocking(desk: Desk) -> None:
-    early = desk.received(date(2026, 12, 1))      # decision from 12-01: due 12-29
+    early = strict(desk).received(date(2026, 12, 1))      # decision from 12-01: due 12-29
     december = desk.received(date(2026, 12, 10))  # window due 12-17; decision reaches 2027
     first = desk.tick(date(2026, 12, 18))
     assert [d.subject_id for d in first.fired] == [early.id]  # not held up

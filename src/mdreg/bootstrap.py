@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any, Literal
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
 from mdreg.domain.calendar import WorkingDayCalendar, default_calendar
 from mdreg.domain.clock import Clock, SystemClock
-from mdreg.errors import ValidationError
+from mdreg.errors import PersistenceError, ValidationError
 from mdreg.infra.limits import Limits
 from mdreg.infra.protection import IdProtection
 from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoStore
@@ -21,6 +22,8 @@ from mdreg.service.ids import IdGenerator, RandomIds
 from mdreg.service.registry import Registry
 from mdreg.service.services import BulkImporter, Services, TransactionRunner, run_once
 from mdreg.workflows import BASE_POLICY
+
+_log = logging.getLogger(__name__)
 
 #: What :func:`open` opens when no URL is given: a SQLite file in the current directory.
 DEFAULT_URL = "sqlite:///mdreg.db"
@@ -47,9 +50,10 @@ def open(
     * ``postgresql+psycopg://user@host/db`` — PostgreSQL, shared by many processes and hosts.
 
     ``calendar`` counts working days for legal deadlines: by default
-    :func:`~mdreg.domain.calendar.default_calendar`, without fallback, so a deadline reaching a year
-    without data raises :class:`~mdreg.errors.CalendarDataMissing`; pass
-    ``ChineseCalendar(overrides=…)`` or one with an explicit ``fallback`` to change that.
+    :func:`~mdreg.domain.calendar.default_calendar`, whose weekday fallback makes a deadline
+    reaching a year without holiday data *provisional* (recomputed when the year is imported,
+    :meth:`Registry.import_calendar`); the years imported into the database are added when the
+    registry opens.
 
     On a SQL backend the schema is upgraded to the newest migration first unless
     ``migrate=False`` (then run :func:`mdreg.adapters.sql.upgrade` yourself). The registry's
@@ -137,4 +141,8 @@ def _open_sql(url: str, options: _Options, *, migrate: bool, isolation: str,
         store.unit_of_work, url=display_url(url), transaction=store.run_in_transaction,
         bulk=functools.partial(import_entities, store), release=store.close))
     weakref.finalize(registry, store.close)
+    try:
+        registry.reload_calendar()  # the holiday schedules imported into this database
+    except PersistenceError as error:  # a schema older than the table, opened without migrating
+        _log.warning("imported holiday schedules not read: %s", error.message)
     return registry

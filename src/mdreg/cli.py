@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mdreg.cli_calendar import calendar_app, health
 from mdreg.domain.application import BusinessType
 from mdreg.errors import MdregError
 from mdreg.workflows import BASE_POLICY, workflow_for
@@ -21,6 +22,8 @@ rules_app = typer.Typer(help="The rule catalogue (规则目录).", no_args_is_he
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
+app.add_typer(calendar_app, name="calendar")
+app.command("health")(health)
 console = Console(width=None if Console().is_terminal else 140)
 DEFAULT_DB = "mdreg-simulation.db"
 

@@ -49,6 +49,7 @@ from mdreg.domain.account import (
     PracticeInfo,
 )
 from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.deadlines import Deadline
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
@@ -201,6 +202,18 @@ class IdempotencyStore(abc.ABC):
     @abc.abstractmethod
     def put(self, key: str, fingerprint: str, result: str) -> None:
         """Remember the result of the command identified by ``fingerprint``."""
+
+
+class CalendarYearStore(abc.ABC):
+    """Holiday schedules imported year by year (:class:`~mdreg.domain.calendar.ImportedYear`)."""
+
+    @abc.abstractmethod
+    def all(self) -> tuple[ImportedYear, ...]:
+        """Every imported year, oldest year first."""
+
+    @abc.abstractmethod
+    def put(self, year: ImportedYear) -> None:
+        """Store a year's schedule, replacing an earlier import of that year."""
 
 
 class AccountRepository(abc.ABC):
@@ -439,6 +452,7 @@ class UnitOfWork(abc.ABC):
     practice_info: PracticeInfoRepository
     assessments: AssessmentRepository
     deadlines: DeadlineRepository
+    calendar_years: CalendarYearStore
 
     def __enter__(self) -> Self:
         return self

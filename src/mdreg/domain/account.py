@@ -80,6 +80,7 @@ class Channel(LabelledEnum):
     SMS = ("sms", "短信")
     EMAIL = ("email", "邮件")
     ANNOUNCEMENT = ("announcement", "公告")
+    NOTICE = ("notice", "站内通知")
 
 
 class CodePurpose(LabelledEnum):

@@ -215,6 +215,34 @@ def _parse_day(value: object, where: str, source: str) -> date:
 
 
 @dataclass(frozen=True)
+class ImportedYear:
+    """A year's schedule imported into a registry (``mdreg calendar import``), stored in its
+    database so that every process counts the same working days."""
+
+    schedule: YearOverride
+    source: str
+    imported_at: datetime
+
+    @property
+    def year(self) -> int:
+        return self.schedule.year
+
+    def to_json(self) -> dict[str, object]:
+        """The schedule as plain data (sorted ISO dates)."""
+        return {"year": self.year, "holidays": sorted(d.isoformat() for d in self.schedule.holidays),
+                "workdays": sorted(d.isoformat() for d in self.schedule.workdays),
+                "notice": self.schedule.notice}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object], source: str,
+                  imported_at: datetime) -> ImportedYear:
+        """The inverse of :meth:`to_json` (checked as an override table is)."""
+        body = {k: data[k] for k in _YEAR_KEYS if k in data}
+        table = CalendarOverrides.from_dict({"years": {str(data["year"]): body}}, source)
+        return cls(table.years[int(str(data["year"]))], source, imported_at)
+
+
+@dataclass(frozen=True)
 class WeekendFallback:
     """Opt-in answer for years without data: Monday–Friday are working days.
 
@@ -256,6 +284,20 @@ class ChineseCalendar(WorkingDayCalendar):
     def from_toml(cls, path: str | Path, *, fallback: WeekendFallback | None = None) -> ChineseCalendar:
         """A calendar with the override file at ``path``; see :class:`CalendarOverrides`."""
         return cls(overrides=CalendarOverrides.from_toml(path), fallback=fallback)
+
+    def with_years(self, years: Iterable[YearOverride], source: str) -> ChineseCalendar:
+        """This calendar with ``years`` added to its overrides (replacing those years)."""
+        merged = {**self.overrides.years, **{y.year: y for y in years}}
+        sources = ", ".join(s for s in (self.overrides.source, source) if s)
+        return ChineseCalendar(overrides=CalendarOverrides(merged, sources),
+                               fallback=self.fallback)
+
+    def covers(self, year: int) -> DataSource | None:
+        """Where holiday data for ``year`` comes from (``override`` or ``chinesecalendar``), or
+        ``None`` when the year has none (the fallback, if any, would answer)."""
+        if year in self.overrides.years:
+            return "override"
+        return "chinesecalendar" if self._upstream_covers(year) else None
 
     @property
     def fallback_years(self) -> frozenset[int]:
@@ -361,5 +403,8 @@ def net_days_off(calendar: WorkingDayCalendar, year: int) -> int:
 
 @functools.cache
 def default_calendar() -> ChineseCalendar:
-    """The process-wide :class:`ChineseCalendar`, without overrides or fallback."""
-    return ChineseCalendar()
+    """The default :class:`ChineseCalendar`: ``chinesecalendar``'s data, and for a year without
+    data the :class:`WeekendFallback`, so that a deadline reaching such a year is *provisional*
+    (counted Monday–Friday, recomputed when the year's data is imported) instead of stopping the
+    business; the policy parameter ``provisional_deadlines`` refuses them instead."""
+    return ChineseCalendar(fallback=WeekendFallback())

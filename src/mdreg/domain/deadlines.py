@@ -40,13 +40,15 @@ import attrs
 from mdreg.domain.calendar import WorkingDayCalendar
 from mdreg.domain.dates import add_years
 from mdreg.domain.model import LabelledEnum
-from mdreg.errors import ValidationError
+from mdreg.errors import CalendarDataMissing, ValidationError
 
 _ONE_DAY = timedelta(days=1)
 
 #: Recorded as :attr:`Deadline.source` when the period needs no working-day data (calendar
 #: days, years).
 NO_CALENDAR_DATA = "none"
+#: The source of a deadline counted through a year without holiday data (weekends only).
+PROVISIONAL = "fallback"
 
 
 class DeadlineKind(LabelledEnum):
@@ -122,6 +124,12 @@ class Deadline:
     @property
     def is_open(self) -> bool:
         return self.status is DeadlineStatus.OPEN
+
+    @property
+    def provisional(self) -> bool:
+        """Counted Monday–Friday through a year without holiday data: the due date may move
+        when the year's data arrives (see :func:`recomputed`)."""
+        return self.source == PROVISIONAL
 
     @property
     def takes_effect(self) -> date:
@@ -229,11 +237,49 @@ def filed_expiry_cutoff(as_of: date, parameters: Mapping[str, Any]) -> date:
     return add_years(as_of, -int(parameters[LENGTH_PARAMETERS[DeadlineKind.FILED_EXPIRY]])) + _ONE_DAY
 
 
+def checked_due_date(kind: DeadlineKind, start: date, length: int,
+                     calendar: WorkingDayCalendar, parameters: Mapping[str, Any]
+                     ) -> tuple[date, str]:
+    """:func:`due_date`, refusing a provisional answer unless the policy allows it.
+
+    A working-day period that reaches a year without holiday data is counted Monday–Friday by
+    the calendar's fallback and the deadline is *provisional* (source ``fallback``) until the
+    year's data arrives (:func:`recomputed`). With the policy parameter
+    ``provisional_deadlines`` off, such a period is refused instead.
+
+    Raises:
+        CalendarDataMissing: the period needs a year without data and the calendar has no
+            fallback, or the policy refuses provisional deadlines.
+    """
+    due, source = due_date(kind, start, length, calendar)
+    if source == PROVISIONAL and not parameters.get("provisional_deadlines", True):
+        year = next(y for y in range(start.year, due.year + 1)
+                    if calendar.data_source(y) == PROVISIONAL)
+        raise CalendarDataMissing(year, hint=(
+            "the policy refuses provisional deadlines (provisional_deadlines=False): import the "
+            f"year's schedule (mdreg calendar import FILE with a [years.{year}] table) or "
+            "configure ChineseCalendar.from_toml"))
+    return due, source
+
+
 def new_deadline(deadline_id: str, kind: DeadlineKind, subject_id: str, physician_id: str,
                  start: date, opened_at: datetime, calendar: WorkingDayCalendar,
                  parameters: Mapping[str, Any]) -> Deadline:
-    """An open deadline of ``kind``, its length taken from the policy ``parameters``."""
+    """An open deadline of ``kind``, its length taken from the policy ``parameters`` (see
+    :func:`checked_due_date`)."""
     length = int(parameters[LENGTH_PARAMETERS[kind]])
-    due, source = due_date(kind, start, length, calendar)
+    due, source = checked_due_date(kind, start, length, calendar, parameters)
     return Deadline(deadline_id, kind, subject_id, physician_id, start, due, length, UNITS[kind],
                     source, opened_at)
+
+
+def recomputed(deadline: Deadline, calendar: WorkingDayCalendar) -> Deadline | None:
+    """A provisional open deadline counted again on ``calendar``: the new version once every
+    year it touches has data (its due date possibly moved), ``None`` while it is still
+    provisional or if it never was."""
+    if not deadline.is_open or not deadline.provisional:
+        return None
+    due, source = due_date(deadline.kind, deadline.start, deadline.length, calendar)
+    if source == PROVISIONAL:
+        return None
+    return attrs.evolve(deadline, due=due, source=source, version=deadline.version + 1)

@@ -81,6 +81,10 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("correction_working_days", 5,
                   "R-DL-3: working days from receipt to ask for all corrections at once; then "
                   "the application counts as accepted on the receipt date (行政许可法 Art 32(4))"),
+        Parameter("provisional_deadlines", True,
+                  "a working-day deadline reaching a year without holiday data is counted "
+                  "Monday–Friday and marked provisional until the year's data is imported "
+                  "(False: the command is refused with CalendarDataMissing)"),
         Parameter("filed_expiry_years", 2,
                   "R-CAN-6: years in 备案 without renewed practice before 注销 (2017 Art 19)"),
         Parameter("periodic_assessment_years", 3,

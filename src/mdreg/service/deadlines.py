@@ -73,6 +73,8 @@ class TickReport:
     flagged: tuple[Deadline, ...] = ()
     ended: tuple[Deadline, ...] = ()
     blocked: tuple[Deadline, ...] = ()
+    #: provisional deadlines counted again because their years have holiday data now
+    recomputed: tuple[Deadline, ...] = ()
 
     @property
     def handled(self) -> tuple[Deadline, ...]:
@@ -81,7 +83,8 @@ class TickReport:
 
     def merge(self, other: TickReport) -> TickReport:
         return TickReport(self.as_of, self.fired + other.fired, self.flagged + other.flagged,
-                          self.ended + other.ended, self.blocked + other.blocked)
+                          self.ended + other.ended, self.blocked + other.blocked,
+                          self.recomputed + other.recomputed)
 
 
 class DeadlineKeeper:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import TypeVar
 
 import attrs
@@ -23,7 +24,7 @@ from mdreg.domain.application import (
     RegistrationRequest,
 )
 from mdreg.domain.assessment import AssessmentStatus
-from mdreg.domain.calendar import WorkingDayCalendar
+from mdreg.domain.calendar import CalendarOverrides, WorkingDayCalendar
 from mdreg.domain.clock import Clock, business_date
 from mdreg.domain.deadlines import Deadline
 from mdreg.domain.model import (
@@ -37,7 +38,7 @@ from mdreg.domain.model import (
 from mdreg.infra.limits import Limits
 from mdreg.ports import IdGenerator, UnitOfWork
 from mdreg.rules import Policy, Verdict
-from mdreg.service import applications, assessments, reference_data, registrations, tick
+from mdreg.service import applications, assessments, calendar_data, reference_data, registrations, tick
 from mdreg.service.accounts import Accounts
 from mdreg.service.applications import BatchResult
 from mdreg.service.deadlines import TickReport
@@ -86,8 +87,7 @@ class Registry:
 
     @property
     def calendar(self) -> WorkingDayCalendar:
-        """Working days for legal periods; without data for a year (and without an explicit
-        fallback) a command that needs one raises CalendarDataMissing."""
+        """Working days for legal periods, with the years imported into the database."""
         return self._services.calendar
 
     @calendar.setter
@@ -312,7 +312,35 @@ class Registry:
         """Apply what the law makes automatic once a deadline has passed, exactly once, as of
         ``now`` (aware; the clock by default), ``batch`` deadlines per unit of work (see
         :func:`mdreg.service.tick.tick`)."""
+        self.services = calendar_data.refreshed(self._services)
         return tick.tick(self._services, now, batch=batch)
+
+    # -- the holiday calendar -------------------------------------------------------------------
+
+    def import_calendar(self, schedule: CalendarOverrides | str | Path,
+                        actor: Actor | None = None) -> calendar_data.CalendarImport:
+        """Import a year's holiday schedule (a TOML file of ``[years.YYYY]`` tables, checked
+        as :class:`~mdreg.domain.calendar.CalendarOverrides` checks them) into the database,
+        and count every provisional deadline that now has data again, in one transaction (see
+        :mod:`mdreg.service.calendar_data`)."""
+        table = (schedule if isinstance(schedule, CalendarOverrides)
+                 else CalendarOverrides.from_toml(schedule))
+        done, self.services = calendar_data.import_calendar(
+            self._services, table, actor or Actor.system())
+        return done
+
+    def reload_calendar(self) -> None:
+        """Read the holiday schedules other processes imported (``tick`` does this too)."""
+        self.services = calendar_data.refreshed(self._services)
+
+    def calendar_status(self, as_of: date | None = None) -> tuple[calendar_data.YearStatus, ...]:
+        """Where each year's holiday data comes from, last year to two years ahead."""
+        return calendar_data.calendar_status(self._services, as_of)
+
+    def health(self, as_of: date | None = None) -> calendar_data.Health:
+        """What needs attention: holiday data running out within 60 days, provisional
+        deadlines (see :func:`mdreg.service.calendar_data.health`)."""
+        return calendar_data.health(self._services, as_of)
 
     def overdue(self, as_of: date | None = None) -> tuple[Deadline, ...]:
         """Open deadlines whose last day is before ``as_of`` (today by default), oldest first."""

@@ -15,11 +15,12 @@ from datetime import datetime
 
 from mdreg.domain.application import PENDING_ACCEPTANCE, Actor
 from mdreg.domain.clock import business_date, ensure_aware
-from mdreg.domain.deadlines import LENGTH_PARAMETERS, Deadline, DeadlineKind, DeadlineStatus, due_date
+from mdreg.domain.deadlines import LENGTH_PARAMETERS, Deadline, DeadlineKind, DeadlineStatus, checked_due_date
 from mdreg.domain.model import RegistrationStatus
 from mdreg.errors import CalendarDataMissing
 from mdreg.ports import UnitOfWork
 from mdreg.service.applications import transition
+from mdreg.service.calendar_data import recompute_provisional
 from mdreg.service.deadlines import DEEMED_ACCEPTANCE, DeadlineKeeper, TickReport
 from mdreg.service.services import RETRY, Services, transact
 
@@ -33,8 +34,10 @@ def tick(services: Services, now: datetime | None = None, *, batch: int = 100) -
     passed makes the application accepted as of the receipt date (行政许可法 Art 32(4)),
     fired as the system; two years in 备案 cancel the registration (2017 measures Art 19);
     any other passed deadline is flagged once. Idempotent: a second call finds nothing. A
-    deemed acceptance whose decision period reaches a year without calendar data is left
-    open and reported as ``blocked`` (it does not hold up the others).
+    deemed acceptance whose decision period reaches a year without calendar data, under a
+    policy that refuses provisional deadlines, is left open and reported as ``blocked`` (it
+    does not hold up the others). First, provisional deadlines whose years have holiday data
+    now are counted again (:func:`~mdreg.service.calendar_data.recompute_provisional`).
     Several workers may call it at once (threads, processes, hosts): each deadline is
     handled by exactly one of them; a batch that loses a race to a command runs again
     (under :data:`~mdreg.service.services.RETRY`).
@@ -44,7 +47,9 @@ def tick(services: Services, now: datetime | None = None, *, batch: int = 100) -
         batch: deadlines claimed per unit of work.
     """
     at = ensure_aware(now, "now") if now is not None else services.now()
-    report = TickReport(business_date(at))
+    again = RETRY.call(lambda: transact(
+        services, lambda uow: recompute_provisional(services, uow, services.calendar, at)))
+    report = TickReport(business_date(at), recomputed=tuple(r.after for r in again))
     blocked: set[str] = set()
     while True:
         done = _committed_batch(services, at, batch, frozenset(blocked))
@@ -94,7 +99,8 @@ def _missing_data(services: Services, window: Deadline) -> bool:
     """Whether the decision period a deemed acceptance opens lacks calendar data."""
     length = int(services.policy.parameters[LENGTH_PARAMETERS[DeadlineKind.DECISION]])
     try:
-        due_date(DeadlineKind.DECISION, window.start, length, services.calendar)
+        checked_due_date(DeadlineKind.DECISION, window.start, length, services.calendar,
+                         services.policy.parameters)
     except CalendarDataMissing as missing:
         _log.warning("deadline %s not applied: %s", window.id, missing)
         return True

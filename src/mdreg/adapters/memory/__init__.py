@@ -12,6 +12,7 @@ from mdreg.adapters.memory.portal import MemoryDeadlines, MemoryPortalRepositori
 from mdreg.adapters.memory.repositories import (
     MemoryApplications,
     MemoryAudit,
+    MemoryCalendarYears,
     MemoryDepartments,
     MemoryFilings,
     MemoryIdempotency,
@@ -49,6 +50,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.applications = self._apps = MemoryApplications(self._applications)
         self.audit = self._audit = MemoryAudit(store)
         self.idempotency = self._idem = MemoryIdempotency(store)
+        self.calendar_years = self._years = MemoryCalendarYears(store)
         self._portal = MemoryPortalRepositories(store.portal)
         self.accounts = self._portal.accounts
         self.codes = self._portal.codes
@@ -131,6 +133,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._audit.pending.clear()
         self.store.idempotency.update(self._idem.pending)
         self._idem.pending.clear()
+        self.store.calendar_years.update(self._years.pending)
+        self._years.pending.clear()
 
 
 

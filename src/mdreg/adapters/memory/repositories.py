@@ -9,6 +9,7 @@ from datetime import date
 from mdreg.adapters.memory.store import MemoryStore
 from mdreg.adapters.memory.tables import Keyed, Overlay
 from mdreg.domain.application import OPEN_STATES, Application, AuditEvent, require_one_open
+from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Filing,
@@ -26,6 +27,7 @@ from mdreg.errors import (
 from mdreg.ports import (
     ApplicationRepository,
     AuditLog,
+    CalendarYearStore,
     DepartmentRepository,
     FilingRepository,
     IdempotencyStore,
@@ -138,6 +140,19 @@ class MemoryIdempotency(IdempotencyStore):
     def put(self, key: str, fingerprint: str, result: str) -> None:
         self.pending[key] = (fingerprint, result)
 
+
+
+class MemoryCalendarYears(CalendarYearStore):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self.pending: dict[int, ImportedYear] = {}
+
+    def all(self) -> tuple[ImportedYear, ...]:
+        years = {**self._store.calendar_years, **self.pending}
+        return tuple(years[y] for y in sorted(years))
+
+    def put(self, year: ImportedYear) -> None:
+        self.pending[year.year] = year
 
 
 def check_registrations(registrations: Iterable[Registration]) -> None:

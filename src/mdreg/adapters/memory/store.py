@@ -15,6 +15,7 @@ from mdreg.domain.account import (
     PracticeInfo,
 )
 from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.deadlines import Deadline
 from mdreg.domain.model import (
     Filing,
@@ -86,6 +87,7 @@ class MemoryStore:
         self.audit_count = 0
         self.audit_log: list[AuditEvent] = []  # every committed event, in commit order
         self.idempotency: dict[str, tuple[str, str]] = {}
+        self.calendar_years: dict[int, ImportedYear] = {}
         self.portal = PortalTables()
         self.deadlines: Table[Deadline] = Table(
             lambda d: d.id, {"subject": lambda d: d.subject_id, "open": lambda d: d.is_open}

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Insert, Select, Update
+from sqlalchemy import Insert, Select, Update, bindparam, insert, select, update
 
-from mdreg.adapters.sql import mapping
+from mdreg.adapters.sql import mapping, tables
 from mdreg.adapters.sql.statements import Keyed, Statements, Versioned
 from mdreg.adapters.sql.translation import Subject
 from mdreg.domain.application import Application, AuditEvent, require_one_open
+from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import Filing, HealthDepartment, LegacySite, Physician, Registration
 from mdreg.errors import ConcurrencyConflict, DefinitionError, UniquenessConflict
@@ -19,6 +21,7 @@ from mdreg.infra.protection import IdProtection
 from mdreg.ports import (
     ApplicationRepository,
     AuditLog,
+    CalendarYearStore,
     DepartmentRepository,
     FilingRepository,
     IdempotencyStore,
@@ -322,3 +325,30 @@ class SqlIdempotency(IdempotencyStore):
         self._db.write(self._sql.idempotency_put,
                        {"key": key, "fingerprint": fingerprint, "result": result},
                        Subject("idempotency_key", key))
+
+
+_YEARS = tables.calendar_years
+_YEARS_ALL = select(_YEARS.c.year, _YEARS.c.source, _YEARS.c.imported_at,
+                    _YEARS.c.doc).order_by(_YEARS.c.year)
+_YEARS_ADD = insert(_YEARS)
+_YEARS_REPLACE = (update(_YEARS).where(_YEARS.c.year == bindparam("key"))
+                  .values(source=bindparam("source"), imported_at=bindparam("imported_at"),
+                          doc=bindparam("doc")))
+
+
+class SqlCalendarYears(CalendarYearStore):
+    """Imported years, one row per year (its schedule as a JSON document)."""
+
+    def __init__(self, db: Executor) -> None:
+        self._db = db
+
+    def all(self) -> tuple[ImportedYear, ...]:
+        return tuple(ImportedYear.from_json(json.loads(doc), source, imported_at)
+                     for _, source, imported_at, doc in self._db.read(_YEARS_ALL, {}))
+
+    def put(self, year: ImportedYear) -> None:
+        row = {"source": year.source, "imported_at": year.imported_at,
+               "doc": json.dumps(year.to_json(), ensure_ascii=False)}
+        subject = Subject("calendar_year", str(year.year))
+        if not self._db.write(_YEARS_REPLACE, {**row, "key": year.year}, subject):
+            self._db.write(_YEARS_ADD, {**row, "year": year.year}, subject)

@@ -328,6 +328,15 @@ class IdempotencyKeyRow(TableModel, table=True):
     result: str = Field(sa_type=Text)
 
 
+class CalendarYearRow(TableModel, table=True):
+    __tablename__ = "calendar_years"
+
+    year: int = Field(primary_key=True, sa_type=Integer)
+    source: str
+    imported_at: datetime = Field(sa_type=UTCDateTime)
+    doc: str = Field(sa_type=Text)
+
+
 def table(model: type[TableModel]) -> Table:
     """The Core table of a table class."""
     found = model.__table__  # type: ignore[attr-defined]
@@ -352,3 +361,4 @@ personal_changes = table(PersonalChangeRow)
 practice_info = table(PracticeInfoRow)
 assessments = table(AssessmentRow)
 deadlines = table(DeadlineRow)
+calendar_years = table(CalendarYearRow)

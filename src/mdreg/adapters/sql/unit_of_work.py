@@ -42,6 +42,7 @@ from mdreg.adapters.sql.repositories import (
     ReadAheadPerPhysician,
     SqlApplications,
     SqlAudit,
+    SqlCalendarYears,
     SqlDepartments,
     SqlFilings,
     SqlIdempotency,
@@ -149,6 +150,10 @@ class SqlUnitOfWork(UnitOfWork):
     @cached_property
     def deadlines(self) -> SqlDeadlines:  # type: ignore[override]
         return SqlDeadlines(self, self.store.dialect)
+
+    @cached_property
+    def calendar_years(self) -> SqlCalendarYears:  # type: ignore[override]
+        return SqlCalendarYears(self)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._done:
