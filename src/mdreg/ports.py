@@ -476,8 +476,30 @@ class UnitOfWork(abc.ABC):
 
     def application_for_rules(self, application_id: str) -> Application | None:
         """The application (``None``: not found), read so that :meth:`rule_inputs` for it
-        costs nothing more where a backend can read both at once (PostgreSQL: one statement)."""
-        return self.applications.get(application_id)
+        costs nothing more where a backend can read both at once (PostgreSQL: one statement).
+
+        The unit holds the application's physician first (:meth:`hold_physician`), so the
+        application and the rows its rules read include everything other holders committed."""
+        app = self.applications.get(application_id)
+        if app is None:
+            return None
+        if self.hold_physician(app.physician_id):
+            app = self.applications.get(application_id)
+        return app
+
+    @abc.abstractmethod
+    def hold_physician(self, physician_id: str) -> bool:
+        """Serialize this unit with every other unit that holds the same physician, until it
+        ends (commit or rollback); reads from now on see what those units committed.
+
+        A rule may read rows beyond the application it decides (the physician's other
+        registrations, filings, multi-site records): two commands of one physician that each
+        pass alone may not pass together. A command holds the physician before the rules read,
+        so the second sees the first's outcome. Holding again is free.
+
+        Returns:
+            ``True`` when this call took the hold (rows read before it may be stale).
+        """
 
     @abc.abstractmethod
     def commit(self) -> None:

@@ -81,6 +81,7 @@ def apply(services: Services, actor: Actor, payload: Payload, *,
             replay = replayed(uow, idempotency_key, key)
             if replay is not None:
                 return replay
+            uow.hold_physician(subject)  # the rules read the physician's other rows
             account_steps.require_active_account(uow, actor, services.policy)
             app = create(services, uow, actor, kind, subject, payload, batch_id)
             if submit:
@@ -200,6 +201,10 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
 
     ``deemed_at``: the law accepts the application as of that time (tick), so no party is
     authorized and ``accepted_at`` is that time."""
+    if uow.hold_physician(app.physician_id):  # read before the hold: is it still current?
+        current = application(uow, app.id)
+        if current.version != app.version:
+            raise ConcurrencyConflict("application", app.id, app.version, current.version)
     flow = workflow_for(app.type)
     dest = flow.fire(app.state, event)
     spec = flow.definition.event(event)

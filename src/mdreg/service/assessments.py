@@ -37,6 +37,7 @@ def record_assessment(services: Services, actor: Actor, assessment: Assessment, 
 
     def run() -> Assessment:
         with services.uow() as uow:
+            uow.hold_physician(assessment.physician_id)
             physician = require(uow.physicians.get(assessment.physician_id), "physician",
                                 assessment.physician_id)
             valid = [r for r in uow.registrations.for_physician(physician.id) if r.is_valid]

@@ -31,7 +31,7 @@ def cancel_ex_officio(services: Services, actor: Actor, registration_id: str,
 
     def run() -> tuple[Registration, ...]:
         with services.uow() as uow:
-            registration = _registration(uow, registration_id)
+            registration = _held_registration(uow, registration_id)
             if actor.kind is not ActorKind.AUTHORITY or actor.party_id != registration.approved_by:
                 raise PermissionDenied(str(actor), f"cancel {registration_id}",
                                        "only the department that granted the registration")
@@ -65,7 +65,7 @@ def report_departure(services: Services, actor: Actor, registration_id: str, kin
 
     def run() -> Registration:
         with services.uow() as uow:
-            registration = _registration(uow, registration_id)
+            registration = _held_registration(uow, registration_id)
             if (actor.kind is not ActorKind.INSTITUTION
                     or actor.party_id != registration.primary_institution_id):
                 raise PermissionDenied(str(actor), f"report departure for {registration_id}",
@@ -102,6 +102,11 @@ def expire_filed(services: Services, as_of: date) -> tuple[str, ...]:
                 if registration.filed_on is None or not filed_expired(registration.filed_on,
                                                                       as_of, parameters):
                     continue
+                if uow.hold_physician(registration.physician_id):
+                    registration = _registration(uow, registration.id)
+                    if registration.filed_on is None or not filed_expired(
+                            registration.filed_on, as_of, parameters):
+                        continue
                 keeper.expire(uow, registration, as_of, services.now(), "expire_filed")
                 ended.append(registration.id)
             uow.commit()
@@ -112,3 +117,12 @@ def expire_filed(services: Services, as_of: date) -> tuple[str, ...]:
 
 def _registration(uow: UnitOfWork, registration_id: str) -> Registration:
     return require(uow.registrations.get(registration_id), "registration", registration_id)
+
+
+def _held_registration(uow: UnitOfWork, registration_id: str) -> Registration:
+    """The registration, read again once the unit holds its physician (the command reads the
+    physician's other rows)."""
+    registration = _registration(uow, registration_id)
+    if uow.hold_physician(registration.physician_id):
+        registration = _registration(uow, registration_id)
+    return registration

@@ -6,6 +6,7 @@ and merges them under the store's lock on commit, after checking versions and in
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from mdreg.adapters.memory.portal import MemoryDeadlines, MemoryPortalRepositories
@@ -61,6 +62,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._deadlines = Overlay(store.deadlines)
         self.deadlines = self._dl = MemoryDeadlines(self._deadlines, store)
         self._done = False
+        self._held: dict[str, threading.Lock] = {}
 
     def __enter__(self) -> InMemoryUnitOfWork:
         if self._done:
@@ -76,16 +78,32 @@ class InMemoryUnitOfWork(UnitOfWork):
             self._portal.check()
             self._dl.check()
             self._merge()
-        self._done = True
-        self._dl.release()
+        self._end()
 
     def rollback(self) -> None:
         for overlay in self._overlays():
             overlay.pending.clear()
         self._audit.pending.clear()
         self._idem.pending.clear()
+        self._end()
+
+    def hold_physician(self, physician_id: str) -> bool:
+        """Units of one physician wait for each other (threads of one process); reads go to
+        the committed store, so they see what the previous holder committed."""
+        if physician_id in self._held or self._done:
+            return False
+        with self.store.lock:
+            hold = self.store.physician_holds.setdefault(physician_id, threading.Lock())
+        hold.acquire()
+        self._held[physician_id] = hold
+        return True
+
+    def _end(self) -> None:
         self._done = True
         self._dl.release()
+        for hold in self._held.values():
+            hold.release()
+        self._held.clear()
 
     def _overlays(self) -> tuple[Overlay[Any], ...]:
         return (

@@ -58,6 +58,8 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        #: one lock per held physician (:meth:`mdreg.ports.UnitOfWork.hold_physician`)
+        self.physician_holds: dict[str, threading.Lock] = {}
         self.physicians: Table[Physician] = Table(
             lambda p: p.id, {"id_number": lambda p: p.id_number.value}
         )

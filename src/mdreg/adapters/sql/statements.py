@@ -127,6 +127,29 @@ def _lock_destination(dialect: str) -> Select[Any]:
     return select(func.pg_advisory_xact_lock(key))
 
 
+def _physician_key(physician_id: Any) -> Any:
+    """The advisory-lock key of a physician (PostgreSQL): a hash of ``mdreg.physician:<id>``;
+    two physicians sharing a hash only wait for each other."""
+    return func.hashtextextended(literal_column("'mdreg.physician:'").op("||")(physician_id),
+                                 literal_column("0"))
+
+
+def _hold_physician(dialect: str) -> Select[Any]:
+    """Run as a locking read: on PostgreSQL a transaction-scoped advisory lock on the physician;
+    on SQLite the write lock (``BEGIN IMMEDIATE``) already serializes every writer."""
+    if dialect == "sqlite":
+        return select(literal_column("1"))
+    return select(func.pg_advisory_xact_lock(
+        _physician_key(bindparam("physician_id", type_=Text()))))
+
+
+def _hold_applicant() -> Select[Any]:
+    """PostgreSQL: the advisory lock on the physician of application ``application_id``."""
+    apps = tables.applications
+    return select(func.pg_advisory_xact_lock(_physician_key(apps.c.physician_id))).where(
+        apps.c.id == bindparam("application_id"))
+
+
 @attrs.frozen
 class PortalStatements:
     """The personal portal's statements: accounts, codes, outbox, changes, practice info."""
@@ -208,6 +231,10 @@ class Statements:
     idempotency_get: Select[Any]
     idempotency_put: Insert
     portal: PortalStatements
+    #: Serializes the units of one physician (see :meth:`~mdreg.ports.UnitOfWork.hold_physician`)
+    hold_physician: Select[Any]
+    #: PostgreSQL: the same, for the physician of an application
+    hold_applicant: Select[Any] | None = None
     #: PostgreSQL: everything the rules read in one statement (see :func:`rule_inputs`)
     rule_inputs: TextClause | None = None
     #: PostgreSQL: an application and everything the rules read about it, in one statement
@@ -255,6 +282,8 @@ class Statements:
             .where(idem.c.key == bindparam("key")),
             idempotency_put=insert(idem),
             portal=PortalStatements.build(dialect),
+            hold_physician=_hold_physician(dialect),
+            hold_applicant=_hold_applicant() if dialect == "postgresql" else None,
             rule_inputs=rule_inputs() if dialect == "postgresql" else None,
             application_rule_inputs=(rule_inputs(by_application=True)
                                      if dialect == "postgresql" else None),

@@ -68,6 +68,11 @@ def _reused() -> PersistenceError:
     return PersistenceError("a unit of work cannot be reused")
 
 
+#: The repositories whose rows the rules read, forgotten when a unit takes a hold.
+_RULE_SOURCES = ("physicians", "institutions", "departments", "registrations", "filings",
+                 "legacy", "applications")
+
+
 #: How each repository is built, on first use (a command touches a few of the sixteen).
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work on a :class:`~mdreg.adapters.sql.store.SqlStore`."""
@@ -81,6 +86,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._writing = False
         self._done = False
         self._manual = False  # PostgreSQL at READ COMMITTED: autocommit reads, BEGIN by hand
+        self._held: set[str] = set()  # physicians this unit holds (hold_physician)
 
     # -- repositories, each built on first use in this unit (the port declares them as plain
     #    attributes; a cached property is one that is computed once, hence the overrides) ------
@@ -264,16 +270,59 @@ class SqlUnitOfWork(UnitOfWork):
             rows_of.hold_of(keys[0], tuple(found))
 
     def application_for_rules(self, application_id: str) -> Application | None:
-        """On PostgreSQL one statement reads the application and what the rules read."""
-        combined = self.store.statements.application_rule_inputs
-        if combined is None or self._done:
-            return super().application_for_rules(application_id)
-        rows = self.read(combined, {"application_id": application_id})
+        """The application, read holding its physician. On SQLite the write lock is taken
+        first (it serializes every writer); on PostgreSQL one round trip begins the
+        transaction, takes the physician's advisory lock and reads the application with what
+        the rules read."""
+        statements = self.store.statements
+        if self._done:
+            return self.applications.get(application_id)
+        if statements.application_rule_inputs is None or statements.hold_applicant is None:
+            self._begin_write()
+            app = self.applications.get(application_id)
+            if app is not None:
+                self._held.add(app.physician_id)
+            return app
+        rows = self._read_holding(statements.hold_applicant, statements.application_rule_inputs,
+                                  {"application_id": application_id})
         if not rows or rows[0][0] != -1:
             return None
-        app: Application = mapping.APPLICATIONS.from_json(rows[0][2])
+        app = mapping.APPLICATIONS.from_json(rows[0][2])
+        self._held.add(app.physician_id)
         self._hold_rule_inputs(rows[1:], (app.physician_id, app.institution_id, app.department_id))
         return app
+
+    def hold_physician(self, physician_id: str) -> bool:
+        if physician_id in self._held:
+            return False
+        self.read_locked(self.store.statements.hold_physician, {"physician_id": physician_id})
+        self._held.add(physician_id)
+        for name in _RULE_SOURCES:  # rows read before the hold may be stale
+            self.__dict__.pop(name, None)
+        return True
+
+    def _read_holding(self, lock: Select[Any], statement: TextClause,
+                      params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        """PostgreSQL: begin the write transaction (if not yet), run the locking ``lock`` and
+        then ``statement``, sent together in one round trip."""
+        lock_plan, plan = self.store.plans.read(lock), self.store.plans.read(statement)
+        self._connect()
+        begin = self._manual and not self._writing
+        self._writing = True
+
+        def run() -> list[Any]:
+            connection = self._raw.driver_connection if self._raw is not None else None
+            if connection is None:  # pragma: no cover - _connect() checked a connection out
+                raise _reused()
+            cursors = [connection.cursor() for _ in range(3)]
+            with connection.pipeline():
+                if begin:
+                    execute(cursors[0], self.store.begin_write)
+                execute(cursors[1], lock_plan.sql, lock_plan.parameters(params))
+                execute(cursors[2], plan.sql, plan.parameters(params))
+            return plan.convert(cursors[2].fetchall())
+
+        return self._guarded(run)
 
     def rule_inputs(self, physician_id: str, institution_id: str,
                     department_id: str) -> RuleInputs:
