@@ -48,6 +48,7 @@ from mdreg.testing.crash import CRASH_STAGES, consistency, crash_loop
 from mdreg.testing.faults import STAGES, InjectedFault, failing_at
 from mdreg.testing.race import idempotent_race, open_race, sql_registry, tail_race
 from mdreg.testing.race_portal import QUOTA, code_race, quota_race
+from mdreg.testing.race_rules import SCENARIOS, rule_race
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
 
@@ -60,6 +61,7 @@ OPEN_PAIRS = _count("MDREG_OPEN_PAIRS", 10, 50)
 IDEMPOTENT_ROUNDS = _count("MDREG_IDEMPOTENT_ROUNDS", 12, 50)
 CRASH_KILLS = _count("MDREG_CRASH_KILLS", len(CRASH_STAGES), 50)
 TAIL_EVENTS = _count("MDREG_TAIL_EVENTS", 150, 1_000)
+RULE_ROUNDS = _count("MDREG_RULE_RACE_ROUNDS", 8, 50)
 SENDS = 100
 MAX_ATTEMPTS = 5
 TODAY = date(2026, 3, 2)
@@ -302,6 +304,28 @@ class SqlReliabilityContract(ReliabilityContract):
         assert set(result.open_applications) == {1}
         assert result.retry.most_attempts <= MAX_ATTEMPTS
         assert set(result.retry.transient) <= {"40001", "40P01", "SQLITE_BUSY", "SQLITE_LOCKED"}
+
+    @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+    def test_cross_row_rules_hold_under_a_race(self, url: str, scenario: str,
+                                               figures: Callable[[str], None]) -> None:
+        """Two approvals of one physician that pass alone and not together, at once from two
+        processes: one wins, the other is refused by the rule (or gets a typed conflict), and
+        no registry invariant breaks."""
+        case = SCENARIOS[scenario]
+        result = rule_race(url, scenario, rounds=RULE_ROUNDS)
+        assert result.violations == ()
+        losers = Counter[str]()
+        for outcome in result.rounds:
+            assert sum(outcome.values()) == 2, outcome
+            assert outcome["ok"] in ((1, 2) if case.both_may_win else (1,)), outcome
+            for lost, n in outcome.items():
+                if lost != "ok":
+                    assert set(case.rules) & set(lost.split(",")) or lost in (
+                        "ConcurrencyConflict", "UniquenessConflict"), outcome
+                    losers[lost] += n
+        assert losers, "the race never produced a loser"
+        figures(f"{case.ref} {'/'.join(case.rules)} race: 2 processes x {RULE_ROUNDS} rounds -> "
+                f"{dict(losers)} for the loser; 0 invariant violations")
 
     def test_r04_concurrent_duplicates_get_one_result(self, url: str,
                                                       figures: Callable[[str], None]) -> None:
