@@ -308,7 +308,7 @@ def business_type(business: BusinessType | OfflineBusiness | str | None,
     return implied
 
 
-# -- idempotency (RELIABILITY R-04) ------------------------------------------------------------------
+# -- idempotency ------------------------------------------------------------------------------------
 
 
 def once(services: Services, idempotency_key: str | None, key: tuple[object, ...],
