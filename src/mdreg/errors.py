@@ -321,7 +321,7 @@ class QuotaExceeded(MdregError):
 
 
 class LimitExceeded(MdregError):
-    """A configured cap would be passed (RELIABILITY R-09): an application's audit trail or the
+    """A configured cap would be passed: an application's audit trail or the
     deadlines opened for one subject; see :class:`mdreg.Limits`. Nothing of the command is kept."""
 
     label = "超出系统上限"

@@ -188,7 +188,7 @@ class AuditLog(abc.ABC):
     def since(self, position: int, limit: int) -> tuple[tuple[int, AuditEvent], ...]:
         """Up to ``limit`` committed events after ``position``, each with its own position, in
         commit order — a tail for consumers: page with the last position seen, and no event is
-        skipped or repeated while writers keep appending (RELIABILITY R-07). Positions start
+        skipped or repeated while writers keep appending. Positions start
         at 1 and grow; they may have gaps (rolled-back appends)."""
 
 
@@ -277,8 +277,7 @@ class OneTimeCodeRepository(abc.ABC):
     @abc.abstractmethod
     def lock_destination(self, destination: str) -> None:
         """Hold, until the unit of work ends, the right to send codes to ``destination``: a
-        concurrent unit sending there waits, so a quota counted after this call stays exact
-        (RELIABILITY S-04)."""
+        concurrent unit sending there waits, so a quota counted after this call stays exact."""
 
 
 class OutboxRepository(abc.ABC):

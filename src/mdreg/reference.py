@@ -8,12 +8,23 @@ The documentation build calls these; nothing here is maintained by hand.
 '# 注册 (`registration`)'
 >>> "```mermaid" in page and "| `approve` | 准予注册 |" in page
 True
+
+A citation links its source tag to the generated sources page:
+
+>>> from mdreg.rules.citations import REGISTRATION_MEASURES
+>>> cited(REGISTRATION_MEASURES.article("第十七条", "S3"))
+'《医师执业注册管理办法》第十七条 ([S3](sources.md#source-s3))'
+>>> "(source-s3)=" in sources_page().splitlines()
+True
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mdreg.domain.application import BusinessType
-from mdreg.rules import Policy
+from mdreg.rules import Citation, Instrument, Policy
+from mdreg.rules.citations import ALL as INSTRUMENTS
 from mdreg.workflows import (
     BASE_POLICY,
     DECLARATIONS,
@@ -48,7 +59,7 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
         effects.append("- 注册的新增、变更、注销予以公告 (registrations created or ended are "
                        "announced, 医师法 Art 21)")
     materials = [f"{n}. {m.name} — {m.english}" + (f"（{m.note}）" if m.note else "")
-                 + (f" — {m.citation}" if m.citation else "")
+                 + (f" — {cited(m.citation)}" if m.citation else "")
                  for n, m in enumerate(declaration.materials, 1)]
     return "\n".join([
         f"# {definition.label} (`{definition.id}`)",
@@ -108,13 +119,72 @@ def rule_catalogue(policy: Policy = BASE_POLICY) -> str:
             "",
             f"*{rule.title}* ({rule.ref or 'no ref'})",
             "",
-            f"- 依据 Citations: {'; '.join(str(c) for c in rule.citations)}",
+            f"- 依据 Citations: {'; '.join(cited(c) for c in rule.citations)}",
             f"- 有效期 In force: {rule.effective_from.isoformat()} – {until}",
             f"- 适用 Checked on: {', '.join(used)}",
         ]
         if rule.fix:
             lines.append(f"- 如何补正 Fix: {rule.fix}")
         lines.append("")
+    return "\n".join(lines)
+
+
+def cited(citation: Citation) -> str:
+    """A citation in Markdown, its source tag a link to the sources page (same folder)."""
+    if not citation.source:
+        return str(citation)
+    return f"{citation} ([{citation.source}](sources.md#{source_label(citation.source)}))"
+
+
+def source_label(tag: str) -> str:
+    """The link target of a source tag on the sources page: ``S3`` → ``source-s3``."""
+    return f"source-{tag.lower()}"
+
+
+def _citations(policy: Policy) -> Iterator[tuple[Citation, str]]:
+    """Every citation of ``policy``'s rules and of the declared paper materials, with its user."""
+    for rule in sorted(policy.all_rules(), key=lambda r: r.id):
+        for citation in rule.citations:
+            yield citation, f"`{rule.id}`"
+    for business, declaration in DECLARATIONS.items():
+        for material in declaration.materials:
+            if material.citation:
+                yield material.citation, f"{business.label}·材料 {material.name}"
+
+
+def sources_page(policy: Policy = BASE_POLICY) -> str:
+    """A Markdown page of the instruments rules and materials cite: each source tag (S1…) with
+    its instrument, period in force and the articles cited by whom; and what [I] means."""
+    instruments: dict[Instrument, dict[str, list[str]]] = {i: {} for i in INSTRUMENTS}
+    tags: dict[Instrument, list[str]] = {}
+    for citation, user in _citations(policy):
+        users = instruments.setdefault(citation.instrument, {}).setdefault(citation.article, [])
+        if user not in users:
+            users.append(user)
+        if citation.source and citation.source not in tags.setdefault(citation.instrument, []):
+            tags[citation.instrument].append(citation.source)
+    lines = ["# 依据来源 Sources (generated)", "",
+             "The legal instruments the rules and the paper materials cite. A citation's tag (S1…) "
+             "names the text it was checked against; the [rule catalogue](rules.md) and the "
+             "business-type pages link each tag here.", ""]
+    for instrument, articles in instruments.items():
+        own = tags.get(instrument, [])
+        until = instrument.effective_until.isoformat() if instrument.effective_until else ""
+        lines += [f"({source_label(tag)})=" for tag in own]
+        lines += [f"## {' '.join([*own, f'《{instrument.title}》'])}", "",
+                  f"{instrument.english}. 施行 In force: {instrument.effective_from.isoformat()} – "
+                  f"{until or '今 now'}." + (f" <{instrument.url}>" if instrument.url else ""), ""]
+        if articles:
+            lines += ["| 条款 article | cited by |", "|---|---|",
+                      *(f"| {article} | {', '.join(users)} |" for article, users in articles.items()),
+                      ""]
+    inferred = sorted(r.id for r in policy.all_rules() if r.inferred)
+    lines += ["## [I] 推定 Inferred", "",
+              "[I] marks a rule, a routing or a limit that is a design assumption rather than "
+              "verified law: the instruments above do not settle it. A policy may switch inferred "
+              "rules off (`Policy.override(..., switch_off=[...])`); verified rules cannot be. "
+              f"Inferred rules of policy `{policy.name}`: "
+              + (", ".join(f"`{i}`" for i in inferred) or "none") + ".", ""]
     return "\n".join(lines)
 
 
@@ -161,6 +231,8 @@ def write_pages(directory: str) -> list[str]:
         written.append(name)
     (target / "rules.md").write_text(rule_catalogue(), encoding="utf-8")
     written.append("rules.md")
+    (target / "sources.md").write_text(sources_page(), encoding="utf-8")
+    written.append("sources.md")
     (target / "layers.md").write_text(layers_page(), encoding="utf-8")
     written.append("layers.md")
     (target / "business-types-table.md").write_text(business_type_table(), encoding="utf-8")

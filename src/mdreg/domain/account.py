@@ -65,7 +65,7 @@ class Email:
 
 
 class ActivationPath(LabelledEnum):
-    """How an account became active (domain.md §6, the four paths of the official FAQ)."""
+    """How an account became active (the four paths of the official FAQ)."""
 
     INSTITUTION_CODE = ("institution_code", "机构激活码")
     AUTO = ("auto", "机构自动激活")
@@ -212,7 +212,7 @@ class OutboxMessage:
 
 
 class ChangeKind(LabelledEnum):
-    """Personal changes the practice institution approves (seed 2.3)."""
+    """Personal changes the practice institution approves."""
 
     INFO = ("info", "个人信息修改")
     PHOTO = ("photo", "个人相片更新")

@@ -389,7 +389,7 @@ OPEN_STATES = frozenset(
 
 
 def require_one_open(applications: Iterable[Application]) -> None:
-    """At most one open application per physician, business type and target (RELIABILITY R-03):
+    """At most one open application per physician, business type and target:
     the invariant every backend checks when an application is added and again at commit.
 
     Raises:

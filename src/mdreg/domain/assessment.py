@@ -67,7 +67,7 @@ def assessment_cycles(first_registered_on: date, until: date,
 
     [I] Cycles are aligned to calendar years and start on 1 January of the year the physician
     was first registered; each lasts :func:`cycle_years` of its start. The national start of
-    the first 3-year cycle is not published (domain.md §9).
+    the first 3-year cycle is not published.
     """
     cycles: list[AssessmentCycle] = []
     start = date(first_registered_on.year, 1, 1)

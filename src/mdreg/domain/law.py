@@ -24,21 +24,21 @@ class Instrument:
     url: str = ""
 
     def article(self, article: str, source: str = "") -> Citation:
-        """A citation of one article of this instrument; ``source`` is domain.md's tag (S1…)."""
+        """A citation of one article of this instrument; ``source`` tags the text it was checked
+        against (S1…, listed on the generated sources page)."""
         return Citation(self, article, source)
 
 
 @attrs.frozen
 class Citation:
-    """《instrument》article, with the domain reference's source tag."""
+    """《instrument》article; ``source`` is kept as data, not shown."""
 
     instrument: Instrument
     article: str
     source: str = ""
 
     def __str__(self) -> str:
-        tag = f" [{self.source}]" if self.source else ""
-        return f"《{self.instrument.title}》{self.article}{tag}"
+        return f"《{self.instrument.title}》{self.article}"
 
 
 @attrs.frozen

@@ -1,4 +1,4 @@
-"""上限 — caps that keep one application's history bounded (RELIABILITY R-09).
+"""上限 — caps that keep one application's history bounded.
 
 A workflow may loop (退回 → 重新提交, 补正 → 提交补正材料 …), so without a cap one application
 could grow its audit trail and its deadline history without end. The caps are generous: a real

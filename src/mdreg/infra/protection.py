@@ -1,4 +1,4 @@
-"""静态加密 — resident ID numbers protected at rest (RELIABILITY S-11).
+"""静态加密 — resident ID numbers protected at rest.
 
 With an :class:`IdProtection` a SQL registry stores no ID number in clear: the ``id_number``
 column holds a blind index — an HMAC-SHA256 of the number under a key of its own — so lookups

@@ -9,7 +9,7 @@ One-time codes are 6 digits from :mod:`secrets`, stored only as HMAC-SHA256 over
 per-code salt, the purpose and the account (so a code of one purpose never serves another), and
 compared with :func:`hmac.compare_digest`. :class:`CodePolicy` refuses a lifetime above 10
 minutes, more than 5 attempts per code, and any configuration whose daily brute-force bound
-exceeds 10⁻⁴ (RELIABILITY.md B.8).
+exceeds 10⁻⁴.
 
 >>> policy = CodePolicy()
 >>> policy.ttl.total_seconds(), policy.max_attempts, policy.max_daily_success_probability()
@@ -170,7 +170,7 @@ class CodePolicy:
             )
 
     def max_daily_success_probability(self) -> float:
-        """Attempts per code × codes per destination per day ÷ 10⁶ (RELIABILITY.md B.8)."""
+        """Attempts per code × codes per destination per day ÷ 10⁶."""
         per_day = min(self.sends_per_day, 24 * self.sends_per_hour)
         return self.max_attempts * per_day / _CODE_SPACE
 

@@ -141,9 +141,9 @@ class Rule(abc.ABC, Generic[P_contra]):
     that reads no payload field, declared ``Rule[Payload]`` or plain ``Rule``. A subclass of a
     parameterised rule reads what its parent reads.
 
-    ``ref`` is the rule's number in the domain reference's list of testable rules (R-REG-1, …).
-    ``inferred`` marks a rule that is a design assumption rather than verified law (tag [I] in
-    the domain reference): a policy can switch it off by id.
+    ``ref`` is the rule's stable number (R-REG-1, …), shown in the rule catalogue. ``inferred``
+    marks a rule that is a design assumption rather than verified law (tag [I]): a policy can
+    switch it off by id.
     """
 
     id: ClassVar[str]

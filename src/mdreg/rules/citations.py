@@ -1,6 +1,7 @@
 """法律依据 — the legal instruments rules cite, with the periods they were in force.
 
-Source tags (S1…) refer to the sources table of the domain reference.
+A citation's source tag (S1…) names the instrument's text the citation was checked against;
+the documentation's generated page ``reference/sources`` lists them.
 """
 
 from __future__ import annotations

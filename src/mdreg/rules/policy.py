@@ -119,7 +119,7 @@ def _ids(values: Iterable[str]) -> frozenset[str]:
 class Policy:
     """Rules per (business type, event), parameters and switches; rules apply by effective date.
 
-    ``switched_off`` names inferred rules ([I] in the domain reference) this policy does not
+    ``switched_off`` names inferred rules (tag [I]: design assumptions) this policy does not
     apply; switching off a verified rule is refused.
     """
 

@@ -6,7 +6,7 @@ not at all. mdreg sends nothing itself; the portal reads :meth:`Accounts.pending
 delivers them and calls :meth:`Accounts.mark_sent`, which erases the body (it may hold a code).
 
 The account lifecycle is :data:`mdreg.workflows.account.ACCOUNT`: 已注册 → 已验证 → 已激活, by
-one of four activation paths (domain.md §6). Personal changes follow
+one of four activation paths (:class:`~mdreg.domain.account.ActivationPath`). Personal changes follow
 :data:`mdreg.workflows.personal_change.PERSONAL_CHANGE`.
 """
 

@@ -38,6 +38,7 @@ from mdreg.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
+from mdreg.infra.logs import CommandEntry, command_log
 from mdreg.infra.serialization import dumps, loads
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Verdict, evaluate
@@ -71,26 +72,30 @@ def apply(services: Services, actor: Actor, payload: Payload, *,
           physician_id: str | None = None, submit: bool = True,
           idempotency_key: str | None = None, batch_id: str | None = None) -> Application:
     """Create an application (and submit it unless ``submit=False``); see
-    :meth:`mdreg.Registry.apply`."""
-    kind = business_type(business, payload)
-    subject = physician_id or actor.party_id
-    key = ("apply", str(actor), kind.value, subject, dumps(payload), submit)
+    :meth:`mdreg.Registry.apply`. Logged on ``mdreg.command``."""
+    with command_log("apply", "submit" if submit else "create", actor.kind.value) as entry:
+        kind = business_type(business, payload)
+        entry.business_type = kind.value
+        subject = physician_id or actor.party_id
+        key = ("apply", str(actor), kind.value, subject, dumps(payload), submit)
 
-    def run() -> Application:
-        with services.uow() as uow:
-            replay = replayed(uow, idempotency_key, key)
-            if replay is not None:
-                return replay
-            uow.hold_physician(subject)  # the rules read the physician's other rows
-            account_steps.require_active_account(uow, actor, services.policy)
-            app = create(services, uow, actor, kind, subject, payload, batch_id)
-            if submit:
-                app = transition(services, uow, app, "submit", actor, "", ())
-            remember(uow, idempotency_key, key, app)
-            uow.commit()
-            return app
+        def run() -> Application:
+            with services.uow() as uow:
+                replay = replayed(uow, idempotency_key, key)
+                if replay is not None:
+                    return replay
+                uow.hold_physician(subject)  # the rules read the physician's other rows
+                account_steps.require_active_account(uow, actor, services.policy)
+                app = create(services, uow, actor, kind, subject, payload, batch_id)
+                if submit:
+                    app = transition(services, uow, app, "submit", actor, "", ())
+                remember(uow, idempotency_key, key, app)
+                uow.commit()
+                return app
 
-    return in_transaction(services, lambda: once(services, idempotency_key, key, run))
+        app = in_transaction(services, lambda: once(services, idempotency_key, key, run))
+        entry.application_id = app.id
+        return app
 
 
 def apply_batch(services: Services, actor: Actor,
@@ -114,15 +119,18 @@ def apply_batch(services: Services, actor: Actor,
 def fire(services: Services, application_id: str, event: str, actor: Actor, *, reason: str = "",
          corrections: Sequence[str] = (), expected_version: int | None = None,
          idempotency_key: str | None = None) -> Application:
-    """Fire ``event`` on an application as ``actor``; see :meth:`mdreg.Registry.fire`."""
+    """Fire ``event`` on an application as ``actor``; see :meth:`mdreg.Registry.fire`. Logged
+    on ``mdreg.command``."""
     key = ("fire", application_id, event, str(actor), reason, tuple(corrections))
 
-    def run() -> Application:
+    def run(entry: CommandEntry) -> Application:
         with services.uow() as uow:
             replay = replayed(uow, idempotency_key, key)
             if replay is not None:
+                entry.business_type = replay.type.value
                 return replay
             app = application(uow, application_id, for_rules=True)
+            entry.business_type = app.type.value
             if expected_version is not None and expected_version != app.version:
                 raise ConcurrencyConflict("application", app.id, expected_version, app.version)
             app = transition(services, uow, app, event, actor, reason.strip(), tuple(corrections))
@@ -130,7 +138,9 @@ def fire(services: Services, application_id: str, event: str, actor: Actor, *, r
             uow.commit()
             return app
 
-    return in_transaction(services, lambda: once(services, idempotency_key, key, run))
+    with command_log("fire", event, actor.kind.value, application_id=application_id) as entry:
+        return in_transaction(services,
+                              lambda: once(services, idempotency_key, key, lambda: run(entry)))
 
 
 # -- queries ------------------------------------------------------------------------------------
@@ -313,7 +323,7 @@ def business_type(business: BusinessType | OfflineBusiness | str | None,
     return implied
 
 
-# -- idempotency (RELIABILITY R-04) ------------------------------------------------------------------
+# -- idempotency ------------------------------------------------------------------------------------
 
 
 def once(services: Services, idempotency_key: str | None, key: tuple[object, ...],

@@ -80,8 +80,7 @@ class PortalBase:
         A unit that loses a race (:class:`~mdreg.errors.ConcurrencyConflict`: another writer
         changed a code or an account it read) left nothing behind, and runs again on the new
         state, under :data:`~mdreg.service.services.RETRY`: a second redemption of a code then
-        reports the code used, and racing wrong guesses are each counted (RELIABILITY S-02,
-        S-03)."""
+        reports the code used, and racing wrong guesses are each counted."""
         services = self.services
 
         def command() -> T:

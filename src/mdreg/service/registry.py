@@ -104,7 +104,7 @@ class Registry:
 
     @property
     def limits(self) -> Limits:
-        """Caps on one application's history (RELIABILITY R-09)."""
+        """Caps on one application's history."""
         return self._services.limits
 
     @property
@@ -207,7 +207,7 @@ class Registry:
                     ) -> tuple[tuple[int, AuditEvent], ...]:
         """The audit tail of every aggregate: up to ``limit`` committed events after
         ``position``, each with its position, in commit order. Page with the last position
-        seen; no event is skipped or repeated while others keep writing (RELIABILITY R-07)."""
+        seen; no event is skipped or repeated while others keep writing."""
         return self._read(lambda uow: uow.audit.since(position, limit))
 
     def inbox(self, actor: Actor) -> tuple[Application, ...]:

@@ -61,7 +61,7 @@ def run_once(command: Callable[[], T], /) -> T:
 #: changed a row it read) left nothing behind and runs again on the new state, up to ten runs
 #: in all. The portal's commands use it: a one-time code row changes at most five times (wrong
 #: guesses) plus once (used) before every redemption is refused without writing, so ten runs
-#: always end counted or refused (RELIABILITY S-02, S-03). So does each batch of
+#: always end counted or refused. So does each batch of
 #: :meth:`mdreg.Registry.tick`, whose claimed subject a command may change first. The
 #: registry's own commands are not re-run: their caller sees the conflict.
 RETRY = Retry(attempts=10, on=(ConcurrencyConflict,))
@@ -79,7 +79,7 @@ class Services:
         policy: the rules and parameters in force.
         calendar: working days for legal periods; without data for a year (and without an
             explicit fallback) a command that needs one raises CalendarDataMissing.
-        limits: caps on one application's history (RELIABILITY R-09).
+        limits: caps on one application's history.
         url: the backend's URL, without a password.
         bulk: the backend's bulk importer, if it has one.
         photos: where photo bytes go.

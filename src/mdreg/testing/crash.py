@@ -1,4 +1,4 @@
-"""Crash consistency (RELIABILITY R-05): kill a worker inside a unit of work, then check.
+"""Crash consistency: kill a worker inside a unit of work, then check.
 
 :func:`crash_loop`: one worker at a time runs commands until a
 :class:`~mdreg.testing.faults.KillSwitch` kills it with ``SIGKILL`` inside a unit of work;

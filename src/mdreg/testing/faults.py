@@ -1,4 +1,4 @@
-"""Fault injection for the reliability tests (RELIABILITY R-05, R-06).
+"""Fault injection for the reliability tests.
 
 * :func:`failing_at` makes one event of one workflow raise :class:`InjectedFault` at one stage of
   ``transitions`` (``prepare`` … ``finalize_event``, :data:`~mdreg.workflows.base.STAGES`), for

@@ -5,7 +5,7 @@ them up at a :class:`multiprocessing.Barrier` so they really race. Outcomes are 
 name, ``"ok"`` for a success. This module imports neither pytest nor hypothesis, so workers start
 quickly.
 
-* :func:`race` (RELIABILITY R-01/R-02): in every round all workers fire the same event on the
+* :func:`race`: in every round all workers fire the same event on the
   same application with the same expected version. Exactly one may win each round; every other
   outcome must be a :class:`~mdreg.errors.ConcurrencyConflict`.
 * :func:`open_race` (R-03): in every round all workers open the same 注册 for a new physician at

@@ -1,4 +1,4 @@
-"""The personal portal under racing processes (RELIABILITY S-02, S-03, S-04).
+"""The personal portal under racing processes.
 
 * :func:`quota_race` (S-04): every worker sends codes to one phone at once; the hourly quota
   lets exactly as many through as it allows.

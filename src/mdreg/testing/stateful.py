@@ -11,7 +11,7 @@ reasons, using the workflow table as the oracle, and checks after every step tha
 
 Subclass it and override :meth:`RegistrationLifecycle.open_registry` to run it on another backend.
 
-:class:`BackendAgreement` (STYLE §E.3) applies the same random commands — load reference data,
+:class:`BackendAgreement` applies the same random commands — load reference data,
 apply, fire events with random actors, reopen — to an in-memory registry, a SQLite file and, when
 :attr:`BackendAgreement.postgres_url` is set, a PostgreSQL database, each with its own fake clock
 and sequential ids. Every command must succeed on all of them with the same result or fail on
@@ -209,7 +209,7 @@ Outcome = tuple[str, Any]
 
 
 class BackendAgreement(RuleBasedStateMachine):
-    """Random commands applied to every available backend; all must agree (STYLE §E.3).
+    """Random commands applied to every available backend; all must agree.
 
     Set :attr:`postgres_url` (in a subclass) to include PostgreSQL: an empty, migrated database
     whose mdreg tables the machine truncates before each example.

@@ -1,4 +1,4 @@
-"""个人端账户 — the personal-portal account lifecycle (domain.md §6, §8.3).
+"""个人端账户 — the personal-portal account lifecycle.
 
 已注册 (name and ID number matched a qualification or practice record, R-ACC-1) → 已验证 (phone
 SMS code, or the e-mail code when the phone cannot receive it, R-PHONE-1) → 已激活 by one of the

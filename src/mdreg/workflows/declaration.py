@@ -44,7 +44,7 @@ FactsFunction = Callable[[Application, P, Policy], dict[str, list[str]]]
 
 @attrs.frozen
 class Material:
-    """A paper document the applicant brings to the department (seed: 需带纸质资料)."""
+    """A paper document the applicant brings to the department (需带纸质资料)."""
 
     name: str
     english: str

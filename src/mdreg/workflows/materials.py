@@ -1,7 +1,7 @@
-"""纸质材料 — the paper documents the department checks (seed: 需带纸质资料文件).
+"""纸质材料 — the paper documents the department checks (需带纸质资料文件).
 
 The 2017 measures (Art 12) list the materials of a registration; the other business types reuse
-them as domain.md §7 describes. Provinces may ask for more (2017 Art 12 (4)).
+them, with the additions each type's rules name. Provinces may ask for more (2017 Art 12 (4)).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """申请取消“多地点执业” — cancelling a legacy multi-site record (they are never created).
 
 Confirmed by the primary institution of the registration; decided by its registering department
-(not documented: domain.md §7.9 [I]). On approval the legacy record ends.
+(not documented: an assumption, [I]). On approval the legacy record ends.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""个人信息变更 — personal changes the practice institution approves (seed 2.3; domain.md §8.2).
+"""个人信息变更 — personal changes the practice institution approves.
 
 待审核 → 审核通过 | 审核不通过 (with a written reason). A new upload while a change of the same
 kind is pending replaces it (重新提交; only the latest photo is kept, R-PHOTO-1). On approval the

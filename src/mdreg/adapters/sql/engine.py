@@ -81,7 +81,7 @@ def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # sqlite3 must not open transactions by itself: reads stay in autocommit and the unit of
-    # work issues BEGIN IMMEDIATE before its first write (RELIABILITY B.3).
+    # work issues BEGIN IMMEDIATE before its first write.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
