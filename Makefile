@@ -3,13 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench clean docs
+.PHONY: demo test lint package bench clean docs FORCE
 
-$(VENV)/.installed: pyproject.toml
+# Which interpreter a python is. A .venv whose python is not $(PYTHON) — another version, another
+# installation — or does not run, or cannot import mdreg, is removed and built again.
+WHICH_PYTHON := import sys; print(sys.implementation.name, "%d.%d.%d" % sys.version_info[:3], sys.base_prefix)
+PYTHON_ID := $(shell $(PYTHON) -c '$(WHICH_PYTHON)' 2>/dev/null)
+VENV_ID := $(shell $(PY) -c 'import mdreg; $(WHICH_PYTHON)' 2>/dev/null)
+ifneq ($(wildcard $(VENV)),)
+ifneq ($(PYTHON_ID),$(VENV_ID))
+REBUILD := FORCE
+endif
+endif
+
+$(VENV)/.installed: pyproject.toml $(REBUILD)
+	$(if $(REBUILD),@echo "$(VENV) was not built by $(PYTHON) ($(PYTHON_ID)) or is broken: rebuilding")
+	$(if $(REBUILD),rm -rf $(VENV))
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test,cli,calendar,docs]"
 	touch $@
+
+FORCE:
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/mdreg simulate --physicians 500 --days 60 --seed 1 \
@@ -19,7 +34,11 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check src tests examples
 	$(PY) -m mypy
 
-test: lint
+# The wheel and the sdist as a user gets them, installed into a clean environment (.ci/check-package).
+package: $(VENV)/.installed
+	PYTHON=$(PY) .ci/check-package
+
+test: lint package
 	$(PY) -m sphinx -W -q -b html docs docs/_build/html
 	$(PY) -m pytest -n 2 -q
 

@@ -4,90 +4,135 @@
 >>> registry = mdreg.open("memory://")
 """
 
-from mdreg.bootstrap import open
-from mdreg.domain.account import (
-    Account,
-    ActivationPath,
-    Assessment,
-    AssessmentResult,
-    ChangeKind,
-    Channel,
-    CodePurpose,
-    Email,
-    OutboxMessage,
-    PersonalChange,
-    PhotoRef,
-    PracticeInfo,
-)
-from mdreg.domain.application import (
-    Actor,
-    Application,
-    AuditEvent,
-    BusinessType,
-    CancellationGround,
-    CancellationRequest,
-    ChangeRequest,
-    DepartureKind,
-    Evidence,
-    FilingCancelRequest,
-    FilingRequest,
-    MilitaryInRequest,
-    MilitaryOutRequest,
-    MultisiteCancelRequest,
-    OfflineBusiness,
-    RegistrationRequest,
-    ScopeEvidence,
-    UpgradeRequest,
-)
-from mdreg.domain.clock import FakeClock, SystemClock, business_date
-from mdreg.domain.identifiers import DivisionCode, Phone, ResidentId
-from mdreg.domain.model import (
-    Category,
-    CivilCapacity,
-    HealthDepartment,
-    Institution,
-    InstitutionKind,
-    Level,
-    Physician,
-    Qualification,
-    Record,
-    RecordKind,
-    Registration,
-    RegistrationStatus,
-)
-from mdreg.errors import (
-    AccountNotActive,
-    ActivationRefused,
-    AuthenticationFailed,
-    CodeAlreadyUsed,
-    CodeExhausted,
-    CodeExpired,
-    CodeMismatch,
-    CodeRejected,
-    ConcurrencyConflict,
-    IdentityMismatch,
-    IneligibleError,
-    LimitExceeded,
-    MdregError,
-    NoActiveCode,
-    NotFoundError,
-    PermissionDenied,
-    PhotoRejected,
-    QuotaExceeded,
-    TransitionNotAllowed,
-    UniquenessConflict,
-    ValidationError,
-    WeakPassword,
-)
-from mdreg.infra.limits import Limits
-from mdreg.infra.protection import IdProtection
-from mdreg.infra.security import CodePolicy, HashProfile, SecuritySettings
-from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
-from mdreg.service import Registry
-from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
-from mdreg.service.ids import SequentialIds
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from mdreg.bootstrap import open
+    from mdreg.domain.account import (
+        Account,
+        ActivationPath,
+        Assessment,
+        AssessmentResult,
+        ChangeKind,
+        Channel,
+        CodePurpose,
+        Email,
+        OutboxMessage,
+        PersonalChange,
+        PhotoRef,
+        PracticeInfo,
+    )
+    from mdreg.domain.application import (
+        Actor,
+        Application,
+        AuditEvent,
+        BusinessType,
+        CancellationGround,
+        CancellationRequest,
+        ChangeRequest,
+        DepartureKind,
+        Evidence,
+        FilingCancelRequest,
+        FilingRequest,
+        MilitaryInRequest,
+        MilitaryOutRequest,
+        MultisiteCancelRequest,
+        OfflineBusiness,
+        RegistrationRequest,
+        ScopeEvidence,
+        UpgradeRequest,
+    )
+    from mdreg.domain.clock import FakeClock, SystemClock, business_date
+    from mdreg.domain.identifiers import DivisionCode, Phone, ResidentId
+    from mdreg.domain.model import (
+        Category,
+        CivilCapacity,
+        HealthDepartment,
+        Institution,
+        InstitutionKind,
+        Level,
+        Physician,
+        Qualification,
+        Record,
+        RecordKind,
+        Registration,
+        RegistrationStatus,
+    )
+    from mdreg.errors import (
+        AccountNotActive,
+        ActivationRefused,
+        AuthenticationFailed,
+        CodeAlreadyUsed,
+        CodeExhausted,
+        CodeExpired,
+        CodeMismatch,
+        CodeRejected,
+        ConcurrencyConflict,
+        IdentityMismatch,
+        IneligibleError,
+        LimitExceeded,
+        MdregError,
+        NoActiveCode,
+        NotFoundError,
+        PermissionDenied,
+        PhotoRejected,
+        QuotaExceeded,
+        TransitionNotAllowed,
+        UniquenessConflict,
+        ValidationError,
+        WeakPassword,
+    )
+    from mdreg.infra.limits import Limits
+    from mdreg.infra.protection import IdProtection
+    from mdreg.infra.security import CodePolicy, HashProfile, SecuritySettings
+    from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
+    from mdreg.service import Registry
+    from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
+    from mdreg.service.ids import SequentialIds
+
+#: Where each public name is defined. ``import mdreg`` imports none of them: a name is imported
+#: the first time it is used (PEP 562), so importing mdreg — which pytest does in every run where
+#: mdreg is installed, for its plugin — stays cheap.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "mdreg.bootstrap": ("open",),
+    "mdreg.domain.account": (
+        "Account", "ActivationPath", "Assessment", "AssessmentResult", "ChangeKind", "Channel", "CodePurpose",
+        "Email", "OutboxMessage", "PersonalChange", "PhotoRef", "PracticeInfo",
+    ),
+    "mdreg.domain.application": (
+        "Actor", "Application", "AuditEvent", "BusinessType", "CancellationGround", "CancellationRequest",
+        "ChangeRequest", "DepartureKind", "Evidence", "FilingCancelRequest", "FilingRequest",
+        "MilitaryInRequest", "MilitaryOutRequest", "MultisiteCancelRequest", "OfflineBusiness",
+        "RegistrationRequest", "ScopeEvidence", "UpgradeRequest",
+    ),
+    "mdreg.domain.clock": ("FakeClock", "SystemClock", "business_date"),
+    "mdreg.domain.identifiers": ("DivisionCode", "Phone", "ResidentId"),
+    "mdreg.domain.model": (
+        "Category", "CivilCapacity", "HealthDepartment", "Institution", "InstitutionKind", "Level",
+        "Physician", "Qualification", "Record", "RecordKind", "Registration", "RegistrationStatus",
+    ),
+    "mdreg.errors": (
+        "AccountNotActive", "ActivationRefused", "AuthenticationFailed", "CodeAlreadyUsed", "CodeExhausted",
+        "CodeExpired", "CodeMismatch", "CodeRejected", "ConcurrencyConflict", "IdentityMismatch",
+        "IneligibleError", "LimitExceeded", "MdregError", "NoActiveCode", "NotFoundError", "PermissionDenied",
+        "PhotoRejected", "QuotaExceeded", "TransitionNotAllowed", "UniquenessConflict", "ValidationError",
+        "WeakPassword",
+    ),
+    "mdreg.infra.limits": ("Limits",),
+    "mdreg.infra.protection": ("IdProtection",),
+    "mdreg.infra.security": ("CodePolicy", "HashProfile", "SecuritySettings"),
+    "mdreg.infra.storage": ("FileSystemPhotoStore", "InMemoryPhotoStore", "PhotoLimits", "PhotoStore"),
+    "mdreg.service": ("Registry",),
+    "mdreg.service.accounts": ("Accounts", "CodeTicket", "PracticeView", "WorkList"),
+    "mdreg.service.ids": ("SequentialIds",),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
 
 __all__ = [
     "Account",
@@ -178,3 +223,24 @@ __all__ = [
     "business_date",
     "open",
 ]
+
+if not TYPE_CHECKING:  # type checkers see the imports above instead
+
+    def __getattr__(name: str) -> object:
+        module = _HOME.get(name)
+        if module is not None:
+            value = getattr(importlib.import_module(module), name)
+        elif name.startswith("__"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        else:  # a subpackage, as ``mdreg.workflows`` after a plain ``import mdreg``
+            try:
+                value = importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as err:
+                if err.name != f"{__name__}.{name}":
+                    raise
+                raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

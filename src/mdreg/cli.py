@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mdreg import __version__
 from mdreg.cli_calendar import calendar_app, health
 from mdreg.domain.application import BusinessType
 from mdreg.errors import MdregError
@@ -26,6 +27,20 @@ app.add_typer(calendar_app, name="calendar")
 app.command("health")(health)
 console = Console(width=None if Console().is_terminal else 140)
 DEFAULT_DB = "mdreg-simulation.db"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"mdreg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print mdreg's version and exit.")] = False,
+) -> None:
+    """Options of ``mdreg`` itself (before the command)."""
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -209,6 +224,6 @@ def _print_report(report: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``mdreg`` script."""
-    app()
+    """Entry point of the ``mdreg`` script (and of ``python -m mdreg``)."""
+    app(prog_name="mdreg")
 

@@ -18,9 +18,9 @@ def test_one(scenario):
 
 
 @pytest.mark.parametrize(("threshold", "ok"), [("0", True), ("100", False)])
-def test_threshold(pytester: pytest.Pytester, threshold: str, ok: bool) -> None:
-    pytester.makepyfile(test_policy=POLICY_TEST)
-    result = pytester.runpytest_subprocess(
+def test_threshold(host: pytest.Pytester, threshold: str, ok: bool) -> None:
+    host.makepyfile(test_policy=POLICY_TEST)
+    result = host.runpytest_subprocess(
         "-p", "mdreg.testing.plugin", f"--mdreg-rule-coverage-threshold={threshold}",
         "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*mdreg rule coverage*", "*practice_location.assistant_county*"])

@@ -348,7 +348,7 @@ class ChineseCalendar(WorkingDayCalendar):
         return self.fallback.is_workday(d)
 
     def _hint(self, year: int) -> str:
-        install = "install chinesecalendar (mdreg[calendar]) or " if self._upstream is None else ""
+        install = "install chinesecalendar (an mdreg dependency) or " if self._upstream is None else ""
         return (
             f"{install}put a [years.{year}] table (holidays, workdays) in a TOML file and load "
             "it with ChineseCalendar.from_toml(path); see docs/calendar.md"
