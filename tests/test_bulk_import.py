@@ -41,7 +41,7 @@ from mdreg.domain.model import (
 from mdreg.errors import NotFoundError, UniquenessConflict, ValidationError
 from mdreg.service.registry import Registry
 from mdreg.testing import strategies
-from mdreg.testing.builders import make_id_number
+from mdreg.testing.builders import chinese_name, make_id_number
 from mdreg.testing.databases import scratch_postgres
 
 PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
@@ -81,7 +81,7 @@ def sample(physicians: int = 60) -> Data:
         records = ((Record(RecordKind.CRIMINAL_SENTENCE, date(2019, 1, 1), date(2021, 1, 1)),
                     Record(RecordKind.PRACTICE_BAN, date(2022, 2, 2)))
                    if n % 11 == 0 else ())
-        physician = Physician(f"P{n:06d}", f"医师{n}", make_id_number("110105", date(1990, 1, 1),
+        physician = Physician(f"P{n:06d}", chinese_name(n), make_id_number("110105", date(1990, 1, 1),
                                                                       n % 1000),
                               tuple(quals), CivilCapacity.LIMITED if n % 13 == 0 else
                               CivilCapacity.FULL, records)

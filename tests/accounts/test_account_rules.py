@@ -25,6 +25,7 @@ from mdreg import (
 )
 from mdreg.domain.model import Institution, RegistrationStatus
 from mdreg.infra.serialization import dumps
+from mdreg.service.account_steps import real_name
 from mdreg.testing import World, make_id_number
 from mdreg.workflows import BASE_POLICY
 
@@ -83,13 +84,19 @@ def test_r_acc_1_one_account_per_physician_and_unique_login_names(portal: Portal
     assert err.value.constraint == "account_login_name"
 
 
-@pytest.mark.parametrize("name", ["zhangsan", "", "   "])
+@pytest.mark.parametrize("name", ["zhangsan", "", "   ", "张3", "张San", "张３", "张Ｓａｎ",
+                                  "张\u0663", "张\x00三", "张三!", "·", "Иван"])
 def test_r_acc_1_the_name_is_the_real_name_not_a_login_name(portal: Portal, name: str) -> None:
     doctor = portal.physician()
     with pytest.raises(ValidationError) as err:
         portal.accounts.sign_up(name=name, id_number=doctor.id_number, login_name="doc1",
                                 password=PASSWORD, phone="13912340001")
     assert err.value.field == "name"
+
+
+@pytest.mark.parametrize("name", ["张三", "阿卜杜·热合曼", "玉素甫•买买提", "欧阳娜娜"])
+def test_r_acc_1_a_real_name_of_chinese_characters_and_middle_dots_passes(name: str) -> None:
+    assert real_name(f" {name} ") == name
 
 
 # -- R-PHONE-1: phone verification (or e-mail fallback) before activation -----------------------

@@ -30,14 +30,14 @@ from mdreg.domain.identifiers import Phone
 from mdreg.domain.model import Category, Level, Physician, Qualification
 from mdreg.errors import ConcurrencyConflict, NotFoundError, UniquenessConflict
 from mdreg.ports import UnitOfWork
-from mdreg.testing.builders import make_id_number
+from mdreg.testing.builders import chinese_name, make_id_number
 
 MakeUow = Callable[[], UnitOfWork]
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def physician(n: int) -> Physician:
-    return Physician(f"P{n}", f"医师{n}", make_id_number("110105", date(1990, 1, 2), n),
+    return Physician(f"P{n}", chinese_name(n), make_id_number("110105", date(1990, 1, 2), n),
                      (Qualification(f"Q{n}", Level.PHYSICIAN, Category.CLINICAL, date(2020, 9, 1)),))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -44,13 +45,29 @@ def check_login_name(raw: str) -> str:
     return login
 
 
+#: The separators of a name of several parts (阿卜杜·热合曼): middle dots as typed.
+_NAME_DOTS = frozenset("·•・‧.")
+
+
 def real_name(raw: str) -> str:
-    """The real name as on the ID card: not a login name, so not plain ASCII."""
+    """The real name as on the ID card. The personal portal's help says the name is not the
+    login name and holds no letters or digits (姓名不是登录用户名，请不要输入字母及数字): so
+    no Latin (or other cased) letters, no digits of any script, no control characters; Chinese
+    characters, the scripts of minority names and the middle dot between the parts of a name.
+
+    >>> real_name(" 阿卜杜·热合曼 ")
+    '阿卜杜·热合曼'
+    """
     name = str(raw).strip()
-    if not name or len(name) > 50 or name.isascii():
-        raise ValidationError("name", "enter the real name as on the ID card, not the login "
-                              "name", field_label="姓名")
+    if not name or len(name) > 50 or not all(_name_character(c) for c in name) \
+            or set(name) <= _NAME_DOTS:
+        raise ValidationError("name", "enter the real name as on the ID card: no letters, "
+                              "digits or symbols, not the login name", field_label="姓名")
     return name
+
+
+def _name_character(char: str) -> bool:
+    return unicodedata.category(char) in ("Lo", "Mn", "Mc") or char in _NAME_DOTS
 
 
 def own_account(uow: UnitOfWork, actor: Actor) -> Account:

@@ -53,6 +53,18 @@ from mdreg.service.registry import Registry
 Row = TypeVar("Row", Registration, Filing)
 
 
+_NUMERALS = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
+def chinese_name(n: int, stem: str = "医师") -> str:
+    """A real name for test data (no digits: a real name holds none).
+
+    >>> chinese_name(105)
+    '医师一零五'
+    """
+    return f"{stem}{str(n).translate(_NUMERALS)}"
+
+
 def make_id_number(region: str, born: date, sequence: int) -> ResidentId:
     """A valid resident ID number for ``region`` (6 digits), birth date and sequence (0–999)."""
     body = f"{region}{born:%Y%m%d}{sequence:03d}"
@@ -114,7 +126,7 @@ class World:
         n = next(self._n)
         physician = Physician(
             id=f"P{n:06d}",
-            name=name or f"医师{n}",
+            name=name or chinese_name(n),
             id_number=make_id_number("110105", born, n % 1000),
             qualifications=(
                 Qualification(f"Q{n:06d}", level, category, qualified_on),

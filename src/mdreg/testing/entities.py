@@ -31,7 +31,7 @@ from mdreg.domain.model import (
 )
 from mdreg.infra.serialization import unstructure
 from mdreg.ports import UnitOfWork
-from mdreg.testing.builders import make_id_number
+from mdreg.testing.builders import chinese_name, make_id_number
 
 MakeUow = Callable[[], UnitOfWork]
 
@@ -53,7 +53,7 @@ def institution(n: int = 1, code: str = "110105") -> Institution:
 
 def physician(n: int = 1, *, level: Level = Level.PHYSICIAN) -> Physician:
     return Physician(
-        f"P{n}", f"医师{n}", make_id_number("110105", date(1990, 1, 2), n),
+        f"P{n}", chinese_name(n), make_id_number("110105", date(1990, 1, 2), n),
         (Qualification(f"Q{n}", level, Category.CLINICAL, date(2025, 9, 1)),),
         records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2020, 1, 1), date(2020, 6, 1)),),
     )

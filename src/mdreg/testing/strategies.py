@@ -44,6 +44,7 @@ from mdreg.domain.model import (
     practice_location,
 )
 from mdreg.rules.scope import SCOPES
+from mdreg.testing.builders import chinese_name
 
 #: Real county-level codes from several provinces (incl. cities without counties).
 COUNTY_CODES = (
@@ -116,7 +117,7 @@ def physicians(today: date = date(2026, 3, 2)) -> st.SearchStrategy[Physician]:
         lambda kind, days: Record(kind, today - timedelta(days=days)),
         st.sampled_from(RecordKind), st.integers(1, 4000)), max_size=1)
     return st.builds(
-        lambda n, rid, q, recs: Physician(f"P{n:06d}", f"医师{n}", rid, (q,), records=tuple(recs)),
+        lambda n, rid, q, recs: Physician(f"P{n:06d}", chinese_name(n), rid, (q,), records=tuple(recs)),
         st.integers(0, 999_999), resident_ids(), qualifications(), records,
     )
 
@@ -154,7 +155,7 @@ def registries(draw: st.DrawFn, max_physicians: int = 8) -> GeneratedRegistry:
                          unique_by=lambda r: r.value))
     for n, rid in enumerate(rids):
         qualification = draw(qualifications())
-        physician = Physician(f"P{n:04d}", f"医师{n}", rid, (qualification,))
+        physician = Physician(f"P{n:04d}", chinese_name(n), rid, (qualification,))
         result.physicians.append(physician)
         if draw(st.booleans()):
             institution = draw(st.sampled_from(result.institutions))
