@@ -184,7 +184,7 @@ def test_an_institution_configures_departments_and_auto_activation(
 def test_the_work_list_holds_changes_and_applications(
         portal: Portal, world: World, doctor: Physician, hospital: Institution) -> None:
     me = me_of(doctor)
-    change = portal.accounts.choose_department(me, "内科")
+    change = portal.accounts.request_info_change(me, title="主治医师")
     other = world.institution("310104")
     app = portal.registry.apply(me, RegistrationRequest(
         other.id, doctor.qualifications[0].certificate_no, ("内科专业",)))

@@ -8,17 +8,20 @@ from datetime import date
 import pytest
 from portal_kit import PASSWORD, Portal, snapshot
 
+import mdreg
 from mdreg import (
     AccountNotActive,
     ActivationPath,
     ActivationRefused,
     Actor,
     ChangeRequest,
+    FakeClock,
     IdentityMismatch,
     PermissionDenied,
     PhotoRejected,
     Physician,
     RegistrationRequest,
+    SequentialIds,
     TransitionNotAllowed,
     UniquenessConflict,
     ValidationError,
@@ -26,6 +29,7 @@ from mdreg import (
 from mdreg.domain.model import Institution, RegistrationStatus
 from mdreg.infra.serialization import dumps
 from mdreg.service.account_steps import real_name
+from mdreg.service.registry import Registry
 from mdreg.testing import World, make_id_number
 from mdreg.workflows import BASE_POLICY
 
@@ -423,12 +427,47 @@ def test_r_photo_1_format_and_size_are_checked(
 # -- R-DEPT-1: departments from the institution's own list ---------------------------------------------
 
 
-def test_r_dept_1_a_configured_department_is_chosen_and_approved(
+def test_r_dept_1_a_configured_department_takes_effect_without_approval(
         portal: Portal, hospital: Institution, employed: tuple[Physician, Actor]) -> None:
     _, me = employed
     change = portal.accounts.choose_department(me, "儿科")
-    portal.accounts.approve_change(Actor.institution(hospital.id), change.id)
+    assert change.state == "approved"
     assert portal.accounts.practice(me).info.department_at(hospital.id) == "儿科"
+    assert portal.accounts.work_list(Actor.institution(hospital.id)).changes == ()
+    assert [(e.event, e.actor) for e in portal.registry.trail(change.id)] == [
+        ("submit", me), ("approve", me)]
+    assert portal.accounts.choose_department(me, "外科").state == "approved"
+    assert portal.accounts.practice(me).info.department_at(hospital.id) == "外科"
+
+
+class TestWhenThePolicyAsksTheInstitution:
+    """``department_choice_needs_approval=True``: the choice waits like personal information."""
+
+    @pytest.fixture
+    def registry(self, clock: FakeClock) -> Registry:
+        return mdreg.open("memory://", clock=clock, ids=SequentialIds(), policy=BASE_POLICY.override(
+            "approving", department_choice_needs_approval=True))
+
+    def test_r_dept_1_a_configured_department_is_chosen_and_approved(
+            self, portal: Portal, hospital: Institution, employed: tuple[Physician, Actor]
+    ) -> None:
+        _, me = employed
+        change = portal.accounts.choose_department(me, "儿科")
+        assert change.state == "pending"
+        assert portal.accounts.practice(me).info.department_at(hospital.id) == ""
+        portal.accounts.approve_change(Actor.institution(hospital.id), change.id)
+        assert portal.accounts.practice(me).info.department_at(hospital.id) == "儿科"
+
+    def test_r_dept_1_a_department_dropped_before_approval_is_refused(
+            self, portal: Portal, hospital: Institution, employed: tuple[Physician, Actor]
+    ) -> None:
+        _, me = employed
+        change = portal.accounts.choose_department(me, "儿科")
+        inst = Actor.institution(hospital.id)
+        portal.accounts.configure_institution(inst, departments=["内科"])
+        with pytest.raises(ValidationError):
+            portal.accounts.approve_change(inst, change.id)
+        assert portal.accounts.changes(me)[0].state == "pending"
 
 
 @pytest.mark.parametrize("configured", [("内科", "外科"), ()], ids=["not_listed", "none_configured"])
@@ -442,13 +481,3 @@ def test_r_dept_1_a_department_outside_the_list_is_refused(
     assert err.value.field == "department"
     assert portal.accounts.changes(me) == ()
 
-
-def test_r_dept_1_a_department_dropped_before_approval_is_refused(
-        portal: Portal, hospital: Institution, employed: tuple[Physician, Actor]) -> None:
-    _, me = employed
-    change = portal.accounts.choose_department(me, "儿科")
-    inst = Actor.institution(hospital.id)
-    portal.accounts.configure_institution(inst, departments=["内科"])
-    with pytest.raises(ValidationError):
-        portal.accounts.approve_change(inst, change.id)
-    assert portal.accounts.changes(me)[0].state == "pending"

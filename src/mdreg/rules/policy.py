@@ -98,6 +98,10 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("require_active_account", True,
                   "[V~] R-ACC-2: a physician submits business applications (and uses the "
                   "portal's views and personal changes) only through an ACTIVE account"),
+        Parameter("department_choice_needs_approval", False,
+                  "R-DEPT-1: 科室信息设置 takes effect at once (the portal's help asks the "
+                  "institution to approve personal information and photos only); True: it waits "
+                  "for the institution's approval like them"),
     )
 }
 

@@ -321,9 +321,21 @@ class Accounts(AccountSecurity):
 
     def choose_department(self, actor: Actor, department: str, *,
                           institution_id: str | None = None) -> PersonalChange:
-        """科室信息设置: one of the departments the institution configured (R-DEPT-1)."""
-        return self._submit(actor, ChangeKind.DEPARTMENT, institution_id,
-                            department=str(department).strip())
+        """科室信息设置: one of the departments the institution configured (R-DEPT-1). It takes
+        effect at once — the change comes back approved — unless the policy parameter
+        ``department_choice_needs_approval`` makes it wait for the institution like a change
+        of personal information."""
+        chosen = str(department).strip()
+        if self.services.policy.param("department_choice_needs_approval"):
+            return self._submit(actor, ChangeKind.DEPARTMENT, institution_id, department=chosen)
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[PersonalChange, PhotoRef | None]:
+            account = self._own_active(uow, actor)
+            return changes.choose_department(uow, self.services.ids, actor,
+                                             account.physician_id, institution_id, chosen,
+                                             now), None
+
+        return self._run(work)[0]
 
     def upload_photo(self, actor: Actor, data: bytes, *,
                      institution_id: str | None = None) -> PersonalChange:

@@ -66,6 +66,24 @@ def _summary(change: PersonalChange) -> dict[str, list[str]]:
     return {"fields": [f for f in INFO_FIELDS if getattr(change, f) is not None]}
 
 
+def choose_department(uow: UnitOfWork, ids: IdGenerator, actor: Actor, physician_id: str,
+                      institution_id: str | None, department: str, now: datetime
+                      ) -> PersonalChange:
+    """科室信息设置 without the institution's approval: the choice is recorded as a change
+    approved at once (audited ``approve`` by the physician) and written to the practice
+    record. A pending choice of the same kind is replaced first."""
+    change, _ = submit(uow, ids, actor, physician_id, ChangeKind.DEPARTMENT, institution_id,
+                       now, department=department)
+    _apply(uow, change)
+    dest = CHANGE_FLOW.fire(change.state, "approve")
+    new = attrs.evolve(change, state=dest, version=change.version + 1, updated_at=now,
+                       decided_at=now)
+    uow.personal_changes.save(new, change.version)
+    append_audit(uow, change.id, "approve", change.state, dest, actor, now,
+                 reason="科室信息设置无需机构审核", data=_summary(change))
+    return new
+
+
 def submit(uow: UnitOfWork, ids: IdGenerator, actor: Actor, physician_id: str, kind: ChangeKind,
            institution_id: str | None, now: datetime,
            **fields: Any) -> tuple[PersonalChange, PhotoRef | None]:
