@@ -14,6 +14,7 @@ from mdreg import (
     ActivationPath,
     ActivationRefused,
     Actor,
+    CancellationGround,
     ChangeRequest,
     FakeClock,
     IdentityMismatch,
@@ -205,6 +206,21 @@ def test_r_acc_3_the_primary_institution_issues_the_activation_code(
     assert (account.state, account.activation) == ("active", ActivationPath.INSTITUTION_CODE)
     assert hospital.name in portal.bodies[-1]
     assert portal.registry.trail(account.id)[-1].data == {"institution": [hospital.id]}
+
+
+def test_r_acc_3_a_code_of_an_institution_no_longer_primary_is_refused(
+        portal: Portal, hospital: Institution) -> None:
+    doctor = portal.physician()
+    registration = portal.registration(doctor, hospital)
+    me = portal.verified(doctor)
+    portal.accounts.issue_activation_code(Actor.institution(hospital.id), doctor.id)
+    code = portal.code()
+    portal.registry.cancel_ex_officio(Actor.authority(registration.approved_by), registration.id,
+                                      CancellationGround.HEALTH_UNFIT, "体检不合格")
+    with pytest.raises(ActivationRefused) as refused:
+        portal.accounts.activate(me, code)
+    assert refused.value.path == "institution code"
+    assert portal.account(doctor).state == "verified"
 
 
 def test_r_acc_3_another_institution_cannot_issue_a_code(

@@ -224,11 +224,21 @@ class Accounts(AccountSecurity):
         return self._run(work)
 
     def activate(self, actor: Actor, code: str) -> Account:
-        """Path 1: the physician enters the institution's activation code (激活我的账户)."""
+        """Path 1: the physician enters the institution's activation code (激活我的账户).
+
+        Raises:
+            ActivationRefused: the institution that issued the code is no longer the primary
+                institution of a valid registration of the physician (ask the current one
+                for a new code).
+        """
         def work(uow: UnitOfWork, now: datetime) -> Account:
             account = own_account(uow, actor)
             allowed(account, "activate_with_code")
             used = self._desk.redeem(uow, account.id, CodePurpose.ACTIVATION, code, now)
+            issuers = {i.id for i in primary_institutions(uow, account.physician_id)}
+            if used.issued_by not in issuers:
+                raise ActivationRefused("institution code", "the institution that issued the "
+                                        "code is no longer the primary institution (R-ACC-3)")
             return fire(uow, account, "activate_with_code", actor, now,
                         data={"institution": [used.issued_by]}, activated_at=now,
                         activation=ActivationPath.INSTITUTION_CODE)
