@@ -551,6 +551,22 @@ def test_r_can_3_late_reports_are_flagged(
     assert submitted.data["reported_late"] == [str(late)]
 
 
+def test_r_can_3_a_voluntary_cancellation_has_no_report_period(clock: FakeClock) -> None:
+    world = fresh(clock, BASE_POLICY)
+    registration = world.registration(world.physician(), world.institution("110105"))
+    app = world.registry.apply(Actor.physician(registration.physician_id), CancellationRequest(
+        registration.id, CancellationGround.OWN_REQUEST, date(2025, 1, 2)))
+    submitted = world.registry.history(app.id)[-1]
+    assert submitted.event == "submit"
+    assert "reported_late" not in submitted.data and "report_due" not in submitted.data
+    assert "cancellation_report" not in [d.kind.value for d in world.registry.deadlines(app.id)]
+    other = world.registration(world.physician(), world.institution("110105"))
+    reported = world.registry.apply(Actor.physician(other.physician_id), CancellationRequest(
+        other.id, CancellationGround.HEALTH_UNFIT, date(2025, 1, 2)))
+    assert "cancellation_report" in [d.kind.value for d in world.registry.deadlines(reported.id)]
+    assert world.registry.history(reported.id)[-1].data["reported_late"] == ["True"]
+
+
 # R-CAN-4 ---------------------------------------------------------------------------------------
 
 def test_r_can_4_the_granting_department_cancels_ex_officio(

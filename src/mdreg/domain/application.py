@@ -190,6 +190,12 @@ PERSON_WIDE_GROUNDS = frozenset({
 })
 
 
+#: Grounds the physician or the institution must report within 30 days of knowing them
+#: (2017 measures Art 18: 应当自知道或者应当知道之日起30日内报告). A cancellation the physician
+#: asks for himself (本人主动申请) is not a reported event: no report period runs for it.
+REPORTED_GROUNDS = frozenset(set(CancellationGround) - {CancellationGround.OWN_REQUEST})
+
+
 class DepartureKind(LabelledEnum):
     """Reasons an institution reports that move a registration to 备案 (2017 Art 19)."""
 

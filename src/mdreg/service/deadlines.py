@@ -30,6 +30,7 @@ import attrs
 from mdreg.domain.application import (
     DRAFT,
     PENDING_ACCEPTANCE,
+    REPORTED_GROUNDS,
     UNDER_REVIEW,
     Actor,
     Application,
@@ -97,8 +98,9 @@ class DeadlineKeeper:
     # -- opening and closing, inside the caller's unit of work ------------------------------
 
     def on_create(self, uow: UnitOfWork, app: Application, now: datetime) -> None:
-        """A 注销 application: the 30 days to report run from the day the ground was known."""
-        if isinstance(app.payload, CancellationRequest):
+        """A 注销 application: the 30 days to report run from the day the ground was known
+        (not for a voluntary cancellation, which reports nothing)."""
+        if isinstance(app.payload, CancellationRequest) and app.payload.ground in REPORTED_GROUNDS:
             self._open(uow, DeadlineKind.CANCELLATION_REPORT, app.id, app.physician_id,
                        app.payload.ground_known_on, now)
 

@@ -2,7 +2,8 @@
 
 Applied for by the physician or by the primary institution; confirmed by the primary
 institution; decided by the department that granted the registration. The ground is reported
-within 30 days of becoming known (R-CAN-3: a late report is recorded, not refused). Person-wide
+within 30 days of becoming known (R-CAN-3: a late report is recorded, not refused); a
+voluntary cancellation (本人主动申请) has no report period. Person-wide
 grounds end every registration of the physician (policy parameter ``person_wide_cancellation``);
 the cancellation is announced (医师法 Art 21).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from mdreg.domain.application import (
     PERSON_WIDE_GROUNDS,
+    REPORTED_GROUNDS,
     Application,
     BusinessType,
     CancellationRequest,
@@ -44,7 +46,10 @@ def cancel(effect: Effect, app: Application, payload: CancellationRequest) -> No
 
 def report_deadline(app: Application, payload: CancellationRequest,
                     policy: Policy) -> dict[str, list[str]]:
-    """R-CAN-3: the report is due 30 days after the ground was known; a late one is flagged."""
+    """R-CAN-3: the report is due 30 days after the ground was known; a late one is flagged.
+    A voluntary cancellation (本人主动申请) reports nothing, so it has no report period."""
+    if payload.ground not in REPORTED_GROUNDS:
+        return {}
     due = cancellation_report_due(payload.ground_known_on, policy.parameters)
     reported = business_date(app.submitted_at) if app.submitted_at else app.application_date
     return {"report_due": [due.isoformat()], "reported_late": [str(reported > due)]}
