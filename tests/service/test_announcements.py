@@ -1,10 +1,10 @@
-"""R-CAN-7: approved registrations and cancellations are announced (医师法 Art 21)."""
+"""R-CAN-7: approved registrations, changes and cancellations are announced (医师法 Art 21)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from mdreg import Actor, CancellationGround, CancellationRequest
+from mdreg import Actor, CancellationGround, CancellationRequest, ChangeRequest
 from mdreg.domain.account import Channel
 from mdreg.service.registry import Registry
 from mdreg.testing import World
@@ -25,6 +25,19 @@ def test_r_can_7_approval_and_cancellation_are_announced(world: World, registry:
     world.approve(registry.apply(Actor.physician(doctor.id), CancellationRequest(
         registration.id, CancellationGround.OWN_REQUEST, date(2026, 3, 1))))
     assert announcements(registry)[-1] == ("registration_cancelled", registration.id)
+
+
+def test_r_can_7_an_approved_change_is_announced_as_a_change(world: World,
+                                                              registry: Registry) -> None:
+    hospital, other = world.institution("110105"), world.institution("110108")
+    doctor = world.physician(name="钱七")
+    registration = world.registration(doctor, hospital)
+    world.approve(registry.apply(Actor.physician(doctor.id), ChangeRequest(
+        registration.id, other.id, registration.scopes)))
+    assert announcements(registry)[-1] == ("registration_changed", registration.id)
+    last = [m for m in registry.accounts.pending_messages(limit=1000)
+            if m.channel is Channel.ANNOUNCEMENT][-1]
+    assert last.body.startswith("准予变更：钱七") and "准予注册" not in last.body
 
 
 def test_r_can_7_ex_officio_cancellation_is_announced(world: World, registry: Registry) -> None:

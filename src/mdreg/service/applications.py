@@ -265,8 +265,10 @@ def consequences(services: Services, uow: UnitOfWork, app: Application, event: s
         effect_of(effect, app, declaration.payload_of(app))
         done.update(effect.done)
         if declaration.announces:
+            spec = declaration.definition.event(event)
             announce(uow, services.ids, now, [*effect.done["created"], *effect.done["ended"],
-                                              *effect.done["changed"]])
+                                              *effect.done["changed"]],
+                     changed=effect.done["changed"], decision=spec.label if spec else "")
         keeper.end_for(uow, effect.done["ended"], business_date(now), event)
     if event == declaration.activates_account_on:
         account_steps.activate_on_approval(uow, app, actor, now)
