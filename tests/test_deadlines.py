@@ -35,7 +35,13 @@ from mdreg.domain.clock import SHANGHAI, FakeClock
 from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category, Institution, Level
-from mdreg.errors import CalendarDataMissing, PermissionDenied, ValidationError
+from mdreg.errors import (
+    CalendarDataMissing,
+    CorrectionAlreadyRequested,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from mdreg.service.deadlines import TickReport
 from mdreg.service.registry import Registry
 from mdreg.testing import World
@@ -245,6 +251,24 @@ def test_r_dl_3_supplemented_materials_open_a_new_window(desk: Desk) -> None:
     (fired,) = desk.tick(date(2026, 3, 24)).fired
     assert fired.id == windows[1].id
     assert desk.deadline(app.id, DeadlineKind.DECISION).start == date(2026, 3, 16)
+
+
+def test_r_dl_4_corrections_are_asked_for_once_per_submission(desk: Desk) -> None:
+    app = desk.received(date(2026, 3, 2))
+    desk.registry.fire(app.id, "request_correction", desk.dept, corrections=("照片", "学历证明"))
+    desk.on(date(2026, 3, 4)).registry.fire(app.id, "supplement", app.applicant)
+    before = desk.registry.application(app.id)
+    with pytest.raises(CorrectionAlreadyRequested) as refused:
+        desk.registry.fire(app.id, "request_correction", desk.dept, corrections=("身份证",))
+    assert isinstance(refused.value, TransitionNotAllowed)
+    assert desk.registry.application(app.id) == before
+    # returned and submitted again: a new submission may be asked for corrections once more
+    desk.registry.fire(app.id, "accept", desk.dept)
+    desk.registry.fire(app.id, "return_to_applicant", desk.dept, reason="执业范围填写有误")
+    desk.registry.fire(app.id, "resubmit", app.applicant)
+    desk.registry.fire(app.id, "confirm", desk.inst)
+    again = desk.registry.fire(app.id, "request_correction", desk.dept, corrections=("身份证",))
+    assert again.state == "needs_correction"
 
 
 def test_a_late_acceptance_closes_the_window_as_missed(desk: Desk) -> None:

@@ -82,6 +82,21 @@ class TransitionNotAllowed(MdregError):
         self.event = event
 
 
+class CorrectionAlreadyRequested(TransitionNotAllowed):
+    """The department already asked for corrections once in this submission: the law requires
+    telling everything missing at once (行政许可法 Art 32(4): 一次告知申请人需要补正的全部内容),
+    so a second request after the applicant supplemented is refused (R-DL-4). A new request is
+    possible after the application was returned and submitted again."""
+
+    label = "已一次性告知补正内容，不得再次要求补正"
+
+    def __init__(self, workflow: str, application_id: str) -> None:
+        super().__init__(workflow, "pending_acceptance", "request_correction")
+        self.args = (f"application {application_id}: corrections were already requested once "
+                     "for this submission; tell everything at once (R-DL-4)",)
+        self.application_id = application_id
+
+
 class IneligibleError(MdregError):
     """Eligibility rules failed; ``violations`` lists every failed rule, not only the first."""
 

@@ -174,30 +174,30 @@ class ReliabilityContract:
                 "1 application, 2 transitions, 2 audit events, 1 distinct response per command")
 
     @staticmethod
-    def _correction_cycles(registry: Registry, cycles: int) -> tuple[Application, Actor, Actor]:
-        """A submitted 注册, confirmed, then ``cycles`` rounds of 补正 and 提交补正材料."""
+    def _submitted(registry: Registry) -> tuple[Application, Actor, Actor]:
+        """A submitted 注册: the application, the physician and the institution."""
         world = World(registry)
         hospital, doctor = world.institution("110105"), world.physician()
         me, staff = Actor.physician(doctor.id), Actor.institution(hospital.id)
         app = registry.apply(me, RegistrationRequest(
             hospital.id, doctor.qualifications[0].certificate_no, ("内科专业",)))
-        app = registry.fire(app.id, "confirm", staff)
-        authority = Actor.authority(app.department_id)
-        for _ in range(cycles):
-            app = registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
-            app = registry.fire(app.id, "supplement", me)
-        return app, me, authority
+        return app, me, staff
 
     def test_r09_an_application_audit_trail_is_capped(
             self, url: str, clock: FakeClock, figures: Callable[[str], None]) -> None:
         """R-09: with a cap of N = 7 events, event N is appended and event N + 1 refused."""
-        cap = 7  # create, submit, confirm, then two correction cycles = 7 events
+        cap = 7  # create, submit, two rounds of 机构退回 and 重新提交, confirm = 7 events
         registry = mdreg.open(url, clock=clock, ids=SequentialIds(),
                               limits=mdreg.Limits(audit_events_per_application=cap))
-        app, _me, authority = self._correction_cycles(registry, 2)
+        app, me, staff = self._submitted(registry)
+        for _ in range(2):
+            registry.fire(app.id, "send_back", staff, reason="材料不全")
+            registry.fire(app.id, "resubmit", me)
+        app = registry.fire(app.id, "confirm", staff)
         assert len(registry.history(app.id)) == cap
         with pytest.raises(mdreg.LimitExceeded) as refused:
-            registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+            registry.fire(app.id, "request_correction", Actor.authority(app.department_id),
+                          corrections=["聘用证明"])
         assert refused.value.limit == cap
         assert registry.application(app.id) == app  # nothing of the command was kept
         assert len(registry.history(app.id)) == cap
@@ -207,11 +207,20 @@ class ReliabilityContract:
     def test_r09_deadlines_per_subject_are_capped(
             self, url: str, clock: FakeClock, figures: Callable[[str], None]) -> None:
         """R-09: with a cap of M = 3 correction windows, the third opens and the fourth is
-        refused (a window opens each time the application waits for acceptance)."""
+        refused (a window opens each time the application waits for acceptance: confirmed,
+        supplemented, confirmed again after a return)."""
         cap = 3
         registry = mdreg.open(url, clock=clock, ids=SequentialIds(),
                               limits=mdreg.Limits(deadlines_per_kind=cap))
-        app, me, authority = self._correction_cycles(registry, cap - 1)
+        app, me, staff = self._submitted(registry)
+        authority = Actor.authority(app.department_id)
+        registry.fire(app.id, "confirm", staff)
+        registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+        registry.fire(app.id, "supplement", me)
+        registry.fire(app.id, "accept", authority)
+        registry.fire(app.id, "return_to_applicant", authority, reason="执业范围填写有误")
+        registry.fire(app.id, "resubmit", me)
+        registry.fire(app.id, "confirm", staff)
         windows = [d for d in registry.deadlines(app.id) if d.kind.value == "correction_window"]
         assert len(windows) == cap
         app = registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
@@ -227,7 +236,11 @@ class ReliabilityContract:
                                                     figures: Callable[[str], None]) -> None:
         """S-12: an application through to approval, a refused command and a portal sign-up;
         then every audit event of every aggregate is read back."""
-        app, me, authority = self._correction_cycles(registry, 1)
+        app, me, staff = self._submitted(registry)
+        authority = Actor.authority(app.department_id)
+        registry.fire(app.id, "confirm", staff)
+        registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+        registry.fire(app.id, "supplement", me)
         app = registry.fire(app.id, "accept", authority)
         clock.advance(hours=30)
         registry.fire(app.id, "approve", authority)
@@ -390,7 +403,9 @@ class SqlReliabilityContract(ReliabilityContract):
                                                   figures: Callable[[str], None]) -> None:
         """S-13: the database fails the COMMIT of an approval (its announcement included)."""
         registry, store = sql_registry(url, clock)
-        app, _me, authority = self._correction_cycles(registry, 0)
+        app, _me, staff = self._submitted(registry)
+        authority = Actor.authority(app.department_id)
+        registry.fire(app.id, "confirm", staff)
         app = registry.fire(app.id, "accept", authority)
         accounts = Accounts(registry, settings=SecuritySettings.for_tests())
         before = (registry.application(app.id), registry.history(app.id),

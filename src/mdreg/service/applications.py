@@ -30,6 +30,7 @@ from mdreg.domain.clock import business_date
 from mdreg.errors import (
     ApplicationNotFound,
     ConcurrencyConflict,
+    CorrectionAlreadyRequested,
     IdempotencyConflict,
     IneligibleError,
     MdregError,
@@ -227,6 +228,8 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     if spec.needs_corrections and not [c for c in corrections if c.strip()]:
         raise ValidationError("corrections", "list every correction needed at once",
                               field_label="补正事项")
+    if spec.needs_corrections and _corrected_since_submission(uow, app):
+        raise CorrectionAlreadyRequested(flow.id, app.id)
     checked = verdict(services, uow, app, event)
     if not checked.passed:
         raise IneligibleError(f"application {app.id}", event, checked.violations)
@@ -247,6 +250,16 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     done = consequences(services, uow, new, event, actor, now, keeper)
     audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
     return new
+
+
+def _corrected_since_submission(uow: UnitOfWork, app: Application) -> bool:
+    """Whether corrections were requested since the application was last (re)submitted."""
+    for event in reversed(uow.audit.for_aggregate(app.id)):
+        if event.event in ("submit", "resubmit"):
+            return False
+        if event.event == "request_correction":
+            return True
+    return False
 
 
 def consequences(services: Services, uow: UnitOfWork, app: Application, event: str,
