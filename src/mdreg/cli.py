@@ -12,25 +12,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mdreg.cli_calendar import calendar_app, health
+from mdreg.cli_support import Commands, console_width, fail, opening, redact
 from mdreg.domain.application import BusinessType
 from mdreg.errors import MdregError
 from mdreg.workflows import BASE_POLICY, workflow_for
 
 app = typer.Typer(help="mdreg — physician electronic registration (医师电子化注册) as state machines.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, cls=Commands)
 rules_app = typer.Typer(help="The rule catalogue (规则目录).", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
 app.add_typer(calendar_app, name="calendar")
 app.command("health")(health)
-console = Console(width=None if Console().is_terminal else 140)
+console = Console(width=console_width())
 DEFAULT_DB = "mdreg-simulation.db"
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
 
 
 def _business(name: str) -> BusinessType:
@@ -38,7 +34,7 @@ def _business(name: str) -> BusinessType:
         if name in (business.value, business.label):
             return business
     known = ", ".join(f"{b.value} ({b.label})" for b in BusinessType)
-    raise _fail(f"unknown business type {name!r}; one of: {known}")
+    raise fail(f"unknown business type {name!r}; one of: {known}")
 
 
 @app.command()
@@ -67,7 +63,7 @@ def rules_show(rule_id: str) -> None:
     """Show one rule: labels, citations, effective period and where it is checked."""
     found = {r.id: r for r in BASE_POLICY.all_rules()}.get(rule_id)
     if found is None:
-        raise _fail(f"no rule {rule_id!r}; see `mdreg rules list`")
+        raise fail(f"no rule {rule_id!r}; see `mdreg rules list`")
     console.print_json(json.dumps(_rule_data(found), ensure_ascii=False))
 
 
@@ -92,7 +88,7 @@ def rules_export(policy: Annotated[str, typer.Argument(help="base, base@DATE or 
     try:
         found, on = resolve(policy)
     except MdregError as error:
-        raise _fail(error.describe()) from None
+        raise fail(error.describe()) from None
     console.print_json(json.dumps(export(found, on), ensure_ascii=False))
 
 
@@ -109,7 +105,7 @@ def rules_diff(
     try:
         (a, a_on), (b, b_on) = resolve(before), resolve(after)
     except MdregError as error:
-        raise _fail(error.describe()) from None
+        raise fail(error.describe()) from None
     changes = diff(export(a, a_on), export(b, b_on))
     if as_json:
         console.print_json(json.dumps(changes, ensure_ascii=False))
@@ -129,19 +125,10 @@ def db_upgrade(url: Annotated[str, typer.Argument(help="database URL")]) -> None
     try:
         from mdreg.adapters.sql import migrate
     except ImportError as missing:
-        raise _fail(f"the SQL backend is not available: {missing}") from None
-    try:
+        raise fail(f"the SQL backend is not available: {missing}") from None
+    with opening(url):
         migrate.upgrade(url)
-    except MdregError as error:
-        raise _fail(error.describe()) from None
-    console.print(f"schema of {_redact(url)} is at the newest revision")
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    console.print(f"schema of {redact(url)} is at the newest revision")
 
 
 @app.command()
@@ -163,12 +150,11 @@ def simulate(
             Path(DEFAULT_DB + suffix).unlink(missing_ok=True)
     config = SimulationConfig(physicians=physicians, days=days, seed=seed)
     with Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("days"), TimeElapsedColumn(), console=console) as progress:
+                  TextColumn("days"), TimeElapsedColumn(), console=console,
+                  disable=not console.is_terminal) as progress:
         task = progress.add_task("days", total=days)
-        try:
+        with opening(url):
             report = run(config, url, on_day=lambda _d: progress.advance(task), workers=workers)
-        except MdregError as error:
-            raise _fail(error.describe()) from None
     _print_report(report)
     if json_path:
         json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -177,7 +163,7 @@ def simulate(
 
         write_html(report, html_path)
     if report["invariant_violations"]:
-        raise _fail(f"{len(report['invariant_violations'])} registry invariant(s) broken", 1)
+        raise fail(f"{len(report['invariant_violations'])} registry invariant(s) broken", 1)
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -201,7 +187,7 @@ def _print_report(report: dict[str, Any]) -> None:
         ("audit events", report["audit_events"]),
         ("commands", report["commands"]),
         ("commands per second", report["commands_per_second"]),
-        ("database", _redact(report["database"])),
+        ("database", redact(report["database"])),
         ("invariant violations", len(report["invariant_violations"])),
     ):
         summary.add_row(name, str(value))

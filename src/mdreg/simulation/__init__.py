@@ -60,7 +60,7 @@ def run(config: SimulationConfig, url: str = "memory://",
         _in_processes(simulation, config, url, workers, on_day, start_method or _start_method())
     seconds = time.perf_counter() - started
     broken = violations(registry, [p.id for p in simulation.province.physicians])
-    return build_report(simulation, seconds, url, broken, workers)
+    return build_report(simulation, seconds, registry.url, broken, workers)
 
 
 def _start_method() -> str:
