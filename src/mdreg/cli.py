@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mdreg.cli_calendar import calendar_app, health
+from mdreg.cli_simulate import simulate
 from mdreg.cli_support import Commands, console_width, fail, opening, redact
 from mdreg.domain.application import BusinessType
 from mdreg.errors import MdregError
@@ -25,8 +24,8 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
 app.add_typer(calendar_app, name="calendar")
 app.command("health")(health)
+app.command("simulate")(simulate)
 console = Console(width=console_width())
-DEFAULT_DB = "mdreg-simulation.db"
 
 
 def _business(name: str) -> BusinessType:
@@ -129,69 +128,6 @@ def db_upgrade(url: Annotated[str, typer.Argument(help="database URL")]) -> None
     with opening(url):
         migrate.upgrade(url)
     console.print(f"schema of {redact(url)} is at the newest revision")
-
-
-@app.command()
-def simulate(
-    physicians: Annotated[int, typer.Option(min=1, help="physicians in the province")] = 200,
-    days: Annotated[int, typer.Option(min=1, help="simulated days")] = 30,
-    seed: Annotated[int, typer.Option(help="random seed; same seed, same result")] = 0,
-    db: Annotated[str, typer.Option(help="database URL (default: a fresh SQLite file)")] = "",
-    json_path: Annotated[Path | None, typer.Option("--json", help="write the report as JSON")] = None,
-    html_path: Annotated[Path | None, typer.Option("--html", help="write charts as HTML")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=9, help="processes sharing the database")] = 1,
-) -> None:
-    """Simulate a province: sign-ups, applications of all nine types, decisions, deadlines."""
-    from mdreg.simulation import SimulationConfig, run
-
-    url = db or f"sqlite:///{DEFAULT_DB}"
-    if not db:
-        for suffix in ("", "-wal", "-shm"):
-            Path(DEFAULT_DB + suffix).unlink(missing_ok=True)
-    config = SimulationConfig(physicians=physicians, days=days, seed=seed)
-    with Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("days"), TimeElapsedColumn(), console=console,
-                  disable=not console.is_terminal) as progress:
-        task = progress.add_task("days", total=days)
-        with opening(url):
-            report = run(config, url, on_day=lambda _d: progress.advance(task), workers=workers)
-    _print_report(report)
-    if json_path:
-        json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    if html_path:
-        from mdreg.simulation.report import write_html
-
-        write_html(report, html_path)
-    if report["invariant_violations"]:
-        raise fail(f"{len(report['invariant_violations'])} registry invariant(s) broken", 1)
-
-
-def _print_report(report: dict[str, Any]) -> None:
-    from mdreg.simulation.report import rule_labels, type_labels
-
-    states = sorted({s for per in report["by_type"].values() for s in per})
-    table = Table("业务类型 type", *states, title="Applications per type and final state")
-    for kind, label in type_labels().items():
-        per = report["by_type"][kind]
-        table.add_row(label, *(str(per.get(s, "")) for s in states))
-    console.print(table)
-    refusals = Table("rule", "规则", "refusals", title="Refusals per rule")
-    labels = rule_labels()
-    for rule_id, count in sorted(report["refusals_by_rule"].items(), key=lambda kv: -kv[1]):
-        refusals.add_row(rule_id, labels.get(rule_id, ""), str(count))
-    console.print(refusals)
-    summary = Table("metric", "value", title="Run")
-    deadlines = report["deadlines"]
-    for name, value in (
-        ("decided within 20 working days", f"{deadlines['met']} of {deadlines['due']}"),
-        ("audit events", report["audit_events"]),
-        ("commands", report["commands"]),
-        ("commands per second", report["commands_per_second"]),
-        ("database", redact(report["database"])),
-        ("invariant violations", len(report["invariant_violations"])),
-    ):
-        summary.add_row(name, str(value))
-    console.print(summary)
 
 
 def main() -> None:
