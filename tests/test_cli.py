@@ -4,6 +4,7 @@ reason."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -95,3 +96,30 @@ def test_the_simulation_report_hides_the_password(tmp_path: Path) -> None:
     assert code == 0, err
     assert PASSWORD not in out_text and PASSWORD not in out.read_text(encoding="utf-8")
     assert "***" in out.read_text(encoding="utf-8")
+
+
+def test_rules_show_accepts_every_reference_rules_list_prints() -> None:
+    code, out, _ = invoke("rules", "list", "--json")
+    assert code == 0
+    listed = json.loads(out)
+    refs = {rule["ref"] for rule in listed if rule["ref"]}
+    assert refs and all(ref.startswith("R-") for ref in refs)
+    for ref in refs:
+        code, out, err = invoke("rules", "show", ref)
+        assert code == 0, err
+        shown = json.loads(out)
+        expected = sorted(rule["id"] for rule in listed if rule["ref"] == ref)
+        if isinstance(shown, dict):
+            assert [shown["id"]] == expected
+        else:  # one reference, several rules (R-LOC-5 is checked on 注册 and on 变更)
+            assert sorted(rule["id"] for rule in shown) == expected and len(expected) > 1
+    code, out, _ = invoke("rules", "show", "r-can-1")
+    assert code == 0 and json.loads(out)["ref"] == "R-CAN-1"
+    code, out, _ = invoke("rules", "show", "cancellation.ground_accepted")
+    assert code == 0 and json.loads(out)["ref"] == "R-CAN-1"
+
+
+def test_rules_show_names_an_unknown_reference() -> None:
+    code, out, err = invoke("rules", "show", "R-NOPE-9")
+    assert code == 2 and out == ""
+    assert "R-NOPE-9" in one_error_line(err)

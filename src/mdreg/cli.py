@@ -58,12 +58,19 @@ def rules_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON"
 
 
 @rules_app.command("show")
-def rules_show(rule_id: str) -> None:
-    """Show one rule: labels, citations, effective period and where it is checked."""
-    found = {r.id: r for r in BASE_POLICY.all_rules()}.get(rule_id)
-    if found is None:
-        raise fail(f"no rule {rule_id!r}; see `mdreg rules list`")
-    console.print_json(json.dumps(_rule_data(found), ensure_ascii=False))
+def rules_show(
+    rule: Annotated[str, typer.Argument(help="a rule's id (change.location_free) or its "
+                                             "reference (R-LOC-5), as `mdreg rules list` prints")],
+) -> None:
+    """Show a rule: labels, citations, effective period and where it is checked. A reference
+    that several rules share shows them all, as a list."""
+    rules = sorted(BASE_POLICY.all_rules(), key=lambda r: r.id)
+    found = [r for r in rules if r.id == rule] or [r for r in rules if r.ref.upper() == rule.upper()]
+    if not found:
+        raise fail(f"no rule {rule!r}: neither an id nor a reference (R-…) of "
+                   "`mdreg rules list`")
+    data = [_rule_data(r) for r in found]
+    console.print_json(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False))
 
 
 def _rule_data(rule: Any) -> dict[str, Any]:
