@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from mdreg.cli_support import console_width, fail, opening, redact
 
@@ -111,30 +112,75 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _print_report(report: dict[str, Any], *, temporary: bool = False) -> None:
+#: The columns of the two tables of applications per type: states still open, in the order an
+#: application passes them, then the outcomes; any other state is added to the outcomes.
+IN_PROGRESS = ("draft", "pending_institution", "pending_acceptance", "under_review",
+               "needs_correction", "returned")
+OUTCOMES = ("approved", "rejected", "not_accepted", "withdrawn")
+
+
+def report_tables(report: dict[str, Any], *, temporary: bool = False) -> list[Table]:
+    """The report as tables that stay readable 80 columns wide: a business type is its code,
+    a state its full name (wrapped), and nothing is cut short."""
     from mdreg.simulation.report import rule_labels, type_labels
 
-    states = sorted({s for per in report["by_type"].values() for s in per})
-    table = Table("业务类型 type", *states, title="Applications per type and final state")
-    for kind, label in type_labels().items():
-        per = report["by_type"][kind]
-        table.add_row(label, *(str(per.get(s, "")) for s in states))
-    console.print(table)
-    refusals = Table("rule", "规则", "refusals", title="Refusals per rule")
-    labels = rule_labels()
+    by_type: dict[str, dict[str, int]] = report["by_type"]
+    others = sorted({s for per in by_type.values() for s in per} - {*IN_PROGRESS, *OUTCOMES})
+    in_progress = _per_type("Applications in progress per type", by_type, {
+        state.replace("_", " "): {kind: per.get(state, 0) for kind, per in by_type.items()}
+        for state in IN_PROGRESS})
+    names = type_labels()
+    in_progress.caption = "  ".join(f"{kind}（{names[kind]}）" if names.get(kind) else kind
+                                    for kind in by_type)
+    outcomes = _per_type("Outcomes, refused and failed commands per type", by_type, {
+        **{state.replace("_", " "): {kind: per.get(state, 0) for kind, per in by_type.items()}
+           for state in (*OUTCOMES, *others)},
+        "refused": report["refusals_by_type"], "errors": report["errors_by_type"]})
+    refusals = Table(Column("rule · 规则", overflow="fold"), "ref",
+                     Column("refusals", justify="right"), title="Refusals per rule",
+                     box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, show_lines=True)
+    labels, refs = rule_labels(), _rule_refs()
     for rule_id, count in sorted(report["refusals_by_rule"].items(), key=lambda kv: -kv[1]):
-        refusals.add_row(rule_id, labels.get(rule_id, ""), str(count))
-    console.print(refusals)
-    summary = Table("metric", "value", title="Run")
+        label = f"\n{labels[rule_id]}" if rule_id in labels else ""
+        refusals.add_row(rule_id + label, refs.get(rule_id, ""), str(count))
+    summary = Table("metric", Column("value", overflow="fold"), title="Run")
     deadlines = report["deadlines"]
     database = redact(report["database"]) + (" (temporary, deleted)" if temporary else "")
+    errors = ", ".join(f"{kind} {n}" for kind, n in report["errors_by_kind"].items()) or "none"
     for name, value in (
         ("decided within 20 working days", f"{deadlines['met']} of {deadlines['due']}"),
         ("audit events", report["audit_events"]),
         ("commands", report["commands"]),
         ("commands per second", report["commands_per_second"]),
+        ("errors by kind", errors),
         ("database", database),
         ("invariant violations", len(report["invariant_violations"])),
     ):
         summary.add_row(name, str(value))
-    console.print(summary)
+    return [in_progress, outcomes, refusals, summary]
+
+
+def _per_type(title: str, by_type: dict[str, dict[str, int]],
+              columns: dict[str, dict[str, int]]) -> Table:
+    """Business types down, ``columns`` (header → type → count) across; each column exactly as
+    wide as its longest header word or count, so headers wrap between words, never within."""
+    table = Table(Column("type", width=max(map(len, ["type", *by_type])), no_wrap=True),
+                  title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  collapse_padding=True)
+    for header, counts in columns.items():
+        widest = max([*map(len, header.split()), *(len(str(n)) for n in counts.values())])
+        table.add_column(header, justify="right", width=widest)
+    for kind in by_type:
+        table.add_row(kind, *(str(counts.get(kind) or "") for counts in columns.values()))
+    return table
+
+
+def _rule_refs() -> dict[str, str]:
+    from mdreg.workflows import BASE_POLICY
+
+    return {rule.id: rule.ref for rule in BASE_POLICY.all_rules()}
+
+
+def _print_report(report: dict[str, Any], *, temporary: bool = False) -> None:
+    for table in report_tables(report, temporary=temporary):
+        console.print(table)
