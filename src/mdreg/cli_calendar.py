@@ -19,22 +19,20 @@ from rich.console import Console
 from rich.table import Table
 
 import mdreg
+from mdreg.cli_support import console_width, fail, opening
 from mdreg.errors import MdregError
 
 calendar_app = typer.Typer(help="Holiday data (节假日安排) for working-day deadlines.",
                            no_args_is_help=True)
-console = Console(width=None if Console().is_terminal else 120)
+console = Console(width=console_width())
 
 Db = Annotated[str, typer.Option("--db", help="the registry's database URL")]
 AsOf = Annotated[str, typer.Option("--as-of", help="the day to judge by (YYYY-MM-DD; today)")]
 
 
 def _open(url: str) -> mdreg.Registry:
-    try:
+    with opening(url):
         return mdreg.open(url)
-    except MdregError as error:
-        typer.echo(f"error: cannot open the registry: {error}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _day(text: str) -> date | None:
@@ -43,8 +41,7 @@ def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        typer.echo(f"error: --as-of {text!r} is not a date (YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
+        raise fail(f"--as-of {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @calendar_app.command("import")
@@ -57,8 +54,7 @@ def import_year(path: Annotated[Path, typer.Argument(help="a TOML file of [years
     try:
         done = registry.import_calendar(path)
     except (MdregError, OSError) as error:
-        typer.echo(f"error: {path}: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(f"{path}: {error}") from None
     moved = sum(change.moved for change in done.recomputed)
     console.print(f"imported {', '.join(map(str, done.years))} into {registry.url}: "
                   f"{len(done.recomputed)} provisional deadline(s) recomputed, {moved} moved")

@@ -90,7 +90,7 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
         *materials,
         "",
         "```mermaid",
-        _without_front_matter(workflow_for(business).mermaid()),
+        workflow_for(business).mermaid(title=False),  # the page's heading is the title
         "```",
         "",
     ])
@@ -98,14 +98,6 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
 
 def _first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-
-
-def _without_front_matter(diagram: str) -> str:
-    """Drop mermaid's ``---`` title block (MyST would read it as directive options)."""
-    text = diagram.strip()
-    if text.startswith("---"):
-        text = text.split("---", 2)[2].strip()
-    return text
 
 
 def rule_catalogue(policy: Policy = BASE_POLICY) -> str:

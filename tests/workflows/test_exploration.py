@@ -83,7 +83,7 @@ def test_mermaid_diagram_is_generated_from_the_definition(
     assert re.findall(r"\[\*\] --> (\w+)", text) == [definition.initial]
     assert dict(re.findall(r'state "([^"]+)" as (\w+)', text)) == {
         s.label: s.id for s in definition.states}
-    assert definition.label in text.splitlines()[:3]
+    assert text.splitlines()[:3] == ["---", f'title: "{definition.label}"', "---"]
 
 
 @pytest.mark.parametrize(("business", "definition"), WORKFLOWS, ids=IDS)

@@ -21,7 +21,7 @@ from typing import Any
 import mdreg
 from mdreg.domain.calendar import ChineseCalendar, WeekendFallback
 from mdreg.domain.clock import FakeClock
-from mdreg.errors import PersistenceError
+from mdreg.errors import MdregError, PersistenceError
 from mdreg.service.ids import SequentialIds
 from mdreg.simulation.invariants import violations
 from mdreg.simulation.report import build_report
@@ -60,12 +60,18 @@ def run(config: SimulationConfig, url: str = "memory://",
         _in_processes(simulation, config, url, workers, on_day, start_method or _start_method())
     seconds = time.perf_counter() - started
     broken = violations(registry, [p.id for p in simulation.province.physicians])
-    return build_report(simulation, seconds, url, broken, workers)
+    return build_report(simulation, seconds, registry.url, broken, workers)
 
 
 def _start_method() -> str:
     alone = threading.active_count() == 1  # forking a threaded process can deadlock the child
     return "fork" if alone and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+class WorkerFailed(MdregError):
+    """A simulation worker process failed or died; the others were stopped."""
+
+    label = "模拟进程失败"
 
 
 def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, workers: int,
@@ -78,42 +84,82 @@ def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, wo
     results = context.Queue()
     processes = [context.Process(target=_worker, args=(config, url, w, workers, barrier, loaded,
                                                        days, results)) for w in range(workers)]
-    for process in processes:  # they start (and build their province) while the parent loads
-        process.start()
-    simulation.clock.set(START - timedelta(days=1))
     try:
+        for process in processes:  # they start (and build their province) while the parent loads
+            process.start()
+        simulation.clock.set(START - timedelta(days=1))
         simulation.load()
+        loaded.set()
+        collected = _collect(processes, results, days, on_day)
     except BaseException:
-        for process in processes:
-            process.terminate()
+        _stop(processes)
         raise
-    loaded.set()
-    collected: list[tuple[Tally, dict[str, mdreg.Application]]] = []
-    while len(collected) < workers:
-        while not days.empty():
-            day = days.get()
-            if on_day:
-                on_day(day)
-        try:
-            outcome = results.get(timeout=0.2)
-        except queue.Empty:
-            if any(p.exitcode not in (None, 0) for p in processes):
-                raise PersistenceError("a simulation worker process failed") from None
-            continue
-        if isinstance(outcome, BaseException):
-            raise outcome
-        collected.append(outcome)
     for process in processes:
         process.join()
+    _progress(days, on_day)
+    merge(simulation, collected)
+
+
+def _collect(processes: list[Any], results: Any, days: Any, on_day: Callable[[int], None] | None
+             ) -> list[tuple[Tally, dict[str, mdreg.Application]]]:
+    """Every worker's tally, in worker order; :class:`WorkerFailed` as soon as one fails, or
+    exits without delivering its tally."""
+    delivered: dict[int, tuple[Tally, dict[str, mdreg.Application]]] = {}
+    stopped: set[int] = set()  # broke off because another worker failed
+    while len(delivered) < len(processes):
+        _progress(days, on_day)
+        ended = [w for w, p in enumerate(processes)
+                 if p.exitcode is not None and w not in delivered and w not in stopped]
+        try:  # a worker that delivered, then ended, has its tally in the queue: wait a little
+            worker, outcome = results.get(timeout=2.0 if ended else 0.2)
+        except queue.Empty:
+            if ended:
+                raise WorkerFailed(_ended(ended[0], len(processes), processes[ended[0]].exitcode)
+                                   ) from None
+            continue
+        if isinstance(outcome, str):
+            raise WorkerFailed(f"simulation worker {worker + 1} of {len(processes)} failed: "
+                               f"{outcome}")
+        if outcome is None:
+            stopped.add(worker)
+            if len(stopped) == len(processes):
+                raise WorkerFailed("every simulation worker stopped")
+            continue
+        delivered[worker] = outcome
+    return [delivered[w] for w in sorted(delivered)]
+
+
+def _ended(worker: int, workers: int, code: int) -> str:
+    how = (f"was killed by signal {-code}" if code < 0
+           else f"ended with exit code {code}" if code else "ended")
+    return f"simulation worker {worker + 1} of {workers} {how} before finishing"
+
+
+def _progress(days: Any, on_day: Callable[[int], None] | None) -> None:
     while not days.empty():
         day = days.get()
         if on_day:
             on_day(day)
-    merge(simulation, collected)
+
+
+def _stop(processes: list[Any]) -> None:
+    """End every worker still running, and wait for it."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        if process.pid is None:
+            continue  # never started
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barrier: Any,
             loaded: Any, days: Any, results: Any) -> None:
+    """Simulate this worker's share; put ``(worker, tally and applications)`` on ``results``,
+    or ``(worker, what failed)`` — ``(worker, None)`` when another worker's failure stopped it."""
     try:  # the parent migrated the database already
         registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(worker + 1),
                               calendar=CALENDAR, migrate=False)
@@ -127,10 +173,13 @@ def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barri
         if not loaded.wait(LOAD_TIMEOUT_S):
             raise PersistenceError("the province was not loaded in time")
         simulation.run(load=False)
-        results.put((simulation.tally, simulation.apps))
+        results.put((worker, (simulation.tally, simulation.apps)))
+    except threading.BrokenBarrierError:
+        results.put((worker, None))
     except BaseException as error:
+        results.put((worker, error.describe() if isinstance(error, MdregError)
+                     else f"{type(error).__name__}: {error}"))
         barrier.abort()
-        results.put(error)
 
 
-__all__ = ["Simulation", "SimulationConfig", "run"]
+__all__ = ["Simulation", "SimulationConfig", "WorkerFailed", "run"]

@@ -14,6 +14,7 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
                  workers: int = 1) -> dict[str, Any]:
     """Everything a run produced, with the keys the CLI's ``--json`` promises."""
     tally = sim.tally
+    kinds = [b.value for b in BusinessType]
     return {
         "seed": sim.config.seed,
         "days": sim.config.days,
@@ -21,7 +22,9 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
         "province": sim.config.province,
         "by_type": by_type(sim.apps),
         "refusals_by_rule": dict(sorted(tally.refusals.items())),
-        "errors_by_type": dict(sorted(tally.errors.items())),
+        "refusals_by_type": {kind: tally.refused[kind] for kind in kinds},
+        "errors_by_type": {kind: tally.failed[kind] for kind in kinds},
+        "errors_by_kind": dict(sorted(tally.errors.items())),
         "deadlines": deadline_compliance(tally.decided),
         "accounts": dict(tally.accounts),
         "audit_events": sim.registry.audit_count(),

@@ -77,8 +77,10 @@ class SimulationConfig:
 class Tally:
     """What happened, collected while the simulation runs."""
 
-    refusals: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[str] = field(default_factory=Counter)  # by rule id
+    errors: Counter[str] = field(default_factory=Counter)  # by error class
+    refused: Counter[str] = field(default_factory=Counter)  # refused commands, by business type
+    failed: Counter[str] = field(default_factory=Counter)  # other failed commands, by business type
     flows: Counter[tuple[str, str]] = field(default_factory=Counter)
     backlog: list[dict[str, int]] = field(default_factory=list)
     commands: int = 0
@@ -131,17 +133,21 @@ class Simulation:
             self.on_day(day)
         return self.tally
 
-    def _command(self, call: Callable[[], Application]) -> Application | None:
-        """Run one registry command, counting it and what refused it."""
+    def _command(self, business: BusinessType, call: Callable[[], Application]
+                 ) -> Application | None:
+        """Run one registry command on an application of type ``business``, counting it and
+        what refused it."""
         self.tally.commands += 1
         started = time.perf_counter()
         try:
             app = call()
         except IneligibleError as refused:
             self.tally.refusals.update(refused.rule_ids)
+            self.tally.refused[business.value] += 1
             return None
         except MdregError as error:
             self.tally.errors[type(error).__name__] += 1
+            self.tally.failed[business.value] += 1
             return None
         finally:
             self.tally.command_seconds += time.perf_counter() - started
@@ -237,13 +243,14 @@ class Simulation:
             physician = self._candidate(business)
             payload = self._payload(business, physician) if physician else None
             if physician is not None and payload is not None:
-                self._apply(Actor.physician(physician.id), payload)
+                self._apply(Actor.physician(physician.id), business, payload)
 
-    def _apply(self, actor: Actor, payload: Payload) -> Application | None:
+    def _apply(self, actor: Actor, business: BusinessType, payload: Payload
+               ) -> Application | None:
         def apply() -> Application:
             return self.registry.apply(actor, payload)
 
-        return self._command(apply)
+        return self._command(business, apply)
 
     def _candidate(self, business: BusinessType) -> Physician | None:
         """A physician for whom ``business`` is plausible (sometimes not, on purpose)."""
@@ -323,7 +330,7 @@ class Simulation:
         def fire() -> Application:
             return self.registry.fire(app.id, event, actor, **kw)
 
-        return self._command(fire)
+        return self._command(app.type, fire)
 
     def _waiting_at(self, states: tuple[str, ...], party: Callable[[Application], str]) -> set[str]:
         """Parties whose inbox holds one of this simulation's applications: the others' inboxes
@@ -390,6 +397,8 @@ def merge(simulation: Simulation, results: list[tuple[Tally, dict[str, Applicati
     for tally, apps in results:
         total.refusals.update(tally.refusals)
         total.errors.update(tally.errors)
+        total.refused.update(tally.refused)
+        total.failed.update(tally.failed)
         total.flows.update(tally.flows)
         total.accounts.update(tally.accounts)
         total.commands += tally.commands

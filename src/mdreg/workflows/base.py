@@ -24,14 +24,14 @@ mdreg.errors.TransitionNotAllowed: event 'close' is not allowed in state 'closed
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
-from transitions import Machine, MachineError, State
+from transitions import Machine, MachineError
 from transitions.core import Condition
-from transitions.extensions.diagrams import GraphMachine
 
 from mdreg.errors import TransitionNotAllowed, WorkflowDefinitionError
 
@@ -174,14 +174,6 @@ def validate(definition: WorkflowDefinition) -> None:
         raise _fail(definition.id, f"non-final states without a way out: {stuck}")
 
 
-class LabelledState(State):
-    """A transitions state that carries a Chinese label for diagrams."""
-
-    def __init__(self, name: str, label: str = "", **kwargs: Any) -> None:
-        super().__init__(name, **kwargs)
-        self.label = label
-
-
 class _Driver:
     """The only object ever handed to transitions: it holds a state id for one trigger, and the
     error a ``finalize_event`` callback raised (transitions only logs those)."""
@@ -193,13 +185,12 @@ class _Driver:
         self.failure: BaseException | None = None
 
 
-def _machine_spec(definition: WorkflowDefinition, *, labels: bool) -> dict[str, Any]:
-    extra = ({"label": e.label} if labels else {} for e in definition.events)
+def _machine_spec(definition: WorkflowDefinition) -> dict[str, Any]:
     return {
-        "states": [{"name": s.id, "label": s.label} for s in definition.states],
+        "states": list(definition.state_ids),
         "transitions": [
-            {"trigger": e.id, "source": list(e.sources), "dest": e.dest, **x}
-            for e, x in zip(definition.events, extra, strict=True)
+            {"trigger": e.id, "source": list(e.sources), "dest": e.dest}
+            for e in definition.events
         ],
         "initial": definition.initial,
         "auto_transitions": False,
@@ -208,13 +199,7 @@ def _machine_spec(definition: WorkflowDefinition, *, labels: bool) -> dict[str, 
     }
 
 
-class _DiagramHolder:
-    """A throw-away model for diagram export (GraphMachine binds ``get_graph`` to it)."""
-
-
 class _Machine(Machine):
-    state_cls = LabelledState
-
     def callbacks(self, funcs: Any, event_data: Any) -> None:
         if funcs is not self.finalize_event:
             super().callbacks(funcs, event_data)
@@ -225,17 +210,13 @@ class _Machine(Machine):
             event_data.model.failure = error
 
 
-class _Graph(GraphMachine):
-    state_cls = LabelledState
-
-
 class Workflow:
     """A definition plus its single ``transitions`` machine."""
 
     def __init__(self, definition: WorkflowDefinition) -> None:
         self.definition = definition
         self._states = frozenset(definition.state_ids)
-        self._machine = _Machine(model=None, **_machine_spec(definition, labels=False))
+        self._machine = _Machine(model=None, **_machine_spec(definition))
 
     @property
     def id(self) -> str:
@@ -295,18 +276,73 @@ class Workflow:
 
         return detach
 
-    def mermaid(self) -> str:
-        """A mermaid ``stateDiagram-v2`` of the definition, with Chinese labels."""
-        holder = _DiagramHolder()
-        _Graph(
-            model=holder,
-            graph_engine="mermaid",
-            show_state_attributes=False,
-            title=self.definition.label,
-            **_machine_spec(self.definition, labels=True),
-        )
-        graph = holder.get_graph()  # type: ignore[attr-defined]
-        return str(graph.draw(None))
+    def mermaid(self, *, title: bool = True) -> str:
+        """A mermaid ``stateDiagram-v2`` of the definition (see :func:`mermaid`)."""
+        return mermaid(self.definition, title=title)
+
+
+#: Words mermaid's state-diagram grammar reads as keywords (case-insensitively): a state id
+#: spelled like one is drawn under another name.
+MERMAID_KEYWORDS = frozenset({
+    "accdescr", "acctitle", "as", "class", "classdef", "click", "default", "direction", "end",
+    "hide", "left", "note", "of", "right", "scale", "state", "style",
+})
+
+
+def mermaid(definition: WorkflowDefinition, *, title: bool = True) -> str:
+    """A mermaid ``stateDiagram-v2`` of ``definition`` with Chinese labels: the initial state
+    entered from ``[*]``, each final state leading to ``[*]``, one arrow per source and
+    destination (events sharing one are joined with ``|``). No state is styled or marked as
+    current. With ``title``, the definition's label is the diagram's title, in a front-matter
+    block (``title: "…"``, quoted).
+
+    >>> from mdreg.workflows.base import EventSpec, Role, StateSpec, WorkflowDefinition
+    >>> print(mermaid(WorkflowDefinition(
+    ...     "demo", "示例: demo", initial="open",
+    ...     states=(StateSpec("open", "打开"), StateSpec("end", "结束", final=True)),
+    ...     events=(EventSpec("close", "关闭", ("open",), "end", Role.APPLICANT),))))
+    ---
+    title: "示例: demo"
+    ---
+    stateDiagram-v2
+      direction LR
+      state "打开" as open
+      state "结束" as s_end
+      [*] --> open
+      open --> s_end: 关闭
+      s_end --> [*]
+    """
+    names = _diagram_ids(definition.state_ids)
+    arrows: dict[tuple[str, str], list[str]] = {}
+    for event in definition.events:
+        for source in event.sources:
+            arrows.setdefault((source, event.dest), []).append(_text(event.label))
+    lines = [f'---\ntitle: {json.dumps(definition.label, ensure_ascii=False)}\n---'] if title else []
+    lines += ["stateDiagram-v2", "  direction LR"]
+    lines += [f'  state "{_text(s.label).replace(chr(34), "#quot;")}" as {names[s.id]}'
+              for s in definition.states]
+    lines.append(f"  [*] --> {names[definition.initial]}")
+    lines += [f"  {names[a]} --> {names[b]}: {' | '.join(labels)}"
+              for (a, b), labels in arrows.items()]
+    lines += [f"  {names[s.id]} --> [*]" for s in definition.states if s.final]
+    return "\n".join(lines)
+
+
+def _diagram_ids(state_ids: Iterable[str]) -> dict[str, str]:
+    """Each state id as the diagram names it: itself, unless mermaid reads it as a keyword."""
+    taken = set(state_ids)
+    names = {}
+    for state in taken:
+        name = state
+        while name.lower() in MERMAID_KEYWORDS or (name != state and name in taken):
+            name = f"s_{name}"
+        names[state] = name
+    return names
+
+
+def _text(label: str) -> str:
+    """A label on one line, without the characters that end a mermaid statement."""
+    return " ".join(label.split()).replace(";", "#59;")
 
 
 def markdown_table(definition: WorkflowDefinition, rules: Iterable[tuple[str, str]] = ()) -> str:
