@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,17 @@ def test_rules_show_names_an_unknown_reference() -> None:
     code, out, err = invoke("rules", "show", "R-NOPE-9")
     assert code == 2 and out == ""
     assert "R-NOPE-9" in one_error_line(err)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["simulate", "--days", "99999"], "Invalid value for '--days'"),
+    (["no-such-command"], "No such command 'no-such-command'"),
+    (["diagram"], "Missing argument 'business'"),
+    (["rules", "show", "R-NOPE-9"], "no rule 'R-NOPE-9'"),
+])
+def test_usage_errors_of_the_script_are_one_line_too(args: list[str], says: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "mdreg", *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 2, done
+    assert says in one_error_line(done.stderr)
+    assert done.stdout == ""

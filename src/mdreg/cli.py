@@ -152,7 +152,26 @@ def db_upgrade(url: Annotated[str, typer.Argument(help="database URL")]) -> None
     console.print(f"schema of {redact(url)} is at the newest revision")
 
 
+#: typer's usage errors (a bad option value, a missing argument): the public ``BadParameter``'s
+#: base class.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+
+
 def main() -> None:
-    """Entry point of the ``mdreg`` script (and of ``python -m mdreg``)."""
-    app(prog_name="mdreg")
+    """Entry point of the ``mdreg`` script (and of ``python -m mdreg``). A usage error (a bad
+    option value, a missing argument) is one line on stderr, exit status 2, like every other
+    error of the command line."""
+    try:
+        code = app(prog_name="mdreg", standalone_mode=False)
+    except _UsageError as error:
+        message = str(getattr(error, "format_message", error.__str__)())
+        context = getattr(error, "ctx", None)
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        if message:  # no message: the help was printed instead (a command without arguments)
+            typer.echo(f"error: {message}{hint}", err=True)
+        raise SystemExit(2) from None
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
