@@ -8,7 +8,7 @@ the registry change or the route precisely. R-CAN-7 (announcements) is not imple
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -718,6 +718,25 @@ def test_r_fil_3_4_filing_is_no_duplicate_and_within_the_registered_scope(
     fine = verdict(registry, filing_request(registered, world.institution("110102")),
                    registered.physician_id)
     assert fine.passed
+
+
+def test_r_fil_3_a_filing_whose_period_ended_no_longer_blocks_a_new_one(
+    world: World, registry: Registry, clock: FakeClock, registered: Registration,
+    haidian: Institution,
+) -> None:
+    old = world.filing(registered, haidian, valid_to=TODAY + timedelta(days=30))
+    still = verdict(registry, filing_request(registered, haidian), registered.physician_id)
+    assert still.failed_rule_ids == ("filing.not_primary_or_duplicate",)  # the last day counts
+    clock.advance(days=31)
+    later = clock.now().date()
+    renewed = FilingRequest(registered.id, haidian.id, ("内科专业",), valid_from=later,
+                            valid_to=later + timedelta(days=364))
+    assert verdict(registry, renewed, registered.physician_id).passed
+    app = approve(registry, renewed, registry.physician(registered.physician_id))
+    by_id = {f.id: f for f in registry.filings(registered.physician_id)}
+    assert (by_id[old.id].status, by_id[old.id].ended_on) == (FilingStatus.EXPIRED, old.valid_to)
+    assert old.id in registry.history(app.id)[-1].data["ended"]
+    assert [f.institution_id for f in by_id.values() if f.is_active] == [haidian.id]
 
 
 # R-LEG-1 ---------------------------------------------------------------------------------------

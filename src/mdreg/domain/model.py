@@ -182,6 +182,7 @@ class FilingStatus(LabelledEnum):
     ACTIVE = ("active", "有效")
     CANCELLED = ("cancelled", "已取消")
     INVALID = ("invalid", "失效")
+    EXPIRED = ("expired", "已到期")
 
 
 @attrs.frozen
@@ -203,6 +204,11 @@ class Filing:
     @property
     def is_active(self) -> bool:
         return self.status is FilingStatus.ACTIVE
+
+    def lapsed_on(self, day: date) -> bool:
+        """Still recorded active, but its period ended before ``day``: it no longer counts
+        (a new filing at the institution may be made) and is closed as ``expired``."""
+        return self.is_active and self.valid_to < day
 
 
 @attrs.frozen

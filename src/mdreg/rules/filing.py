@@ -54,7 +54,8 @@ class FilingNotDuplicate(Rule[FilingRequest]):
         if target.primary_institution_id == ctx.institution.id:
             yield self.violation("备案机构即为主要执业机构", "the institution is the primary one")
         for filing in ctx.filings:
-            if filing.is_active and filing.institution_id == ctx.institution.id:
+            if filing.is_active and not filing.lapsed_on(ctx.as_of) \
+                    and filing.institution_id == ctx.institution.id:
                 yield self.violation(f"该机构已有有效备案{filing.id}",
                                      f"an active filing {filing.id} exists", filing=filing.id)
 

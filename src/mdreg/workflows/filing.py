@@ -8,8 +8,10 @@ registration and institution.
 
 from __future__ import annotations
 
+import attrs
+
 from mdreg.domain.application import Application, BusinessType, FilingRequest
-from mdreg.domain.model import Filing, Physician
+from mdreg.domain.model import Filing, FilingStatus, Physician
 from mdreg.rules import filing, target
 from mdreg.rules.policy import Policy
 from mdreg.workflows import materials
@@ -30,7 +32,13 @@ def route(routing: Routing, physician: Physician, payload: FilingRequest,
 
 def file(effect: Effect, app: Application, payload: FilingRequest) -> None:
     """备案: a filing under the registration, decided by the department that approved the
-    filed institution."""
+    filed institution. An earlier filing at the same institution whose period has ended is
+    closed as expired (on its last day) first."""
+    for lapsed in effect.active_filings(payload.registration_id, app.physician_id):
+        if lapsed.institution_id == payload.institution_id and lapsed.lapsed_on(effect.on):
+            effect.uow.filings.put(attrs.evolve(lapsed, status=FilingStatus.EXPIRED,
+                                                ended_on=lapsed.valid_to))
+            effect.done["ended"].append(lapsed.id)
     new = Filing(
         id=effect.ids.new("F"), registration_id=payload.registration_id,
         physician_id=app.physician_id, institution_id=payload.institution_id,
