@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+import attrs
 import pytest
 
 import mdreg
@@ -45,6 +46,7 @@ from mdreg.domain.application import (
     ScopeEvidence,
     UpgradeRequest,
 )
+from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import FilingStatus, Physician
 from mdreg.errors import NotFoundError, OfflineOnlyBusiness, RuleDefinitionError
 from mdreg.rules import Policy, Rule, Verdict
@@ -215,6 +217,31 @@ def test_r_loc_8_prevention_institution_ignores_a_department_of_another_level(
     assert app.department_id == "D110105"
 
 
+def test_r_loc_8_a_provincial_prevention_institution_in_a_district_is_decided_by_the_province(
+    world: World, registry: Registry
+) -> None:
+    world.department("110105")
+    province = world.department("110000")
+    centre = world.institution("110105", kind=InstitutionKind.PREVENTION,
+                               approved_by=province.id)
+    provincial = attrs.evolve(centre, id="I-CDC", administrative_level="province")
+    registry.load(institutions=[provincial])
+    doctor = world.physician(category=Category.PUBLIC_HEALTH)
+    app = registry.apply(Actor.physician(doctor.id), RegistrationRequest(
+        provincial.id, doctor.qualifications[0].certificate_no, ("公共卫生类别专业",)))
+    assert app.department_id == province.id
+    county = registry.apply(Actor.physician(world.physician(category=Category.PUBLIC_HEALTH).id),
+                            RegistrationRequest(centre.id, "", ("公共卫生类别专业",)), submit=False)
+    assert county.department_id == "D110105"
+
+
+def test_an_administrative_level_outside_the_three_is_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Institution("I1", "某医院", DivisionCode("110105"), InstitutionKind.MEDICAL, "D110105",
+                    administrative_level="national")  # type: ignore[arg-type]
+    assert (refused.value.field, refused.value.field_label) == ("administrative_level", "机构行政级别")
+
+
 # R-CHG-1 ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -306,6 +333,23 @@ def test_r_scope_1_one_scope_or_up_to_three_at_county_level(
                                   scopes, county_approved=county_approved)
     result = verdict(registry, request, doctor)
     assert "scope.count" in result.checked
+    assert result.failed_rule_ids == (() if passes else ("scope.count",))
+
+
+@pytest.mark.parametrize(("level", "passes"), [(None, True), ("prefecture", False)],
+                         ids=["county_institution_approved_by_the_province_passes",
+                              "city_level_institution_in_a_district_fails"])
+def test_r_scope_1_the_county_level_is_the_institutions_own(
+    world: World, registry: Registry, level: str | None, passes: bool,
+) -> None:
+    """县及县以下医疗机构: the institution's level decides, not the deciding department's."""
+    licensed_by_province = world.institution("110105", approved_by=world.department("110000").id)
+    institution = attrs.evolve(licensed_by_province, id=f"I-{level}", administrative_level=level)
+    registry.load(institutions=[institution])
+    doctor = world.physician()
+    request = RegistrationRequest(institution.id, doctor.qualifications[0].certificate_no,
+                                  THREE, county_approved=True)
+    result = verdict(registry, request, doctor)
     assert result.failed_rule_ids == (() if passes else ("scope.count",))
 
 

@@ -12,6 +12,16 @@ from datetime import date
 import attrs
 
 from mdreg.domain.identifiers import DivisionCode, ResidentId
+from mdreg.domain.identifiers import Level as AdministrativeLevel
+from mdreg.errors import ValidationError
+
+_LEVELS = ("province", "prefecture", "county")
+
+
+def _administrative_level(_: object, __: object, value: object) -> None:
+    if value is not None and value not in _LEVELS:
+        raise ValidationError("administrative_level", f"one of {', '.join(_LEVELS)}",
+                              field_label="机构行政级别")
 
 
 class LabelledEnum(enum.StrEnum):
@@ -129,7 +139,12 @@ class HealthDepartment:
 
 @attrs.frozen
 class Institution:
-    """医疗、预防、保健机构 with the department that approved its practice licence."""
+    """医疗、预防、保健机构 with the department that approved its practice licence.
+
+    ``administrative_level`` is the institution's own level (省级 ``province``, 地市级
+    ``prefecture``, 县级 ``county``): a provincial centre for disease control sits in a district
+    but is a province-level institution. ``None`` (the default) takes the level of its division.
+    """
 
     id: str
     name: str
@@ -138,6 +153,29 @@ class Institution:
     approved_by: str
     departments: tuple[str, ...] = ()
     auto_activation: bool = False
+    administrative_level: AdministrativeLevel | None = attrs.field(
+        default=None, validator=_administrative_level)
+
+    @property
+    def level(self) -> AdministrativeLevel:
+        """The institution's administrative level (its division's when not given)."""
+        return self.administrative_level or self.division.level
+
+    @property
+    def seat(self) -> DivisionCode:
+        """The division at the institution's own level: its department is the 同级 department
+        (医师执业注册管理办法 Art 9, for prevention institutions).
+
+        >>> from mdreg.domain.identifiers import DivisionCode
+        >>> cdc = Institution("I1", "某省疾控中心", DivisionCode("110105"),
+        ...                   InstitutionKind.PREVENTION, "D110000", administrative_level="province")
+        >>> cdc.seat, cdc.level
+        (DivisionCode('110000'), 'province')
+        """
+        level = self.level
+        if level == "province":
+            return self.division.province
+        return self.division.prefecture if level == "prefecture" else self.division
 
 
 def practice_location(level: Level, institution: Institution) -> DivisionCode:

@@ -97,7 +97,7 @@ class ScopeCount(Rule[ScopedRequest]):
             yield self.violation("执业范围重复", "a scope is listed twice")
         if len(scopes) <= 1:
             return
-        county = ctx.department.division.level == "county"
+        county = ctx.institution.level == "county"  # 县及县以下医疗机构: the institution's own
         clinical = requested_category(ctx) is Category.CLINICAL
         approved = bool(ctx.payload.county_approved)
         if not (county and clinical and approved) or len(scopes) > MAX_SCOPES_AT_COUNTY:

@@ -68,9 +68,11 @@ class Routing:
     def deciding_department(self, institution: Institution) -> HealthDepartment:
         """医师执业注册管理办法 Art 9: a medical or health-care institution's registrations are
         decided by the department that approved its practice; a prevention institution's by the
-        department at its own level (the department of its own division, when there is one)."""
+        department at the same administrative level (同级): the department of the division at the
+        institution's own level (:attr:`~mdreg.domain.model.Institution.seat`) — a provincial
+        centre in a district is decided by the provincial department — when there is one."""
         if institution.kind is InstitutionKind.PREVENTION:
-            same_level = self.uow.departments.by_division(institution.division)
+            same_level = self.uow.departments.by_division(institution.seat)
             if same_level:
                 return same_level[0]
         return self.department(institution.approved_by)
