@@ -27,6 +27,7 @@ from mdreg.domain.application import (
     RegistrationRequest,
 )
 from mdreg.domain.clock import business_date
+from mdreg.domain.remedies import Refusal
 from mdreg.errors import (
     ApplicationNotFound,
     ConcurrencyConflict,
@@ -174,6 +175,21 @@ def explain(services: Services, application_id: str) -> Explanation:
     return read(services, query)
 
 
+def recorded_refusal(services: Services, application_id: str) -> Refusal | None:
+    """The refusal recorded with an application's refusing decision (``None``: none)."""
+
+    def query(uow: UnitOfWork) -> Refusal | None:
+        definition = workflow_for(application(uow, application_id).type).definition
+        for event in reversed(uow.audit.for_aggregate(application_id)):
+            if event.event in REFUSING_EVENTS:
+                spec = definition.event(event.event)
+                return Refusal.from_data(spec.label if spec else event.event, application_id,
+                                         business_date(event.at), event.reason, event.data)
+        return None
+
+    return read(services, query)
+
+
 def check(services: Services, application_id: str, event: str) -> Verdict:
     """The verdict ``event`` would get now, without changing anything."""
     return read(services, lambda uow: verdict(
@@ -248,8 +264,29 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     keeper.on_transition(uow, app, new, event, now)  # before the save: lock order
     uow.applications.save(new, app.version)
     done = consequences(services, uow, new, event, actor, now, keeper)
+    if event in REFUSING_EVENTS:
+        done.update(refusal(services, uow, new, event, reason, now).data())
     audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
     return new
+
+
+#: Decisions that refuse: written, with reasons and remedies (行政许可法 Arts 32, 38), and the
+#: event whose rules they are measured against.
+REFUSING_EVENTS = {"reject": "approve", "refuse_acceptance": "accept"}
+
+
+def refusal(services: Services, uow: UnitOfWork, app: Application, event: str, reason: str,
+            now: datetime) -> Refusal:
+    """The written refusal ``event`` makes: the reason, the rules of the decision it refuses
+    that are not met now (all of them), the physician and the institution to notify, and the
+    remedies (行政许可法 Art 38; 医师法 Art 16)."""
+    measured = verdict(services, uow, app, REFUSING_EVENTS[event])
+    spec = workflow_for(app.type).definition.event(event)
+    return Refusal(
+        spec.label if spec else event, app.id, business_date(now), reason,
+        tuple(dict.fromkeys(v.rule_id for v in measured.violations)),
+        tuple(v.message for v in measured.violations),
+        (str(Actor.physician(app.physician_id)), str(Actor.institution(app.institution_id))))
 
 
 def _corrected_since_submission(uow: UnitOfWork, app: Application) -> bool:

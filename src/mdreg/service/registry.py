@@ -35,6 +35,7 @@ from mdreg.domain.model import (
     Physician,
     Registration,
 )
+from mdreg.domain.remedies import Refusal
 from mdreg.infra.limits import Limits
 from mdreg.ports import IdGenerator, UnitOfWork
 from mdreg.rules import Policy, Verdict
@@ -221,6 +222,12 @@ class Registry:
     def check(self, application_id: str, event: str) -> Verdict:
         """The verdict ``event`` would get now, without changing anything."""
         return applications.check(self._services, application_id, event)
+
+    def refusal(self, application_id: str) -> Refusal | None:
+        """The written refusal of an application (不予… or 不予受理), as recorded with the
+        decision — reason, rules not met, parties to notify, remedies and their last days —
+        or ``None`` when it was not refused."""
+        return applications.recorded_refusal(self._services, application_id)
 
     # -- commands ---------------------------------------------------------------------------
 

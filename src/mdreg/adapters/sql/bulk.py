@@ -90,7 +90,9 @@ def _department_row(d: HealthDepartment) -> Row:
 
 
 def _institution_row(i: Institution) -> Row:
-    doc = (f'{{"auto_activation":{"true" if i.auto_activation else "false"},'
+    level = "null" if i.administrative_level is None else _quote(i.administrative_level)
+    doc = (f'{{"administrative_level":{level},'
+           f'"auto_activation":{"true" if i.auto_activation else "false"},'
            f'"departments":{_quoted_list(i.departments)}}}')
     return (i.id, i.name, i.division.code, _value(i.kind), i.approved_by, doc)
 
