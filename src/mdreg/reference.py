@@ -46,8 +46,11 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
     states = "\n".join(
         f"| `{s.id}` | {s.label} | {'是' if s.final else ''} |" for s in definition.states
     )
-    applicants = "医师本人" + ("；机构可代为申请 (the routed institution may apply)"
-                           if declaration.institution_may_apply else "")
+    may_apply = declaration.institution_may_apply
+    applicants = "医师本人" + (
+        f"；机构可代为申请 (the routed institution may apply; policy parameter `{may_apply}`)"
+        if isinstance(may_apply, str) else
+        "；机构可代为申请 (the routed institution may apply)" if may_apply else "")
     effects = [f"- `{event}`: {_first_line(effect.__doc__)}"
                for event, effect in declaration.effects.items()]
     effects += [f"- `{event}` records: {_first_line(facts.__doc__)}"

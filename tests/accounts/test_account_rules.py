@@ -312,14 +312,33 @@ def test_r_acc_5_approved_registration_activates_the_account(
 
 def test_r_acc_5_approved_change_activates_the_account(
         portal: Portal, world: World, hospital: Institution) -> None:
-    portal.registry.policy = BASE_POLICY.with_changes("open", require_active_account=False)
+    """Under the base policy: the physician's verified account may not apply (R-ACC-2), the new
+    institution applies for the 变更 on the physician's behalf, and its approval activates."""
     doctor = portal.physician()
     registration = portal.registration(doctor, hospital)
     me = portal.verified(doctor)
     other = world.institution("110108")
-    world.approve(portal.registry.apply(me, ChangeRequest(registration.id, other.id,
-                                                          ("内科专业",))))
-    assert portal.account(doctor).activation is ActivationPath.APPROVAL
+    change = ChangeRequest(registration.id, other.id, ("内科专业",))
+    with pytest.raises(AccountNotActive):
+        portal.registry.apply(me, change)
+    app = portal.registry.apply(Actor.institution(other.id), change, physician_id=doctor.id)
+    world.approve(app)
+    account = portal.account(doctor)
+    assert (account.state, account.activation) == ("active", ActivationPath.APPROVAL)
+
+
+def test_r_acc_5_the_institution_applying_for_a_change_is_a_policy_parameter(
+        portal: Portal, world: World, hospital: Institution) -> None:
+    portal.registry.policy = BASE_POLICY.with_changes("own", institution_applies_for_change=False)
+    doctor = portal.physician()
+    registration = portal.registration(doctor, hospital)
+    other = world.institution("110108")
+    with pytest.raises(PermissionDenied):
+        portal.registry.apply(Actor.institution(other.id), ChangeRequest(
+            registration.id, other.id, ("内科专业",)), physician_id=doctor.id)
+    with pytest.raises(PermissionDenied):  # another institution than the new one: never
+        portal.registry.apply(Actor.institution(hospital.id), ChangeRequest(
+            registration.id, other.id, ("内科专业",)), physician_id=doctor.id)
 
 
 def test_r_acc_5_an_unverified_account_stays_registered(

@@ -51,10 +51,20 @@ def test_the_base_policy_is_the_declarations_rule_tables(
 
 
 def test_who_may_apply_and_what_activates_an_account_is_declared() -> None:
-    assert {d.business for d in BUILT_IN if d.institution_may_apply} == {
+    assert {d.business for d in BUILT_IN if d.institution_may_apply is True} == {
         BusinessType.REGISTRATION, BusinessType.CANCELLATION}
+    assert {d.business: d.institution_may_apply for d in BUILT_IN
+            if isinstance(d.institution_may_apply, str)} == {
+        BusinessType.CHANGE: "institution_applies_for_change"}
+    assert {d.business for d in BUILT_IN if d.institution_applies(BASE_POLICY)} == {
+        BusinessType.REGISTRATION, BusinessType.CANCELLATION, BusinessType.CHANGE}
     assert {d.business for d in BUILT_IN if d.activates_account_on == "approve"} == {
         BusinessType.REGISTRATION, BusinessType.CHANGE}
+
+
+def test_a_declaration_naming_an_unknown_policy_parameter_is_refused() -> None:
+    with pytest.raises(WorkflowDefinitionError, match="no policy parameter"):
+        _declare(institution_may_apply="no_such_parameter")
 
 
 def test_the_payload_names_its_declaration() -> None:

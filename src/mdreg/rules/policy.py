@@ -98,6 +98,10 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("require_active_account", True,
                   "[V~] R-ACC-2: a physician submits business applications (and uses the "
                   "portal's views and personal changes) only through an ACTIVE account"),
+        Parameter("institution_applies_for_change", True,
+                  "R-ACC-5: the intended (new) institution may apply for a 变更 on the "
+                  "physician's behalf, as for a 注册 — the way a physician whose account is "
+                  "verified but not active reaches the activation an approved 变更 gives"),
         Parameter("department_choice_needs_approval", False,
                   "R-DEPT-1: 科室信息设置 takes effect at once (the portal's help asks the "
                   "institution to approve personal information and photos only); True: it waits "

@@ -205,7 +205,8 @@ def create(services: Services, uow: UnitOfWork, actor: Actor, business: Business
     physician = require(uow.physicians.get(physician_id), "physician", physician_id)
     declaration = declaration_for(business)
     routed = declaration.route(Routing(uow), physician, payload, services.policy)
-    authorize_applicant(actor, declaration, physician.id, routed.institution.id)
+    authorize_applicant(actor, declaration, physician.id, routed.institution.id,
+                        services.policy)
     now = services.now()
     app = Application(
         id=services.ids.new("A"), type=business, physician_id=physician.id, applicant=actor,

@@ -7,6 +7,7 @@ from typing import Any
 from mdreg.domain.application import Actor as ActorT
 from mdreg.domain.application import ActorKind, Application
 from mdreg.errors import PermissionDenied
+from mdreg.rules.policy import Policy
 from mdreg.workflows import DECLARATIONS
 from mdreg.workflows.base import EventSpec, Role
 from mdreg.workflows.declaration import BusinessTypeDeclaration
@@ -35,16 +36,16 @@ def authorize(actor: ActorT, application: Application, event: EventSpec) -> None
 
 
 def authorize_applicant(actor: ActorT, declaration: BusinessTypeDeclaration[Any],
-                        physician_id: str, institution_id: str) -> None:
+                        physician_id: str, institution_id: str, policy: Policy) -> None:
     """A physician applies for themselves; the routed institution may apply where the business
-    type allows it (注册, 注销: ``institution_may_apply``)."""
+    type allows it (注册, 注销; 变更 under ``institution_applies_for_change``)."""
     if actor.kind is ActorKind.PHYSICIAN and actor.party_id == physician_id:
         return
-    if (actor.kind is ActorKind.INSTITUTION and declaration.institution_may_apply
+    if (actor.kind is ActorKind.INSTITUTION and declaration.institution_applies(policy)
             and actor.party_id == institution_id):
         return
     allowed = " or ".join(d.business.label for d in DECLARATIONS.values()
-                          if d.institution_may_apply)
+                          if d.institution_applies(policy))
     raise PermissionDenied(str(actor), f"apply for {declaration.business.value} of physician "
                            f"{physician_id}", f"physicians apply for themselves; an institution "
                            f"only for {allowed} of its own staff")

@@ -74,6 +74,7 @@ CHANGE: BusinessTypeDeclaration[ChangeRequest] = BusinessTypeDeclaration(
     confirms="拟执业机构（新的主要执业机构） (the intended, new institution)",
     decides="准予注册的部门；变更主要执业机构时为批准新机构的部门 (医师法 Art 18; [I])",
     effects={"approve": change_registration},
+    institution_may_apply="institution_applies_for_change",
     activates_account_on="approve",
     materials=(materials.APPLICATION_FORM, materials.PHOTO, materials.EMPLOYMENT_PROOF,
                materials.PRACTICE_CERTIFICATE),

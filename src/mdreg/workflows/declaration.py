@@ -23,7 +23,7 @@ from mdreg.domain.application import Application, BusinessType
 from mdreg.domain.model import Physician
 from mdreg.errors import WorkflowDefinitionError
 from mdreg.rules.base import Citation, Rule
-from mdreg.rules.policy import Policy
+from mdreg.rules.policy import PARAMETERS, Policy
 from mdreg.workflows.base import WorkflowDefinition
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.routing import Route, Routing
@@ -80,7 +80,8 @@ class BusinessTypeDeclaration(Generic[P]):
         route: who confirms and who decides a new application, and its target key.
         confirms, decides: the routing in words, with the article it rests on.
         effects: what each event changes in the registry (event id → effect).
-        institution_may_apply: the routed institution may apply on a physician's behalf.
+        institution_may_apply: the routed institution may apply on a physician's behalf
+            (``True``), or whether it may is the value of the policy parameter this names.
         activates_account_on: the event that activates the physician's verified portal account.
         announces: registrations this type creates, changes or ends are announced (医师法 Art 21).
         facts: extra facts an event records in its audit event.
@@ -96,7 +97,7 @@ class BusinessTypeDeclaration(Generic[P]):
     confirms: str
     decides: str
     effects: Mapping[str, EffectFunction[P]] = attrs.field(factory=dict)
-    institution_may_apply: bool = False
+    institution_may_apply: bool | str = False
     activates_account_on: str | None = None
     announces: bool = True
     facts: Mapping[str, FactsFunction[P]] = attrs.field(factory=dict)
@@ -104,6 +105,12 @@ class BusinessTypeDeclaration(Generic[P]):
 
     def __attrs_post_init__(self) -> None:
         validate(self)
+
+    def institution_applies(self, policy: Policy) -> bool:
+        """Whether the routed institution may apply on a physician's behalf under ``policy``."""
+        if isinstance(self.institution_may_apply, str):
+            return bool(policy.param(self.institution_may_apply))
+        return self.institution_may_apply
 
     def rule_table(self) -> dict[tuple[BusinessType, str], tuple[AnyRule, ...]]:
         """This type's rules as a policy's table."""
@@ -147,6 +154,9 @@ def validate(declaration: BusinessTypeDeclaration[Any]) -> None:
             if not rule.accepts(declaration.payload):
                 raise _fail(declaration, f"rule {rule.id} on {event!r} reads "
                                          f"{_names(rule.reads)}, not {declaration.payload.__name__}")
+    may_apply = declaration.institution_may_apply
+    if isinstance(may_apply, str) and may_apply not in PARAMETERS:
+        raise _fail(declaration, f"institution_may_apply names no policy parameter {may_apply!r}")
     if not declaration.basis.strip() or not declaration.confirms or not declaration.decides:
         raise _fail(declaration, "basis, confirms and decides must be described")
 
