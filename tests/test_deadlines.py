@@ -75,8 +75,9 @@ class Desk:
             self.hospital.id, doctor.qualifications[0].certificate_no, ("内科专业",)))
 
     def received(self, day: date) -> Application:
-        """Submitted and confirmed on ``day``: the materials reach the department."""
-        return self.registry.fire(self.submitted(day).id, "confirm", self.inst)
+        """Submitted and confirmed on ``day``, and the paper materials reach the department."""
+        app = self.registry.fire(self.submitted(day).id, "confirm", self.inst)
+        return self.registry.receive_materials(app.id, self.dept)
 
     def accepted(self, received: date, accepted: date) -> Application:
         app = self.received(received)
@@ -243,7 +244,10 @@ def test_r_dl_3_acting_within_the_window_closes_it_and_tick_leaves_it(
 def test_r_dl_3_supplemented_materials_open_a_new_window(desk: Desk) -> None:
     app = desk.received(date(2026, 3, 2))
     desk.registry.fire(app.id, "request_correction", desk.dept, corrections=("照片",))
-    desk.on(date(2026, 3, 16)).registry.fire(app.id, "supplement", app.applicant)
+    desk.on(date(2026, 3, 13)).registry.fire(app.id, "supplement", app.applicant)
+    assert [d.status for d in desk.registry.deadlines(app.id)
+            if d.kind is DeadlineKind.CORRECTION_WINDOW] == [DeadlineStatus.MET]
+    desk.on(date(2026, 3, 16)).registry.receive_materials(app.id, desk.dept, ["近6个月2寸白底免冠正面半身照片"])
     windows = [d for d in desk.registry.deadlines(app.id)
                if d.kind is DeadlineKind.CORRECTION_WINDOW]
     assert [(d.status, d.start) for d in windows] == [(DeadlineStatus.MET, date(2026, 3, 2)),
@@ -251,6 +255,50 @@ def test_r_dl_3_supplemented_materials_open_a_new_window(desk: Desk) -> None:
     (fired,) = desk.tick(date(2026, 3, 24)).fired
     assert fired.id == windows[1].id
     assert desk.deadline(app.id, DeadlineKind.DECISION).start == date(2026, 3, 16)
+
+
+def test_r_dl_3_the_window_counts_from_the_receipt_of_the_paper_materials(desk: Desk) -> None:
+    app = desk.registry.fire(desk.submitted(date(2026, 3, 2)).id, "confirm", desk.inst)
+    assert [d.kind for d in desk.registry.deadlines(app.id)
+            if d.kind is DeadlineKind.CORRECTION_WINDOW] == []
+    assert desk.tick(date(2026, 3, 30)).handled == ()  # nothing received: nothing deemed
+    received = desk.on(date(2026, 4, 1)).registry.receive_materials(
+        app.id, desk.dept, ["医师执业注册申请审核表"])
+    assert received.version == app.version + 1 and received.state == "pending_acceptance"
+    window = desk.deadline(app.id, DeadlineKind.CORRECTION_WINDOW)
+    assert (window.start, window.due) == (date(2026, 4, 1), CAL.add_workdays(date(2026, 4, 1), 5))
+    event = desk.registry.history(app.id)[-1]
+    assert (event.event, event.actor, event.data["materials"]) == (
+        "receive_materials", desk.dept, ["医师执业注册申请审核表"])
+    assert "《医师资格证书》" in event.data["missing"]
+    desk.registry.receive_materials(app.id, desk.dept)  # the rest arrives: no second window
+    assert len([d for d in desk.registry.deadlines(app.id)
+                if d.kind is DeadlineKind.CORRECTION_WINDOW]) == 1
+    (deemed,) = desk.tick(window.due + timedelta(days=1)).fired
+    assert deemed.id == window.id
+    accepted = desk.registry.application(app.id)
+    assert (accepted.state, accepted.accepted_at) == ("under_review", nine_am(date(2026, 4, 1)))
+
+
+def test_r_dl_3_only_the_deciding_department_records_a_receipt_while_waiting(desk: Desk) -> None:
+    app = desk.submitted(date(2026, 3, 2))
+    with pytest.raises(TransitionNotAllowed):
+        desk.registry.receive_materials(app.id, desk.dept)
+    desk.registry.fire(app.id, "confirm", desk.inst)
+    for stranger in (desk.inst, Actor.authority("D310104"), app.applicant):
+        with pytest.raises(PermissionDenied):
+            desk.registry.receive_materials(app.id, stranger)
+    with pytest.raises(ValidationError) as refused:
+        desk.registry.receive_materials(app.id, desk.dept, ["  "])
+    assert refused.value.field == "materials"
+
+
+def test_r_dl_3_a_policy_may_count_the_window_from_the_confirmation(
+        registry: Registry, clock: FakeClock) -> None:
+    registry.policy = BASE_POLICY.with_changes("online", correction_window_from="confirmed")
+    desk = Desk(registry, clock)
+    app = desk.registry.fire(desk.submitted(date(2026, 3, 2)).id, "confirm", desk.inst)
+    assert desk.deadline(app.id, DeadlineKind.CORRECTION_WINDOW).start == date(2026, 3, 2)
 
 
 def test_r_dl_4_corrections_are_asked_for_once_per_submission(desk: Desk) -> None:

@@ -214,18 +214,22 @@ class ReliabilityContract:
                               limits=mdreg.Limits(deadlines_per_kind=cap))
         app, me, staff = self._submitted(registry)
         authority = Actor.authority(app.department_id)
-        registry.fire(app.id, "confirm", staff)
-        registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
-        registry.fire(app.id, "supplement", me)
-        registry.fire(app.id, "accept", authority)
-        registry.fire(app.id, "return_to_applicant", authority, reason="执业范围填写有误")
-        registry.fire(app.id, "resubmit", me)
-        registry.fire(app.id, "confirm", staff)
+        for event, actor in (("confirm", staff), ("receive_materials", authority),
+                             ("request_correction", authority), ("supplement", me),
+                             ("receive_materials", authority), ("accept", authority),
+                             ("return_to_applicant", authority), ("resubmit", me),
+                             ("confirm", staff), ("receive_materials", authority)):
+            if event == "receive_materials":
+                registry.receive_materials(app.id, actor)
+            else:
+                registry.fire(app.id, event, actor, reason="执业范围填写有误",
+                              corrections=["聘用证明"])
         windows = [d for d in registry.deadlines(app.id) if d.kind.value == "correction_window"]
         assert len(windows) == cap
-        app = registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+        registry.fire(app.id, "request_correction", authority, corrections=["聘用证明"])
+        app = registry.fire(app.id, "supplement", me)
         with pytest.raises(mdreg.LimitExceeded):
-            registry.fire(app.id, "supplement", me)
+            registry.receive_materials(app.id, authority)
         assert registry.application(app.id) == app
         assert len([d for d in registry.deadlines(app.id)
                     if d.kind.value == "correction_window"]) == cap

@@ -81,6 +81,11 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("correction_working_days", 5,
                   "R-DL-3: working days from receipt to ask for all corrections at once; then "
                   "the application counts as accepted on the receipt date (行政许可法 Art 32(4))"),
+        Parameter("correction_window_from", "materials_received",
+                  "R-DL-3: the correction window (and a deemed acceptance) counts from the day "
+                  "the department records receiving the paper materials (receive_materials; "
+                  "行政许可法 Art 32: 自收到申请材料之日起); \"confirmed\": from the institution's "
+                  "online confirmation"),
         Parameter("provisional_deadlines", True,
                   "a working-day deadline reaching a year without holiday data is counted "
                   "Monday–Friday and marked provisional until the year's data is imported "

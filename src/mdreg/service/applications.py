@@ -145,6 +145,45 @@ def fire(services: Services, application_id: str, event: str, actor: Actor, *, r
                               lambda: once(services, idempotency_key, key, lambda: run(entry)))
 
 
+def receive_materials(services: Services, application_id: str, actor: Actor,
+                      materials: Sequence[str] | None = None) -> Application:
+    """The deciding department records the paper materials it received (收到纸质材料); see
+    :meth:`mdreg.Registry.receive_materials`."""
+    with command_log("receive_materials", "receive_materials", actor.kind.value) as entry:
+        entry.application_id = application_id
+
+        def run() -> Application:
+            with services.uow() as uow:
+                app = application(uow, application_id, for_rules=True)
+                entry.business_type = app.type.value
+                if actor.kind is not ActorKind.AUTHORITY or actor.party_id != app.department_id:
+                    raise PermissionDenied(str(actor), f"receive materials of {app.id}",
+                                           "only the deciding health department")
+                if app.state != PENDING_ACCEPTANCE:
+                    raise TransitionNotAllowed(app.type.value, app.state, "receive_materials")
+                checklist = [m.name for m in declaration_for(app.type).materials]
+                received = checklist if materials is None else _listed(materials)
+                now = services.now()
+                new = attrs.evolve(app, version=app.version + 1, updated_at=now)
+                DeadlineKeeper(services).on_materials(uow, new, now)
+                uow.applications.save(new, app.version)
+                audit(services, uow, new, "receive_materials", app.state, actor, "", None, now,
+                      {"materials": received,
+                       "missing": [m for m in checklist if m not in received]})
+                uow.commit()
+                return new
+
+        return in_transaction(services, run)
+
+
+def _listed(materials: Sequence[str]) -> list[str]:
+    items = [str(m).strip() for m in materials]
+    if not items or not all(items) or len(items) > 50 or any(len(m) > 200 for m in items):
+        raise ValidationError("materials", "list the documents received (1-50 names)",
+                              field_label="收到的材料")
+    return items
+
+
 # -- queries ------------------------------------------------------------------------------------
 
 

@@ -120,12 +120,24 @@ class DeadlineKeeper:
                 done = (deadline.end(today, event) if event == "withdraw"
                         else deadline.close(today, event))
                 uow.deadlines.save(done, deadline.version)
-        if new.state == PENDING_ACCEPTANCE:
+        if new.state == PENDING_ACCEPTANCE and not self._on_receipt():
             self._open(uow, DeadlineKind.CORRECTION_WINDOW, new.id, new.physician_id, today, now)
         elif new.state == UNDER_REVIEW:
             accepted = new.accepted_at or now
             self._open(uow, DeadlineKind.DECISION, new.id, new.physician_id,
                        business_date(accepted), accepted)
+
+    def on_materials(self, uow: UnitOfWork, app: Application, now: datetime) -> None:
+        """The department received the paper materials: the five working days to ask for every
+        correction run from the receipt (行政许可法 Art 32(4): 自收到申请材料之日起), unless the
+        policy counts them from the institution's confirmation, or a window is open already."""
+        if self._on_receipt() and not any(d.kind is DeadlineKind.CORRECTION_WINDOW
+                                          for d in uow.deadlines.open_for(app.id)):
+            self._open(uow, DeadlineKind.CORRECTION_WINDOW, app.id, app.physician_id,
+                       business_date(now), now)
+
+    def _on_receipt(self) -> bool:
+        return bool(self.services.policy.param("correction_window_from") == "materials_received")
 
     def on_departure(self, uow: UnitOfWork, filed: Registration, now: datetime) -> None:
         """备案 since ``filed.filed_on``: two years without renewed practice end in 注销."""

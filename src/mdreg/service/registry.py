@@ -283,6 +283,21 @@ class Registry:
                                  corrections=corrections, expected_version=expected_version,
                                  idempotency_key=idempotency_key)
 
+    def receive_materials(self, application_id: str, actor: Actor,
+                          materials: Sequence[str] | None = None) -> Application:
+        """The deciding department records that the paper materials reached it (收到纸质材料):
+        by default everything on the business type's checklist, or the documents named. The
+        five working days to ask for every correction (and a deemed acceptance) count from this
+        day (policy parameter ``correction_window_from``). Audited with what was received and
+        what is missing; the application's state does not change.
+
+        Raises:
+            PermissionDenied: the actor is not the deciding department.
+            TransitionNotAllowed: the application is not waiting for acceptance (待受理).
+            ValidationError: an empty or oversized list of documents.
+        """
+        return applications.receive_materials(self._services, application_id, actor, materials)
+
     def cancel_ex_officio(self, actor: Actor, registration_id: str, ground: CancellationGround,
                           reason: str) -> tuple[Registration, ...]:
         """依职权注销: the registering department cancels without an application (医师法 Art 17).

@@ -103,6 +103,7 @@ class Simulation:
         self.tally = Tally()
         self.on_day = on_day or (lambda _day: None)
         self.apps: dict[str, Application] = {}
+        self.received: set[str] = set()  # applications whose paper materials are in
         self.province: Province = generate(config.province, config.physicians, config.seed,
                                            business_date(START))
         self.by_id: dict[str, Physician] = {p.id: p for p in self.province.physicians}
@@ -360,13 +361,25 @@ class Simulation:
             for app in self.registry.inbox(actor):
                 if app.physician_id not in self.mine_ids:
                     continue
-                if app.state == "pending_acceptance" and self.rng.random() < 0.7:
+                if app.state == "pending_acceptance" and app.id not in self.received:
+                    self._receive(app, actor)  # the paper materials arrive first
+                elif app.state == "pending_acceptance" and self.rng.random() < 0.7:
+                    self.received.discard(app.id)
                     self._acceptance(app, actor)
                 elif app.state == "under_review" and self.rng.random() < 0.12:
                     self._decide(app, actor, today)
 
+    def _receive(self, app: Application, actor: Actor) -> None:
+        def receive() -> Application:
+            return self.registry.receive_materials(app.id, actor)
+
+        if self._command(app.type, receive) is not None:
+            self.received.add(app.id)
+
     def _acceptance(self, app: Application, actor: Actor) -> None:
         roll = self.rng.random()
+        if app.corrections and 0.85 <= roll < 0.95:  # corrections are asked for once (R-DL-4)
+            roll = 0.0
         if roll < 0.85:
             self._fire(app, "accept", actor)
         elif roll < 0.95:
