@@ -119,6 +119,11 @@ class FilingRepository(Repository[Filing]):
     def for_physician(self, physician_id: str) -> tuple[Filing, ...]:
         """Every filing of one physician, any status (indexed by physician)."""
 
+    @abc.abstractmethod
+    def lapsed(self, before: date, limit: int) -> tuple[Filing, ...]:
+        """Up to ``limit`` active filings whose last day (``valid_to``) is before ``before``,
+        by last day then id (indexed)."""
+
 
 class LegacyRepository(Repository[LegacySite]):
     """Legacy 多地点执业 records (loaded as reference data, never created by a command)."""

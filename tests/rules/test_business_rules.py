@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import attrs
 import pytest
@@ -781,6 +782,26 @@ def test_r_fil_3_a_filing_whose_period_ended_no_longer_blocks_a_new_one(
     assert (by_id[old.id].status, by_id[old.id].ended_on) == (FilingStatus.EXPIRED, old.valid_to)
     assert old.id in registry.history(app.id)[-1].data["ended"]
     assert [f.institution_id for f in by_id.values() if f.is_active] == [haidian.id]
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_r_fil_1_the_tick_closes_a_filing_at_the_end_of_its_period(
+    clock: FakeClock, tmp_path: Path, backend: str,
+) -> None:
+    url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / 'lapse.db'}"
+    world = World(mdreg.open(url, clock=clock, ids=mdreg.SequentialIds()))
+    registry = world.registry
+    registration = world.registration(world.physician(), world.institution("110105"))
+    filing = world.filing(registration, world.institution("110108"),
+                          valid_to=TODAY + timedelta(days=10))
+    assert registry.tick(clock.now() + timedelta(days=10)).lapsed == ()  # its last day
+    report = registry.tick(clock.now() + timedelta(days=11))
+    assert report.lapsed == (filing.id,)
+    (closed,) = registry.filings(registration.physician_id)
+    assert (closed.status, closed.ended_on) == (FilingStatus.EXPIRED, filing.valid_to)
+    event = registry.trail(filing.id)[-1]
+    assert (event.event, event.actor, event.reason) == ("lapse", Actor.system(), "备案有效期届满")
+    assert registry.tick(clock.now() + timedelta(days=12)).lapsed == ()
 
 
 # R-LEG-1 ---------------------------------------------------------------------------------------

@@ -76,6 +76,8 @@ class TickReport:
     blocked: tuple[Deadline, ...] = ()
     #: provisional deadlines counted again because their years have holiday data now
     recomputed: tuple[Deadline, ...] = ()
+    #: filings closed as expired because their period ended (ids)
+    lapsed: tuple[str, ...] = ()
 
     @property
     def handled(self) -> tuple[Deadline, ...]:
@@ -85,7 +87,7 @@ class TickReport:
     def merge(self, other: TickReport) -> TickReport:
         return TickReport(self.as_of, self.fired + other.fired, self.flagged + other.flagged,
                           self.ended + other.ended, self.blocked + other.blocked,
-                          self.recomputed + other.recomputed)
+                          self.recomputed + other.recomputed, self.lapsed + other.lapsed)
 
 
 class DeadlineKeeper:

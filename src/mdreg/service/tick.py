@@ -13,16 +13,18 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
+import attrs
+
 from mdreg.domain.application import PENDING_ACCEPTANCE, Actor
 from mdreg.domain.clock import business_date, ensure_aware
 from mdreg.domain.deadlines import LENGTH_PARAMETERS, Deadline, DeadlineKind, DeadlineStatus, checked_due_date
-from mdreg.domain.model import RegistrationStatus
+from mdreg.domain.model import FilingStatus, RegistrationStatus
 from mdreg.errors import CalendarDataMissing
 from mdreg.ports import UnitOfWork
 from mdreg.service.applications import transition
 from mdreg.service.calendar_data import recompute_provisional
 from mdreg.service.deadlines import DEEMED_ACCEPTANCE, DeadlineKeeper, TickReport
-from mdreg.service.services import RETRY, Services, transact
+from mdreg.service.services import RETRY, Services, append_audit, transact
 
 _log = logging.getLogger(__name__)
 
@@ -56,7 +58,38 @@ def tick(services: Services, now: datetime | None = None, *, batch: int = 100) -
         report = report.merge(done)
         blocked.update(d.id for d in done.blocked)
         if not done.handled and not done.blocked:
+            break
+    while True:
+        lapsed = RETRY.call(lambda: transact(
+            services, lambda uow: lapse_filings(services, uow, at, batch)))
+        report = report.merge(TickReport(report.as_of, lapsed=lapsed))
+        if not lapsed:
             return report
+
+
+#: The reason a filing closed at the end of its period is audited with.
+FILING_LAPSED = "备案有效期届满"
+
+
+def lapse_filings(services: Services, uow: UnitOfWork, now: datetime, limit: int
+                  ) -> tuple[str, ...]:
+    """Close up to ``limit`` active filings whose period ended before today as expired (on
+    their last day), each audited on the filing's trail; the caller commits. A filing another
+    worker closed meanwhile is left alone (the physician is held, the filing read again)."""
+    today = business_date(now)
+    closed: list[str] = []
+    for candidate in uow.filings.lapsed(today, limit):
+        uow.hold_physician(candidate.physician_id)
+        filing = uow.filings.get(candidate.id)
+        if filing is None or not filing.lapsed_on(today):
+            continue
+        uow.filings.put(attrs.evolve(filing, status=FilingStatus.EXPIRED,
+                                     ended_on=filing.valid_to))
+        append_audit(uow, filing.id, "lapse", FilingStatus.ACTIVE.value,
+                     FilingStatus.EXPIRED.value, Actor.system(), now, reason=FILING_LAPSED,
+                     policy=services.policy.name, data={"valid_to": [filing.valid_to.isoformat()]})
+        closed.append(filing.id)
+    return tuple(closed)
 
 
 def _committed_batch(services: Services, now: datetime, limit: int,

@@ -16,6 +16,7 @@ value but stored ones must come back *exactly* (time zones, tuples, payload clas
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import attrs
@@ -388,6 +389,19 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
             assert [f.id for f in uow.filings.for_physician("P1")] == ["F1"]
             assert [s.id for s in uow.legacy.for_physician("P1")] == ["L1"]
             assert uow.filings.for_physician("P2") == ()
+
+    def test_lapsed_filings_are_the_active_ones_past_their_last_day(self, make_uow: MakeUow
+                                                                     ) -> None:
+        ended = attrs.evolve(filing(3, institution_id="I4"), valid_to=date(2026, 4, 1),
+                             status=FilingStatus.CANCELLED)
+        self.seed(make_uow, physician(1), registration(1),
+                  attrs.evolve(filing(1), valid_to=date(2026, 5, 1)),
+                  attrs.evolve(filing(2, institution_id="I3"), valid_to=date(2026, 4, 1)),
+                  ended, filing(4, institution_id="I5"))
+        with make_uow() as uow:
+            assert uow.filings.lapsed(date(2026, 4, 1), 10) == ()  # the last day still counts
+            assert [f.id for f in uow.filings.lapsed(date(2026, 6, 1), 10)] == ["F2", "F1"]
+            assert [f.id for f in uow.filings.lapsed(date(2026, 6, 1), 1)] == ["F2"]
 
     def test_rule_inputs_are_what_the_repositories_return(self, make_uow: MakeUow) -> None:
         self.seed(make_uow, department(), institution(1), institution(2), physician(1),

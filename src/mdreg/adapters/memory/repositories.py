@@ -13,6 +13,7 @@ from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
     Filing,
+    FilingStatus,
     HealthDepartment,
     LegacySite,
     Level,
@@ -60,6 +61,11 @@ class MemoryRegistrations(Keyed[Registration], RegistrationRepository):
 class MemoryFilings(Keyed[Filing], FilingRepository):
     def for_physician(self, physician_id: str) -> tuple[Filing, ...]:
         return tuple(self._rows.lookup("physician", physician_id))
+
+    def lapsed(self, before: date, limit: int) -> tuple[Filing, ...]:
+        active = self._rows.lookup("status", FilingStatus.ACTIVE.value)
+        return tuple(sorted((f for f in active if f.valid_to < before),
+                            key=lambda f: (f.valid_to, f.id))[:limit])
 
 
 class MemoryLegacy(Keyed[LegacySite], LegacyRepository):

@@ -72,7 +72,7 @@ class MemoryStore:
             {"physician": lambda r: r.physician_id, "status": lambda r: r.status.value},
         )
         self.filings: Table[Filing] = Table(
-            lambda f: f.id, {"physician": lambda f: f.physician_id}
+            lambda f: f.id, {"physician": lambda f: f.physician_id, "status": lambda f: f.status.value}
         )
         self.legacy: Table[LegacySite] = Table(
             lambda r: r.id, {"physician": lambda r: r.physician_id}

@@ -207,6 +207,11 @@ class SqlRegistrations(SqlPerPhysician[Registration], RegistrationRepository):
 class SqlFilings(SqlPerPhysician[Filing], FilingRepository):
     def __init__(self, db: Executor, statements: Statements) -> None:
         super().__init__(db, mapping.FILINGS, statements.filings, "filing")
+        self._lapsed = statements.filings_lapsed
+
+    def lapsed(self, before: date, limit: int) -> tuple[Filing, ...]:
+        rows = self._db.read(self._lapsed, {"before": before, "limit": limit})
+        return tuple(self._mapper.from_row(row) for row in rows)
 
 
 class SqlLegacySites(SqlPerPhysician[LegacySite], LegacyRepository):

@@ -218,6 +218,7 @@ class Statements:
     registrations: Keyed
     registrations_filed: Select[Any]
     filings: Keyed
+    filings_lapsed: Select[Any]
     legacy_sites: Keyed
     applications: Versioned
     open_applications: Select[Any]
@@ -258,6 +259,10 @@ class Statements:
             .where(text(tables.FILED_REGISTRATION),
                    tables.registrations.c.filed_on <= bindparam("on_or_before")),
             filings=Keyed.build(mapping.FILINGS, dialect),
+            filings_lapsed=select(*mapping.FILINGS.selected)
+            .where(text(tables.ACTIVE_FILING),
+                   tables.filings.c.valid_to < bindparam("before"))
+            .order_by(tables.filings.c.valid_to, tables.filings.c.id).limit(bindparam("limit")),
             legacy_sites=Keyed.build(mapping.LEGACY_SITES, dialect),
             applications=Versioned.build(mapping.APPLICATIONS, dialect),
             open_applications=select(*app_columns)

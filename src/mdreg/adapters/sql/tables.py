@@ -121,6 +121,8 @@ class FilingRow(TableModel, table=True):
     __table_args__ = (
         Index("ix_filings_physician_id", "physician_id", "id"),
         partial_unique("active_filing", "registration_id", "institution_id", where=ACTIVE_FILING),
+        Index("ix_filings_active_valid_to", "valid_to", "id", sqlite_where=text(ACTIVE_FILING),
+              postgresql_where=text(ACTIVE_FILING)),
     )
 
     id: str = Field(primary_key=True)
