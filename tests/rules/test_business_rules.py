@@ -218,22 +218,66 @@ def test_r_loc_8_prevention_institution_ignores_a_department_of_another_level(
 # R-CHG-1 ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    ("qualification_no", "passes"),
-    [("Q-DENT", True), (None, False), ("Q-TCM", False), ("NOT-HELD", False)],
+    ("category", "qualification_no", "scopes", "failures"),
+    [(Category.DENTAL, "Q-DENT", ("口腔专业",), 0),
+     (Category.DENTAL, None, ("口腔专业",), 1),
+     (Category.DENTAL, "Q-TCM", ("口腔专业",), 1),
+     (Category.DENTAL, "NOT-HELD", ("口腔专业",), 1),
+     (Category.DENTAL, "Q-DENT-ASSISTANT", ("口腔专业",), 1),
+     (None, "Q-TCM", ("中医专业",), 1),
+     (None, "Q-CLIN-ASSISTANT", ("内科专业",), 1),
+     (None, "Q-CLIN-2", ("内科专业",), 0),
+     (Category.DENTAL, "Q-TCM-ASSISTANT", ("口腔专业",), 2)],
     ids=["dental_qualification_passes", "no_qualification_named_fails",
-         "qualification_of_another_category_fails", "qualification_not_held_fails"],
+         "qualification_of_another_category_fails", "qualification_not_held_fails",
+         "assistant_qualification_of_the_new_category_fails",
+         "tcm_qualification_without_a_category_change_fails",
+         "assistant_qualification_of_the_same_category_fails",
+         "another_physician_qualification_of_the_same_category_passes",
+         "assistant_qualification_of_a_third_category_fails_on_both_counts"],
 )
 def test_r_chg_1_category_change_needs_a_qualification_of_the_new_category(
-    world: World, registry: Registry, beijing: Institution, qualification_no: str | None, passes: bool
+    world: World, registry: Registry, beijing: Institution, category: Category | None,
+    qualification_no: str | None, scopes: tuple[str, ...], failures: int,
 ) -> None:
     doctor = physician_with(world, ("Q-DENT", Level.PHYSICIAN, Category.DENTAL),
-                            ("Q-TCM", Level.PHYSICIAN, Category.TCM))
+                            ("Q-TCM", Level.PHYSICIAN, Category.TCM),
+                            ("Q-CLIN-2", Level.PHYSICIAN, Category.CLINICAL),
+                            ("Q-DENT-ASSISTANT", Level.ASSISTANT, Category.DENTAL),
+                            ("Q-CLIN-ASSISTANT", Level.ASSISTANT, Category.CLINICAL),
+                            ("Q-TCM-ASSISTANT", Level.ASSISTANT, Category.TCM))
     registration = world.registration(doctor, beijing)
-    result = verdict(registry, ChangeRequest(registration.id, beijing.id, ("口腔专业",),
-                                             category=Category.DENTAL,
+    result = verdict(registry, ChangeRequest(registration.id, beijing.id, scopes, category=category,
                                              qualification_no=qualification_no), doctor)
     assert "change.category_needs_qualification" in result.checked
-    assert result.failed_rule_ids == (() if passes else ("change.category_needs_qualification",))
+    found = [v.rule_id for v in result.violations if v.rule_id == "change.category_needs_qualification"]
+    assert len(found) == failures
+
+
+def test_r_chg_1_an_approved_change_takes_category_and_level_from_the_qualification(
+    world: World, registry: Registry, beijing: Institution, haidian: Institution
+) -> None:
+    doctor = physician_with(world, ("Q-DENT", Level.PHYSICIAN, Category.DENTAL))
+    registration = world.registration(doctor, beijing)
+    approve(registry, ChangeRequest(registration.id, haidian.id, ("口腔专业",),
+                                    category=Category.DENTAL, qualification_no="Q-DENT"), doctor)
+    (changed,) = registry.registrations(doctor.id)
+    assert (changed.id, changed.qualification_no, changed.category, changed.level) == (
+        registration.id, "Q-DENT", Category.DENTAL, Level.PHYSICIAN)
+    assert (changed.location.code, changed.primary_institution_id) == ("110000", haidian.id)
+
+
+def test_r_chg_1_an_assistant_changing_category_stays_an_assistant_in_the_county(
+    world: World, registry: Registry, beijing: Institution, haidian: Institution
+) -> None:
+    doctor = physician_with(world, ("Q-DENT-A", Level.ASSISTANT, Category.DENTAL),
+                            level=Level.ASSISTANT)
+    registration = world.registration(doctor, beijing)
+    approve(registry, ChangeRequest(registration.id, haidian.id, ("口腔专业",),
+                                    category=Category.DENTAL, qualification_no="Q-DENT-A"), doctor)
+    (changed,) = registry.registrations(doctor.id)
+    assert (changed.category, changed.level, changed.location.code) == (
+        Category.DENTAL, Level.ASSISTANT, "110108")
 
 
 # R-CHG-2 ---------------------------------------------------------------------------------------
