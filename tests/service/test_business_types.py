@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import attrs
 import pytest
@@ -274,6 +274,19 @@ def test_a_change_may_be_decided_by_the_granting_department(clock: FakeClock) ->
     app = world.registry.apply(Actor.physician(doctor.id),
                                ChangeRequest(registration.id, new.id, registration.scopes))
     assert (app.institution_id, app.department_id) == (new.id, "D110105")
+
+
+def test_a_change_keeps_the_day_the_registration_was_first_granted(
+        scene: Scene, clock: FakeClock) -> None:
+    registration = scene.registered()
+    clock.set(datetime(2026, 9, 1, 1, tzinfo=UTC))
+    app = scene.apply(ChangeRequest(registration.id, scene.haidian.id, registration.scopes),
+                      registration.physician_id)
+    scene.world.approve(app)
+    (row,) = scene.registry.registrations(registration.physician_id)
+    assert (row.approved_on, row.registered_on, row.granted_on) == (
+        date(2026, 9, 1), TODAY, TODAY)
+    assert registration.granted_on == registration.approved_on == TODAY
 
 
 # Batch registration ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ unit of work can hold pending changes beside the committed ones and roll back by
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date
 
 import attrs
@@ -153,7 +154,12 @@ def practice_location(level: Level, institution: Institution) -> DivisionCode:
 
 @attrs.frozen
 class Registration:
-    """执业注册: one row per practice location, with exactly one primary institution."""
+    """执业注册: one row per practice location, with exactly one primary institution.
+
+    ``approved_on`` is the day of the latest decision on it (审核日期: the 注册, then each
+    变更); ``registered_on`` keeps the day it was first granted once a 变更 has moved
+    ``approved_on`` (``None`` until then: :attr:`granted_on` reads ``approved_on``).
+    """
 
     id: str
     physician_id: str
@@ -170,10 +176,50 @@ class Registration:
     ended_on: date | None = None
     application_id: str | None = None
     filed_on: date | None = None
+    registered_on: date | None = None
 
     @property
     def is_valid(self) -> bool:
         return self.status is RegistrationStatus.VALID
+
+    @property
+    def granted_on(self) -> date:
+        """The day the registration was first granted (注册日期)."""
+        return self.registered_on or self.approved_on
+
+    @property
+    def practised_until(self) -> date | None:
+        """The day practice under it ended — filed (备案) or ended, whichever came first —
+        or ``None`` while it is valid."""
+        ends = [day for day in (self.filed_on, self.ended_on) if day is not None]
+        return min(ends) if ends and not self.is_valid else None
+
+
+def practice_periods(registrations: Iterable[Registration], until: date
+                     ) -> tuple[tuple[date, date], ...]:
+    """The periods, first and last day, in which the physician held a registration in force
+    (granted → filed or ended), merged where they touch or overlap and cut at ``until``.
+
+    >>> from mdreg.domain.identifiers import DivisionCode
+    >>> def row(n: str, on: date, ended: date | None = None) -> Registration:
+    ...     status = RegistrationStatus.VALID if ended is None else RegistrationStatus.CANCELLED
+    ...     return Registration(n, "P", "Q", Level.PHYSICIAN, Category.CLINICAL, ("内科专业",),
+    ...                         DivisionCode("110000"), "I", "D", on, n, status, ended)
+    >>> periods = practice_periods([row("R1", date(2010, 3, 1), date(2012, 3, 1)),
+    ...                             row("R2", date(2011, 1, 1), date(2013, 1, 1)),
+    ...                             row("R3", date(2020, 1, 1))], date(2026, 1, 1))
+    >>> [(start.isoformat(), end.isoformat()) for start, end in periods]
+    [('2010-03-01', '2013-01-01'), ('2020-01-01', '2026-01-01')]
+    """
+    spans = sorted((r.granted_on, min(r.practised_until or until, until))
+                   for r in registrations if r.granted_on <= until)
+    merged: list[tuple[date, date]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        elif start <= end:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 class FilingStatus(LabelledEnum):

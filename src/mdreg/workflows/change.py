@@ -57,7 +57,7 @@ def change_registration(effect: Effect, app: Application, payload: ChangeRequest
         old, primary_institution_id=institution.id, qualification_no=qualification_no,
         level=level, category=category, location=practice_location(level, institution),
         scopes=payload.scopes, approved_by=app.department_id, approved_on=effect.on,
-        application_id=app.id,
+        registered_on=old.granted_on, application_id=app.id,
     )
     effect.change_registration(new)
     stranded = []
