@@ -24,6 +24,7 @@ from mdreg import (
     CancellationRequest,
     DepartureKind,
     Physician,
+    Record,
     RecordKind,
     Registration,
     RegistrationRequest,
@@ -478,9 +479,10 @@ def test_r_asm_1_the_cycle_length_is_a_policy_parameter() -> None:
 class Staff:
     """A physician registered since 2019 (loaded), at a hospital with its department."""
 
-    def __init__(self, desk: Desk, first: date = date(2019, 5, 10)) -> None:
+    def __init__(self, desk: Desk, first: date = date(2019, 5, 10),
+                 records: tuple[Record, ...] = ()) -> None:
         self.desk = desk
-        self.doctor: Physician = desk.world.physician()
+        self.doctor: Physician = desk.world.physician(records=records)
         self.registration = Registration(
             f"R-{self.doctor.id}", self.doctor.id, self.doctor.qualifications[0].certificate_no,
             Level.PHYSICIAN, Category.CLINICAL, ("内科专业",), DivisionCode("110000"),
@@ -506,12 +508,24 @@ def test_r_asm_2_a_failure_suspends_practice_three_to_six_months(desk: Desk) -> 
     recorded = staff.result(1, date(2026, 6, 1), AssessmentResult.FAILED, months=6)
     assert recorded.recorded_by == desk.hospital.id
     (record,) = desk.registry.physician(staff.doctor.id).records
-    assert (record.kind, record.on, record.until) == (RecordKind.PRACTICE_SUSPENDED,
+    assert (record.kind, record.on, record.until) == (RecordKind.ASSESSMENT_SUSPENSION,
                                                       date(2026, 6, 1), date(2026, 12, 1))
     status = desk.registry.assessment_status(staff.doctor.id, date(2026, 7, 1))
     assert status.suspended_until == date(2026, 12, 1) and status.needs_action
     assert status.current is not None and status.current.result is CycleResult.FAILED
     assert status.ground is None
+
+
+def test_r_asm_2_a_suspension_stored_before_it_had_its_own_kind_still_counts(desk: Desk) -> None:
+    """mdreg once wrote 暂停执业活动 as ``practice_suspended``: such a record on a failed
+    result's day still loads and still suspends."""
+    old = Record(RecordKind.PRACTICE_SUSPENDED, date(2026, 3, 2), date(2026, 6, 2))
+    staff = Staff(desk, date(2025, 6, 1), records=(old,))
+    desk.registry.load(assessments=[Assessment("AS-old", staff.doctor.id, "", AssessmentResult.FAILED,
+                                               date(2026, 3, 2), desk.hospital.id)])
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 4, 1))
+    assert (status.suspended_until, status.ground) == (date(2026, 6, 2), None)
+    assert desk.registry.physician(staff.doctor.id).records == (old,)
 
 
 def test_r_asm_2_a_pass_on_reassessment_restores_practice(desk: Desk) -> None:

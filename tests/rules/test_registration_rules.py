@@ -10,6 +10,7 @@ from mdreg import (
     Actor,
     Category,
     CivilCapacity,
+    DivisionCode,
     Evidence,
     FakeClock,
     IneligibleError,
@@ -19,6 +20,7 @@ from mdreg import (
     Qualification,
     Record,
     RecordKind,
+    Registration,
     RegistrationRequest,
 )
 from mdreg.rules import Verdict
@@ -202,6 +204,45 @@ def test_r_reg_8_flagged_re_registration_needs_the_evidence(
 def test_r_reg_8_short_suspension_needs_nothing(world: World, registry: Registry, beijing: Institution) -> None:
     doctor = world.physician(
         records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2025, 1, 1), date(2025, 6, 1)),))
+    assert verdict(registry, doctor, beijing).passed
+
+
+def _granted(doctor: Physician, institution: Institution, on: date, n: int = 1) -> Registration:
+    return Registration(f"R-{doctor.id}-{n}", doctor.id, doctor.qualifications[0].certificate_no,
+                        Level.PHYSICIAN, Category.CLINICAL, ("内科专业",), DivisionCode("110000"),
+                        institution.id, institution.approved_by, on, f"11000000000{n:04d}")
+
+
+@pytest.mark.parametrize(
+    ("until", "granted_on", "refused"),
+    [(None, None, True), (date(2023, 1, 1), None, True), (date(2023, 1, 1), date(2023, 6, 1), False),
+     (None, date(2019, 6, 1), True), (date(2021, 12, 31), None, False)],
+    ids=["running_two_years_unfollowed_fails", "ended_two_year_suspension_unfollowed_fails",
+         "two_year_suspension_followed_by_a_registration_passes",
+         "a_registration_granted_before_the_suspension_does_not_follow_it_fails",
+         "suspension_a_day_short_of_two_years_passes"],
+)
+def test_r_reg_8_only_an_unfollowed_two_year_suspension_needs_the_evidence(
+    world: World, registry: Registry, beijing: Institution, until: date | None,
+    granted_on: date | None, refused: bool,
+) -> None:
+    doctor = world.physician(qualified_on=date(2015, 9, 1), records=(
+        Record(RecordKind.PRACTICE_SUSPENDED, date(2020, 1, 1), until),))
+    if granted_on is not None:
+        registry.load(registrations=[_granted(doctor, beijing, granted_on)])
+    result = verdict(registry, doctor, world.institution("310104"))
+    assert "qualification.re_registration_assessment" in result.checked
+    assert ("qualification.re_registration_assessment" in result.failed_rule_ids) is refused
+    if refused:
+        assert {v.facts["suspended_on"] for v in result.violations
+                if v.rule_id == "qualification.re_registration_assessment"} == {"2020-01-01"}
+
+
+def test_r_reg_8_an_assessment_suspension_is_not_a_suspension_of_practice(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician(records=(
+        Record(RecordKind.ASSESSMENT_SUSPENSION, date(2023, 1, 1), date(2025, 6, 1)),))
     assert verdict(registry, doctor, beijing).passed
 
 

@@ -9,7 +9,7 @@ give (reported by :func:`~mdreg.domain.deadlines.cancellation_report_due`).
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
@@ -144,7 +144,7 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
 
     * a cycle is *passed* if any result in it passed (a pass on re-assessment restores
       practice), *failed* if it holds only failures, *missed* if it ended with no result;
-    * a failed result suspends practice (a ``practice_suspended`` record, see
+    * a failed result suspends practice (an ``assessment_suspension`` record, see
       :meth:`mdreg.Registry.record_assessment`); a later pass in the cycle ends it early;
     * two failures in one cycle (failed, then failed again on re-assessment) are the ground
       ``failed_reassessment``, known on the second result's day;
@@ -172,12 +172,21 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
                             ground, known, report_due)
 
 
+def is_assessment_suspension(record: Record, failed_on: Collection[date]) -> bool:
+    """Whether ``record`` is the 暂停执业活动 of a failed assessment: an
+    ``assessment_suspension``, or a ``practice_suspended`` record mdreg wrote for one before it
+    told 暂停 from 中止 apart (it starts on a failed result's day and has an end)."""
+    if record.kind is RecordKind.ASSESSMENT_SUSPENSION:
+        return True
+    return (record.kind is RecordKind.PRACTICE_SUSPENDED and record.until is not None
+            and record.on in failed_on)
+
+
 def _suspended_until(physician: Physician, results: list[Assessment]) -> date | None:
     """The end of the latest assessment suspension, or the day a later pass restored practice."""
     failed_on = {a.assessed_on for a in results if a.result is AssessmentResult.FAILED}
     suspensions = [(r.on, r.until) for r in physician.records
-                   if r.kind is RecordKind.PRACTICE_SUSPENDED and r.until is not None
-                   and r.on in failed_on]
+                   if is_assessment_suspension(r, failed_on) and r.until is not None]
     if not suspensions:
         return None
     since, until = max(suspensions)
@@ -187,7 +196,8 @@ def _suspended_until(physician: Physician, results: list[Assessment]) -> date | 
 
 
 def suspension(assessment: Assessment, months: int, parameters: Mapping[str, Any]) -> Record:
-    """The ``practice_suspended`` record a failed assessment brings (医师法 Art 42: 3–6 months).
+    """The ``assessment_suspension`` record (暂停执业活动) a failed assessment brings (医师法
+    Art 42: 3–6 months).
 
     Raises:
         ValidationError: ``months`` outside the policy's range.
@@ -197,7 +207,7 @@ def suspension(assessment: Assessment, months: int, parameters: Mapping[str, Any
         raise ValidationError("suspension_months",
                               f"a failed assessment suspends practice {shortest}–{longest} months",
                               field_label="暂停执业期限")
-    return Record(RecordKind.PRACTICE_SUSPENDED, assessment.assessed_on,
+    return Record(RecordKind.ASSESSMENT_SUSPENSION, assessment.assessed_on,
                   _add_months(assessment.assessed_on, months))
 
 

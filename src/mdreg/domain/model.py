@@ -63,7 +63,15 @@ class CivilCapacity(LabelledEnum):
 
 
 class RecordKind(LabelledEnum):
-    """Facts on a physician's record that refusal grounds look at (医师法 Art 16)."""
+    """Facts on a physician's record that refusal grounds look at (医师法 Art 16).
+
+    ``PRACTICE_SUSPENDED`` is 中止医师执业活动: the physician stopped practising (医师法
+    Arts 17(5), 19). ``ASSESSMENT_SUSPENSION`` is 暂停执业活动, the 3–6 months a department
+    orders after a failed periodic assessment (Art 42). mdreg wrote a failed assessment's
+    suspension as ``practice_suspended`` before it told the two apart; such stored records
+    still load, and one that starts on the day of a failed assessment is read as that
+    assessment's suspension (:mod:`mdreg.domain.assessment`).
+    """
 
     CRIMINAL_SENTENCE = ("criminal_sentence", "受刑事处罚")
     PRACTICE_BAN = ("practice_ban", "被禁止从事医师职业")
@@ -72,6 +80,7 @@ class RecordKind(LabelledEnum):
     EXAM_CHEATING = ("exam_cheating", "参与有组织作弊")
     FORGED_QUALIFICATION = ("forged_qualification", "以伪造或他人资格注册")
     PRACTICE_SUSPENDED = ("practice_suspended", "中止医师执业活动")
+    ASSESSMENT_SUSPENSION = ("assessment_suspension", "定期考核不合格暂停执业活动")
 
 
 class RegistrationStatus(LabelledEnum):

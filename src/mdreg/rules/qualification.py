@@ -11,7 +11,7 @@ from typing import Any
 
 from mdreg.domain.application import Evidence, MilitaryInRequest, RegistrationRequest
 from mdreg.domain.dates import add_years
-from mdreg.domain.model import RecordKind
+from mdreg.domain.model import Record, RecordKind
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import (
     PHYSICIANS_LAW,
@@ -95,37 +95,54 @@ class LateFirstRegistration(Rule[RegistrationRequest]):
 
 
 class ReRegistrationEvidence(Rule[RegistrationRequest]):
-    """中止执业活动二年以上的，须经考核合格方可重新注册 (医师法 Art 19; 2017 Art 12)."""
+    """中止执业活动二年以上，申请重新执业的，须经考核合格 (医师法 Art 19; 2017 Art 12).
+
+    A ``practice_suspended`` record (中止医师执业活动) of two years or more — to its ``until``,
+    or to the application date while it runs — makes the applicant one who returns to practice,
+    unless a registration granted after the 中止 began follows it: then the return has been
+    registered already (re-registration completed, and checked when it was decided), and the
+    old 中止 asks for nothing more. A returning applicant, or one who flags the application as
+    ``re_registration``, needs a passed assessment and, since 2017-04-01, six months' training.
+    An assessment suspension (暂停执业活动, 医师法 Art 42) is not a 中止.
+    """
 
     id = "qualification.re_registration_assessment"
     ref = "R-REG-8"
     label = "中止执业满二年后重新注册，须经考核合格"
-    title = "Registering again after 2+ years' suspension needs a passed assessment"
+    title = "Returning after 2+ years' suspension of practice needs a passed assessment"
     citations = (
         PHYSICIANS_LAW.article("第十九条", "S1"),
         PRACTISING_PHYSICIANS_LAW.article("第十八条", "S2"),
         REGISTRATION_MEASURES.article("第十二条第二款", "S3"),
     )
+    effective_from = date(1999, 5, 1)
     fix = "补交考核合格证明（及连续六个月以上培训证明）"
 
     def check(self, ctx: EligibilityContext[RegistrationRequest]) -> Iterator[Violation]:
-        if not (ctx.payload.re_registration or self._suspended_two_years(ctx)):
+        suspended = _unfollowed_suspension(ctx)
+        if not (ctx.payload.re_registration or suspended is not None):
             return
+        since = {"suspended_on": suspended.on.isoformat()} if suspended is not None else {}
         need_training = ctx.as_of >= REGISTRATION_MEASURES.effective_from
         for zh, en in _evidence_gaps(ctx.payload.evidence, need_training):
             yield self.violation(
                 f"中止执业满二年后重新注册，缺少{zh}",
                 f"re-registration after 2 years' suspension: missing {en}",
+                **since,
             )
 
-    @staticmethod
-    def _suspended_two_years(ctx: EligibilityContext[RegistrationRequest]) -> bool:
-        for record in ctx.physician.records:
-            if record.kind is RecordKind.PRACTICE_SUSPENDED:
-                end = record.until or ctx.as_of
-                if end >= add_years(record.on, 2):
-                    return True
-        return False
+
+def _unfollowed_suspension(ctx: EligibilityContext[Any]) -> Record | None:
+    """The first 中止 of two years or more that no registration granted after its start
+    follows (医师法 Art 19), if there is one."""
+    for record in ctx.physician.records:
+        if record.kind is not RecordKind.PRACTICE_SUSPENDED:
+            continue
+        if (record.until or ctx.as_of) < add_years(record.on, 2):
+            continue
+        if not any(r.granted_on > record.on for r in ctx.registrations):
+            return record
+    return None
 
 
 RULES: tuple[Rule[Any], ...] = (

@@ -24,8 +24,8 @@ def record_assessment(services: Services, actor: Actor, assessment: Assessment, 
 
     The primary institution of one of the physician's valid registrations, or the
     department that granted it, records it (``recorded_by`` becomes the actor's party). A
-    failed result suspends practice for ``suspension_months`` (3–6 by default, R-ASM-2): a
-    ``practice_suspended`` record is added to the physician.
+    failed result suspends practice for ``suspension_months`` (3–6 by default, R-ASM-2): an
+    ``assessment_suspension`` record (暂停执业活动) is added to the physician.
 
     Raises:
         NotFoundError: unknown physician.
