@@ -541,10 +541,48 @@ def test_r_asm_2_a_pass_on_reassessment_restores_practice(desk: Desk) -> None:
 def test_r_asm_2_failing_the_reassessment_is_a_cancellation_ground(desk: Desk) -> None:
     staff = Staff(desk, date(2025, 6, 1))
     staff.result(1, date(2026, 3, 2), AssessmentResult.FAILED, months=3)
-    staff.result(2, date(2026, 6, 2), AssessmentResult.FAILED, months=3)
+    with pytest.raises(ValidationError):  # no second suspension: it is a 注销 ground
+        staff.result(2, date(2026, 6, 2), AssessmentResult.FAILED, months=3)
+    staff.result(2, date(2026, 6, 2), AssessmentResult.FAILED)
+    (record,) = desk.registry.physician(staff.doctor.id).records  # one suspension only
+    assert record.kind is RecordKind.ASSESSMENT_SUSPENSION
+    assert desk.registry.trail(f"AS-{staff.doctor.id}-2")[-1].data["ground"] == [
+        "failed_reassessment"]
     status = desk.registry.assessment_status(staff.doctor.id, date(2026, 6, 3))
     assert (status.ground, status.ground_known_on, status.report_due) == (
         CancellationGround.FAILED_REASSESSMENT, date(2026, 6, 2), date(2026, 7, 2))
+
+
+def test_r_asm_2_a_reassessment_failed_in_the_next_cycle_is_a_cancellation_ground(
+        desk: Desk) -> None:
+    staff = Staff(desk, date(2023, 6, 1))            # cycles 2023-2025, 2026-2028
+    staff.result(1, date(2025, 10, 1), AssessmentResult.FAILED, months=6)
+    staff.result(2, date(2026, 4, 1), AssessmentResult.FAILED)
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 4, 2))
+    assert [c.result for c in status.cycles] == [CycleResult.FAILED, CycleResult.FAILED]
+    assert (status.ground, status.ground_known_on) == (
+        CancellationGround.FAILED_REASSESSMENT, date(2026, 4, 1))
+
+
+def test_r_asm_2_a_failure_after_a_passed_reassessment_suspends_again(desk: Desk) -> None:
+    staff = Staff(desk, date(2023, 6, 1))
+    staff.result(1, date(2025, 3, 2), AssessmentResult.FAILED, months=3)
+    staff.result(2, date(2025, 6, 2), AssessmentResult.PASSED)
+    with pytest.raises(ValidationError):             # a first failure again: months needed
+        staff.result(3, date(2026, 6, 1), AssessmentResult.FAILED)
+    staff.result(3, date(2026, 6, 1), AssessmentResult.FAILED, months=3)
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 6, 2))
+    assert (status.ground, status.suspended_until) == (None, date(2026, 9, 1))
+
+
+def test_r_asm_2_the_reassessment_comes_after_the_suspension(desk: Desk) -> None:
+    staff = Staff(desk, date(2025, 6, 1))
+    staff.result(1, date(2026, 3, 2), AssessmentResult.FAILED, months=6)
+    for result in (AssessmentResult.PASSED, AssessmentResult.FAILED):
+        with pytest.raises(ValidationError):
+            staff.result(2, date(2026, 9, 1), result)
+    staff.result(2, date(2026, 9, 2), AssessmentResult.PASSED)
+    assert desk.registry.assessment_status(staff.doctor.id, date(2026, 9, 3)).ground is None
 
 
 def test_r_asm_3_two_consecutive_missed_cycles_are_a_cancellation_ground(desk: Desk) -> None:

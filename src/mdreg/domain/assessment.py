@@ -144,13 +144,14 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
 
     * a cycle is *passed* if any result in it passed (a pass on re-assessment restores
       practice), *failed* if it holds only failures, *missed* if it ended with no result;
-    * a failed result suspends practice (an ``assessment_suspension`` record, see
-      :meth:`mdreg.Registry.record_assessment`); a later pass in the cycle ends it early;
-    * two failures in one cycle (failed, then failed again on re-assessment) are the ground
-      ``failed_reassessment``, known on the second result's day;
+    * a first failure suspends practice (an ``assessment_suspension`` record, see
+      :meth:`mdreg.Registry.record_assessment`) until the re-assessment; a pass ends it;
+    * failing the re-assessment — the next result after a failure, in whichever cycle — is the
+      ground ``failed_reassessment``, known on that result's day (:func:`reassessment_chain`);
     * two consecutive missed cycles are the ground ``missed_assessments``, known on the day
       after the second cycle ended.
     """
+    registrations = tuple(registrations)
     approved = [r.approved_on for r in registrations]
     results = sorted(assessments, key=lambda a: (a.assessed_on, a.id))
     if not approved:
@@ -161,15 +162,52 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
     for before, after in pairwise(outcomes):
         if before.result is after.result is CycleResult.MISSED:
             grounds.append((after.cycle.end + _ONE_DAY, CancellationGround.MISSED_ASSESSMENTS))
-    for cycle in cycles:
-        failures = [a for a in results if cycle.holds(a) and a.result is AssessmentResult.FAILED
-                    and a.assessed_on <= as_of]
-        if len(failures) >= 2:
-            grounds.append((failures[1].assessed_on, CancellationGround.FAILED_REASSESSMENT))
+    _, failed_again = reassessment_chain([a for a in results if a.assessed_on <= as_of],
+                                         registrations)
+    grounds.extend((a.assessed_on, CancellationGround.FAILED_REASSESSMENT) for a in failed_again)
     known, ground = min(grounds, default=(None, None))
     report_due = None if known is None else cancellation_report_due(known, parameters)
     return AssessmentStatus(physician.id, as_of, outcomes, _suspended_until(physician, results),
                             ground, known, report_due)
+
+
+def reassessment_chain(results: Iterable[Assessment], registrations: Iterable[Registration]
+                       ) -> tuple[Assessment | None, tuple[Assessment, ...]]:
+    """Which failures wait for a re-assessment and which re-assessments failed (R-ASM-2).
+
+    医师法 Art 42: a failed assessment suspends practice 3–6 months; when the suspension ends
+    the physician is assessed again, and a pass lets them practise on. Art 17(4): failing that
+    re-assessment is a 注销 ground. Read in date order, a failure waits for its re-assessment —
+    the next result, in the same cycle or a later one; a pass ends the wait; a failure while
+    one waits is a failed re-assessment, and the next failure after it starts afresh. A
+    registration granted after a waiting failure starts afresh too (it was decided on its own
+    evidence).
+
+    Returns:
+        the failure still waiting for its re-assessment (``None`` if none), and the failed
+        re-assessments, oldest first.
+    """
+    granted = sorted(r.granted_on for r in registrations)
+    waiting: Assessment | None = None
+    failed_again: list[Assessment] = []
+    for result in sorted(results, key=lambda a: (a.assessed_on, a.id)):
+        if waiting is not None and any(waiting.assessed_on < g <= result.assessed_on
+                                       for g in granted):
+            waiting = None
+        if result.result is AssessmentResult.PASSED:
+            waiting = None
+        elif waiting is None:
+            waiting = result
+        else:
+            failed_again.append(result)
+            waiting = None
+    return waiting, tuple(failed_again)
+
+
+def suspension_end(physician: Physician, failure: Assessment) -> date | None:
+    """The last day of the 暂停执业活动 a failed result brought, if it is on record."""
+    return next((r.until for r in physician.records
+                 if r.on == failure.assessed_on and is_assessment_suspension(r, {r.on})), None)
 
 
 def is_assessment_suspension(record: Record, failed_on: Collection[date]) -> bool:
