@@ -605,6 +605,52 @@ def test_r_asm_3_two_consecutive_missed_cycles_are_a_cancellation_ground(desk: D
     assert [s.physician_id for s in due] == [missing.doctor.id]
 
 
+def _loaded(desk: Desk, doctor: Physician, n: int, granted: date, ended: date | None = None
+            ) -> Registration:
+    status = RegistrationStatus.VALID if ended is None else RegistrationStatus.CANCELLED
+    row = Registration(f"R-{doctor.id}-{n}", doctor.id, doctor.qualifications[0].certificate_no,
+                       Level.PHYSICIAN, Category.CLINICAL, ("内科专业",), DivisionCode("110000"),
+                       desk.hospital.id, desk.hospital.approved_by, granted, f"1100000000{n:05d}",
+                       status, ended)
+    desk.registry.load(registrations=[row])
+    return row
+
+
+@pytest.mark.parametrize(
+    ("qualified", "periods", "results", "known", "earlier"),
+    [(date(1999, 9, 1), [(date(2000, 3, 1), None)],
+      ["no_duty", "no_duty", "no_duty", "missed", "missed", "current"], date(2010, 1, 1),
+      date(2008, 1, 2)),
+     (date(2009, 9, 1), [(date(2010, 2, 1), date(2011, 6, 30)), (date(2016, 3, 1), None)],
+      ["missed", "no_duty", "no_duty", "missed", "missed", "current"], date(2020, 1, 1),
+      date(2018, 1, 2))],
+    ids=["no_cycle_counts_before_the_2007_measures", "cycles_without_a_registration_do_not_count"],
+)
+def test_r_asm_3_only_cycles_with_a_duty_count(
+        desk: Desk, qualified: date, periods: list[tuple[date, date | None]], results: list[str],
+        known: date, earlier: date) -> None:
+    doctor = desk.world.physician(qualified_on=qualified)
+    for n, (granted, ended) in enumerate(periods, 1):
+        _loaded(desk, doctor, n, granted, ended)
+    status = desk.registry.assessment_status(doctor.id, known + timedelta(days=1))
+    assert [c.result.value for c in status.cycles] == results
+    assert (status.ground, status.ground_known_on) == (CancellationGround.MISSED_ASSESSMENTS, known)
+    before = desk.registry.assessment_status(doctor.id, earlier)
+    assert (before.ground, before.missed_in_a_row) == (None, 1)
+
+
+def test_r_asm_3_the_days_that_make_a_duty_are_a_policy_parameter(desk: Desk) -> None:
+    doctor = desk.world.physician(qualified_on=date(2018, 9, 1))
+    _loaded(desk, doctor, 1, date(2019, 2, 1), date(2019, 2, 28))   # 28 days of 2019-2020
+    _loaded(desk, doctor, 2, date(2023, 6, 1))
+    as_of = date(2024, 1, 2)
+    results = [c.result for c in desk.registry.assessment_status(doctor.id, as_of).cycles]
+    assert results == [CycleResult.MISSED, CycleResult.NO_DUTY, CycleResult.CURRENT]
+    desk.registry.policy = BASE_POLICY.with_changes("a-year", assessment_duty_min_days=365)
+    results = [c.result for c in desk.registry.assessment_status(doctor.id, as_of).cycles]
+    assert results == [CycleResult.NO_DUTY, CycleResult.NO_DUTY, CycleResult.CURRENT]
+
+
 def test_r_asm_3_a_result_counts_for_the_cycle_its_label_names(desk: Desk) -> None:
     staff = Staff(desk)
     staff.result(1, date(2021, 1, 15), AssessmentResult.PASSED, cycle="2019-2020")

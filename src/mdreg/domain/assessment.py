@@ -19,7 +19,14 @@ import attrs
 from mdreg.domain.account import Assessment, AssessmentResult
 from mdreg.domain.application import CancellationGround
 from mdreg.domain.deadlines import cancellation_report_due
-from mdreg.domain.model import LabelledEnum, Physician, Record, RecordKind, Registration
+from mdreg.domain.model import (
+    LabelledEnum,
+    Physician,
+    Record,
+    RecordKind,
+    Registration,
+    practice_periods,
+)
 from mdreg.errors import ValidationError
 
 _ONE_DAY = timedelta(days=1)
@@ -27,6 +34,8 @@ _ONE_DAY = timedelta(days=1)
 #: 医师法 in force: cycles starting on or after this day last ``periodic_assessment_years``
 #: (3, Art 42); earlier ones ``periodic_assessment_years_before_2022`` (2, 2007 measures).
 PHYSICIANS_LAW_IN_FORCE = date(2022, 3, 1)
+#: 医师定期考核管理办法 in force: no physician had an assessment duty before this day.
+ASSESSMENT_MEASURES_IN_FORCE = date(2007, 5, 1)
 
 
 class CycleResult(LabelledEnum):
@@ -36,6 +45,7 @@ class CycleResult(LabelledEnum):
     FAILED = ("failed", "不合格")
     MISSED = ("missed", "未参加考核")
     CURRENT = ("current", "本周期进行中")
+    NO_DUTY = ("no_duty", "无考核义务")
 
 
 @attrs.frozen
@@ -126,15 +136,27 @@ class AssessmentStatus:
                 or (self.suspended_until is not None and self.suspended_until >= self.as_of))
 
 
-def _outcome(cycle: AssessmentCycle, held: list[Assessment], as_of: date) -> CycleOutcome:
+def _outcome(cycle: AssessmentCycle, held: list[Assessment], as_of: date, duty: bool
+             ) -> CycleOutcome:
     ids = tuple(a.id for a in held)
     if any(a.result is AssessmentResult.PASSED for a in held):
         return CycleOutcome(cycle, CycleResult.PASSED, ids)
     if held:
         return CycleOutcome(cycle, CycleResult.FAILED, ids)
-    if cycle.end < as_of:
-        return CycleOutcome(cycle, CycleResult.MISSED)
-    return CycleOutcome(cycle, CycleResult.CURRENT)
+    if cycle.end >= as_of:
+        return CycleOutcome(cycle, CycleResult.CURRENT)
+    return CycleOutcome(cycle, CycleResult.MISSED if duty else CycleResult.NO_DUTY)
+
+
+def had_duty(cycle: AssessmentCycle, periods: Iterable[tuple[date, date]],
+             parameters: Mapping[str, Any]) -> bool:
+    """Whether the physician had to be assessed in ``cycle`` (R-ASM-3): they held a
+    registration in force on at least ``assessment_duty_min_days`` days of it on which the
+    assessment measures were in force (from 2007-05-01)."""
+    start = max(cycle.start, ASSESSMENT_MEASURES_IN_FORCE)
+    days = sum(max(0, (min(end, cycle.end) - max(begin, start)).days + 1)
+               for begin, end in periods)
+    return days >= int(parameters["assessment_duty_min_days"])
 
 
 def assessment_status(physician: Physician, registrations: Iterable[Registration],
@@ -143,21 +165,24 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
     """Read a physician's assessment results against their cycles.
 
     * a cycle is *passed* if any result in it passed (a pass on re-assessment restores
-      practice), *failed* if it holds only failures, *missed* if it ended with no result;
+      practice), *failed* if it holds only failures; one that ended with no result is
+      *missed* if the physician had a duty in it (:func:`had_duty`), else *no duty*;
     * a first failure suspends practice (an ``assessment_suspension`` record, see
       :meth:`mdreg.Registry.record_assessment`) until the re-assessment; a pass ends it;
     * failing the re-assessment — the next result after a failure, in whichever cycle — is the
       ground ``failed_reassessment``, known on that result's day (:func:`reassessment_chain`);
-    * two consecutive missed cycles are the ground ``missed_assessments``, known on the day
-      after the second cycle ended.
+    * two consecutive missed cycles — two adjacent cycles, each with a duty and no result —
+      are the ground ``missed_assessments`` (2017 Art 18(5)), known on the day after the
+      second cycle ended; a cycle without a duty between two missed ones breaks the run.
     """
     registrations = tuple(registrations)
-    approved = [r.approved_on for r in registrations]
     results = sorted(assessments, key=lambda a: (a.assessed_on, a.id))
-    if not approved:
+    if not registrations:
         return AssessmentStatus(physician.id, as_of, ())
-    cycles = assessment_cycles(min(approved), as_of, parameters)
-    outcomes = tuple(_outcome(c, [a for a in results if c.holds(a)], as_of) for c in cycles)
+    periods = practice_periods(registrations, as_of)
+    cycles = assessment_cycles(min(r.granted_on for r in registrations), as_of, parameters)
+    outcomes = tuple(_outcome(c, [a for a in results if c.holds(a)], as_of,
+                              had_duty(c, periods, parameters)) for c in cycles)
     grounds: list[tuple[date, CancellationGround]] = []
     for before, after in pairwise(outcomes):
         if before.result is after.result is CycleResult.MISSED:

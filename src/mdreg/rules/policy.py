@@ -92,6 +92,10 @@ PARAMETERS: dict[str, Parameter] = {
                   "(医师法 Art 42)"),
         Parameter("periodic_assessment_years_before_2022", 2,
                   "R-ASM-1: length of a cycle starting before 2022-03-01 (2007 measures)"),
+        Parameter("assessment_duty_min_days", 1,
+                  "[I] R-ASM-3: a cycle counts (missed without a result) when the physician "
+                  "held a registration in force on at least this many of its days since the "
+                  "2007 assessment measures came into force"),
         Parameter("periodic_assessment_suspension_months", (3, 6),
                   "R-ASM-2: shortest and longest suspension after a failed assessment, in "
                   "months (医师法 Art 42)"),
