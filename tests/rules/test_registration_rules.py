@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -23,6 +23,7 @@ from mdreg import (
     Registration,
     RegistrationRequest,
 )
+from mdreg.domain.application import CancellationGround, CancellationRequest
 from mdreg.rules import Verdict
 from mdreg.service.registry import Registry
 from mdreg.testing import World
@@ -143,6 +144,60 @@ def test_r_reg_5_is_not_in_force_before_the_2021_law(
     result = verdict(registry, doctor, beijing)
     assert result.passed
     assert "refusal.failed_assessment_cancellation" not in result.checked
+
+
+def _cancel(registry: Registry, registration: Registration, ground: CancellationGround, how: str,
+            known: date) -> None:
+    """Cancel ``registration`` on ``ground``: on the institution's report the department
+    approves, or ex officio."""
+    department = Actor.authority(registration.approved_by)
+    if how == "ex_officio":
+        registry.cancel_ex_officio(department, registration.id, ground, "处罚决定书", ground_on=known)
+        return
+    app = registry.apply(Actor.institution(registration.primary_institution_id),
+                         CancellationRequest(registration.id, ground, known),
+                         physician_id=registration.physician_id)
+    World(registry).approve(app)
+
+
+def checked_once(registry: Registry, physician: Physician, institution: Institution) -> Verdict:
+    """The verdict a 注册 would get now; the draft is withdrawn after."""
+    app_id = draft(registry, physician, institution)
+    result = registry.check(app_id, "submit")
+    registry.fire(app_id, "withdraw", Actor.physician(physician.id))
+    return result
+
+
+@pytest.mark.parametrize("how", ["on_application", "ex_officio"])
+@pytest.mark.parametrize(
+    ("ground", "rule", "bar_ends"),
+    [(CancellationGround.FAILED_REASSESSMENT, "refusal.failed_assessment_cancellation",
+      date(2027, 3, 2)),
+     (CancellationGround.CERTIFICATE_REVOKED, "refusal.certificate_revoked", date(2028, 2, 20))],
+    ids=["r_reg_5_failed_reassessment_bars_a_year", "r_reg_4_revocation_bars_two_years"],
+)
+def test_r_reg_5_a_cancellation_mdreg_approved_bars_a_new_registration(
+    world: World, registry: Registry, beijing: Institution, clock: FakeClock, how: str,
+    ground: CancellationGround, rule: str, bar_ends: date,
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    _cancel(registry, registration, ground, how, date(2026, 2, 20))
+    assert [r.kind for r in registry.physician(doctor.id).records] == [
+        {CancellationGround.FAILED_REASSESSMENT: RecordKind.CANCELLED_FAILED_ASSESSMENT,
+         CancellationGround.CERTIFICATE_REVOKED: RecordKind.CERTIFICATE_REVOKED}[ground]]
+    clock.set(datetime(bar_ends.year, bar_ends.month, bar_ends.day, 1, tzinfo=UTC) - timedelta(days=1))
+    assert checked_once(registry, doctor, beijing).failed_rule_ids == (rule,)
+    clock.set(datetime(bar_ends.year, bar_ends.month, bar_ends.day, 1, tzinfo=UTC))
+    assert checked_once(registry, doctor, beijing).passed
+
+
+def test_r_reg_5_other_grounds_leave_no_record(world: World, registry: Registry, beijing: Institution
+                                               ) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    _cancel(registry, registration, CancellationGround.HEALTH_UNFIT, "ex_officio", date(2026, 2, 20))
+    assert registry.physician(doctor.id).records == ()
 
 
 # R-REG-6 ---------------------------------------------------------------------------------------

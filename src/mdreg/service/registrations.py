@@ -26,7 +26,8 @@ from mdreg.workflows.effects import Effect
 
 
 def cancel_ex_officio(services: Services, actor: Actor, registration_id: str,
-                      ground: CancellationGround, reason: str) -> tuple[Registration, ...]:
+                      ground: CancellationGround, reason: str, ground_on: date | None = None
+                      ) -> tuple[Registration, ...]:
     """依职权注销 (医师法 Art 17); see :meth:`mdreg.Registry.cancel_ex_officio`."""
 
     def run() -> tuple[Registration, ...]:
@@ -45,6 +46,8 @@ def cancel_ex_officio(services: Services, actor: Actor, registration_id: str,
             effect = Effect(uow, services.ids, business_date(now), services.policy)
             effect.cancel(registration.physician_id, registration.id,
                           ground in PERSON_WIDE_GROUNDS)
+            effect.record_ground(registration.physician_id, ground,
+                                 ground_on or business_date(now))
             done = effect.done
             DeadlineKeeper(services).end_for(uow, done["ended"], business_date(now),
                                              "cancel_ex_officio")

@@ -277,11 +277,15 @@ class Registry:
                                  idempotency_key=idempotency_key)
 
     def cancel_ex_officio(self, actor: Actor, registration_id: str, ground: CancellationGround,
-                          reason: str) -> tuple[Registration, ...]:
+                          reason: str, *, ground_on: date | None = None
+                          ) -> tuple[Registration, ...]:
         """依职权注销: the registering department cancels without an application (医师法 Art 17).
 
         Returns the registrations ended (all of the physician's for a person-wide ground when the
-        policy says so). The audit event is written on the registration's own trail.
+        policy says so). The audit event is written on the registration's own trail. A revoked
+        certificate goes on the physician's record dated ``ground_on`` (the penalty decision;
+        today by default) and a failed re-assessment dated today, so that a new 注册 is refused
+        within two years or one (R-REG-4, R-REG-5).
 
         Raises:
             PermissionDenied: the actor is not the department that granted the registration.
@@ -289,7 +293,7 @@ class Registry:
             TransitionNotAllowed: the registration is already cancelled or invalid.
         """
         return registrations.cancel_ex_officio(self._services, actor, registration_id, ground,
-                                               reason)
+                                               reason, ground_on)
 
     def report_departure(self, actor: Actor, registration_id: str, kind: DepartureKind,
                          on: date) -> Registration:

@@ -14,10 +14,13 @@ from datetime import date
 
 import attrs
 
+from mdreg.domain.application import CancellationGround
 from mdreg.domain.model import (
     Filing,
     FilingStatus,
     Institution,
+    Record,
+    RecordKind,
     Registration,
     RegistrationStatus,
 )
@@ -28,6 +31,12 @@ from mdreg.rules.policy import Policy
 Summary = dict[str, list[str]]
 #: Statuses a registration can be ended from.
 ENDABLE = (RegistrationStatus.VALID, RegistrationStatus.FILED)
+#: 注销 grounds that leave a fact on the physician's record a later 注册 is refused on
+#: (医师法 Art 16(3)(4)).
+GROUND_RECORDS = {
+    CancellationGround.CERTIFICATE_REVOKED: RecordKind.CERTIFICATE_REVOKED,
+    CancellationGround.FAILED_REASSESSMENT: RecordKind.CANCELLED_FAILED_ASSESSMENT,
+}
 
 
 def _summary() -> Summary:
@@ -80,6 +89,21 @@ class Effect:
         for filing in filings:
             self.uow.filings.put(attrs.evolve(filing, status=status, ended_on=self.on))
             self.done["ended"].append(filing.id)
+
+    def record_ground(self, physician_id: str, ground: CancellationGround, on: date) -> None:
+        """Put on the physician's record the fact a 注销 ground leaves for later refusals:
+        revocation of the certificate on ``on`` (R-REG-4, counted from the penalty decision)
+        or a cancellation for a failed re-assessment, today (R-REG-5); other grounds leave
+        none here."""
+        kind = GROUND_RECORDS.get(ground)
+        physician = self.uow.physicians.get(physician_id)
+        if kind is None or physician is None:
+            return
+        day = on if kind is RecordKind.CERTIFICATE_REVOKED else self.on
+        record = Record(kind, day)
+        if record not in physician.records:
+            self.uow.physicians.put(attrs.evolve(physician, records=(*physician.records, record)))
+            self.done.setdefault("recorded", []).append(f"{kind.value}:{day.isoformat()}")
 
     def cancel(self, physician_id: str, registration_id: str, person_wide: bool) -> None:
         """注销 one registration, or every one of the physician's when ``person_wide`` and the
