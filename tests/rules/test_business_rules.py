@@ -8,7 +8,7 @@ the registry change or the route precisely. R-CAN-7 (announcements) is not imple
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -680,6 +680,65 @@ def test_r_can_6_departure_files_the_registration_and_two_years_cancel_it(
     expired = registry.expire_filed(as_of)
     assert expired == ((registered.id,) if status is RegistrationStatus.CANCELLED else ())
     assert registry.registrations(registered.physician_id)[0].status is status
+
+
+def _cancellation_announcements(registry: Registry) -> list[str]:
+    return [m.aggregate_id for m in registry.accounts.pending_messages(limit=1000)
+            if m.template == "registration_cancelled"]
+
+
+@pytest.mark.parametrize("by", ["expire_filed", "tick"])
+def test_r_can_6_a_physician_who_registered_again_is_not_cancelled_nor_announced(
+    world: World, registry: Registry, registered: Registration, beijing: Institution,
+    clock: FakeClock, by: str,
+) -> None:
+    registry.report_departure(Actor.institution(beijing.id), registered.id,
+                              DepartureKind.RESIGNATION, TODAY)
+    clock.set(datetime(2027, 1, 4, 1, tzinfo=UTC))
+    again = world.registration(registry.physician(registered.physician_id), world.institution("110108"))
+    if by == "tick":
+        clock.set(datetime(2028, 3, 3, 1, tzinfo=UTC))
+        report = registry.tick()
+        assert [d.subject_id for d in report.fired] == [registered.id]
+    else:
+        assert registry.expire_filed(date(2028, 3, 2)) == ()
+    rows = {r.id: r for r in registry.registrations(registered.physician_id)}
+    assert (rows[registered.id].status, rows[again.id].status) == (
+        RegistrationStatus.INVALID, RegistrationStatus.VALID)
+    (event,) = [e for e in registry.trail(registered.id) if e.event == "supersede_filed"]
+    assert (event.from_state, event.to_state, event.data["renewed_by"]) == (
+        "filed", "invalid", [again.id])
+    assert _cancellation_announcements(registry) == []
+
+
+def test_r_can_6_a_province_may_keep_the_filed_registration(
+    world: World, registered: Registration, beijing: Institution, clock: FakeClock,
+) -> None:
+    registry = world.registry
+    registry.policy = BASE_POLICY.with_changes("keep", filed_after_renewed_practice="keep")
+    registry.report_departure(Actor.institution(beijing.id), registered.id,
+                              DepartureKind.RETIREMENT, TODAY)
+    clock.set(datetime(2026, 9, 1, 1, tzinfo=UTC))
+    world.registration(registry.physician(registered.physician_id), world.institution("310104"))
+    clock.set(datetime(2028, 3, 3, 1, tzinfo=UTC))
+    report = registry.tick()
+    assert [d.subject_id for d in report.ended] == [registered.id]
+    assert registry.expire_filed(date(2028, 3, 3)) == ()
+    assert registry.registrations(registered.physician_id)[0].status is RegistrationStatus.FILED
+    assert _cancellation_announcements(registry) == []
+
+
+def test_r_can_6_a_registration_held_before_the_filing_is_no_renewed_practice(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution, clock: FakeClock,
+) -> None:
+    doctor = world.physician()
+    first = world.registration(doctor, beijing)
+    world.registration(doctor, shanghai)
+    clock.set(datetime(2026, 5, 4, 1, tzinfo=UTC))
+    registry.report_departure(Actor.institution(beijing.id), first.id,
+                              DepartureKind.RESIGNATION, date(2026, 5, 4))
+    assert registry.expire_filed(date(2028, 5, 4)) == (first.id,)
+    assert _cancellation_announcements(registry) == [first.id]
 
 
 # R-FIL-1 ---------------------------------------------------------------------------------------

@@ -87,6 +87,10 @@ PARAMETERS: dict[str, Parameter] = {
                   "(False: the command is refused with CalendarDataMissing)"),
         Parameter("filed_expiry_years", 2,
                   "R-CAN-6: years in 备案 without renewed practice before 注销 (2017 Art 19)"),
+        Parameter("filed_after_renewed_practice", "supersede",
+                  "[I] R-CAN-6: a registration two years in 备案 whose physician holds a valid "
+                  "registration approved after the filing is not cancelled; 'supersede': it "
+                  "ends as 失效 without announcement; 'keep': it stays in 备案"),
         Parameter("periodic_assessment_years", 3,
                   "R-ASM-1: length of a 定期考核 cycle starting on or after 2022-03-01 "
                   "(医师法 Art 42)"),

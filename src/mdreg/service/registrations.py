@@ -92,7 +92,8 @@ def report_departure(services: Services, actor: Actor, registration_id: str, kin
 
 
 def expire_filed(services: Services, as_of: date) -> tuple[str, ...]:
-    """Cancel registrations two years in 备案 as of ``as_of``; see
+    """Cancel registrations two years in 备案 as of ``as_of`` unless practice was renewed (then
+    superseded or kept, R-CAN-6); the cancelled ones' ids. See
     :meth:`mdreg.Registry.expire_filed`."""
 
     def run() -> tuple[str, ...]:
@@ -110,8 +111,8 @@ def expire_filed(services: Services, as_of: date) -> tuple[str, ...]:
                     if registration.filed_on is None or not filed_expired(
                             registration.filed_on, as_of, parameters):
                         continue
-                keeper.expire(uow, registration, as_of, services.now(), "expire_filed")
-                ended.append(registration.id)
+                if keeper.expire(uow, registration, as_of, services.now(), "expire_filed"):
+                    ended.append(registration.id)
             uow.commit()
             return tuple(ended)
 

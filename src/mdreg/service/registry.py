@@ -305,9 +305,13 @@ class Registry:
         return registrations.report_departure(self._services, actor, registration_id, kind, on)
 
     def expire_filed(self, as_of: date) -> tuple[str, ...]:
-        """Cancel registrations that stayed in 备案 for two years (2017 measures Art 19), as of
-        ``as_of``. :meth:`tick` does this from the stored expiry deadlines; this sweep also
-        finds registrations filed without one (loaded as reference data)."""
+        """Cancel registrations that stayed in 备案 for two years without renewed practice
+        (2017 measures Art 19), as of ``as_of``; returns their ids. A physician who holds a
+        valid registration approved after the filing practises again: the filed registration
+        is not cancelled nor announced, but superseded (失效) or kept in 备案 (policy parameter
+        ``filed_after_renewed_practice``, R-CAN-6). :meth:`tick` does this from the stored
+        expiry deadlines; this sweep also finds registrations filed without one (loaded as
+        reference data)."""
         return registrations.expire_filed(self._services, as_of)
 
     # -- deadlines and periodic assessment -------------------------------------------------------
