@@ -449,6 +449,17 @@ def test_r_upg_2_approved_upgrade_leaves_one_province_level_registration(
         "created": [new.id], "ended": [old.id], "changed": [filing.id]}
 
 
+def test_r_upg_2_legacy_multisite_records_move_to_the_new_registration(
+    world: World, registry: Registry, beijing: Institution, assistant: Physician
+) -> None:
+    old = world.registration(assistant, beijing)
+    site = world.legacy_site(old, world.institution("110105"))
+    approve(registry, UpgradeRequest(old.id, "Q-UP"), assistant)
+    (new,) = [r for r in registry.registrations(assistant.id) if r.is_valid]
+    (moved,) = registry.legacy_sites(assistant.id)
+    assert (moved.id, moved.registration_id, moved.is_active) == (site.id, new.id, True)
+
+
 def test_r_upg_2_refused_upgrade_changes_nothing(
     world: World, registry: Registry, beijing: Institution, assistant: Physician
 ) -> None:
@@ -477,6 +488,33 @@ def test_r_mil_1_after_approval_nothing_local_stays_valid(
         (first.id, RegistrationStatus.MILITARY), (second.id, RegistrationStatus.MILITARY)}
     assert [(f.id, f.status) for f in registry.filings(doctor.id)] == [(filing.id, FilingStatus.INVALID)]
     assert sorted(registry.history(app.id)[-1].data["ended"]) == sorted([first.id, second.id, filing.id])
+
+
+@pytest.mark.parametrize(
+    ("ending", "status"),
+    [("military_out", RegistrationStatus.MILITARY), ("death", RegistrationStatus.CANCELLED)],
+    ids=["after_military_out", "after_a_person_wide_cancellation"],
+)
+def test_r_mil_1_every_filing_and_legacy_multisite_record_ends_too(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution,
+    haidian: Institution, ending: str, status: RegistrationStatus,
+) -> None:
+    doctor = world.physician()
+    first = world.registration(doctor, beijing)
+    second = world.registration(doctor, shanghai)
+    filing = world.filing(first, haidian)
+    sites = [world.legacy_site(first, haidian), world.legacy_site(second, world.institution("310115"))]
+    if ending == "military_out":
+        approve(registry, MilitaryOutRequest(first.id, "某部队医院"), doctor)
+    else:
+        registry.cancel_ex_officio(Actor.authority(first.approved_by), first.id,
+                                   CancellationGround.DEATH, "死亡证明")
+    assert {r.status for r in registry.registrations(doctor.id)} == {status}
+    assert [(f.id, f.status) for f in registry.filings(doctor.id)] == [(filing.id, FilingStatus.INVALID)]
+    assert [(s.id, s.status, s.ended_on) for s in registry.legacy_sites(doctor.id)] == [
+        (site.id, FilingStatus.INVALID, TODAY) for site in sites]
+    again = verdict(registry, MultisiteCancelRequest(sites[0].id), doctor)
+    assert again.failed_rule_ids == ("legacy.cancel_only_active",)
 
 
 def test_r_mil_1_nothing_changes_before_approval(

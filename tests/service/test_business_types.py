@@ -654,9 +654,11 @@ def test_expiry_of_a_filed_registration_ends_its_filings(scene: Scene) -> None:
     assert not any(f.is_active for f in scene.registry.filings(registration.physician_id))
 
 
-def test_departure_to_filed_status_ends_the_filings(scene: Scene) -> None:
+def test_departure_to_filed_status_ends_the_filings_and_legacy_records(scene: Scene) -> None:
     registration = scene.registered()
     scene.world.filing(registration, scene.haidian)
+    scene.world.legacy_site(registration, scene.dongcheng)
     scene.registry.report_departure(Actor.institution(scene.beijing.id), registration.id,
                                     DepartureKind.RETIREMENT, TODAY)
     assert not any(f.is_active for f in scene.registry.filings(registration.physician_id))
+    assert not any(s.is_active for s in scene.registry.legacy_sites(registration.physician_id))

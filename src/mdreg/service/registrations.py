@@ -80,6 +80,7 @@ def report_departure(services: Services, actor: Actor, registration_id: str, kin
             uow.registrations.put(filed)
             effect = Effect(uow, services.ids, on, services.policy)
             effect.end_filings(effect.active_filings(registration.id, registration.physician_id))
+            effect.end_legacy(effect.active_legacy(registration.id, registration.physician_id))
             done = effect.done
             DeadlineKeeper(services).on_departure(uow, filed, services.now())
             append_audit(uow, registration.id, "report_departure", "valid", "filed", actor,
