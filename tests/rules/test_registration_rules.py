@@ -16,17 +16,24 @@ from mdreg import (
     IneligibleError,
     Institution,
     Level,
+    PermissionDenied,
     Physician,
     Qualification,
     Record,
     RecordKind,
     Registration,
     RegistrationRequest,
+    RegistrationStatus,
+    TransitionNotAllowed,
+    ValidationError,
 )
 from mdreg.domain.application import CancellationGround, CancellationRequest
+from mdreg.domain.model import FilingStatus
 from mdreg.rules import Verdict
 from mdreg.service.registry import Registry
 from mdreg.testing import World
+
+TODAY = date(2026, 3, 2)
 
 
 def draft(registry: Registry, physician: Physician, institution: Institution, **kw: object) -> str:
@@ -135,15 +142,21 @@ def test_r_reg_5_cancelled_for_failed_assessment_within_a_year_fails(
         "refusal.failed_assessment_cancellation",)
 
 
-def test_r_reg_5_is_not_in_force_before_the_2021_law(
-    world: World, registry: Registry, beijing: Institution, clock: FakeClock
+@pytest.mark.parametrize(
+    ("kind", "rule"),
+    [(RecordKind.CANCELLED_FAILED_ASSESSMENT, "refusal.failed_assessment_cancellation"),
+     (RecordKind.REGISTRATION_REVOKED, "refusal.registration_revoked")],
+    ids=["r_reg_5", "r_reg_9"],
+)
+def test_r_reg_5_and_r_reg_9_are_not_in_force_before_the_2021_law(
+    world: World, registry: Registry, beijing: Institution, clock: FakeClock, kind: RecordKind,
+    rule: str,
 ) -> None:
     clock.set(datetime(2021, 6, 1, 2, tzinfo=UTC))
-    doctor = world.physician(qualified_on=date(2020, 9, 1),
-                             records=(Record(RecordKind.CANCELLED_FAILED_ASSESSMENT, date(2021, 1, 4)),))
+    doctor = world.physician(qualified_on=date(2020, 9, 1), records=(Record(kind, date(2021, 1, 4)),))
     result = verdict(registry, doctor, beijing)
     assert result.passed
-    assert "refusal.failed_assessment_cancellation" not in result.checked
+    assert rule not in result.checked
 
 
 def _cancel(registry: Registry, registration: Registration, ground: CancellationGround, how: str,
@@ -299,6 +312,52 @@ def test_r_reg_8_an_assessment_suspension_is_not_a_suspension_of_practice(
     doctor = world.physician(records=(
         Record(RecordKind.ASSESSMENT_SUSPENSION, date(2023, 1, 1), date(2025, 6, 1)),))
     assert verdict(registry, doctor, beijing).passed
+
+
+# R-REG-9 ---------------------------------------------------------------------------------------
+
+def test_r_reg_9_the_granting_department_revokes_a_registration_obtained_by_improper_means(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    filing = world.filing(registration, world.institution("110108"))
+    department = Actor.authority(registration.approved_by)
+    for actor, reason, error in ((Actor.authority("D110108"), "伪造材料", PermissionDenied),
+                                 (Actor.institution(beijing.id), "伪造材料", PermissionDenied),
+                                 (department, "  ", ValidationError)):
+        with pytest.raises(error):
+            registry.revoke(actor, registration.id, reason)
+    assert registry.physician(doctor.id).records == ()
+    revoked = registry.revoke(department, registration.id, "以伪造的工作证明取得注册")
+    assert (revoked.status, revoked.ended_on) == (RegistrationStatus.REVOKED, TODAY)
+    assert [f.status for f in registry.filings(doctor.id)] == [FilingStatus.INVALID]
+    assert registry.physician(doctor.id).records == (Record(RecordKind.REGISTRATION_REVOKED, TODAY),)
+    (event,) = registry.trail(registration.id)
+    assert (event.event, event.from_state, event.to_state, event.reason, event.actor) == (
+        "revoke", "valid", "revoked", "以伪造的工作证明取得注册", department)
+    assert event.data["ended"] == [registration.id, filing.id]
+    assert [m.template for m in registry.accounts.pending_messages(limit=100)
+            if m.aggregate_id == registration.id][-1] == "registration_revoked"
+    with pytest.raises(TransitionNotAllowed):
+        registry.revoke(department, registration.id, "再次撤销")
+
+
+@pytest.mark.parametrize(
+    ("years_later", "refused"), [(timedelta(days=3 * 365), True), (timedelta(days=3 * 365 + 1), False)],
+    ids=["a_day_short_of_three_years_fails", "three_years_after_passes"],
+)
+def test_r_reg_9_a_new_registration_within_three_years_of_a_revocation_is_refused(
+    world: World, registry: Registry, beijing: Institution, clock: FakeClock,
+    years_later: timedelta, refused: bool,
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    registry.revoke(Actor.authority(registration.approved_by), registration.id, "骗取注册")
+    clock.set(datetime(2026, 3, 2, 1, tzinfo=UTC) + years_later)  # 2029-03-01 / 2029-03-02
+    result = checked_once(registry, doctor, beijing)
+    assert "refusal.registration_revoked" in result.checked
+    assert result.failed_rule_ids == (("refusal.registration_revoked",) if refused else ())
 
 
 # R-LOC-1 / R-LOC-2 -----------------------------------------------------------------------------

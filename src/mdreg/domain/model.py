@@ -81,16 +81,19 @@ class RecordKind(LabelledEnum):
     FORGED_QUALIFICATION = ("forged_qualification", "以伪造或他人资格注册")
     PRACTICE_SUSPENDED = ("practice_suspended", "中止医师执业活动")
     ASSESSMENT_SUSPENSION = ("assessment_suspension", "定期考核不合格暂停执业活动")
+    REGISTRATION_REVOKED = ("registration_revoked", "以不正当手段取得注册被撤销")
 
 
 class RegistrationStatus(LabelledEnum):
-    """Status of a practice registration (官方 FAQ: 有效 / 备案 / 注销)."""
+    """Status of a practice registration (官方 FAQ: 有效 / 备案 / 注销); ``REVOKED``: the
+    granting department rescinded it as obtained by improper means (撤销, 医师法 Art 54)."""
 
     VALID = ("valid", "有效")
     FILED = ("filed", "备案")
     CANCELLED = ("cancelled", "注销")
     INVALID = ("invalid", "失效")
     MILITARY = ("military", "变更到军队")
+    REVOKED = ("revoked", "撤销")
 
 
 @attrs.frozen

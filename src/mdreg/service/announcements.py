@@ -18,7 +18,8 @@ PUBLIC = "public"
 
 
 def announce(uow: UnitOfWork, ids: IdGenerator, now: datetime, registration_ids: list[str]) -> None:
-    """Announce every registration among ``registration_ids`` that is newly valid or cancelled."""
+    """Announce every registration among ``registration_ids`` that is newly valid, cancelled or
+    revoked."""
     for registration_id in registration_ids:
         registration = uow.registrations.get(registration_id)
         if registration is None:
@@ -34,13 +35,16 @@ def _template(registration: Registration) -> str:
         return "registration_approved"
     if registration.status is RegistrationStatus.CANCELLED:
         return "registration_cancelled"
+    if registration.status is RegistrationStatus.REVOKED:
+        return "registration_revoked"
     return ""
 
 
 def _body(uow: UnitOfWork, registration: Registration, template: str) -> str:
     physician = uow.physicians.get(registration.physician_id)
     institution = uow.institutions.get(registration.primary_institution_id)
-    what = "准予注册" if template == "registration_approved" else "注销注册"
+    what = {"registration_approved": "准予注册", "registration_revoked": "撤销注册"}.get(
+        template, "注销注册")
     return (f"{what}：{physician.name if physician else registration.physician_id}，"
             f"{registration.level.label}，{registration.category.label}类别，"
             f"执业地点{registration.location.code}，"

@@ -295,6 +295,23 @@ class Registry:
         return registrations.cancel_ex_officio(self._services, actor, registration_id, ground,
                                                reason, ground_on)
 
+    def revoke(self, actor: Actor, registration_id: str, reason: str) -> Registration:
+        """撤销: the department that granted a registration rescinds it as obtained by improper
+        means (医师法 Art 54 para 2; 行政许可法 Art 69 para 2), ex officio, with a written
+        reason.
+
+        The registration ends as ``revoked`` with its filings and legacy records; the
+        physician's record gets a ``registration_revoked`` fact dated today, on which a new
+        注册 within three years is refused (R-REG-9); the revocation is announced and audited
+        on the registration's trail. Returns the revoked registration.
+
+        Raises:
+            PermissionDenied: the actor is not the department that granted the registration.
+            ValidationError: no written reason.
+            TransitionNotAllowed: the registration is no longer valid or filed.
+        """
+        return registrations.revoke(self._services, actor, registration_id, reason)
+
     def report_departure(self, actor: Actor, registration_id: str, kind: DepartureKind,
                          on: date) -> Registration:
         """The primary institution reports 调离/退休/退职/辞退 → the registration goes to 备案.

@@ -91,7 +91,8 @@ COUNTY_CODES = ("110101", "110105", "110108", "310104", "310115", "440106", "441
 PREFECTURE_CODE = "440100"
 FORWARD = ("submit", "resubmit", "supplement", "confirm", "accept", "approve")
 #: Events written on a registration's own trail rather than an application's.
-REGISTRY_EVENTS = frozenset({"cancel_ex_officio", "report_departure", "expire_filed"})
+REGISTRY_EVENTS = frozenset({"cancel_ex_officio", "revoke", "report_departure", "expire_filed",
+                             "supersede_filed"})
 PICK = st.integers(0, 2**16)
 #: An application is taken forward right away unless the draw is 1 (then it stays open).
 DRIVE = st.integers(0, 3)
@@ -470,6 +471,15 @@ class WholeRegistry(RegistryInvariants, RuleBasedStateMachine):
         department = "D110108" if right == 1 else registration.approved_by
         self._run(lambda: self.registry.cancel_ex_officio(
             Actor.authority(department), registration.id, ground, reason))
+
+    @rule(who=PICK, which=PICK, right=st.integers(0, 4), reason=st.sampled_from(["骗取注册", ""]))
+    def revoke(self, who: int, which: int, right: int, reason: str) -> None:
+        _, registration = self._target(who, which)
+        if registration is None:
+            return
+        department = "D110108" if right == 1 else registration.approved_by
+        self._run(lambda: self.registry.revoke(Actor.authority(department), registration.id,
+                                               reason))
 
     @rule(who=PICK, which=PICK, kind=st.sampled_from(list(DepartureKind)), right=st.integers(0, 4))
     def report_departure(self, who: int, which: int, kind: DepartureKind, right: int) -> None:

@@ -120,14 +120,18 @@ class Effect:
         or a cancellation for a failed re-assessment, today (R-REG-5); other grounds leave
         none here."""
         kind = GROUND_RECORDS.get(ground)
+        if kind is not None:
+            day = on if kind is RecordKind.CERTIFICATE_REVOKED else self.on
+            self.add_record(physician_id, Record(kind, day))
+
+    def add_record(self, physician_id: str, record: Record) -> None:
+        """Put ``record`` on the physician's record (once), listed under ``recorded``."""
         physician = self.uow.physicians.get(physician_id)
-        if kind is None or physician is None:
-            return
-        day = on if kind is RecordKind.CERTIFICATE_REVOKED else self.on
-        record = Record(kind, day)
+        if physician is None:
+            raise NotFoundError("physician", physician_id)
         if record not in physician.records:
             self.uow.physicians.put(attrs.evolve(physician, records=(*physician.records, record)))
-            self.done.setdefault("recorded", []).append(f"{kind.value}:{day.isoformat()}")
+            self.done.setdefault("recorded", []).append(f"{record.kind.value}:{record.on}")
 
     def cancel(self, physician_id: str, registration_id: str, person_wide: bool) -> None:
         """注销 one registration, or every one of the physician's when ``person_wide`` and the
