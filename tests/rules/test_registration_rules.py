@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
 import pytest
 
 from mdreg import (
@@ -15,6 +16,7 @@ from mdreg import (
     FakeClock,
     IneligibleError,
     Institution,
+    InstitutionKind,
     Level,
     PermissionDenied,
     Physician,
@@ -27,7 +29,7 @@ from mdreg import (
     TransitionNotAllowed,
     ValidationError,
 )
-from mdreg.domain.application import CancellationGround, CancellationRequest
+from mdreg.domain.application import CancellationGround, CancellationRequest, ChangeRequest
 from mdreg.domain.model import FilingStatus
 from mdreg.rules import Verdict
 from mdreg.service.registry import Registry
@@ -358,6 +360,99 @@ def test_r_reg_9_a_new_registration_within_three_years_of_a_revocation_is_refuse
     result = checked_once(registry, doctor, beijing)
     assert "refusal.registration_revoked" in result.checked
     assert result.failed_rule_ids == (("refusal.registration_revoked",) if refused else ())
+
+
+# R-IND-1 / R-AST-1 -----------------------------------------------------------------------------
+
+@pytest.fixture
+def clinic(world: World) -> Institution:
+    return world.institution("110105", kind=InstitutionKind.INDIVIDUAL_CLINIC)
+
+
+@pytest.mark.parametrize(
+    ("granted_on", "refused"),
+    [(None, True), (date(2021, 3, 3), True), (date(2021, 3, 2), False)],
+    ids=["never_registered_fails", "a_day_short_of_five_years_fails", "five_years_passes"],
+)
+def test_r_ind_1_practising_alone_needs_five_years_of_registered_practice(
+    world: World, registry: Registry, clinic: Institution, granted_on: date | None, refused: bool
+) -> None:
+    doctor = world.physician(qualified_on=date(2015, 9, 1))
+    if granted_on is not None:
+        registry.load(registrations=[_granted(doctor, world.institution("310104"), granted_on)])
+    result = checked_once(registry, doctor, clinic)
+    assert "individual_practice.five_years" in result.checked
+    assert ("individual_practice.five_years" in result.failed_rule_ids) is refused
+
+
+def test_r_ind_1_periods_of_registration_add_up_and_gaps_do_not_count(
+    world: World, registry: Registry, clinic: Institution
+) -> None:
+    doctor = world.physician(qualified_on=date(2010, 9, 1))
+    shanghai = world.institution("310104")
+    registry.load(registrations=[
+        attrs.evolve(_granted(doctor, shanghai, date(2012, 1, 1)), status=RegistrationStatus.CANCELLED,
+                     ended_on=date(2014, 1, 1)),
+        attrs.evolve(_granted(doctor, shanghai, date(2024, 3, 2), 2), location=DivisionCode("310000"))])
+    assert "individual_practice.five_years" in checked_once(registry, doctor, clinic).failed_rule_ids
+    registry.load(registrations=[attrs.evolve(_granted(doctor, shanghai, date(2023, 1, 1), 3),
+                                              status=RegistrationStatus.FILED, filed_on=date(2024, 3, 1),
+                                              location=DivisionCode("320000"))])
+    assert checked_once(registry, doctor, clinic).passed             # 2 + 2 + 1 years 2 months
+
+
+def test_r_ind_1_a_tcm_special_skills_qualification_may_practise_alone_at_once(
+    world: World, registry: Registry, clinic: Institution
+) -> None:
+    doctor = world.physician(extra_qualifications=(
+        Qualification("Q-ZC", Level.PHYSICIAN, Category.TCM, date(2025, 9, 1), special_skills=True),))
+    request = RegistrationRequest(clinic.id, "Q-ZC", ("中医专业",))
+    app = registry.apply(Actor.physician(doctor.id), request, submit=False)
+    assert "individual_practice.five_years" in registry.check(app.id, "submit").checked
+    assert registry.check(app.id, "submit").passed
+
+
+def test_r_ind_1_assistant_years_count_unless_the_policy_says_otherwise(
+    world: World, registry: Registry, clinic: Institution
+) -> None:
+    doctor = world.physician(qualified_on=date(2023, 9, 1))
+    registry.load(registrations=[
+        attrs.evolve(_granted(doctor, clinic, date(2019, 1, 2)), level=Level.ASSISTANT,
+                     status=RegistrationStatus.INVALID, ended_on=date(2024, 1, 2),
+                     location=DivisionCode("310104")),
+        attrs.evolve(_granted(doctor, world.institution("310104"), date(2024, 1, 2), 2),
+                     location=DivisionCode("310000"))])
+    assert checked_once(registry, doctor, clinic).passed
+    registry.policy = registry.policy.with_changes(
+        "physician-years", individual_practice_counts_assistant_years=False)
+    assert checked_once(registry, doctor, clinic).failed_rule_ids == ("individual_practice.five_years",)
+
+
+def test_r_ind_1_a_change_to_an_individual_clinic_is_checked_too(
+    world: World, registry: Registry, beijing: Institution, clinic: Institution
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    app = registry.apply(Actor.physician(doctor.id),
+                         ChangeRequest(registration.id, clinic.id, registration.scopes), submit=False)
+    assert registry.check(app.id, "submit").failed_rule_ids == ("individual_practice.five_years",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "allowed", "refused"),
+    [(InstitutionKind.INDIVIDUAL_CLINIC, False, True), (InstitutionKind.INDIVIDUAL_CLINIC, True, False),
+     (InstitutionKind.MEDICAL, False, False)],
+    ids=["assistant_at_an_individual_clinic_fails", "a_province_may_allow_it",
+         "assistant_at_a_township_hospital_passes"],
+)
+def test_r_ast_1_an_assistant_registers_where_a_physician_guides(
+    world: World, registry: Registry, kind: InstitutionKind, allowed: bool, refused: bool
+) -> None:
+    registry.policy = registry.policy.with_changes("p", assistant_at_individual_clinic=allowed)
+    assistant = world.physician(level=Level.ASSISTANT)
+    result = checked_once(registry, assistant, world.institution("110105", kind=kind))
+    assert "assistant.under_guidance" in result.checked
+    assert result.failed_rule_ids == (("assistant.under_guidance",) if refused else ())
 
 
 # R-LOC-1 / R-LOC-2 -----------------------------------------------------------------------------

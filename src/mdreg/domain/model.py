@@ -47,11 +47,17 @@ class Category(LabelledEnum):
 
 
 class InstitutionKind(LabelledEnum):
-    """Kind of institution; it decides who approves a registration (2017 Art 9)."""
+    """Kind of institution; it decides who approves a registration (2017 Art 9).
+
+    ``INDIVIDUAL_CLINIC`` is a clinic an individual physician runs (医师个体行医, 医师法 Art 20),
+    a medical institution approved like any other; a 注册 or 变更 that names one as primary
+    institution is read as the registrant's 个体行医 (R-IND-1, R-AST-1).
+    """
 
     MEDICAL = ("medical", "医疗机构")
     PREVENTION = ("prevention", "预防机构")
     HEALTH_CARE = ("health_care", "保健机构")
+    INDIVIDUAL_CLINIC = ("individual_clinic", "个体诊所")
 
 
 class CivilCapacity(LabelledEnum):
@@ -98,12 +104,17 @@ class RegistrationStatus(LabelledEnum):
 
 @attrs.frozen
 class Qualification:
-    """医师资格: what the national exam (or assessment) granted. Never edited by portal changes."""
+    """医师资格: what the national exam (or assessment) granted. Never edited by portal changes.
+
+    ``special_skills``: a 中医（专长）医师资格 obtained by the practical assessment of 医师法
+    Art 11 para 2 rather than the exam; its holder may practise alone at once (Art 20).
+    """
 
     certificate_no: str = attrs.field(validator=attrs.validators.min_len(1))
     level: Level
     category: Category
     obtained_on: date
+    special_skills: bool = False
 
 
 @attrs.frozen

@@ -91,6 +91,14 @@ PARAMETERS: dict[str, Parameter] = {
                   "[I] R-CAN-6: a registration two years in 备案 whose physician holds a valid "
                   "registration approved after the filing is not cancelled; 'supersede': it "
                   "ends as 失效 without announcement; 'keep': it stays in 备案"),
+        Parameter("individual_practice_years", 5,
+                  "R-IND-1: years of registered practice in institutions before a 执业医师 "
+                  "registers at an individual clinic (医师法 Art 20)"),
+        Parameter("individual_practice_counts_assistant_years", True,
+                  "[I] R-IND-1: registered practice as 执业助理医师 counts towards those years"),
+        Parameter("assistant_at_individual_clinic", False,
+                  "[I] R-AST-1: an assistant may register at an individual clinic (under the "
+                  "guidance of the physician who runs it)"),
         Parameter("periodic_assessment_years", 3,
                   "R-ASM-1: length of a 定期考核 cycle starting on or after 2022-03-01 "
                   "(医师法 Art 42)"),

@@ -15,7 +15,7 @@ import attrs
 
 from mdreg.domain.application import Application, BusinessType, ChangeRequest
 from mdreg.domain.model import Physician, practice_location
-from mdreg.rules import change, refusal, scope, target
+from mdreg.rules import change, individual_practice, refusal, scope, target
 from mdreg.rules import practice_location as location_rules
 from mdreg.rules.base import Rule
 from mdreg.rules.policy import Policy
@@ -27,7 +27,7 @@ from mdreg.workflows.routing import Route, Routing
 
 RULES: tuple[Rule[Any], ...] = (
     *target.RULES, *change.RULES, location_rules.AssistantCountyLocation(), *scope.RULES,
-    *refusal.RULES,
+    *refusal.RULES, *individual_practice.RULES,
 )
 
 

@@ -97,7 +97,8 @@ def _institution_row(i: Institution) -> Row:
 
 def _qualification(q: Qualification) -> str:
     return (f'{{"category":"{_value(q.category)}","certificate_no":{_quote(q.certificate_no)},'
-            f'"level":"{_value(q.level)}","obtained_on":"{q.obtained_on.isoformat()}"}}')
+            f'"level":"{_value(q.level)}","obtained_on":"{q.obtained_on.isoformat()}",'
+            f'"special_skills":{"true" if q.special_skills else "false"}}}')
 
 
 def _record(r: Record) -> str:
