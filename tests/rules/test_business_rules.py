@@ -16,6 +16,7 @@ import mdreg
 from mdreg import (
     Actor,
     Category,
+    Evidence,
     FakeClock,
     IneligibleError,
     Institution,
@@ -539,11 +540,108 @@ def test_r_mil_2_moving_in_from_the_army_needs_the_military_proof(
     world: World, registry: Registry, beijing: Institution, proof: str, passes: bool
 ) -> None:
     doctor = world.physician()
-    request = MilitaryInRequest(beijing.id, doctor.qualifications[0].certificate_no, ("内科专业",),
-                                proof_document=proof)
+    request = military_in(beijing, doctor, proof_document=proof)
     result = verdict(registry, request, doctor)
     assert "military.proof_from_military_organ" in result.checked
     assert result.failed_rule_ids == (() if passes else ("military.proof_from_military_organ",))
+
+
+# R-MIL-3 and the rules of 注册 on 军队变更入 ---------------------------------------------------------
+
+def military_in(institution: Institution, doctor: Physician, **kw: object) -> MilitaryInRequest:
+    """A 军队变更入 with the proof of a military registration granted when the physician
+    qualified and ended a month before the application, unless ``kw`` says otherwise."""
+    fields: dict[str, object] = {
+        "proof_document": "原军队注册机关证明", "military_registered_on": doctor.qualifications[0].obtained_on,
+        "military_practice_ended_on": date(2026, 2, 1), **kw}
+    return MilitaryInRequest(institution.id, doctor.qualifications[0].certificate_no, ("内科专业",),
+                             **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("dates", "passes"),
+    [({}, True), ({"military_registered_on": None}, False), ({"military_practice_ended_on": None}, False),
+     ({"military_registered_on": date(2025, 8, 31)}, False),
+     ({"military_registered_on": date(2026, 3, 3), "military_practice_ended_on": date(2026, 4, 1)}, False),
+     ({"military_practice_ended_on": date(2025, 8, 1)}, False)],
+    ids=["military_registration_on_the_proof_passes", "no_military_registration_fails",
+         "no_end_of_military_practice_fails", "military_registration_before_the_qualification_fails",
+         "military_registration_after_the_application_fails",
+         "military_practice_ending_before_it_began_fails"],
+)
+def test_r_mil_3_moving_in_needs_a_prior_military_registration(
+    world: World, registry: Registry, beijing: Institution, dates: dict[str, object], passes: bool
+) -> None:
+    doctor = world.physician()
+    result = verdict(registry, military_in(beijing, doctor, **dates), doctor)
+    assert "military.prior_military_registration" in result.checked
+    assert result.failed_rule_ids == (() if passes else ("military.prior_military_registration",))
+
+
+@pytest.mark.parametrize("status", ["valid", "filed"])
+def test_r_mil_3_a_physician_holding_a_local_registration_is_no_military_physician(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution, status: str
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    if status == "filed":
+        registry.report_departure(Actor.institution(beijing.id), registration.id,
+                                  DepartureKind.RETIREMENT, TODAY)
+    result = verdict(registry, military_in(shanghai, doctor), doctor)
+    assert result.failed_rule_ids == ("military.prior_military_registration",)
+
+
+def test_r_mil_3_a_physician_who_left_for_the_army_may_move_back_in(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    approve(registry, MilitaryOutRequest(registration.id, "某部队医院"), doctor)
+    approve(registry, military_in(shanghai, doctor, military_registered_on=TODAY,
+                                  military_practice_ended_on=TODAY), doctor)
+    assert [r.status for r in registry.registrations(doctor.id)] == [
+        RegistrationStatus.MILITARY, RegistrationStatus.VALID]
+
+
+@pytest.mark.parametrize(
+    ("request_kw", "qualified_on", "rule", "refused"),
+    [({"military_registered_on": None, "military_practice_ended_on": None}, date(2022, 9, 1),
+      "qualification.late_first_registration", True),
+     ({}, date(2022, 9, 1), "qualification.late_first_registration", False),
+     ({"military_practice_ended_on": date(2024, 3, 2)}, date(2015, 9, 1),
+      "qualification.re_registration_assessment", True),
+     ({"military_practice_ended_on": date(2024, 3, 2), "evidence": Evidence(6, True)},
+      date(2015, 9, 1), "qualification.re_registration_assessment", False),
+     ({"military_practice_ended_on": date(2024, 3, 3)}, date(2015, 9, 1),
+      "qualification.re_registration_assessment", False)],
+    ids=["r_reg_7_no_military_registration_is_a_late_first_registration",
+         "r_reg_7_the_military_registration_counts",
+         "r_reg_8_two_years_out_of_military_practice_need_the_evidence",
+         "r_reg_8_with_the_evidence_passes", "r_reg_8_a_day_short_of_two_years_passes"],
+)
+def test_r_reg_7_and_r_reg_8_apply_to_moving_in_from_the_army(
+    world: World, registry: Registry, beijing: Institution, request_kw: dict[str, object],
+    qualified_on: date, rule: str, refused: bool,
+) -> None:
+    doctor = world.physician(qualified_on=qualified_on)
+    result = verdict(registry, military_in(beijing, doctor, **request_kw), doctor)
+    assert rule in result.checked
+    assert (rule in result.failed_rule_ids) is refused
+
+
+@pytest.mark.parametrize(
+    ("registered_on", "refused"), [(date(2021, 3, 3), True), (date(2021, 3, 2), False)],
+    ids=["four_years_in_the_army_fail", "five_years_in_the_army_pass"],
+)
+def test_r_ind_1_military_practice_counts_towards_practising_alone(
+    world: World, registry: Registry, registered_on: date, refused: bool
+) -> None:
+    doctor = world.physician(qualified_on=date(2020, 9, 1))
+    clinic = world.institution("110105", kind=InstitutionKind.INDIVIDUAL_CLINIC)
+    result = verdict(registry, military_in(clinic, doctor, military_registered_on=registered_on,
+                                           military_practice_ended_on=TODAY), doctor)
+    assert "individual_practice.five_years" in result.checked
+    assert ("individual_practice.five_years" in result.failed_rule_ids) is refused
 
 
 # R-CAN-1 ---------------------------------------------------------------------------------------

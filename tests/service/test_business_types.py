@@ -151,7 +151,9 @@ def _military_in(s: Scene) -> Case:
             True, "310000", "D310104", app.id)
 
     request = MilitaryInRequest(s.shanghai.id, doctor.qualifications[0].certificate_no, ("内科专业",),
-                                proof_document="原军队注册机关证明")
+                                proof_document="原军队注册机关证明",
+                                military_registered_on=date(2025, 9, 1),
+                                military_practice_ended_on=date(2026, 2, 1))
     return Case(doctor, request, s.shanghai, "D310104", s.beijing, effect)
 
 

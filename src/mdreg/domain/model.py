@@ -234,10 +234,15 @@ def practice_periods(registrations: Iterable[Registration], until: date
     >>> [(start.isoformat(), end.isoformat()) for start, end in periods]
     [('2010-03-01', '2013-01-01'), ('2020-01-01', '2026-01-01')]
     """
-    spans = sorted((r.granted_on, min(r.practised_until or until, until))
-                   for r in registrations if r.granted_on <= until)
+    return merged_periods((r.granted_on, min(r.practised_until or until, until))
+                          for r in registrations if r.granted_on <= until)
+
+
+def merged_periods(spans: Iterable[tuple[date, date]]) -> tuple[tuple[date, date], ...]:
+    """Periods (first and last day) merged where they touch or overlap, oldest first; an
+    empty one (ending before it starts) is dropped."""
     merged: list[tuple[date, date]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         elif start <= end:

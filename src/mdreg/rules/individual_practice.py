@@ -11,9 +11,15 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from mdreg.domain.application import ChangeRequest
+from mdreg.domain.application import ChangeRequest, MilitaryInRequest
 from mdreg.domain.dates import add_years
-from mdreg.domain.model import InstitutionKind, Level, Qualification, practice_periods
+from mdreg.domain.model import (
+    InstitutionKind,
+    Level,
+    Qualification,
+    merged_periods,
+    practice_periods,
+)
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PHYSICIANS_LAW, PRACTISING_PHYSICIANS_LAW
 from mdreg.rules.practice_location import requested_level
@@ -34,12 +40,18 @@ def _qualification(ctx: EligibilityContext[ScopedRequest]) -> Qualification | No
     return ctx.qualification_named(named)
 
 
-def practised_days(ctx: EligibilityContext[Any], assistant_years: bool) -> int:
+def practised_days(ctx: EligibilityContext[ScopedRequest], assistant_years: bool) -> int:
     """Days the physician held a registration in force (granted → filed or ended, up to the
-    application date), periods that overlap counted once; with ``assistant_years`` false only
-    执业医师 registrations count."""
+    application date) — for 军队变更入 also the military registration the proof states —
+    periods that overlap counted once; with ``assistant_years`` false only 执业医师
+    registrations count."""
     counted = [r for r in ctx.registrations if assistant_years or r.level is Level.PHYSICIAN]
-    return sum((end - start).days for start, end in practice_periods(counted, ctx.as_of))
+    spans = list(practice_periods(counted, ctx.as_of))
+    payload = ctx.payload
+    if isinstance(payload, MilitaryInRequest) and payload.military_registered_on is not None:
+        ended = payload.military_practice_ended_on or ctx.as_of
+        spans.append((payload.military_registered_on, min(ended, ctx.as_of)))
+    return sum((end - start).days for start, end in merged_periods(spans))
 
 
 class IndividualPracticeAfterFiveYears(Rule[ScopedRequest]):

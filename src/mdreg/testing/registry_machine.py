@@ -341,7 +341,9 @@ class WholeRegistry(RegistryInvariants, RuleBasedStateMachine):
         institution = self._institution(where, inside=None, level=held.level)
         self._apply(physician, MilitaryInRequest(
             institution.id, held.certificate_no, SCOPES[held.category][:1],
-            proof_document="" if proof == 1 else "原军队注册机关证明"), drive=drive != 1)
+            proof_document="" if proof == 1 else "原军队注册机关证明",
+            military_registered_on=held.obtained_on, military_practice_ended_on=self._today()),
+            drive=drive != 1)
 
     @rule(who=PICK, which=PICK, drive=DRIVE)
     def apply_military_out(self, who: int, which: int, drive: int) -> None:
