@@ -1,4 +1,5 @@
-"""Named scenarios for every 注册 rule (R-REG-1…8, R-LOC-1…5): each passes and fails once at least."""
+"""Named scenarios for every 注册 rule (R-REG-1…9, R-LOC-1…5, R-IND-1, R-AST-1): each passes and fails
+once at least."""
 
 from __future__ import annotations
 
