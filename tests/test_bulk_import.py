@@ -99,7 +99,8 @@ def sample(physicians: int = 60) -> Data:
                                      other.division.province, other.id, other.approved_by,
                                      date(2023, 5, 6), f"D{n:013d}", status,
                                      date(2025, 1, 1) if status is RegistrationStatus.CANCELLED
-                                     else None, f"A{n}"))
+                                     else None, f"A{n}",
+                                     registered_on=date(2021, 3, 4) if n % 3 == 0 else None))
     legacy = (LegacySite("L000001", "P000001", "R000001", "I00002", date(2015, 3, 1)),
               LegacySite("L000002", "P000002", "R000002", "I00001", date(2015, 3, 1),
                          FilingStatus.CANCELLED, date(2020, 1, 1)))

@@ -24,6 +24,7 @@ from mdreg import (
     CancellationRequest,
     DepartureKind,
     Physician,
+    Record,
     RecordKind,
     Registration,
     RegistrationRequest,
@@ -550,9 +551,10 @@ def test_r_asm_1_the_cycle_length_is_a_policy_parameter() -> None:
 class Staff:
     """A physician registered since 2019 (loaded), at a hospital with its department."""
 
-    def __init__(self, desk: Desk, first: date = date(2019, 5, 10)) -> None:
+    def __init__(self, desk: Desk, first: date = date(2019, 5, 10),
+                 records: tuple[Record, ...] = ()) -> None:
         self.desk = desk
-        self.doctor: Physician = desk.world.physician()
+        self.doctor: Physician = desk.world.physician(records=records)
         self.registration = Registration(
             f"R-{self.doctor.id}", self.doctor.id, self.doctor.qualifications[0].certificate_no,
             Level.PHYSICIAN, Category.CLINICAL, ("内科专业",), DivisionCode("110000"),
@@ -578,12 +580,24 @@ def test_r_asm_2_a_failure_suspends_practice_three_to_six_months(desk: Desk) -> 
     recorded = staff.result(1, date(2026, 6, 1), AssessmentResult.FAILED, months=6)
     assert recorded.recorded_by == desk.hospital.id
     (record,) = desk.registry.physician(staff.doctor.id).records
-    assert (record.kind, record.on, record.until) == (RecordKind.PRACTICE_SUSPENDED,
+    assert (record.kind, record.on, record.until) == (RecordKind.ASSESSMENT_SUSPENSION,
                                                       date(2026, 6, 1), date(2026, 12, 1))
     status = desk.registry.assessment_status(staff.doctor.id, date(2026, 7, 1))
     assert status.suspended_until == date(2026, 12, 1) and status.needs_action
     assert status.current is not None and status.current.result is CycleResult.FAILED
     assert status.ground is None
+
+
+def test_r_asm_2_a_suspension_stored_before_it_had_its_own_kind_still_counts(desk: Desk) -> None:
+    """mdreg once wrote 暂停执业活动 as ``practice_suspended``: such a record on a failed
+    result's day still loads and still suspends."""
+    old = Record(RecordKind.PRACTICE_SUSPENDED, date(2026, 3, 2), date(2026, 6, 2))
+    staff = Staff(desk, date(2025, 6, 1), records=(old,))
+    desk.registry.load(assessments=[Assessment("AS-old", staff.doctor.id, "", AssessmentResult.FAILED,
+                                               date(2026, 3, 2), desk.hospital.id)])
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 4, 1))
+    assert (status.suspended_until, status.ground) == (date(2026, 6, 2), None)
+    assert desk.registry.physician(staff.doctor.id).records == (old,)
 
 
 def test_r_asm_2_a_pass_on_reassessment_restores_practice(desk: Desk) -> None:
@@ -599,10 +613,48 @@ def test_r_asm_2_a_pass_on_reassessment_restores_practice(desk: Desk) -> None:
 def test_r_asm_2_failing_the_reassessment_is_a_cancellation_ground(desk: Desk) -> None:
     staff = Staff(desk, date(2025, 6, 1))
     staff.result(1, date(2026, 3, 2), AssessmentResult.FAILED, months=3)
-    staff.result(2, date(2026, 6, 2), AssessmentResult.FAILED, months=3)
+    with pytest.raises(ValidationError):  # no second suspension: it is a 注销 ground
+        staff.result(2, date(2026, 6, 2), AssessmentResult.FAILED, months=3)
+    staff.result(2, date(2026, 6, 2), AssessmentResult.FAILED)
+    (record,) = desk.registry.physician(staff.doctor.id).records  # one suspension only
+    assert record.kind is RecordKind.ASSESSMENT_SUSPENSION
+    assert desk.registry.trail(f"AS-{staff.doctor.id}-2")[-1].data["ground"] == [
+        "failed_reassessment"]
     status = desk.registry.assessment_status(staff.doctor.id, date(2026, 6, 3))
     assert (status.ground, status.ground_known_on, status.report_due) == (
         CancellationGround.FAILED_REASSESSMENT, date(2026, 6, 2), date(2026, 7, 2))
+
+
+def test_r_asm_2_a_reassessment_failed_in_the_next_cycle_is_a_cancellation_ground(
+        desk: Desk) -> None:
+    staff = Staff(desk, date(2023, 6, 1))            # cycles 2023-2025, 2026-2028
+    staff.result(1, date(2025, 10, 1), AssessmentResult.FAILED, months=6)
+    staff.result(2, date(2026, 4, 1), AssessmentResult.FAILED)
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 4, 2))
+    assert [c.result for c in status.cycles] == [CycleResult.FAILED, CycleResult.FAILED]
+    assert (status.ground, status.ground_known_on) == (
+        CancellationGround.FAILED_REASSESSMENT, date(2026, 4, 1))
+
+
+def test_r_asm_2_a_failure_after_a_passed_reassessment_suspends_again(desk: Desk) -> None:
+    staff = Staff(desk, date(2023, 6, 1))
+    staff.result(1, date(2025, 3, 2), AssessmentResult.FAILED, months=3)
+    staff.result(2, date(2025, 6, 2), AssessmentResult.PASSED)
+    with pytest.raises(ValidationError):             # a first failure again: months needed
+        staff.result(3, date(2026, 6, 1), AssessmentResult.FAILED)
+    staff.result(3, date(2026, 6, 1), AssessmentResult.FAILED, months=3)
+    status = desk.registry.assessment_status(staff.doctor.id, date(2026, 6, 2))
+    assert (status.ground, status.suspended_until) == (None, date(2026, 9, 1))
+
+
+def test_r_asm_2_the_reassessment_comes_after_the_suspension(desk: Desk) -> None:
+    staff = Staff(desk, date(2025, 6, 1))
+    staff.result(1, date(2026, 3, 2), AssessmentResult.FAILED, months=6)
+    for result in (AssessmentResult.PASSED, AssessmentResult.FAILED):
+        with pytest.raises(ValidationError):
+            staff.result(2, date(2026, 9, 1), result)
+    staff.result(2, date(2026, 9, 2), AssessmentResult.PASSED)
+    assert desk.registry.assessment_status(staff.doctor.id, date(2026, 9, 3)).ground is None
 
 
 def test_r_asm_3_two_consecutive_missed_cycles_are_a_cancellation_ground(desk: Desk) -> None:
@@ -623,6 +675,52 @@ def test_r_asm_3_two_consecutive_missed_cycles_are_a_cancellation_ground(desk: D
     due = desk.registry.assessment_due(
         [missing.doctor.id, one_gap.doctor.id, diligent.doctor.id], date(2023, 1, 2))
     assert [s.physician_id for s in due] == [missing.doctor.id]
+
+
+def _loaded(desk: Desk, doctor: Physician, n: int, granted: date, ended: date | None = None
+            ) -> Registration:
+    status = RegistrationStatus.VALID if ended is None else RegistrationStatus.CANCELLED
+    row = Registration(f"R-{doctor.id}-{n}", doctor.id, doctor.qualifications[0].certificate_no,
+                       Level.PHYSICIAN, Category.CLINICAL, ("内科专业",), DivisionCode("110000"),
+                       desk.hospital.id, desk.hospital.approved_by, granted, f"1100000000{n:05d}",
+                       status, ended)
+    desk.registry.load(registrations=[row])
+    return row
+
+
+@pytest.mark.parametrize(
+    ("qualified", "periods", "results", "known", "earlier"),
+    [(date(1999, 9, 1), [(date(2000, 3, 1), None)],
+      ["no_duty", "no_duty", "no_duty", "missed", "missed", "current"], date(2010, 1, 1),
+      date(2008, 1, 2)),
+     (date(2009, 9, 1), [(date(2010, 2, 1), date(2011, 6, 30)), (date(2016, 3, 1), None)],
+      ["missed", "no_duty", "no_duty", "missed", "missed", "current"], date(2020, 1, 1),
+      date(2018, 1, 2))],
+    ids=["no_cycle_counts_before_the_2007_measures", "cycles_without_a_registration_do_not_count"],
+)
+def test_r_asm_3_only_cycles_with_a_duty_count(
+        desk: Desk, qualified: date, periods: list[tuple[date, date | None]], results: list[str],
+        known: date, earlier: date) -> None:
+    doctor = desk.world.physician(qualified_on=qualified)
+    for n, (granted, ended) in enumerate(periods, 1):
+        _loaded(desk, doctor, n, granted, ended)
+    status = desk.registry.assessment_status(doctor.id, known + timedelta(days=1))
+    assert [c.result.value for c in status.cycles] == results
+    assert (status.ground, status.ground_known_on) == (CancellationGround.MISSED_ASSESSMENTS, known)
+    before = desk.registry.assessment_status(doctor.id, earlier)
+    assert (before.ground, before.missed_in_a_row) == (None, 1)
+
+
+def test_r_asm_3_the_days_that_make_a_duty_are_a_policy_parameter(desk: Desk) -> None:
+    doctor = desk.world.physician(qualified_on=date(2018, 9, 1))
+    _loaded(desk, doctor, 1, date(2019, 2, 1), date(2019, 2, 28))   # 28 days of 2019-2020
+    _loaded(desk, doctor, 2, date(2023, 6, 1))
+    as_of = date(2024, 1, 2)
+    results = [c.result for c in desk.registry.assessment_status(doctor.id, as_of).cycles]
+    assert results == [CycleResult.MISSED, CycleResult.NO_DUTY, CycleResult.CURRENT]
+    desk.registry.policy = BASE_POLICY.with_changes("a-year", assessment_duty_min_days=365)
+    results = [c.result for c in desk.registry.assessment_status(doctor.id, as_of).cycles]
+    assert results == [CycleResult.NO_DUTY, CycleResult.NO_DUTY, CycleResult.CURRENT]
 
 
 def test_r_asm_3_a_result_counts_for_the_cycle_its_label_names(desk: Desk) -> None:

@@ -91,7 +91,9 @@ class Place:
         if business is BusinessType.MILITARY_IN:
             p = doctor()
             return p, MilitaryInRequest(self.shanghai.id, p.qualifications[0].certificate_no,
-                                        ("内科专业",), proof_document="原军队注册机关证明")
+                                        ("内科专业",), proof_document="原军队注册机关证明",
+                                        military_registered_on=date(2025, 9, 1),
+                                        military_practice_ended_on=date(2026, 2, 1))
         if business is BusinessType.UPGRADE:
             upgrade = Qualification("Q-UP", Level.PHYSICIAN, Category.CLINICAL, date(2025, 9, 1))
             p = doctor(level=Level.ASSISTANT, extra_qualifications=(upgrade,))

@@ -76,7 +76,8 @@ def test_export_and_diff_show_the_2022_law() -> None:
     before, after = export(BASE_POLICY, date(2022, 2, 28)), export(BASE_POLICY, date(2022, 3, 1))
     changes = diff(before, after)
     assert [(c["rule"], c["change"]) for c in changes["rules"]] == [
-        ("refusal.failed_assessment_cancellation", "added")]
+        ("refusal.failed_assessment_cancellation", "added"),
+        ("refusal.registration_revoked", "added")]
     assert diff(after, after)["rules"] == []
     rule = after["rules"]["practice_location.one_primary_institution"]
     assert rule["citations"][0]["instrument"] == "医师执业注册管理办法"

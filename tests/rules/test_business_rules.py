@@ -8,7 +8,7 @@ the registry change or the route precisely. R-CAN-7 (announcements) is not imple
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import attrs
@@ -18,6 +18,7 @@ import mdreg
 from mdreg import (
     Actor,
     Category,
+    Evidence,
     FakeClock,
     IneligibleError,
     Institution,
@@ -246,22 +247,66 @@ def test_an_administrative_level_outside_the_three_is_refused() -> None:
 # R-CHG-1 ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    ("qualification_no", "passes"),
-    [("Q-DENT", True), (None, False), ("Q-TCM", False), ("NOT-HELD", False)],
+    ("category", "qualification_no", "scopes", "failures"),
+    [(Category.DENTAL, "Q-DENT", ("口腔专业",), 0),
+     (Category.DENTAL, None, ("口腔专业",), 1),
+     (Category.DENTAL, "Q-TCM", ("口腔专业",), 1),
+     (Category.DENTAL, "NOT-HELD", ("口腔专业",), 1),
+     (Category.DENTAL, "Q-DENT-ASSISTANT", ("口腔专业",), 1),
+     (None, "Q-TCM", ("中医专业",), 1),
+     (None, "Q-CLIN-ASSISTANT", ("内科专业",), 1),
+     (None, "Q-CLIN-2", ("内科专业",), 0),
+     (Category.DENTAL, "Q-TCM-ASSISTANT", ("口腔专业",), 2)],
     ids=["dental_qualification_passes", "no_qualification_named_fails",
-         "qualification_of_another_category_fails", "qualification_not_held_fails"],
+         "qualification_of_another_category_fails", "qualification_not_held_fails",
+         "assistant_qualification_of_the_new_category_fails",
+         "tcm_qualification_without_a_category_change_fails",
+         "assistant_qualification_of_the_same_category_fails",
+         "another_physician_qualification_of_the_same_category_passes",
+         "assistant_qualification_of_a_third_category_fails_on_both_counts"],
 )
 def test_r_chg_1_category_change_needs_a_qualification_of_the_new_category(
-    world: World, registry: Registry, beijing: Institution, qualification_no: str | None, passes: bool
+    world: World, registry: Registry, beijing: Institution, category: Category | None,
+    qualification_no: str | None, scopes: tuple[str, ...], failures: int,
 ) -> None:
     doctor = physician_with(world, ("Q-DENT", Level.PHYSICIAN, Category.DENTAL),
-                            ("Q-TCM", Level.PHYSICIAN, Category.TCM))
+                            ("Q-TCM", Level.PHYSICIAN, Category.TCM),
+                            ("Q-CLIN-2", Level.PHYSICIAN, Category.CLINICAL),
+                            ("Q-DENT-ASSISTANT", Level.ASSISTANT, Category.DENTAL),
+                            ("Q-CLIN-ASSISTANT", Level.ASSISTANT, Category.CLINICAL),
+                            ("Q-TCM-ASSISTANT", Level.ASSISTANT, Category.TCM))
     registration = world.registration(doctor, beijing)
-    result = verdict(registry, ChangeRequest(registration.id, beijing.id, ("口腔专业",),
-                                             category=Category.DENTAL,
+    result = verdict(registry, ChangeRequest(registration.id, beijing.id, scopes, category=category,
                                              qualification_no=qualification_no), doctor)
     assert "change.category_needs_qualification" in result.checked
-    assert result.failed_rule_ids == (() if passes else ("change.category_needs_qualification",))
+    found = [v.rule_id for v in result.violations if v.rule_id == "change.category_needs_qualification"]
+    assert len(found) == failures
+
+
+def test_r_chg_1_an_approved_change_takes_category_and_level_from_the_qualification(
+    world: World, registry: Registry, beijing: Institution, haidian: Institution
+) -> None:
+    doctor = physician_with(world, ("Q-DENT", Level.PHYSICIAN, Category.DENTAL))
+    registration = world.registration(doctor, beijing)
+    approve(registry, ChangeRequest(registration.id, haidian.id, ("口腔专业",),
+                                    category=Category.DENTAL, qualification_no="Q-DENT"), doctor)
+    (changed,) = registry.registrations(doctor.id)
+    assert (changed.id, changed.qualification_no, changed.category, changed.level) == (
+        registration.id, "Q-DENT", Category.DENTAL, Level.PHYSICIAN)
+    assert (changed.location.code, changed.primary_institution_id) == ("110000", haidian.id)
+
+
+def test_r_chg_1_an_assistant_changing_category_stays_an_assistant_in_the_county(
+    world: World, registry: Registry, beijing: Institution, haidian: Institution
+) -> None:
+    doctor = physician_with(world, ("Q-DENT-A", Level.ASSISTANT, Category.DENTAL),
+                            level=Level.ASSISTANT)
+    registration = world.registration(doctor, beijing)
+    approve(registry, ChangeRequest(registration.id, haidian.id, ("口腔专业",),
+                                    category=Category.DENTAL, qualification_no="Q-DENT-A"), doctor)
+    (changed,) = registry.registrations(doctor.id)
+    assert (changed.category, changed.level, changed.location.code) == (
+        Category.DENTAL, Level.ASSISTANT, "110108")
 
 
 # R-CHG-2 ---------------------------------------------------------------------------------------
@@ -450,6 +495,17 @@ def test_r_upg_2_approved_upgrade_leaves_one_province_level_registration(
         "created": [new.id], "ended": [old.id], "changed": [filing.id]}
 
 
+def test_r_upg_2_legacy_multisite_records_move_to_the_new_registration(
+    world: World, registry: Registry, beijing: Institution, assistant: Physician
+) -> None:
+    old = world.registration(assistant, beijing)
+    site = world.legacy_site(old, world.institution("110105"))
+    approve(registry, UpgradeRequest(old.id, "Q-UP"), assistant)
+    (new,) = [r for r in registry.registrations(assistant.id) if r.is_valid]
+    (moved,) = registry.legacy_sites(assistant.id)
+    assert (moved.id, moved.registration_id, moved.is_active) == (site.id, new.id, True)
+
+
 def test_r_upg_2_refused_upgrade_changes_nothing(
     world: World, registry: Registry, beijing: Institution, assistant: Physician
 ) -> None:
@@ -480,6 +536,33 @@ def test_r_mil_1_after_approval_nothing_local_stays_valid(
     assert sorted(registry.history(app.id)[-1].data["ended"]) == sorted([first.id, second.id, filing.id])
 
 
+@pytest.mark.parametrize(
+    ("ending", "status"),
+    [("military_out", RegistrationStatus.MILITARY), ("death", RegistrationStatus.CANCELLED)],
+    ids=["after_military_out", "after_a_person_wide_cancellation"],
+)
+def test_r_mil_1_every_filing_and_legacy_multisite_record_ends_too(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution,
+    haidian: Institution, ending: str, status: RegistrationStatus,
+) -> None:
+    doctor = world.physician()
+    first = world.registration(doctor, beijing)
+    second = world.registration(doctor, shanghai)
+    filing = world.filing(first, haidian)
+    sites = [world.legacy_site(first, haidian), world.legacy_site(second, world.institution("310115"))]
+    if ending == "military_out":
+        approve(registry, MilitaryOutRequest(first.id, "某部队医院"), doctor)
+    else:
+        registry.cancel_ex_officio(Actor.authority(first.approved_by), first.id,
+                                   CancellationGround.DEATH, "死亡证明")
+    assert {r.status for r in registry.registrations(doctor.id)} == {status}
+    assert [(f.id, f.status) for f in registry.filings(doctor.id)] == [(filing.id, FilingStatus.INVALID)]
+    assert [(s.id, s.status, s.ended_on) for s in registry.legacy_sites(doctor.id)] == [
+        (site.id, FilingStatus.INVALID, TODAY) for site in sites]
+    again = verdict(registry, MultisiteCancelRequest(sites[0].id), doctor)
+    assert again.failed_rule_ids == ("legacy.cancel_only_active",)
+
+
 def test_r_mil_1_nothing_changes_before_approval(
     world: World, registry: Registry, beijing: Institution
 ) -> None:
@@ -502,11 +585,108 @@ def test_r_mil_2_moving_in_from_the_army_needs_the_military_proof(
     world: World, registry: Registry, beijing: Institution, proof: str, passes: bool
 ) -> None:
     doctor = world.physician()
-    request = MilitaryInRequest(beijing.id, doctor.qualifications[0].certificate_no, ("内科专业",),
-                                proof_document=proof)
+    request = military_in(beijing, doctor, proof_document=proof)
     result = verdict(registry, request, doctor)
     assert "military.proof_from_military_organ" in result.checked
     assert result.failed_rule_ids == (() if passes else ("military.proof_from_military_organ",))
+
+
+# R-MIL-3 and the rules of 注册 on 军队变更入 ---------------------------------------------------------
+
+def military_in(institution: Institution, doctor: Physician, **kw: object) -> MilitaryInRequest:
+    """A 军队变更入 with the proof of a military registration granted when the physician
+    qualified and ended a month before the application, unless ``kw`` says otherwise."""
+    fields: dict[str, object] = {
+        "proof_document": "原军队注册机关证明", "military_registered_on": doctor.qualifications[0].obtained_on,
+        "military_practice_ended_on": date(2026, 2, 1), **kw}
+    return MilitaryInRequest(institution.id, doctor.qualifications[0].certificate_no, ("内科专业",),
+                             **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("dates", "passes"),
+    [({}, True), ({"military_registered_on": None}, False), ({"military_practice_ended_on": None}, False),
+     ({"military_registered_on": date(2025, 8, 31)}, False),
+     ({"military_registered_on": date(2026, 3, 3), "military_practice_ended_on": date(2026, 4, 1)}, False),
+     ({"military_practice_ended_on": date(2025, 8, 1)}, False)],
+    ids=["military_registration_on_the_proof_passes", "no_military_registration_fails",
+         "no_end_of_military_practice_fails", "military_registration_before_the_qualification_fails",
+         "military_registration_after_the_application_fails",
+         "military_practice_ending_before_it_began_fails"],
+)
+def test_r_mil_3_moving_in_needs_a_prior_military_registration(
+    world: World, registry: Registry, beijing: Institution, dates: dict[str, object], passes: bool
+) -> None:
+    doctor = world.physician()
+    result = verdict(registry, military_in(beijing, doctor, **dates), doctor)
+    assert "military.prior_military_registration" in result.checked
+    assert result.failed_rule_ids == (() if passes else ("military.prior_military_registration",))
+
+
+@pytest.mark.parametrize("status", ["valid", "filed"])
+def test_r_mil_3_a_physician_holding_a_local_registration_is_no_military_physician(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution, status: str
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    if status == "filed":
+        registry.report_departure(Actor.institution(beijing.id), registration.id,
+                                  DepartureKind.RETIREMENT, TODAY)
+    result = verdict(registry, military_in(shanghai, doctor), doctor)
+    assert result.failed_rule_ids == ("military.prior_military_registration",)
+
+
+def test_r_mil_3_a_physician_who_left_for_the_army_may_move_back_in(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    approve(registry, MilitaryOutRequest(registration.id, "某部队医院"), doctor)
+    approve(registry, military_in(shanghai, doctor, military_registered_on=TODAY,
+                                  military_practice_ended_on=TODAY), doctor)
+    assert [r.status for r in registry.registrations(doctor.id)] == [
+        RegistrationStatus.MILITARY, RegistrationStatus.VALID]
+
+
+@pytest.mark.parametrize(
+    ("request_kw", "qualified_on", "rule", "refused"),
+    [({"military_registered_on": None, "military_practice_ended_on": None}, date(2022, 9, 1),
+      "qualification.late_first_registration", True),
+     ({}, date(2022, 9, 1), "qualification.late_first_registration", False),
+     ({"military_practice_ended_on": date(2024, 3, 2)}, date(2015, 9, 1),
+      "qualification.re_registration_assessment", True),
+     ({"military_practice_ended_on": date(2024, 3, 2), "evidence": Evidence(6, True)},
+      date(2015, 9, 1), "qualification.re_registration_assessment", False),
+     ({"military_practice_ended_on": date(2024, 3, 3)}, date(2015, 9, 1),
+      "qualification.re_registration_assessment", False)],
+    ids=["r_reg_7_no_military_registration_is_a_late_first_registration",
+         "r_reg_7_the_military_registration_counts",
+         "r_reg_8_two_years_out_of_military_practice_need_the_evidence",
+         "r_reg_8_with_the_evidence_passes", "r_reg_8_a_day_short_of_two_years_passes"],
+)
+def test_r_reg_7_and_r_reg_8_apply_to_moving_in_from_the_army(
+    world: World, registry: Registry, beijing: Institution, request_kw: dict[str, object],
+    qualified_on: date, rule: str, refused: bool,
+) -> None:
+    doctor = world.physician(qualified_on=qualified_on)
+    result = verdict(registry, military_in(beijing, doctor, **request_kw), doctor)
+    assert rule in result.checked
+    assert (rule in result.failed_rule_ids) is refused
+
+
+@pytest.mark.parametrize(
+    ("registered_on", "refused"), [(date(2021, 3, 3), True), (date(2021, 3, 2), False)],
+    ids=["four_years_in_the_army_fail", "five_years_in_the_army_pass"],
+)
+def test_r_ind_1_military_practice_counts_towards_practising_alone(
+    world: World, registry: Registry, registered_on: date, refused: bool
+) -> None:
+    doctor = world.physician(qualified_on=date(2020, 9, 1))
+    clinic = world.institution("110105", kind=InstitutionKind.INDIVIDUAL_CLINIC)
+    result = verdict(registry, military_in(clinic, doctor, military_registered_on=registered_on,
+                                           military_practice_ended_on=TODAY), doctor)
+    assert "individual_practice.five_years" in result.checked
+    assert ("individual_practice.five_years" in result.failed_rule_ids) is refused
 
 
 # R-CAN-1 ---------------------------------------------------------------------------------------
@@ -697,6 +877,65 @@ def test_r_can_6_departure_files_the_registration_and_two_years_cancel_it(
     expired = registry.expire_filed(as_of)
     assert expired == ((registered.id,) if status is RegistrationStatus.CANCELLED else ())
     assert registry.registrations(registered.physician_id)[0].status is status
+
+
+def _cancellation_announcements(registry: Registry) -> list[str]:
+    return [m.aggregate_id for m in registry.accounts.pending_messages(limit=1000)
+            if m.template == "registration_cancelled"]
+
+
+@pytest.mark.parametrize("by", ["expire_filed", "tick"])
+def test_r_can_6_a_physician_who_registered_again_is_not_cancelled_nor_announced(
+    world: World, registry: Registry, registered: Registration, beijing: Institution,
+    clock: FakeClock, by: str,
+) -> None:
+    registry.report_departure(Actor.institution(beijing.id), registered.id,
+                              DepartureKind.RESIGNATION, TODAY)
+    clock.set(datetime(2027, 1, 4, 1, tzinfo=UTC))
+    again = world.registration(registry.physician(registered.physician_id), world.institution("110108"))
+    if by == "tick":
+        clock.set(datetime(2028, 3, 3, 1, tzinfo=UTC))
+        report = registry.tick()
+        assert [d.subject_id for d in report.fired] == [registered.id]
+    else:
+        assert registry.expire_filed(date(2028, 3, 2)) == ()
+    rows = {r.id: r for r in registry.registrations(registered.physician_id)}
+    assert (rows[registered.id].status, rows[again.id].status) == (
+        RegistrationStatus.INVALID, RegistrationStatus.VALID)
+    (event,) = [e for e in registry.trail(registered.id) if e.event == "supersede_filed"]
+    assert (event.from_state, event.to_state, event.data["renewed_by"]) == (
+        "filed", "invalid", [again.id])
+    assert _cancellation_announcements(registry) == []
+
+
+def test_r_can_6_a_province_may_keep_the_filed_registration(
+    world: World, registered: Registration, beijing: Institution, clock: FakeClock,
+) -> None:
+    registry = world.registry
+    registry.policy = BASE_POLICY.with_changes("keep", filed_after_renewed_practice="keep")
+    registry.report_departure(Actor.institution(beijing.id), registered.id,
+                              DepartureKind.RETIREMENT, TODAY)
+    clock.set(datetime(2026, 9, 1, 1, tzinfo=UTC))
+    world.registration(registry.physician(registered.physician_id), world.institution("310104"))
+    clock.set(datetime(2028, 3, 3, 1, tzinfo=UTC))
+    report = registry.tick()
+    assert [d.subject_id for d in report.ended] == [registered.id]
+    assert registry.expire_filed(date(2028, 3, 3)) == ()
+    assert registry.registrations(registered.physician_id)[0].status is RegistrationStatus.FILED
+    assert _cancellation_announcements(registry) == []
+
+
+def test_r_can_6_a_registration_held_before_the_filing_is_no_renewed_practice(
+    world: World, registry: Registry, beijing: Institution, shanghai: Institution, clock: FakeClock,
+) -> None:
+    doctor = world.physician()
+    first = world.registration(doctor, beijing)
+    world.registration(doctor, shanghai)
+    clock.set(datetime(2026, 5, 4, 1, tzinfo=UTC))
+    registry.report_departure(Actor.institution(beijing.id), first.id,
+                              DepartureKind.RESIGNATION, date(2026, 5, 4))
+    assert registry.expire_filed(date(2028, 5, 4)) == (first.id,)
+    assert _cancellation_announcements(registry) == [first.id]
 
 
 # R-FIL-1 ---------------------------------------------------------------------------------------

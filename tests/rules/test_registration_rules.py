@@ -1,29 +1,42 @@
-"""Named scenarios for every 注册 rule (R-REG-1…8, R-LOC-1…5): each passes and fails once at least."""
+"""Named scenarios for every 注册 rule (R-REG-1…9, R-LOC-1…5, R-IND-1, R-AST-1): each passes and fails
+once at least."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import attrs
 import pytest
 
 from mdreg import (
     Actor,
     Category,
     CivilCapacity,
+    DivisionCode,
     Evidence,
     FakeClock,
     IneligibleError,
     Institution,
+    InstitutionKind,
     Level,
+    PermissionDenied,
     Physician,
     Qualification,
     Record,
     RecordKind,
+    Registration,
     RegistrationRequest,
+    RegistrationStatus,
+    TransitionNotAllowed,
+    ValidationError,
 )
+from mdreg.domain.application import CancellationGround, CancellationRequest, ChangeRequest
+from mdreg.domain.model import FilingStatus
 from mdreg.rules import Verdict
 from mdreg.service.registry import Registry
 from mdreg.testing import World
+
+TODAY = date(2026, 3, 2)
 
 
 def draft(registry: Registry, physician: Physician, institution: Institution, **kw: object) -> str:
@@ -132,15 +145,75 @@ def test_r_reg_5_cancelled_for_failed_assessment_within_a_year_fails(
         "refusal.failed_assessment_cancellation",)
 
 
-def test_r_reg_5_is_not_in_force_before_the_2021_law(
-    world: World, registry: Registry, beijing: Institution, clock: FakeClock
+@pytest.mark.parametrize(
+    ("kind", "rule"),
+    [(RecordKind.CANCELLED_FAILED_ASSESSMENT, "refusal.failed_assessment_cancellation"),
+     (RecordKind.REGISTRATION_REVOKED, "refusal.registration_revoked")],
+    ids=["r_reg_5", "r_reg_9"],
+)
+def test_r_reg_5_and_r_reg_9_are_not_in_force_before_the_2021_law(
+    world: World, registry: Registry, beijing: Institution, clock: FakeClock, kind: RecordKind,
+    rule: str,
 ) -> None:
     clock.set(datetime(2021, 6, 1, 2, tzinfo=UTC))
-    doctor = world.physician(qualified_on=date(2020, 9, 1),
-                             records=(Record(RecordKind.CANCELLED_FAILED_ASSESSMENT, date(2021, 1, 4)),))
+    doctor = world.physician(qualified_on=date(2020, 9, 1), records=(Record(kind, date(2021, 1, 4)),))
     result = verdict(registry, doctor, beijing)
     assert result.passed
-    assert "refusal.failed_assessment_cancellation" not in result.checked
+    assert rule not in result.checked
+
+
+def _cancel(registry: Registry, registration: Registration, ground: CancellationGround, how: str,
+            known: date) -> None:
+    """Cancel ``registration`` on ``ground``: on the institution's report the department
+    approves, or ex officio."""
+    department = Actor.authority(registration.approved_by)
+    if how == "ex_officio":
+        registry.cancel_ex_officio(department, registration.id, ground, "处罚决定书", ground_on=known)
+        return
+    app = registry.apply(Actor.institution(registration.primary_institution_id),
+                         CancellationRequest(registration.id, ground, known),
+                         physician_id=registration.physician_id)
+    World(registry).approve(app)
+
+
+def checked_once(registry: Registry, physician: Physician, institution: Institution) -> Verdict:
+    """The verdict a 注册 would get now; the draft is withdrawn after."""
+    app_id = draft(registry, physician, institution)
+    result = registry.check(app_id, "submit")
+    registry.fire(app_id, "withdraw", Actor.physician(physician.id))
+    return result
+
+
+@pytest.mark.parametrize("how", ["on_application", "ex_officio"])
+@pytest.mark.parametrize(
+    ("ground", "rule", "bar_ends"),
+    [(CancellationGround.FAILED_REASSESSMENT, "refusal.failed_assessment_cancellation",
+      date(2027, 3, 2)),
+     (CancellationGround.CERTIFICATE_REVOKED, "refusal.certificate_revoked", date(2028, 2, 20))],
+    ids=["r_reg_5_failed_reassessment_bars_a_year", "r_reg_4_revocation_bars_two_years"],
+)
+def test_r_reg_5_a_cancellation_mdreg_approved_bars_a_new_registration(
+    world: World, registry: Registry, beijing: Institution, clock: FakeClock, how: str,
+    ground: CancellationGround, rule: str, bar_ends: date,
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    _cancel(registry, registration, ground, how, date(2026, 2, 20))
+    assert [r.kind for r in registry.physician(doctor.id).records] == [
+        {CancellationGround.FAILED_REASSESSMENT: RecordKind.CANCELLED_FAILED_ASSESSMENT,
+         CancellationGround.CERTIFICATE_REVOKED: RecordKind.CERTIFICATE_REVOKED}[ground]]
+    clock.set(datetime(bar_ends.year, bar_ends.month, bar_ends.day, 1, tzinfo=UTC) - timedelta(days=1))
+    assert checked_once(registry, doctor, beijing).failed_rule_ids == (rule,)
+    clock.set(datetime(bar_ends.year, bar_ends.month, bar_ends.day, 1, tzinfo=UTC))
+    assert checked_once(registry, doctor, beijing).passed
+
+
+def test_r_reg_5_other_grounds_leave_no_record(world: World, registry: Registry, beijing: Institution
+                                               ) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    _cancel(registry, registration, CancellationGround.HEALTH_UNFIT, "ex_officio", date(2026, 2, 20))
+    assert registry.physician(doctor.id).records == ()
 
 
 # R-REG-6 ---------------------------------------------------------------------------------------
@@ -203,6 +276,184 @@ def test_r_reg_8_short_suspension_needs_nothing(world: World, registry: Registry
     doctor = world.physician(
         records=(Record(RecordKind.PRACTICE_SUSPENDED, date(2025, 1, 1), date(2025, 6, 1)),))
     assert verdict(registry, doctor, beijing).passed
+
+
+def _granted(doctor: Physician, institution: Institution, on: date, n: int = 1) -> Registration:
+    return Registration(f"R-{doctor.id}-{n}", doctor.id, doctor.qualifications[0].certificate_no,
+                        Level.PHYSICIAN, Category.CLINICAL, ("内科专业",), DivisionCode("110000"),
+                        institution.id, institution.approved_by, on, f"11000000000{n:04d}")
+
+
+@pytest.mark.parametrize(
+    ("until", "granted_on", "refused"),
+    [(None, None, True), (date(2023, 1, 1), None, True), (date(2023, 1, 1), date(2023, 6, 1), False),
+     (None, date(2019, 6, 1), True), (date(2021, 12, 31), None, False)],
+    ids=["running_two_years_unfollowed_fails", "ended_two_year_suspension_unfollowed_fails",
+         "two_year_suspension_followed_by_a_registration_passes",
+         "a_registration_granted_before_the_suspension_does_not_follow_it_fails",
+         "suspension_a_day_short_of_two_years_passes"],
+)
+def test_r_reg_8_only_an_unfollowed_two_year_suspension_needs_the_evidence(
+    world: World, registry: Registry, beijing: Institution, until: date | None,
+    granted_on: date | None, refused: bool,
+) -> None:
+    doctor = world.physician(qualified_on=date(2015, 9, 1), records=(
+        Record(RecordKind.PRACTICE_SUSPENDED, date(2020, 1, 1), until),))
+    if granted_on is not None:
+        registry.load(registrations=[_granted(doctor, beijing, granted_on)])
+    result = verdict(registry, doctor, world.institution("310104"))
+    assert "qualification.re_registration_assessment" in result.checked
+    assert ("qualification.re_registration_assessment" in result.failed_rule_ids) is refused
+    if refused:
+        assert {v.facts["suspended_on"] for v in result.violations
+                if v.rule_id == "qualification.re_registration_assessment"} == {"2020-01-01"}
+
+
+def test_r_reg_8_an_assessment_suspension_is_not_a_suspension_of_practice(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician(records=(
+        Record(RecordKind.ASSESSMENT_SUSPENSION, date(2023, 1, 1), date(2025, 6, 1)),))
+    assert verdict(registry, doctor, beijing).passed
+
+
+# R-REG-9 ---------------------------------------------------------------------------------------
+
+def test_r_reg_9_the_granting_department_revokes_a_registration_obtained_by_improper_means(
+    world: World, registry: Registry, beijing: Institution
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    filing = world.filing(registration, world.institution("110108"))
+    department = Actor.authority(registration.approved_by)
+    for actor, reason, error in ((Actor.authority("D110108"), "伪造材料", PermissionDenied),
+                                 (Actor.institution(beijing.id), "伪造材料", PermissionDenied),
+                                 (department, "  ", ValidationError)):
+        with pytest.raises(error):
+            registry.revoke(actor, registration.id, reason)
+    assert registry.physician(doctor.id).records == ()
+    revoked = registry.revoke(department, registration.id, "以伪造的工作证明取得注册")
+    assert (revoked.status, revoked.ended_on) == (RegistrationStatus.REVOKED, TODAY)
+    assert [f.status for f in registry.filings(doctor.id)] == [FilingStatus.INVALID]
+    assert registry.physician(doctor.id).records == (Record(RecordKind.REGISTRATION_REVOKED, TODAY),)
+    (event,) = registry.trail(registration.id)
+    assert (event.event, event.from_state, event.to_state, event.reason, event.actor) == (
+        "revoke", "valid", "revoked", "以伪造的工作证明取得注册", department)
+    assert event.data["ended"] == [registration.id, filing.id]
+    assert [m.template for m in registry.accounts.pending_messages(limit=100)
+            if m.aggregate_id == registration.id][-1] == "registration_revoked"
+    with pytest.raises(TransitionNotAllowed):
+        registry.revoke(department, registration.id, "再次撤销")
+
+
+@pytest.mark.parametrize(
+    ("years_later", "refused"), [(timedelta(days=3 * 365), True), (timedelta(days=3 * 365 + 1), False)],
+    ids=["a_day_short_of_three_years_fails", "three_years_after_passes"],
+)
+def test_r_reg_9_a_new_registration_within_three_years_of_a_revocation_is_refused(
+    world: World, registry: Registry, beijing: Institution, clock: FakeClock,
+    years_later: timedelta, refused: bool,
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    registry.revoke(Actor.authority(registration.approved_by), registration.id, "骗取注册")
+    clock.set(datetime(2026, 3, 2, 1, tzinfo=UTC) + years_later)  # 2029-03-01 / 2029-03-02
+    result = checked_once(registry, doctor, beijing)
+    assert "refusal.registration_revoked" in result.checked
+    assert result.failed_rule_ids == (("refusal.registration_revoked",) if refused else ())
+
+
+# R-IND-1 / R-AST-1 -----------------------------------------------------------------------------
+
+@pytest.fixture
+def clinic(world: World) -> Institution:
+    return world.institution("110105", kind=InstitutionKind.INDIVIDUAL_CLINIC)
+
+
+@pytest.mark.parametrize(
+    ("granted_on", "refused"),
+    [(None, True), (date(2021, 3, 3), True), (date(2021, 3, 2), False)],
+    ids=["never_registered_fails", "a_day_short_of_five_years_fails", "five_years_passes"],
+)
+def test_r_ind_1_practising_alone_needs_five_years_of_registered_practice(
+    world: World, registry: Registry, clinic: Institution, granted_on: date | None, refused: bool
+) -> None:
+    doctor = world.physician(qualified_on=date(2015, 9, 1))
+    if granted_on is not None:
+        registry.load(registrations=[_granted(doctor, world.institution("310104"), granted_on)])
+    result = checked_once(registry, doctor, clinic)
+    assert "individual_practice.five_years" in result.checked
+    assert ("individual_practice.five_years" in result.failed_rule_ids) is refused
+
+
+def test_r_ind_1_periods_of_registration_add_up_and_gaps_do_not_count(
+    world: World, registry: Registry, clinic: Institution
+) -> None:
+    doctor = world.physician(qualified_on=date(2010, 9, 1))
+    shanghai = world.institution("310104")
+    registry.load(registrations=[
+        attrs.evolve(_granted(doctor, shanghai, date(2012, 1, 1)), status=RegistrationStatus.CANCELLED,
+                     ended_on=date(2014, 1, 1)),
+        attrs.evolve(_granted(doctor, shanghai, date(2024, 3, 2), 2), location=DivisionCode("310000"))])
+    assert "individual_practice.five_years" in checked_once(registry, doctor, clinic).failed_rule_ids
+    registry.load(registrations=[attrs.evolve(_granted(doctor, shanghai, date(2023, 1, 1), 3),
+                                              status=RegistrationStatus.FILED, filed_on=date(2024, 3, 1),
+                                              location=DivisionCode("320000"))])
+    assert checked_once(registry, doctor, clinic).passed             # 2 + 2 + 1 years 2 months
+
+
+def test_r_ind_1_a_tcm_special_skills_qualification_may_practise_alone_at_once(
+    world: World, registry: Registry, clinic: Institution
+) -> None:
+    doctor = world.physician(extra_qualifications=(
+        Qualification("Q-ZC", Level.PHYSICIAN, Category.TCM, date(2025, 9, 1), special_skills=True),))
+    request = RegistrationRequest(clinic.id, "Q-ZC", ("中医专业",))
+    app = registry.apply(Actor.physician(doctor.id), request, submit=False)
+    assert "individual_practice.five_years" in registry.check(app.id, "submit").checked
+    assert registry.check(app.id, "submit").passed
+
+
+def test_r_ind_1_assistant_years_count_unless_the_policy_says_otherwise(
+    world: World, registry: Registry, clinic: Institution
+) -> None:
+    doctor = world.physician(qualified_on=date(2023, 9, 1))
+    registry.load(registrations=[
+        attrs.evolve(_granted(doctor, clinic, date(2019, 1, 2)), level=Level.ASSISTANT,
+                     status=RegistrationStatus.INVALID, ended_on=date(2024, 1, 2),
+                     location=DivisionCode("310104")),
+        attrs.evolve(_granted(doctor, world.institution("310104"), date(2024, 1, 2), 2),
+                     location=DivisionCode("310000"))])
+    assert checked_once(registry, doctor, clinic).passed
+    registry.policy = registry.policy.with_changes(
+        "physician-years", individual_practice_counts_assistant_years=False)
+    assert checked_once(registry, doctor, clinic).failed_rule_ids == ("individual_practice.five_years",)
+
+
+def test_r_ind_1_a_change_to_an_individual_clinic_is_checked_too(
+    world: World, registry: Registry, beijing: Institution, clinic: Institution
+) -> None:
+    doctor = world.physician()
+    registration = world.registration(doctor, beijing)
+    app = registry.apply(Actor.physician(doctor.id),
+                         ChangeRequest(registration.id, clinic.id, registration.scopes), submit=False)
+    assert registry.check(app.id, "submit").failed_rule_ids == ("individual_practice.five_years",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "allowed", "refused"),
+    [(InstitutionKind.INDIVIDUAL_CLINIC, False, True), (InstitutionKind.INDIVIDUAL_CLINIC, True, False),
+     (InstitutionKind.MEDICAL, False, False)],
+    ids=["assistant_at_an_individual_clinic_fails", "a_province_may_allow_it",
+         "assistant_at_a_township_hospital_passes"],
+)
+def test_r_ast_1_an_assistant_registers_where_a_physician_guides(
+    world: World, registry: Registry, kind: InstitutionKind, allowed: bool, refused: bool
+) -> None:
+    registry.policy = registry.policy.with_changes("p", assistant_at_individual_clinic=allowed)
+    assistant = world.physician(level=Level.ASSISTANT)
+    result = checked_once(registry, assistant, world.institution("110105", kind=kind))
+    assert "assistant.under_guidance" in result.checked
+    assert result.failed_rule_ids == (("assistant.under_guidance",) if refused else ())
 
 
 # R-LOC-1 / R-LOC-2 -----------------------------------------------------------------------------

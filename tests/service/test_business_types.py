@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import attrs
 import pytest
@@ -151,7 +151,9 @@ def _military_in(s: Scene) -> Case:
             True, "310000", "D310104", app.id)
 
     request = MilitaryInRequest(s.shanghai.id, doctor.qualifications[0].certificate_no, ("内科专业",),
-                                proof_document="原军队注册机关证明")
+                                proof_document="原军队注册机关证明",
+                                military_registered_on=date(2025, 9, 1),
+                                military_practice_ended_on=date(2026, 2, 1))
     return Case(doctor, request, s.shanghai, "D310104", s.beijing, effect)
 
 
@@ -274,6 +276,19 @@ def test_a_change_may_be_decided_by_the_granting_department(clock: FakeClock) ->
     app = world.registry.apply(Actor.physician(doctor.id),
                                ChangeRequest(registration.id, new.id, registration.scopes))
     assert (app.institution_id, app.department_id) == (new.id, "D110105")
+
+
+def test_a_change_keeps_the_day_the_registration_was_first_granted(
+        scene: Scene, clock: FakeClock) -> None:
+    registration = scene.registered()
+    clock.set(datetime(2026, 9, 1, 1, tzinfo=UTC))
+    app = scene.apply(ChangeRequest(registration.id, scene.haidian.id, registration.scopes),
+                      registration.physician_id)
+    scene.world.approve(app)
+    (row,) = scene.registry.registrations(registration.physician_id)
+    assert (row.approved_on, row.registered_on, row.granted_on) == (
+        date(2026, 9, 1), TODAY, TODAY)
+    assert registration.granted_on == registration.approved_on == TODAY
 
 
 # Batch registration ----------------------------------------------------------------------------
@@ -419,9 +434,9 @@ def test_a_new_registration_is_not_expired_with_the_old_filed_one(scene: Scene) 
     scene.registry.report_departure(Actor.institution(scene.beijing.id), old.id,
                                     DepartureKind.RESIGNATION, TODAY)
     new = scene.world.registration(doctor, scene.haidian)
-    assert scene.registry.expire_filed(date(2030, 1, 1)) == (old.id,)
+    assert scene.registry.expire_filed(date(2030, 1, 1)) == ()  # renewed practice: no 注销
     status = {r.id: r.status for r in scene.registry.registrations(doctor.id)}
-    assert status == {old.id: RegistrationStatus.CANCELLED, new.id: RegistrationStatus.VALID}
+    assert status == {old.id: RegistrationStatus.INVALID, new.id: RegistrationStatus.VALID}
 
 
 # R-CAN-5 through the service ------------------------------------------------------------------
@@ -641,9 +656,11 @@ def test_expiry_of_a_filed_registration_ends_its_filings(scene: Scene) -> None:
     assert not any(f.is_active for f in scene.registry.filings(registration.physician_id))
 
 
-def test_departure_to_filed_status_ends_the_filings(scene: Scene) -> None:
+def test_departure_to_filed_status_ends_the_filings_and_legacy_records(scene: Scene) -> None:
     registration = scene.registered()
     scene.world.filing(registration, scene.haidian)
+    scene.world.legacy_site(registration, scene.dongcheng)
     scene.registry.report_departure(Actor.institution(scene.beijing.id), registration.id,
                                     DepartureKind.RETIREMENT, TODAY)
     assert not any(f.is_active for f in scene.registry.filings(registration.physician_id))
+    assert not any(s.is_active for s in scene.registry.legacy_sites(registration.physician_id))

@@ -261,13 +261,22 @@ class UpgradeRequest:
 
 @attrs.frozen
 class MilitaryInRequest:
-    """军队变更入 payload: like 注册, plus the military registering organ's proof (S6 Art 9)."""
+    """军队变更入 payload: like 注册, plus the military registering organ's proof (S6 Art 9).
+
+    The proof states the military registration: the day it was granted
+    (``military_registered_on``) and the day military practice ended or ends on the transfer,
+    demobilisation or retirement (``military_practice_ended_on``). ``evidence``: the training
+    and assessment a return after two years without practice needs (医师法 Art 19).
+    """
 
     institution_id: str
     qualification_no: str
     scopes: tuple[str, ...] = attrs.field(converter=_tuple, validator=_scopes)
     proof_document: str = ""
     county_approved: bool = False
+    military_registered_on: date | None = None
+    military_practice_ended_on: date | None = None
+    evidence: Evidence = Evidence()
 
 
 @attrs.frozen

@@ -9,7 +9,7 @@ give (reported by :func:`~mdreg.domain.deadlines.cancellation_report_due`).
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
@@ -19,7 +19,14 @@ import attrs
 from mdreg.domain.account import Assessment, AssessmentResult
 from mdreg.domain.application import CancellationGround
 from mdreg.domain.deadlines import cancellation_report_due
-from mdreg.domain.model import LabelledEnum, Physician, Record, RecordKind, Registration
+from mdreg.domain.model import (
+    LabelledEnum,
+    Physician,
+    Record,
+    RecordKind,
+    Registration,
+    practice_periods,
+)
 from mdreg.errors import ValidationError
 
 _ONE_DAY = timedelta(days=1)
@@ -27,6 +34,8 @@ _ONE_DAY = timedelta(days=1)
 #: 医师法 in force: cycles starting on or after this day last ``periodic_assessment_years``
 #: (3, Art 42); earlier ones ``periodic_assessment_years_before_2022`` (2, 2007 measures).
 PHYSICIANS_LAW_IN_FORCE = date(2022, 3, 1)
+#: 医师定期考核管理办法 in force: no physician had an assessment duty before this day.
+ASSESSMENT_MEASURES_IN_FORCE = date(2007, 5, 1)
 
 
 class CycleResult(LabelledEnum):
@@ -36,6 +45,7 @@ class CycleResult(LabelledEnum):
     FAILED = ("failed", "不合格")
     MISSED = ("missed", "未参加考核")
     CURRENT = ("current", "本周期进行中")
+    NO_DUTY = ("no_duty", "无考核义务")
 
 
 @attrs.frozen
@@ -126,15 +136,27 @@ class AssessmentStatus:
                 or (self.suspended_until is not None and self.suspended_until >= self.as_of))
 
 
-def _outcome(cycle: AssessmentCycle, held: list[Assessment], as_of: date) -> CycleOutcome:
+def _outcome(cycle: AssessmentCycle, held: list[Assessment], as_of: date, duty: bool
+             ) -> CycleOutcome:
     ids = tuple(a.id for a in held)
     if any(a.result is AssessmentResult.PASSED for a in held):
         return CycleOutcome(cycle, CycleResult.PASSED, ids)
     if held:
         return CycleOutcome(cycle, CycleResult.FAILED, ids)
-    if cycle.end < as_of:
-        return CycleOutcome(cycle, CycleResult.MISSED)
-    return CycleOutcome(cycle, CycleResult.CURRENT)
+    if cycle.end >= as_of:
+        return CycleOutcome(cycle, CycleResult.CURRENT)
+    return CycleOutcome(cycle, CycleResult.MISSED if duty else CycleResult.NO_DUTY)
+
+
+def had_duty(cycle: AssessmentCycle, periods: Iterable[tuple[date, date]],
+             parameters: Mapping[str, Any]) -> bool:
+    """Whether the physician had to be assessed in ``cycle`` (R-ASM-3): they held a
+    registration in force on at least ``assessment_duty_min_days`` days of it on which the
+    assessment measures were in force (from 2007-05-01)."""
+    start = max(cycle.start, ASSESSMENT_MEASURES_IN_FORCE)
+    days = sum(max(0, (min(end, cycle.end) - max(begin, start)).days + 1)
+               for begin, end in periods)
+    return days >= int(parameters["assessment_duty_min_days"])
 
 
 def assessment_status(physician: Physician, registrations: Iterable[Registration],
@@ -143,41 +165,91 @@ def assessment_status(physician: Physician, registrations: Iterable[Registration
     """Read a physician's assessment results against their cycles.
 
     * a cycle is *passed* if any result in it passed (a pass on re-assessment restores
-      practice), *failed* if it holds only failures, *missed* if it ended with no result;
-    * a failed result suspends practice (a ``practice_suspended`` record, see
-      :meth:`mdreg.Registry.record_assessment`); a later pass in the cycle ends it early;
-    * two failures in one cycle (failed, then failed again on re-assessment) are the ground
-      ``failed_reassessment``, known on the second result's day;
-    * two consecutive missed cycles are the ground ``missed_assessments``, known on the day
-      after the second cycle ended.
+      practice), *failed* if it holds only failures; one that ended with no result is
+      *missed* if the physician had a duty in it (:func:`had_duty`), else *no duty*;
+    * a first failure suspends practice (an ``assessment_suspension`` record, see
+      :meth:`mdreg.Registry.record_assessment`) until the re-assessment; a pass ends it;
+    * failing the re-assessment — the next result after a failure, in whichever cycle — is the
+      ground ``failed_reassessment``, known on that result's day (:func:`reassessment_chain`);
+    * two consecutive missed cycles — two adjacent cycles, each with a duty and no result —
+      are the ground ``missed_assessments`` (2017 Art 18(5)), known on the day after the
+      second cycle ended; a cycle without a duty between two missed ones breaks the run.
     """
-    approved = [r.approved_on for r in registrations]
+    registrations = tuple(registrations)
     results = sorted(assessments, key=lambda a: (a.assessed_on, a.id))
-    if not approved:
+    if not registrations:
         return AssessmentStatus(physician.id, as_of, ())
-    cycles = assessment_cycles(min(approved), as_of, parameters)
-    outcomes = tuple(_outcome(c, [a for a in results if c.holds(a)], as_of) for c in cycles)
+    periods = practice_periods(registrations, as_of)
+    cycles = assessment_cycles(min(r.granted_on for r in registrations), as_of, parameters)
+    outcomes = tuple(_outcome(c, [a for a in results if c.holds(a)], as_of,
+                              had_duty(c, periods, parameters)) for c in cycles)
     grounds: list[tuple[date, CancellationGround]] = []
     for before, after in pairwise(outcomes):
         if before.result is after.result is CycleResult.MISSED:
             grounds.append((after.cycle.end + _ONE_DAY, CancellationGround.MISSED_ASSESSMENTS))
-    for cycle in cycles:
-        failures = [a for a in results if cycle.holds(a) and a.result is AssessmentResult.FAILED
-                    and a.assessed_on <= as_of]
-        if len(failures) >= 2:
-            grounds.append((failures[1].assessed_on, CancellationGround.FAILED_REASSESSMENT))
+    _, failed_again = reassessment_chain([a for a in results if a.assessed_on <= as_of],
+                                         registrations)
+    grounds.extend((a.assessed_on, CancellationGround.FAILED_REASSESSMENT) for a in failed_again)
     known, ground = min(grounds, default=(None, None))
     report_due = None if known is None else cancellation_report_due(known, parameters)
     return AssessmentStatus(physician.id, as_of, outcomes, _suspended_until(physician, results),
                             ground, known, report_due)
 
 
+def reassessment_chain(results: Iterable[Assessment], registrations: Iterable[Registration]
+                       ) -> tuple[Assessment | None, tuple[Assessment, ...]]:
+    """Which failures wait for a re-assessment and which re-assessments failed (R-ASM-2).
+
+    医师法 Art 42: a failed assessment suspends practice 3–6 months; when the suspension ends
+    the physician is assessed again, and a pass lets them practise on. Art 17(4): failing that
+    re-assessment is a 注销 ground. Read in date order, a failure waits for its re-assessment —
+    the next result, in the same cycle or a later one; a pass ends the wait; a failure while
+    one waits is a failed re-assessment, and the next failure after it starts afresh. A
+    registration granted after a waiting failure starts afresh too (it was decided on its own
+    evidence).
+
+    Returns:
+        the failure still waiting for its re-assessment (``None`` if none), and the failed
+        re-assessments, oldest first.
+    """
+    granted = sorted(r.granted_on for r in registrations)
+    waiting: Assessment | None = None
+    failed_again: list[Assessment] = []
+    for result in sorted(results, key=lambda a: (a.assessed_on, a.id)):
+        if waiting is not None and any(waiting.assessed_on < g <= result.assessed_on
+                                       for g in granted):
+            waiting = None
+        if result.result is AssessmentResult.PASSED:
+            waiting = None
+        elif waiting is None:
+            waiting = result
+        else:
+            failed_again.append(result)
+            waiting = None
+    return waiting, tuple(failed_again)
+
+
+def suspension_end(physician: Physician, failure: Assessment) -> date | None:
+    """The last day of the 暂停执业活动 a failed result brought, if it is on record."""
+    return next((r.until for r in physician.records
+                 if r.on == failure.assessed_on and is_assessment_suspension(r, {r.on})), None)
+
+
+def is_assessment_suspension(record: Record, failed_on: Collection[date]) -> bool:
+    """Whether ``record`` is the 暂停执业活动 of a failed assessment: an
+    ``assessment_suspension``, or a ``practice_suspended`` record mdreg wrote for one before it
+    told 暂停 from 中止 apart (it starts on a failed result's day and has an end)."""
+    if record.kind is RecordKind.ASSESSMENT_SUSPENSION:
+        return True
+    return (record.kind is RecordKind.PRACTICE_SUSPENDED and record.until is not None
+            and record.on in failed_on)
+
+
 def _suspended_until(physician: Physician, results: list[Assessment]) -> date | None:
     """The end of the latest assessment suspension, or the day a later pass restored practice."""
     failed_on = {a.assessed_on for a in results if a.result is AssessmentResult.FAILED}
     suspensions = [(r.on, r.until) for r in physician.records
-                   if r.kind is RecordKind.PRACTICE_SUSPENDED and r.until is not None
-                   and r.on in failed_on]
+                   if is_assessment_suspension(r, failed_on) and r.until is not None]
     if not suspensions:
         return None
     since, until = max(suspensions)
@@ -187,7 +259,8 @@ def _suspended_until(physician: Physician, results: list[Assessment]) -> date | 
 
 
 def suspension(assessment: Assessment, months: int, parameters: Mapping[str, Any]) -> Record:
-    """The ``practice_suspended`` record a failed assessment brings (医师法 Art 42: 3–6 months).
+    """The ``assessment_suspension`` record (暂停执业活动) a failed assessment brings (医师法
+    Art 42: 3–6 months).
 
     Raises:
         ValidationError: ``months`` outside the policy's range.
@@ -197,7 +270,7 @@ def suspension(assessment: Assessment, months: int, parameters: Mapping[str, Any
         raise ValidationError("suspension_months",
                               f"a failed assessment suspends practice {shortest}–{longest} months",
                               field_label="暂停执业期限")
-    return Record(RecordKind.PRACTICE_SUSPENDED, assessment.assessed_on,
+    return Record(RecordKind.ASSESSMENT_SUSPENSION, assessment.assessed_on,
                   _add_months(assessment.assessed_on, months))
 
 

@@ -7,6 +7,7 @@ unit of work can hold pending changes beside the committed ones and roll back by
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date
 
 import attrs
@@ -56,11 +57,17 @@ class Category(LabelledEnum):
 
 
 class InstitutionKind(LabelledEnum):
-    """Kind of institution; it decides who approves a registration (2017 Art 9)."""
+    """Kind of institution; it decides who approves a registration (2017 Art 9).
+
+    ``INDIVIDUAL_CLINIC`` is a clinic an individual physician runs (医师个体行医, 医师法 Art 20),
+    a medical institution approved like any other; a 注册 or 变更 that names one as primary
+    institution is read as the registrant's 个体行医 (R-IND-1, R-AST-1).
+    """
 
     MEDICAL = ("medical", "医疗机构")
     PREVENTION = ("prevention", "预防机构")
     HEALTH_CARE = ("health_care", "保健机构")
+    INDIVIDUAL_CLINIC = ("individual_clinic", "个体诊所")
 
 
 class CivilCapacity(LabelledEnum):
@@ -72,7 +79,15 @@ class CivilCapacity(LabelledEnum):
 
 
 class RecordKind(LabelledEnum):
-    """Facts on a physician's record that refusal grounds look at (医师法 Art 16)."""
+    """Facts on a physician's record that refusal grounds look at (医师法 Art 16).
+
+    ``PRACTICE_SUSPENDED`` is 中止医师执业活动: the physician stopped practising (医师法
+    Arts 17(5), 19). ``ASSESSMENT_SUSPENSION`` is 暂停执业活动, the 3–6 months a department
+    orders after a failed periodic assessment (Art 42). mdreg wrote a failed assessment's
+    suspension as ``practice_suspended`` before it told the two apart; such stored records
+    still load, and one that starts on the day of a failed assessment is read as that
+    assessment's suspension (:mod:`mdreg.domain.assessment`).
+    """
 
     CRIMINAL_SENTENCE = ("criminal_sentence", "受刑事处罚")
     PRACTICE_BAN = ("practice_ban", "被禁止从事医师职业")
@@ -81,26 +96,35 @@ class RecordKind(LabelledEnum):
     EXAM_CHEATING = ("exam_cheating", "参与有组织作弊")
     FORGED_QUALIFICATION = ("forged_qualification", "以伪造或他人资格注册")
     PRACTICE_SUSPENDED = ("practice_suspended", "中止医师执业活动")
+    ASSESSMENT_SUSPENSION = ("assessment_suspension", "定期考核不合格暂停执业活动")
+    REGISTRATION_REVOKED = ("registration_revoked", "以不正当手段取得注册被撤销")
 
 
 class RegistrationStatus(LabelledEnum):
-    """Status of a practice registration (官方 FAQ: 有效 / 备案 / 注销)."""
+    """Status of a practice registration (官方 FAQ: 有效 / 备案 / 注销); ``REVOKED``: the
+    granting department rescinded it as obtained by improper means (撤销, 医师法 Art 54)."""
 
     VALID = ("valid", "有效")
     FILED = ("filed", "备案")
     CANCELLED = ("cancelled", "注销")
     INVALID = ("invalid", "失效")
     MILITARY = ("military", "变更到军队")
+    REVOKED = ("revoked", "撤销")
 
 
 @attrs.frozen
 class Qualification:
-    """医师资格: what the national exam (or assessment) granted. Never edited by portal changes."""
+    """医师资格: what the national exam (or assessment) granted. Never edited by portal changes.
+
+    ``special_skills``: a 中医（专长）医师资格 obtained by the practical assessment of 医师法
+    Art 11 para 2 rather than the exam; its holder may practise alone at once (Art 20).
+    """
 
     certificate_no: str = attrs.field(validator=attrs.validators.min_len(1))
     level: Level
     category: Category
     obtained_on: date
+    special_skills: bool = False
 
 
 @attrs.frozen
@@ -191,7 +215,12 @@ def practice_location(level: Level, institution: Institution) -> DivisionCode:
 
 @attrs.frozen
 class Registration:
-    """执业注册: one row per practice location, with exactly one primary institution."""
+    """执业注册: one row per practice location, with exactly one primary institution.
+
+    ``approved_on`` is the day of the latest decision on it (审核日期: the 注册, then each
+    变更); ``registered_on`` keeps the day it was first granted once a 变更 has moved
+    ``approved_on`` (``None`` until then: :attr:`granted_on` reads ``approved_on``).
+    """
 
     id: str
     physician_id: str
@@ -208,10 +237,55 @@ class Registration:
     ended_on: date | None = None
     application_id: str | None = None
     filed_on: date | None = None
+    registered_on: date | None = None
 
     @property
     def is_valid(self) -> bool:
         return self.status is RegistrationStatus.VALID
+
+    @property
+    def granted_on(self) -> date:
+        """The day the registration was first granted (注册日期)."""
+        return self.registered_on or self.approved_on
+
+    @property
+    def practised_until(self) -> date | None:
+        """The day practice under it ended — filed (备案) or ended, whichever came first —
+        or ``None`` while it is valid."""
+        ends = [day for day in (self.filed_on, self.ended_on) if day is not None]
+        return min(ends) if ends and not self.is_valid else None
+
+
+def practice_periods(registrations: Iterable[Registration], until: date
+                     ) -> tuple[tuple[date, date], ...]:
+    """The periods, first and last day, in which the physician held a registration in force
+    (granted → filed or ended), merged where they touch or overlap and cut at ``until``.
+
+    >>> from mdreg.domain.identifiers import DivisionCode
+    >>> def row(n: str, on: date, ended: date | None = None) -> Registration:
+    ...     status = RegistrationStatus.VALID if ended is None else RegistrationStatus.CANCELLED
+    ...     return Registration(n, "P", "Q", Level.PHYSICIAN, Category.CLINICAL, ("内科专业",),
+    ...                         DivisionCode("110000"), "I", "D", on, n, status, ended)
+    >>> periods = practice_periods([row("R1", date(2010, 3, 1), date(2012, 3, 1)),
+    ...                             row("R2", date(2011, 1, 1), date(2013, 1, 1)),
+    ...                             row("R3", date(2020, 1, 1))], date(2026, 1, 1))
+    >>> [(start.isoformat(), end.isoformat()) for start, end in periods]
+    [('2010-03-01', '2013-01-01'), ('2020-01-01', '2026-01-01')]
+    """
+    return merged_periods((r.granted_on, min(r.practised_until or until, until))
+                          for r in registrations if r.granted_on <= until)
+
+
+def merged_periods(spans: Iterable[tuple[date, date]]) -> tuple[tuple[date, date], ...]:
+    """Periods (first and last day) merged where they touch or overlap, oldest first; an
+    empty one (ending before it starts) is dropped."""
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        elif start <= end:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 class FilingStatus(LabelledEnum):

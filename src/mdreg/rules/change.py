@@ -6,6 +6,7 @@ Legal basis: 医师法 Art 18; 关于医师执业注册中执业范围的暂行�
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from mdreg.domain.application import ChangeRequest
@@ -37,26 +38,62 @@ def change_required(activity: str) -> bool:
 
 
 class CategoryChangeNeedsQualification(Rule[ChangeRequest]):
-    """变更执业类别，须取得新类别的医师资格."""
+    """变更后的注册仍须以本人持有的、类别和级别相符的医师资格为依据.
+
+    A registration's category, level and practice-location level follow the qualification it
+    rests on (关于医师执业注册中执业范围的暂行规定 part 二: the registered category follows the
+    qualification held). A 变更 that names a qualification is refused when the physician does not
+    hold it, when its category is not the category the registration has after the change, or when
+    its level is not the registration's level: a level changes only through 助理医师升执业医师. A
+    change of category without a qualification of the new category is refused too.
+    """
 
     id = "change.category_needs_qualification"
     ref = "R-CHG-1"
-    label = "变更执业类别须持有新类别的医师资格"
-    title = "A category change needs a qualification of the new category"
+    label = "变更后的注册须以本人持有的、类别和级别相符的医师资格为依据"
+    title = ("A change rests on a qualification the physician holds, of the resulting category "
+             "and of the registration's level")
     citations = (SCOPE_RULES.article("二", "S5"), PHYSICIANS_LAW.article("第十八条", "S1"))
-    fix = "填写新类别的医师资格证书编码"
+    effective_from = date(2001, 6, 20)
+    fix = ("填写本人持有的、与变更后执业类别和原注册级别相符的医师资格证书编码；"
+           "级别变更请办理“助理医师升执业医师”")
 
     def check(self, ctx: EligibilityContext[ChangeRequest]) -> Iterator[Violation]:
         payload = ctx.payload
-        target, wanted = ctx.registration_named(payload.registration_id), payload.category
-        if target is None or wanted is None or wanted is target.category:
+        target = ctx.registration_named(payload.registration_id)
+        if target is None:
+            return
+        resulting = payload.category or target.category
+        if payload.qualification_no is None:
+            if resulting is not target.category:
+                yield self.violation(
+                    f"变更为「{resulting.label}」类别，但未填写该类别的医师资格",
+                    f"change to category {resulting.value} without a qualification of that "
+                    "category",
+                    category=resulting.value,
+                )
             return
         held = ctx.qualification_named(payload.qualification_no)
-        if held is None or held.category is not wanted:
+        if held is None:
             yield self.violation(
-                f"变更为「{wanted.label}」类别，但未持有该类别的医师资格",
-                f"change to category {wanted.value} without a qualification of that category",
-                category=wanted.value,
+                "申请人未持有所填医师资格",
+                "the applicant does not hold the qualification named in the application",
+                qualification_no=payload.qualification_no,
+            )
+            return
+        if held.category is not resulting:
+            yield self.violation(
+                f"所填医师资格为「{held.category.label}」类别，变更后的执业类别为「{resulting.label}」",
+                f"the qualification is of category {held.category.value}; the registration "
+                f"would be {resulting.value}",
+                category=resulting.value, qualification_category=held.category.value,
+            )
+        if held.level is not target.level:
+            yield self.violation(
+                f"所填医师资格为{held.level.label}资格，原注册为{target.level.label}注册",
+                f"the qualification is of level {held.level.value}; the registration is "
+                f"{target.level.value} (a level changes only through an upgrade)",
+                level=target.level.value, qualification_level=held.level.value,
             )
 
 

@@ -5,7 +5,7 @@
 >>> before = export(BASE_POLICY, on=date(2021, 6, 1))
 >>> after = export(BASE_POLICY, on=date(2022, 6, 1))
 >>> [change["rule"] for change in diff(before, after)["rules"]]
-['refusal.failed_assessment_cancellation']
+['refusal.failed_assessment_cancellation', 'refusal.registration_revoked']
 """
 
 from __future__ import annotations

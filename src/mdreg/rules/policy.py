@@ -92,11 +92,27 @@ PARAMETERS: dict[str, Parameter] = {
                   "(False: the command is refused with CalendarDataMissing)"),
         Parameter("filed_expiry_years", 2,
                   "R-CAN-6: years in 备案 without renewed practice before 注销 (2017 Art 19)"),
+        Parameter("filed_after_renewed_practice", "supersede",
+                  "[I] R-CAN-6: a registration two years in 备案 whose physician holds a valid "
+                  "registration approved after the filing is not cancelled; 'supersede': it "
+                  "ends as 失效 without announcement; 'keep': it stays in 备案"),
+        Parameter("individual_practice_years", 5,
+                  "R-IND-1: years of registered practice in institutions before a 执业医师 "
+                  "registers at an individual clinic (医师法 Art 20)"),
+        Parameter("individual_practice_counts_assistant_years", True,
+                  "[I] R-IND-1: registered practice as 执业助理医师 counts towards those years"),
+        Parameter("assistant_at_individual_clinic", False,
+                  "[I] R-AST-1: an assistant may register at an individual clinic (under the "
+                  "guidance of the physician who runs it)"),
         Parameter("periodic_assessment_years", 3,
                   "R-ASM-1: length of a 定期考核 cycle starting on or after 2022-03-01 "
                   "(医师法 Art 42)"),
         Parameter("periodic_assessment_years_before_2022", 2,
                   "R-ASM-1: length of a cycle starting before 2022-03-01 (2007 measures)"),
+        Parameter("assessment_duty_min_days", 1,
+                  "[I] R-ASM-3: a cycle counts (missed without a result) when the physician "
+                  "held a registration in force on at least this many of its days since the "
+                  "2007 assessment measures came into force"),
         Parameter("periodic_assessment_suspension_months", (3, 6),
                   "R-ASM-2: shortest and longest suspension after a failed assessment, in "
                   "months (医师法 Art 42)"),

@@ -30,7 +30,7 @@ def intended_location(ctx: EligibilityContext[ScopedRequest]) -> DivisionCode | 
     return practice_location(qualification.level, ctx.institution)
 
 
-def _level(ctx: EligibilityContext[ScopedRequest]) -> Level | None:
+def requested_level(ctx: EligibilityContext[ScopedRequest]) -> Level | None:
     """The level of the registration asked for: the qualification's, else the target's (变更)."""
     payload = ctx.payload
     qualification = ctx.qualification_named(payload.qualification_no)
@@ -53,7 +53,7 @@ class AssistantCountyLocation(Rule[ScopedRequest]):
     fix = "选择登记在县级行政区划的执业机构"
 
     def check(self, ctx: EligibilityContext[ScopedRequest]) -> Iterator[Violation]:
-        if _level(ctx) is not Level.ASSISTANT:
+        if requested_level(ctx) is not Level.ASSISTANT:
             return
         division = ctx.institution.division
         if division.level != "county":

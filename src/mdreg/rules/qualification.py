@@ -68,8 +68,12 @@ def _evidence_gaps(evidence: Evidence, need_training: bool) -> list[tuple[str, s
     return gaps
 
 
-class LateFirstRegistration(Rule[RegistrationRequest]):
-    """取得医师资格二年以上未注册的，须提交六个月培训证明并经考核合格 (2017 Art 12 para 2)."""
+class LateFirstRegistration(Rule[RegistrationRequest | MilitaryInRequest]):
+    """取得医师资格二年以上未注册的，须提交六个月培训证明并经考核合格 (2017 Art 12 para 2).
+
+    A first registration is one of a physician with no registration on record; for 军队变更入
+    the military registration the proof states is a registration too.
+    """
 
     id = "qualification.late_first_registration"
     ref = "R-REG-7"
@@ -79,9 +83,13 @@ class LateFirstRegistration(Rule[RegistrationRequest]):
     effective_from = date(2017, 4, 1)
     fix = "补交连续六个月以上培训证明和考核合格证明"
 
-    def check(self, ctx: EligibilityContext[RegistrationRequest]) -> Iterator[Violation]:
+    def check(
+        self, ctx: EligibilityContext[RegistrationRequest | MilitaryInRequest]
+    ) -> Iterator[Violation]:
         qualification = ctx.qualification_named(ctx.payload.qualification_no)
-        if qualification is None or ctx.registrations:
+        military = (ctx.payload.military_registered_on
+                    if isinstance(ctx.payload, MilitaryInRequest) else None)
+        if qualification is None or ctx.registrations or military is not None:
             return
         if ctx.as_of < add_years(qualification.obtained_on, 2):
             return
@@ -94,38 +102,65 @@ class LateFirstRegistration(Rule[RegistrationRequest]):
             )
 
 
-class ReRegistrationEvidence(Rule[RegistrationRequest]):
-    """中止执业活动二年以上的，须经考核合格方可重新注册 (医师法 Art 19; 2017 Art 12)."""
+class ReRegistrationEvidence(Rule[RegistrationRequest | MilitaryInRequest]):
+    """中止执业活动二年以上，申请重新执业的，须经考核合格 (医师法 Art 19; 2017 Art 12).
+
+    A ``practice_suspended`` record (中止医师执业活动) of two years or more — to its ``until``,
+    or to the application date while it runs — makes the applicant one who returns to practice,
+    unless a registration granted after the 中止 began follows it: then the return has been
+    registered already (re-registration completed, and checked when it was decided), and the
+    old 中止 asks for nothing more. A 军队变更入 applicant whose military practice ended two
+    years or more before the application returns to practice too. A returning applicant, or one
+    who flags a 注册 as ``re_registration``, needs a passed assessment and, since 2017-04-01,
+    six months' training. An assessment suspension (暂停执业活动, 医师法 Art 42) is not a 中止.
+    """
 
     id = "qualification.re_registration_assessment"
     ref = "R-REG-8"
     label = "中止执业满二年后重新注册，须经考核合格"
-    title = "Registering again after 2+ years' suspension needs a passed assessment"
+    title = "Returning after 2+ years' suspension of practice needs a passed assessment"
     citations = (
         PHYSICIANS_LAW.article("第十九条", "S1"),
         PRACTISING_PHYSICIANS_LAW.article("第十八条", "S2"),
         REGISTRATION_MEASURES.article("第十二条第二款", "S3"),
     )
+    effective_from = date(1999, 5, 1)
     fix = "补交考核合格证明（及连续六个月以上培训证明）"
 
-    def check(self, ctx: EligibilityContext[RegistrationRequest]) -> Iterator[Violation]:
-        if not (ctx.payload.re_registration or self._suspended_two_years(ctx)):
+    def check(
+        self, ctx: EligibilityContext[RegistrationRequest | MilitaryInRequest]
+    ) -> Iterator[Violation]:
+        payload = ctx.payload
+        facts = _returning(ctx)
+        flagged = isinstance(payload, RegistrationRequest) and payload.re_registration
+        if not (flagged or facts):
             return
         need_training = ctx.as_of >= REGISTRATION_MEASURES.effective_from
-        for zh, en in _evidence_gaps(ctx.payload.evidence, need_training):
+        for zh, en in _evidence_gaps(payload.evidence, need_training):
             yield self.violation(
                 f"中止执业满二年后重新注册，缺少{zh}",
                 f"re-registration after 2 years' suspension: missing {en}",
+                **facts,
             )
 
-    @staticmethod
-    def _suspended_two_years(ctx: EligibilityContext[RegistrationRequest]) -> bool:
-        for record in ctx.physician.records:
-            if record.kind is RecordKind.PRACTICE_SUSPENDED:
-                end = record.until or ctx.as_of
-                if end >= add_years(record.on, 2):
-                    return True
-        return False
+
+def _returning(ctx: EligibilityContext[RegistrationRequest | MilitaryInRequest]
+               ) -> dict[str, str]:
+    """What makes the applicant one who returns after two years without practice: the first
+    中止 of two years or more that no registration granted after its start follows, or (军队变更入)
+    military practice that ended two years or more before the application (医师法 Art 19)."""
+    for record in ctx.physician.records:
+        if record.kind is not RecordKind.PRACTICE_SUSPENDED:
+            continue
+        if (record.until or ctx.as_of) < add_years(record.on, 2):
+            continue
+        if not any(r.granted_on > record.on for r in ctx.registrations):
+            return {"suspended_on": record.on.isoformat()}
+    payload = ctx.payload
+    ended = payload.military_practice_ended_on if isinstance(payload, MilitaryInRequest) else None
+    if ended is not None and add_years(ended, 2) <= ctx.as_of:
+        return {"military_practice_ended_on": ended.isoformat()}
+    return {}
 
 
 RULES: tuple[Rule[Any], ...] = (

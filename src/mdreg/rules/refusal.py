@@ -104,7 +104,7 @@ class _SinceRecord(Rule[Payload]):
                 )
 
     def _years_zh(self) -> str:
-        return {1: "一年", 2: "二年"}.get(self.years, f"{self.years}年")
+        return {1: "一年", 2: "二年", 3: "三年"}.get(self.years, f"{self.years}年")
 
 
 class CertificateRevoked(_SinceRecord):
@@ -137,6 +137,26 @@ class CancelledForFailedAssessment(_SinceRecord):
     years = 1
 
 
+class RegistrationRevoked(_SinceRecord):
+    """以不正当手段取得医师执业证书的，予以撤销，三年内不受理其相应申请 (医师法 Art 54 para 2).
+
+    The granting department rescinds such a registration ex officio (撤销, 行政许可法 Art 69
+    para 2; :meth:`mdreg.Registry.revoke`), which puts a ``registration_revoked`` record dated
+    the decision on the physician; a registration asked for within three years of it is
+    refused.
+    """
+
+    id = "refusal.registration_revoked"
+    ref = "R-REG-9"
+    label = "以不正当手段取得注册被撤销不满三年的，不予受理"
+    title = "Less than 3 years since a registration obtained by improper means was rescinded"
+    citations = (PHYSICIANS_LAW.article("第五十四条第二款", "S1"),)
+    effective_from = date(2022, 3, 1)
+    fix = "撤销决定满三年后再申请"
+    kind = RecordKind.REGISTRATION_REVOKED
+    years = 3
+
+
 class ExamFraud(Rule[Payload]):
     """参与有组织作弊，或以伪造、他人医师资格注册的，不予注册 (2017 Art 6(6)(7))."""
 
@@ -162,5 +182,6 @@ RULES: tuple[Rule, ...] = (
     CriminalPunishment(),
     CertificateRevoked(),
     CancelledForFailedAssessment(),
+    RegistrationRevoked(),
     ExamFraud(),
 )

@@ -7,10 +7,11 @@ Legal basis: the personal portal's help page (升级: 类别相同并且主要�
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from mdreg.domain.application import MilitaryInRequest, UpgradeRequest
-from mdreg.domain.model import Level
+from mdreg.domain.model import Level, RegistrationStatus
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PLA_MEASURES, PORTAL_HELP
 
@@ -66,5 +67,49 @@ class MilitaryProof(Rule[MilitaryInRequest]):
             yield self.violation("缺少原军队注册机关出具的证明", "the military organ's proof is missing")
 
 
+class PriorMilitaryRegistration(Rule[MilitaryInRequest]):
+    """军队变更入是军队医师执业注册的变更：须有军队执业注册，且不再持有地方注册 (PLA measures Arts 9, 10).
+
+    A 军队变更入 changes a military registration into a civilian one: the proof of the original
+    military registering organ states when the military registration was granted — on or after
+    the qualification it rests on, not after the application — and when military practice
+    ended or ends (not before it began). A physician who still holds a valid or filed local
+    registration is not a military physician: joining the army hands the local certificate
+    back and ends every local registration (Art 10, R-MIL-1); such a physician uses 注册 or 变更.
+    """
+
+    id = "military.prior_military_registration"
+    ref = "R-MIL-3"
+    label = "军队变更入须有军队执业注册，且不持有地方执业注册"
+    title = "Moving in from the army needs a military registration and no local one"
+    citations = (PLA_MEASURES.article("第九条", "S6"), PLA_MEASURES.article("第十条", "S6"))
+    effective_from = date(2000, 9, 14)
+    fix = "按原军队注册机关的证明填写军队执业注册日期和停止军队执业的日期；持有地方注册的请办理“变更”"
+
+    def check(self, ctx: EligibilityContext[MilitaryInRequest]) -> Iterator[Violation]:
+        payload = ctx.payload
+        registered, ended = payload.military_registered_on, payload.military_practice_ended_on
+        qualification = ctx.qualification_named(payload.qualification_no)
+        if registered is None or ended is None:
+            yield self.violation("未填写军队执业注册日期或停止军队执业的日期",
+                                 "the military registration's dates are missing")
+        elif ((qualification is not None and registered < qualification.obtained_on)
+              or registered > ctx.as_of or ended < registered):
+            yield self.violation(
+                f"军队执业注册日期{registered.isoformat()}或停止执业日期{ended.isoformat()}不合理",
+                "the military registration must follow the qualification, precede the "
+                "application and the end of military practice",
+                military_registered_on=registered.isoformat(),
+                military_practice_ended_on=ended.isoformat(),
+            )
+        for held in ctx.registrations:
+            if held.status in (RegistrationStatus.VALID, RegistrationStatus.FILED):
+                yield self.violation(
+                    f"仍持有地方执业注册{held.id}（{held.status.label}）",
+                    f"still holds the local registration {held.id} ({held.status.value})",
+                    registration=held.id,
+                )
+
+
 UPGRADE_RULES: tuple[Rule[Any], ...] = (UpgradeFromAssistant(),)
-MILITARY_IN_RULES: tuple[Rule[Any], ...] = (MilitaryProof(),)
+MILITARY_IN_RULES: tuple[Rule[Any], ...] = (MilitaryProof(), PriorMilitaryRegistration())

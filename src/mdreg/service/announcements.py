@@ -20,9 +20,10 @@ PUBLIC = "public"
 
 def announce(uow: UnitOfWork, ids: IdGenerator, now: datetime, registration_ids: list[str], *,
              changed: Collection[str] = (), decision: str = "") -> None:
-    """Announce every registration among ``registration_ids`` that is newly valid, changed or
-    cancelled, saying what was decided: ``decision`` is the decision's name (准予变更 …; 准予注册
-    by default), and a registration in ``changed`` was changed rather than granted."""
+    """Announce every registration among ``registration_ids`` that is newly valid, changed,
+    cancelled or revoked, saying what was decided: ``decision`` is the decision's name
+    (准予变更 …; 准予注册 by default), and a registration in ``changed`` was changed rather than
+    granted."""
     for registration_id in registration_ids:
         registration = uow.registrations.get(registration_id)
         if registration is None:
@@ -40,6 +41,8 @@ def _template(registration: Registration, changed: bool, decision: str) -> tuple
         return "registration_approved", decision or "准予注册"
     if registration.status is RegistrationStatus.CANCELLED:
         return "registration_cancelled", "注销注册"
+    if registration.status is RegistrationStatus.REVOKED:
+        return "registration_revoked", "撤销注册"
     return "", ""
 
 

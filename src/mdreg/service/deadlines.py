@@ -39,7 +39,7 @@ from mdreg.domain.application import (
 from mdreg.domain.clock import business_date
 from mdreg.domain.deadlines import Deadline, DeadlineKind, new_deadline
 from mdreg.domain.model import Registration, RegistrationStatus
-from mdreg.errors import LimitExceeded
+from mdreg.errors import LimitExceeded, RuleDefinitionError
 from mdreg.ports import UnitOfWork
 from mdreg.service.announcements import announce
 from mdreg.service.services import Services, append_audit
@@ -55,6 +55,8 @@ WAITS_IN: Mapping[DeadlineKind, str] = {
 DEEMED_ACCEPTANCE = ("逾期未一次告知补正，自收到申请材料之日起即为受理（行政许可法第三十二条第一款"
                      "第四项）")
 FILED_EXPIRED = "备案满二年未再执业，注销注册（医师执业注册管理办法第十九条）"
+FILED_SUPERSEDED = ("备案期间已重新注册执业，不予注销；原备案注册失效，不予公告（医师执业注册管理办法"
+                    "第十九条）")
 
 
 @attrs.frozen
@@ -168,17 +170,54 @@ class DeadlineKeeper:
         return deadline
 
     def expire(self, uow: UnitOfWork, registration: Registration, on: date, now: datetime,
-               by: str) -> None:
-        """Cancel a registration two years in 备案 as of ``on`` and fire its open expiry
-        deadline, if any (registrations loaded as reference data have none)."""
+               by: str) -> bool:
+        """Two years in 备案 as of ``on`` (2017 measures Art 19): cancel the registration and
+        announce it — unless the physician has practised again since the filing (holds a valid
+        registration approved on or after ``filed_on``). Then, by the policy parameter
+        ``filed_after_renewed_practice``, the filed registration ends as superseded (``失效``,
+        not announced: nothing was cancelled) or stays filed. The open expiry deadline, if any
+        (registrations loaded as reference data have none), fires — or ends, when the
+        registration stays filed. The caller holds the physician.
+
+        Returns:
+            whether the registration was cancelled.
+        """
         services = self.services
-        effect = Effect(uow, services.ids, on, services.policy)
-        effect.end_registration(registration, RegistrationStatus.CANCELLED)
-        done = effect.done
-        append_audit(uow, registration.id, "expire_filed", RegistrationStatus.FILED.value,
-                     RegistrationStatus.CANCELLED.value, Actor.system(), now,
-                     reason=FILED_EXPIRED, policy=services.policy.name, data=done)
-        announce(uow, services.ids, now, [registration.id])
+        renewed = renewed_practice(uow.registrations.for_physician(registration.physician_id),
+                                   registration)
+        keep = bool(renewed) and _keeps_filed(services.policy.param("filed_after_renewed_practice"))
+        if not keep:
+            status = RegistrationStatus.INVALID if renewed else RegistrationStatus.CANCELLED
+            effect = Effect(uow, services.ids, on, services.policy)
+            effect.end_registration(registration, status)
+            data = {**effect.done, "renewed_by": [r.id for r in renewed]} if renewed else effect.done
+            append_audit(uow, registration.id, "supersede_filed" if renewed else "expire_filed",
+                         RegistrationStatus.FILED.value, status.value, Actor.system(), now,
+                         reason=FILED_SUPERSEDED if renewed else FILED_EXPIRED,
+                         policy=services.policy.name, data=data)
+            if not renewed:
+                announce(uow, services.ids, now, [registration.id])
+        today = business_date(now)
         for deadline in uow.deadlines.open_for(registration.id):
             if deadline.kind is DeadlineKind.FILED_EXPIRY:
-                uow.deadlines.save(deadline.fire(business_date(now), by), deadline.version)
+                done = deadline.end(today, by) if keep else deadline.fire(today, by)
+                uow.deadlines.save(done, deadline.version)
+        return not renewed
+
+
+def renewed_practice(registrations: Iterable[Registration], filed: Registration
+                     ) -> tuple[Registration, ...]:
+    """R-CAN-6: the physician's other valid registrations approved on or after the day
+    ``filed`` went to 备案 — the renewed practice that keeps two years in 备案 from ending in
+    注销 (2017 measures Art 19: 备案满二年且未继续执业的予以注销)."""
+    if filed.filed_on is None:
+        return ()
+    return tuple(r for r in registrations
+                 if r.is_valid and r.id != filed.id and r.approved_on >= filed.filed_on)
+
+
+def _keeps_filed(choice: str) -> bool:
+    if choice not in ("supersede", "keep"):
+        raise RuleDefinitionError(f"filed_after_renewed_practice is {choice!r}, not "
+                                  "'supersede' or 'keep'")
+    return choice == "keep"

@@ -1,8 +1,9 @@
-"""注册的注销与备案 — what happens to a registration without an application: ex-officio
-cancellation, a reported departure (备案) and the two-year expiry of 备案."""
+"""注册的注销、撤销与备案 — what happens to a registration without an application: ex-officio
+cancellation, revocation (撤销), a reported departure (备案) and the two-year expiry of 备案."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import attrs
@@ -16,42 +17,72 @@ from mdreg.domain.application import (
 )
 from mdreg.domain.clock import business_date
 from mdreg.domain.deadlines import filed_expired, filed_expiry_cutoff
-from mdreg.domain.model import Registration, RegistrationStatus
+from mdreg.domain.model import Record, RecordKind, Registration, RegistrationStatus
 from mdreg.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from mdreg.ports import UnitOfWork
 from mdreg.service.announcements import announce
 from mdreg.service.deadlines import DeadlineKeeper
 from mdreg.service.services import Services, append_audit, in_transaction, require
-from mdreg.workflows.effects import Effect
+from mdreg.workflows.effects import ENDABLE, Effect
 
 
 def cancel_ex_officio(services: Services, actor: Actor, registration_id: str,
-                      ground: CancellationGround, reason: str) -> tuple[Registration, ...]:
+                      ground: CancellationGround, reason: str, ground_on: date | None = None
+                      ) -> tuple[Registration, ...]:
     """依职权注销 (医师法 Art 17); see :meth:`mdreg.Registry.cancel_ex_officio`."""
+
+    def cancel(effect: Effect, registration: Registration) -> dict[str, list[str]]:
+        effect.cancel(registration.physician_id, registration.id, ground in PERSON_WIDE_GROUNDS)
+        effect.record_ground(registration.physician_id, ground, ground_on or effect.on)
+        return {"ground": [ground.value]}
+
+    return _ex_officio(services, actor, registration_id, reason, "cancel_ex_officio",
+                       RegistrationStatus.CANCELLED, cancel)
+
+
+def revoke(services: Services, actor: Actor, registration_id: str, reason: str) -> Registration:
+    """撤销 (医师法 Art 54 para 2; 行政许可法 Art 69 para 2); see :meth:`mdreg.Registry.revoke`."""
+
+    def rescind(effect: Effect, registration: Registration) -> dict[str, list[str]]:
+        effect.end_registration(registration, RegistrationStatus.REVOKED)
+        effect.add_record(registration.physician_id,
+                          Record(RecordKind.REGISTRATION_REVOKED, effect.on))
+        return {}
+
+    ended = _ex_officio(services, actor, registration_id, reason, "revoke",
+                        RegistrationStatus.REVOKED, rescind)
+    return next(r for r in ended if r.id == registration_id)
+
+
+def _ex_officio(services: Services, actor: Actor, registration_id: str, reason: str,
+                command: str, to: RegistrationStatus,
+                act: Callable[[Effect, Registration], dict[str, list[str]]]
+                ) -> tuple[Registration, ...]:
+    """A decision the granting department takes on its own authority, with a written reason,
+    on a valid or filed registration: ``act`` ends what it ends; the deadlines of what ended
+    end, the outcome is announced and audited on the registration's trail. Returns the
+    physician's registrations it ended."""
 
     def run() -> tuple[Registration, ...]:
         with services.uow() as uow:
             registration = _held_registration(uow, registration_id)
             if actor.kind is not ActorKind.AUTHORITY or actor.party_id != registration.approved_by:
-                raise PermissionDenied(str(actor), f"cancel {registration_id}",
+                raise PermissionDenied(str(actor), f"{command} {registration_id}",
                                        "only the department that granted the registration")
             if not reason.strip():
-                raise ValidationError("reason", "ex-officio cancellation needs a written reason",
+                raise ValidationError("reason", f"{command} needs a written reason",
                                       field_label="理由")
-            if registration.status not in (RegistrationStatus.VALID, RegistrationStatus.FILED):
-                raise TransitionNotAllowed("registration", registration.status.value,
-                                           "cancel_ex_officio")
+            if registration.status not in ENDABLE:
+                raise TransitionNotAllowed("registration", registration.status.value, command)
             now = services.now()
             effect = Effect(uow, services.ids, business_date(now), services.policy)
-            effect.cancel(registration.physician_id, registration.id,
-                          ground in PERSON_WIDE_GROUNDS)
+            data = act(effect, registration)
             done = effect.done
-            DeadlineKeeper(services).end_for(uow, done["ended"], business_date(now),
-                                             "cancel_ex_officio")
+            DeadlineKeeper(services).end_for(uow, done["ended"], effect.on, command)
             announce(uow, services.ids, now, done["ended"])
-            append_audit(uow, registration.id, "cancel_ex_officio", registration.status.value,
-                         RegistrationStatus.CANCELLED.value, actor, now, reason=reason.strip(),
-                         policy=services.policy.name, data={**done, "ground": [ground.value]})
+            append_audit(uow, registration.id, command, registration.status.value, to.value,
+                         actor, now, reason=reason.strip(), policy=services.policy.name,
+                         data={**done, **data})
             uow.commit()
             return tuple(r for r in uow.registrations.for_physician(registration.physician_id)
                          if r.id in done["ended"])
@@ -77,6 +108,7 @@ def report_departure(services: Services, actor: Actor, registration_id: str, kin
             uow.registrations.put(filed)
             effect = Effect(uow, services.ids, on, services.policy)
             effect.end_filings(effect.active_filings(registration.id, registration.physician_id))
+            effect.end_legacy(effect.active_legacy(registration.id, registration.physician_id))
             done = effect.done
             DeadlineKeeper(services).on_departure(uow, filed, services.now())
             append_audit(uow, registration.id, "report_departure", "valid", "filed", actor,
@@ -89,7 +121,8 @@ def report_departure(services: Services, actor: Actor, registration_id: str, kin
 
 
 def expire_filed(services: Services, as_of: date) -> tuple[str, ...]:
-    """Cancel registrations two years in 备案 as of ``as_of``; see
+    """Cancel registrations two years in 备案 as of ``as_of`` unless practice was renewed (then
+    superseded or kept, R-CAN-6); the cancelled ones' ids. See
     :meth:`mdreg.Registry.expire_filed`."""
 
     def run() -> tuple[str, ...]:
@@ -107,8 +140,8 @@ def expire_filed(services: Services, as_of: date) -> tuple[str, ...]:
                     if registration.filed_on is None or not filed_expired(
                             registration.filed_on, as_of, parameters):
                         continue
-                keeper.expire(uow, registration, as_of, services.now(), "expire_filed")
-                ended.append(registration.id)
+                if keeper.expire(uow, registration, as_of, services.now(), "expire_filed"):
+                    ended.append(registration.id)
             uow.commit()
             return tuple(ended)
 

@@ -299,11 +299,15 @@ class Registry:
         return applications.receive_materials(self._services, application_id, actor, materials)
 
     def cancel_ex_officio(self, actor: Actor, registration_id: str, ground: CancellationGround,
-                          reason: str) -> tuple[Registration, ...]:
+                          reason: str, *, ground_on: date | None = None
+                          ) -> tuple[Registration, ...]:
         """依职权注销: the registering department cancels without an application (医师法 Art 17).
 
         Returns the registrations ended (all of the physician's for a person-wide ground when the
-        policy says so). The audit event is written on the registration's own trail.
+        policy says so). The audit event is written on the registration's own trail. A revoked
+        certificate goes on the physician's record dated ``ground_on`` (the penalty decision;
+        today by default) and a failed re-assessment dated today, so that a new 注册 is refused
+        within two years or one (R-REG-4, R-REG-5).
 
         Raises:
             PermissionDenied: the actor is not the department that granted the registration.
@@ -311,7 +315,24 @@ class Registry:
             TransitionNotAllowed: the registration is already cancelled or invalid.
         """
         return registrations.cancel_ex_officio(self._services, actor, registration_id, ground,
-                                               reason)
+                                               reason, ground_on)
+
+    def revoke(self, actor: Actor, registration_id: str, reason: str) -> Registration:
+        """撤销: the department that granted a registration rescinds it as obtained by improper
+        means (医师法 Art 54 para 2; 行政许可法 Art 69 para 2), ex officio, with a written
+        reason.
+
+        The registration ends as ``revoked`` with its filings and legacy records; the
+        physician's record gets a ``registration_revoked`` fact dated today, on which a new
+        注册 within three years is refused (R-REG-9); the revocation is announced and audited
+        on the registration's trail. Returns the revoked registration.
+
+        Raises:
+            PermissionDenied: the actor is not the department that granted the registration.
+            ValidationError: no written reason.
+            TransitionNotAllowed: the registration is no longer valid or filed.
+        """
+        return registrations.revoke(self._services, actor, registration_id, reason)
 
     def report_departure(self, actor: Actor, registration_id: str, kind: DepartureKind,
                          on: date) -> Registration:
@@ -323,9 +344,13 @@ class Registry:
         return registrations.report_departure(self._services, actor, registration_id, kind, on)
 
     def expire_filed(self, as_of: date) -> tuple[str, ...]:
-        """Cancel registrations that stayed in 备案 for two years (2017 measures Art 19), as of
-        ``as_of``. :meth:`tick` does this from the stored expiry deadlines; this sweep also
-        finds registrations filed without one (loaded as reference data)."""
+        """Cancel registrations that stayed in 备案 for two years without renewed practice
+        (2017 measures Art 19), as of ``as_of``; returns their ids. A physician who holds a
+        valid registration approved after the filing practises again: the filed registration
+        is not cancelled nor announced, but superseded (失效) or kept in 备案 (policy parameter
+        ``filed_after_renewed_practice``, R-CAN-6). :meth:`tick` does this from the stored
+        expiry deadlines; this sweep also finds registrations filed without one (loaded as
+        reference data)."""
         return registrations.expire_filed(self._services, as_of)
 
     # -- deadlines and periodic assessment -------------------------------------------------------

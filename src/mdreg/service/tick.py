@@ -158,14 +158,15 @@ def _deem_accepted(services: Services, uow: UnitOfWork, window: Deadline,
 
 
 def _expire(services: Services, uow: UnitOfWork, deadline: Deadline, now: datetime) -> Deadline:
+    """备案 → 注销 two years on (or superseded by renewed practice, R-CAN-6)."""
     today = business_date(now)
     registration = uow.registrations.get(deadline.subject_id)
+    if registration is not None and uow.hold_physician(registration.physician_id):
+        registration = uow.registrations.get(deadline.subject_id)  # renewed practice is read
     if (registration is None or registration.status is not RegistrationStatus.FILED
             or registration.filed_on != deadline.start):
         done = deadline.end(today, "tick")
         uow.deadlines.save(done, deadline.version)
         return done
-    done = deadline.fire(today)
-    uow.deadlines.save(done, deadline.version)
     DeadlineKeeper(services).expire(uow, registration, deadline.takes_effect, now, "tick")
-    return done
+    return uow.deadlines.get(deadline.id) or deadline

@@ -283,7 +283,10 @@ class Simulation:
                                        evidence=evidence)
         if business is BusinessType.MILITARY_IN:
             proof = "军队注册机关证明" if self.rng.random() < 0.9 else ""
-            return MilitaryInRequest(institution.id, qualification.certificate_no, scopes, proof)
+            return MilitaryInRequest(institution.id, qualification.certificate_no, scopes, proof,
+                                     military_registered_on=qualification.obtained_on,
+                                     military_practice_ended_on=business_date(self.clock.now()),
+                                     evidence=evidence)
         if not registrations:
             return None
         registration = self.rng.choice(registrations)

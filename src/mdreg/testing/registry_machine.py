@@ -91,7 +91,8 @@ COUNTY_CODES = ("110101", "110105", "110108", "310104", "310115", "440106", "441
 PREFECTURE_CODE = "440100"
 FORWARD = ("submit", "resubmit", "supplement", "confirm", "accept", "approve")
 #: Events written on a registration's own trail rather than an application's.
-REGISTRY_EVENTS = frozenset({"cancel_ex_officio", "report_departure", "expire_filed"})
+REGISTRY_EVENTS = frozenset({"cancel_ex_officio", "revoke", "report_departure", "expire_filed",
+                             "supersede_filed"})
 PICK = st.integers(0, 2**16)
 #: An application is taken forward right away unless the draw is 1 (then it stays open).
 DRIVE = st.integers(0, 3)
@@ -340,7 +341,9 @@ class WholeRegistry(RegistryInvariants, RuleBasedStateMachine):
         institution = self._institution(where, inside=None, level=held.level)
         self._apply(physician, MilitaryInRequest(
             institution.id, held.certificate_no, SCOPES[held.category][:1],
-            proof_document="" if proof == 1 else "原军队注册机关证明"), drive=drive != 1)
+            proof_document="" if proof == 1 else "原军队注册机关证明",
+            military_registered_on=held.obtained_on, military_practice_ended_on=self._today()),
+            drive=drive != 1)
 
     @rule(who=PICK, which=PICK, drive=DRIVE)
     def apply_military_out(self, who: int, which: int, drive: int) -> None:
@@ -470,6 +473,15 @@ class WholeRegistry(RegistryInvariants, RuleBasedStateMachine):
         department = "D110108" if right == 1 else registration.approved_by
         self._run(lambda: self.registry.cancel_ex_officio(
             Actor.authority(department), registration.id, ground, reason))
+
+    @rule(who=PICK, which=PICK, right=st.integers(0, 4), reason=st.sampled_from(["骗取注册", ""]))
+    def revoke(self, who: int, which: int, right: int, reason: str) -> None:
+        _, registration = self._target(who, which)
+        if registration is None:
+            return
+        department = "D110108" if right == 1 else registration.approved_by
+        self._run(lambda: self.registry.revoke(Actor.authority(department), registration.id,
+                                               reason))
 
     @rule(who=PICK, which=PICK, kind=st.sampled_from(list(DepartureKind)), right=st.integers(0, 4))
     def report_departure(self, who: int, which: int, kind: DepartureKind, right: int) -> None:

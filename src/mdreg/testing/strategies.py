@@ -177,7 +177,9 @@ def applications(business: BusinessType, data: GeneratedRegistry, today: date = 
         if business is BusinessType.REGISTRATION:
             return RegistrationRequest(institution.id, q.certificate_no, scopes)
         if business is BusinessType.MILITARY_IN:
-            return MilitaryInRequest(institution.id, q.certificate_no, scopes, "军队证明")
+            return MilitaryInRequest(institution.id, q.certificate_no, scopes, "军队证明",
+                                     military_registered_on=q.obtained_on,
+                                     military_practice_ended_on=today - timedelta(days=days))
         if not held:
             return None
         reg = held[0]

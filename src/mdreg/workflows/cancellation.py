@@ -39,9 +39,12 @@ def route(routing: Routing, physician: Physician, payload: CancellationRequest,
 
 
 def cancel(effect: Effect, app: Application, payload: CancellationRequest) -> None:
-    """The registration (or, for a person-wide ground, every registration) is cancelled."""
+    """The registration (or, for a person-wide ground, every registration) is cancelled; a
+    revoked certificate or a failed re-assessment goes on the physician's record, so that a new
+    注册 is refused within two years or one (R-REG-4, R-REG-5)."""
     effect.cancel(app.physician_id, payload.registration_id,
                   payload.ground in PERSON_WIDE_GROUNDS)
+    effect.record_ground(app.physician_id, payload.ground, payload.ground_known_on)
 
 
 def report_deadline(app: Application, payload: CancellationRequest,

@@ -15,7 +15,7 @@ import attrs
 
 from mdreg.domain.application import Application, BusinessType, ChangeRequest
 from mdreg.domain.model import Physician, practice_location
-from mdreg.rules import change, refusal, scope, target
+from mdreg.rules import change, individual_practice, refusal, scope, target
 from mdreg.rules import practice_location as location_rules
 from mdreg.rules.base import Rule
 from mdreg.rules.policy import Policy
@@ -27,7 +27,7 @@ from mdreg.workflows.routing import Route, Routing
 
 RULES: tuple[Rule[Any], ...] = (
     *target.RULES, *change.RULES, location_rules.AssistantCountyLocation(), *scope.RULES,
-    *refusal.RULES,
+    *refusal.RULES, *individual_practice.RULES,
 )
 
 
@@ -42,16 +42,22 @@ def route(routing: Routing, physician: Physician, payload: ChangeRequest,
 
 
 def change_registration(effect: Effect, app: Application, payload: ChangeRequest) -> None:
-    """The registration's institution, location, category and scopes are replaced."""
+    """The registration's institution, location, category and scopes are replaced.
+
+    Category and level are the qualification's (R-CHG-1): the one the change names, else the
+    one the registration rests on; the practice location follows the level (2017 Art 7).
+    """
     old = effect.registration(payload.registration_id)
     institution = effect.institution(payload.institution_id)
+    qualification_no = payload.qualification_no or old.qualification_no
+    physician = effect.uow.physicians.get(app.physician_id)
+    held = physician.qualification(qualification_no) if physician else None
+    level, category = (held.level, held.category) if held else (old.level, old.category)
     new = attrs.evolve(
-        old, primary_institution_id=institution.id,
-        location=practice_location(old.level, institution),
-        category=payload.category or old.category,
-        qualification_no=payload.qualification_no or old.qualification_no,
+        old, primary_institution_id=institution.id, qualification_no=qualification_no,
+        level=level, category=category, location=practice_location(level, institution),
         scopes=payload.scopes, approved_by=app.department_id, approved_on=effect.on,
-        application_id=app.id,
+        registered_on=old.granted_on, application_id=app.id,
     )
     effect.change_registration(new)
     stranded = []

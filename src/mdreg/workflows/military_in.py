@@ -2,7 +2,10 @@
 
 Like 注册: confirmed by the intended institution, decided by the department that decides for it,
 a new civilian registration on approval. The applicant hands back the military certificate and
-brings the original military registering organ's proof.
+brings the original military registering organ's proof, which states the military registration
+(R-MIL-2, R-MIL-3); the rules of 注册 apply — a late first registration (R-REG-7), a return after
+two years without practice, counted from the end of military practice (R-REG-8), the refusal
+grounds, practice locations, scopes, 个体行医 (R-IND-1, R-AST-1).
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from mdreg.domain.application import BusinessType, MilitaryInRequest
+from mdreg.rules import individual_practice, qualification, refusal, scope, upgrade_military
 from mdreg.rules import practice_location as location_rules
-from mdreg.rules import qualification, refusal, scope, upgrade_military
 from mdreg.rules.base import Rule
 from mdreg.workflows import materials
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
@@ -19,11 +22,12 @@ from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.registration import add_registration, route_new_registration
 
 RULES: tuple[Rule[Any], ...] = (
-    upgrade_military.MilitaryProof(),
-    qualification.QualificationMatchesCategory(),
+    *upgrade_military.MILITARY_IN_RULES,
+    *qualification.RULES,
     *refusal.RULES,
     *location_rules.RULES,
     *scope.RULES,
+    *individual_practice.RULES,
 )
 
 MILITARY_IN: BusinessTypeDeclaration[MilitaryInRequest] = BusinessTypeDeclaration(

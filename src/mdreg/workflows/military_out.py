@@ -1,8 +1,8 @@
 """变更到军队 — a civilian physician joins the army (解放军实施《执业医师法》办法 Art 10).
 
 Confirmed by the primary institution of the named registration; decided by the department that
-granted it. On approval every local registration and filing of the physician becomes invalid
-(R-MIL-1); one such application per physician at a time (target ``military``).
+granted it. On approval every local registration, filing and legacy multi-site record of the
+physician ends (R-MIL-1); one such application per physician at a time (target ``military``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from mdreg.rules import target
 from mdreg.rules.policy import Policy
 from mdreg.workflows import materials
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
-from mdreg.workflows.effects import ENDABLE, Effect
+from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.routing import Route, Routing
 
@@ -26,12 +26,8 @@ def route(routing: Routing, physician: Physician, payload: MilitaryOutRequest,
 
 
 def leave_for_the_army(effect: Effect, app: Application, payload: MilitaryOutRequest) -> None:
-    """Every local registration (and the filings under it) becomes invalid (R-MIL-1)."""
-    for registration in effect.uow.registrations.for_physician(app.physician_id):
-        if registration.status in ENDABLE:
-            effect.end_registration(registration, RegistrationStatus.MILITARY)
-    effect.end_filings(f for f in effect.uow.filings.for_physician(app.physician_id)
-                       if f.is_active)
+    """Every local registration, filing and legacy multi-site record ends (R-MIL-1)."""
+    effect.end_everything(app.physician_id, RegistrationStatus.MILITARY)
 
 
 MILITARY_OUT: BusinessTypeDeclaration[MilitaryOutRequest] = BusinessTypeDeclaration(

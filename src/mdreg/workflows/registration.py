@@ -17,8 +17,8 @@ from mdreg.domain.application import (
 )
 from mdreg.domain.model import Level, Physician, Registration, RegistrationStatus, practice_location
 from mdreg.errors import NotFoundError
+from mdreg.rules import individual_practice, qualification, refusal, scope
 from mdreg.rules import practice_location as location_rules
-from mdreg.rules import qualification, refusal, scope
 from mdreg.rules.policy import Policy
 from mdreg.workflows import materials
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
@@ -26,7 +26,8 @@ from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.routing import Route, Routing
 
-RULES = qualification.RULES + refusal.RULES + location_rules.RULES + scope.RULES
+RULES = (qualification.RULES + refusal.RULES + location_rules.RULES + scope.RULES
+         + individual_practice.RULES)
 
 
 def route_new_registration(routing: Routing, physician: Physician,

@@ -4,7 +4,7 @@ Same category and same primary institution (portal help, 业务说明 2; 1999 me
 Confirmed by the registration's primary institution, decided by the department that approved it.
 On approval the assistant registration ends and a 执业医师 registration replaces it at the
 institution's province; the old certificate is withdrawn and a new one issued; active filings
-move to the new registration.
+and legacy multi-site records move to the new registration.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ def upgrade(effect: Effect, app: Application, payload: UpgradeRequest) -> None:
     for filing in effect.active_filings(old.id, app.physician_id):
         effect.uow.filings.put(attrs.evolve(filing, registration_id=new.id))
         effect.done["changed"].append(filing.id)
+    for site in effect.active_legacy(old.id, app.physician_id):
+        effect.uow.legacy.put(attrs.evolve(site, registration_id=new.id))
+        effect.done["changed"].append(site.id)
 
 
 UPGRADE: BusinessTypeDeclaration[UpgradeRequest] = BusinessTypeDeclaration(

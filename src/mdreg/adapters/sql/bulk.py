@@ -99,7 +99,8 @@ def _institution_row(i: Institution) -> Row:
 
 def _qualification(q: Qualification) -> str:
     return (f'{{"category":"{_value(q.category)}","certificate_no":{_quote(q.certificate_no)},'
-            f'"level":"{_value(q.level)}","obtained_on":"{q.obtained_on.isoformat()}"}}')
+            f'"level":"{_value(q.level)}","obtained_on":"{q.obtained_on.isoformat()}",'
+            f'"special_skills":{"true" if q.special_skills else "false"}}}')
 
 
 def _record(r: Record) -> str:
@@ -116,15 +117,16 @@ def _physician_row(p: Physician) -> Row:
 
 
 @functools.cache
-def _scopes_doc(scopes: tuple[str, ...]) -> str:
-    return f'{{"scopes":{_quoted_list(scopes)}}}'
+def _registration_doc(registered_on: date | None, scopes: tuple[str, ...]) -> str:
+    granted = "null" if registered_on is None else f'"{registered_on.isoformat()}"'
+    return f'{{"registered_on":{granted},"scopes":{_quoted_list(scopes)}}}'
 
 
 def _registration_row(r: Registration) -> Row:
     return (r.id, r.physician_id, r.qualification_no, _value(r.level), _value(r.category),
             r.location.code, r.primary_institution_id, r.approved_by, r.approved_on.isoformat(),
             r.certificate_no, _value(r.status), _iso(r.ended_on), r.application_id,
-            _iso(r.filed_on), _scopes_doc(r.scopes))
+            _iso(r.filed_on), _registration_doc(r.registered_on, r.scopes))
 
 
 def _legacy_row(s: LegacySite) -> Row:
