@@ -399,6 +399,53 @@ def test_r_scope_1_the_county_level_is_the_institutions_own(
     assert result.failed_rule_ids == (() if passes else ("scope.count",))
 
 
+def _three_scopes_under_review(world: World) -> tuple[mdreg.Application, Institution]:
+    county = world.institution("110105")
+    doctor = world.physician()
+    app = world.registry.apply(Actor.physician(doctor.id), RegistrationRequest(
+        county.id, doctor.qualifications[0].certificate_no, THREE, county_approved=True))
+    world.registry.fire(app.id, "confirm", Actor.institution(county.id))
+    return world.registry.fire(app.id, "accept", Actor.authority(app.department_id)), county
+
+
+def test_r_scope_1_the_decision_needs_the_county_departments_approval_on_record(
+    world: World, registry: Registry,
+) -> None:
+    app, _ = _three_scopes_under_review(world)
+    department = Actor.authority(app.department_id)
+    assert registry.check(app.id, "approve").failed_rule_ids == ("scope.count",)
+    recorded = registry.approve_scopes(app.id, Actor.authority("D110105"))
+    assert recorded.scope_approval is not None
+    assert (recorded.scope_approval.department_id, recorded.version) == ("D110105", app.version + 1)
+    assert registry.history(app.id)[-1].event == "approve_scopes"
+    approved = registry.fire(app.id, "approve", department)
+    (registration,) = registry.registrations(app.physician_id)
+    assert approved.state == "approved" and registration.scopes == THREE
+
+
+def test_r_scope_1_only_the_county_department_of_the_institution_approves(
+    world: World, registry: Registry,
+) -> None:
+    app, _ = _three_scopes_under_review(world)
+    for stranger in (Actor.authority(world.department("110000").id),
+                     Actor.authority(world.department("110108").id),
+                     Actor.institution(app.institution_id)):
+        with pytest.raises(PermissionDenied):
+            registry.approve_scopes(app.id, stranger)
+    assert registry.application(app.id) == app
+    doctor = world.physician()
+    single = registry.apply(Actor.physician(doctor.id), RegistrationRequest(
+        app.institution_id, doctor.qualifications[0].certificate_no, ("内科专业",)))
+    with pytest.raises(TransitionNotAllowed):
+        registry.approve_scopes(single.id, Actor.authority("D110105"))
+
+
+def test_r_scope_1_a_policy_may_take_the_applicants_word(clock: FakeClock) -> None:
+    world = fresh(clock, BASE_POLICY.with_changes("declared", county_scope_approval="declared"))
+    app, _ = _three_scopes_under_review(world)
+    assert world.registry.check(app.id, "approve").passed
+
+
 # R-SCOPE-2 -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(

@@ -417,6 +417,17 @@ def require_one_open(applications: Iterable[Application]) -> None:
 
 
 @attrs.frozen
+class ScopeApproval:
+    """县级卫生健康主管部门考核批准: the county department's approval of up to three scopes of one
+    category for a clinical physician at a county-level institution (关于医师执业注册中执业范围的
+    暂行规定 二), recorded on the application by that department."""
+
+    department_id: str
+    division: str
+    on: date
+
+
+@attrs.frozen
 class Application:
     """An application (业务申请): one business type, one applicant, one state machine.
 
@@ -445,6 +456,7 @@ class Application:
     reason: str = ""
     corrections: tuple[str, ...] = ()
     batch_id: str | None = None
+    scope_approval: ScopeApproval | None = None
 
 
 @attrs.frozen

@@ -123,6 +123,10 @@ PARAMETERS: dict[str, Parameter] = {
                   "R-ACC-5: the intended (new) institution may apply for a 变更 on the "
                   "physician's behalf, as for a 注册 — the way a physician whose account is "
                   "verified but not active reaches the activation an approved 变更 gives"),
+        Parameter("county_scope_approval", "recorded",
+                  "R-SCOPE-1: several scopes at a county-level institution need the county "
+                  "department's approval on record at the decision (Registry.approve_scopes); "
+                  "\"declared\": the applicant's county_approved is taken as given"),
         Parameter("department_choice_needs_approval", False,
                   "R-DEPT-1: 科室信息设置 takes effect at once (the portal's help asks the "
                   "institution to approve personal information and photos only); True: it waits "

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeAlias
 
-from mdreg.domain.application import ChangeRequest, MilitaryInRequest, RegistrationRequest
+from mdreg.domain.application import (
+    UNDER_REVIEW,
+    ChangeRequest,
+    MilitaryInRequest,
+    RegistrationRequest,
+)
+from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import SCOPE_RULES
@@ -81,6 +87,22 @@ class ScopeBelongsToCategory(Rule[ScopedRequest]):
                 )
 
 
+def county_approval(ctx: EligibilityContext[ScopedRequest]) -> bool:
+    """Whether the county department approved several scopes. Until the decision the applicant's
+    ``county_approved`` says the approval is asked for; at the decision (审核中) it must be on
+    record (:class:`~mdreg.domain.application.ScopeApproval`), given by a county department
+    whose division holds the institution — unless the policy parameter
+    ``county_scope_approval`` is ``"declared"``, which takes the applicant's word."""
+    declared = ctx.parameters.get("county_scope_approval", "recorded") == "declared"
+    if declared or ctx.application.state != UNDER_REVIEW:
+        return bool(ctx.payload.county_approved)
+    record = ctx.application.scope_approval
+    if record is None:
+        return False
+    division = DivisionCode(record.division)
+    return division.level == "county" and division.contains(ctx.institution.division)
+
+
 class ScopeCount(Rule[ScopedRequest]):
     """一般注册一个专业；县级及以下机构临床医师经县级批准可注册至多三个同类别专业."""
 
@@ -99,7 +121,7 @@ class ScopeCount(Rule[ScopedRequest]):
             return
         county = ctx.institution.level == "county"  # 县及县以下医疗机构: the institution's own
         clinical = requested_category(ctx) is Category.CLINICAL
-        approved = bool(ctx.payload.county_approved)
+        approved = county_approval(ctx)
         if not (county and clinical and approved) or len(scopes) > MAX_SCOPES_AT_COUNTY:
             yield self.violation(
                 f"申请了{len(scopes)}个执业范围",

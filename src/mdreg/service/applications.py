@@ -16,6 +16,7 @@ import attrs
 
 from mdreg.domain.application import (
     DRAFT,
+    OPEN_STATES,
     PENDING_ACCEPTANCE,
     UNDER_REVIEW,
     Actor,
@@ -25,6 +26,7 @@ from mdreg.domain.application import (
     OfflineBusiness,
     Payload,
     RegistrationRequest,
+    ScopeApproval,
 )
 from mdreg.domain.clock import business_date
 from mdreg.domain.remedies import Refusal
@@ -174,6 +176,36 @@ def receive_materials(services: Services, application_id: str, actor: Actor,
                 return new
 
         return in_transaction(services, run)
+
+
+def approve_scopes(services: Services, application_id: str, actor: Actor) -> Application:
+    """The county department records its approval of several scopes; see
+    :meth:`mdreg.Registry.approve_scopes`."""
+
+    def run() -> Application:
+        with services.uow() as uow:
+            app = application(uow, application_id, for_rules=True)
+            department = uow.departments.get(actor.party_id) \
+                if actor.kind is ActorKind.AUTHORITY else None
+            institution = require(uow.institutions.get(app.institution_id), "institution",
+                                  app.institution_id)
+            if department is None or department.division.level != "county" \
+                    or not department.division.contains(institution.division):
+                raise PermissionDenied(str(actor), f"approve the scopes of {app.id}",
+                                       "only the county department of the institution's county")
+            if app.state not in OPEN_STATES or len(getattr(app.payload, "scopes", ())) < 2:
+                raise TransitionNotAllowed(app.type.value, app.state, "approve_scopes")
+            now = services.now()
+            approval = ScopeApproval(department.id, department.division.code, business_date(now))
+            new = attrs.evolve(app, version=app.version + 1, updated_at=now,
+                               scope_approval=approval)
+            uow.applications.save(new, app.version)
+            audit(services, uow, new, "approve_scopes", app.state, actor, "", None, now,
+                  {"scopes": list(getattr(app.payload, "scopes", ()))})
+            uow.commit()
+            return new
+
+    return in_transaction(services, run)
 
 
 def _listed(materials: Sequence[str]) -> list[str]:

@@ -298,6 +298,18 @@ class Registry:
         """
         return applications.receive_materials(self._services, application_id, actor, materials)
 
+    def approve_scopes(self, application_id: str, actor: Actor) -> Application:
+        """县级卫生健康主管部门考核批准: the county department of the institution's county records
+        its approval of the several scopes (at most three) an open 注册, 变更 or 军队变更入 at a
+        county-level institution asks for (R-SCOPE-1); the decision checks it is on record.
+
+        Raises:
+            PermissionDenied: the actor is not a county department whose division holds the
+                institution.
+            TransitionNotAllowed: the application is decided, or asks for one scope only.
+        """
+        return applications.approve_scopes(self._services, application_id, actor)
+
     def cancel_ex_officio(self, actor: Actor, registration_id: str, ground: CancellationGround,
                           reason: str, *, ground_on: date | None = None
                           ) -> tuple[Registration, ...]:

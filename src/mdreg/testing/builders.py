@@ -174,7 +174,11 @@ class World:
             institution.id, number, scopes or SCOPES[category][:1], evidence=evidence or Evidence(),
             county_approved=county_approved,
         )
-        approved = self.approve(self.registry.apply(Actor.physician(physician.id), request))
+        app = self.registry.apply(Actor.physician(physician.id), request)
+        if county_approved and len(request.scopes) > 1:  # the county department approves them
+            county = self.department(institution.division.code)
+            app = self.registry.approve_scopes(app.id, Actor.authority(county.id))
+        approved = self.approve(app)
         return self._created(self.registry.registrations(physician.id), approved)
 
     def filing(
