@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from mdreg.domain.application import BusinessType
 from mdreg.rules import Citation, Instrument, Policy
 from mdreg.rules.citations import ALL as INSTRUMENTS
+from mdreg.rules.citations import BY_KEY
 from mdreg.workflows import (
     BASE_POLICY,
     DECLARATIONS,
@@ -169,11 +170,9 @@ def sources_page(policy: Policy = BASE_POLICY) -> str:
              "business-type pages link each tag here.", ""]
     for instrument, articles in instruments.items():
         own = tags.get(instrument, [])
-        until = instrument.effective_until.isoformat() if instrument.effective_until else ""
         lines += [f"({source_label(tag)})=" for tag in own]
         lines += [f"## {' '.join([*own, f'《{instrument.title}》'])}", "",
-                  f"{instrument.english}. 施行 In force: {instrument.effective_from.isoformat()} – "
-                  f"{until or '今 now'}." + (f" <{instrument.url}>" if instrument.url else ""), ""]
+                  instrument_summary(instrument), ""]
         if articles:
             lines += ["| 条款 article | cited by |", "|---|---|",
                       *(f"| {article} | {', '.join(users)} |" for article, users in articles.items()),
@@ -186,6 +185,21 @@ def sources_page(policy: Policy = BASE_POLICY) -> str:
               f"Inferred rules of policy `{policy.name}`: "
               + (", ".join(f"`{i}`" for i in inferred) or "none") + ".", ""]
     return "\n".join(lines)
+
+
+def instrument_summary(instrument: Instrument) -> str:
+    """One paragraph: English title, document number, period in force, successor, where
+    published, and the note."""
+    successor = BY_KEY.get(instrument.replaced_by)
+    parts = [instrument.english + (f", {instrument.document_no}" if instrument.document_no
+                                   else " (文号 not established)"),
+             f"施行 In force: {instrument.period.replace('…', '今 now')}"
+             + (f", replaced by 《{successor.title}》" if successor else "")]
+    if instrument.url:
+        parts.append(f"<{instrument.url}>")
+    if instrument.note:
+        parts.append(instrument.note[0].upper() + instrument.note[1:])
+    return ". ".join(parts) + "."
 
 
 def business_type_table() -> str:

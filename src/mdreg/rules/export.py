@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from mdreg.rules.base import Rule
+from mdreg.rules.base import Citation, Rule
 from mdreg.rules.policy import Policy
 
 
@@ -24,14 +24,27 @@ def rule_data(rule: Rule[Any]) -> dict[str, Any]:
         "ref": rule.ref,
         "label": rule.label,
         "title": rule.title,
-        "citations": [
-            {"instrument": c.instrument.title, "article": c.article, "source": c.source}
-            for c in rule.citations
-        ],
+        "citations": [citation_data(c) for c in rule.citations],
         "effective_from": rule.effective_from.isoformat(),
         "effective_until": rule.effective_until.isoformat() if rule.effective_until else None,
         "inferred": rule.inferred,
         "fix": rule.fix,
+    }
+
+
+def citation_data(citation: Citation) -> dict[str, Any]:
+    """One citation: the instrument's title, document number, URL and period, the article and
+    the source tag of the text it was checked against."""
+    instrument = citation.instrument
+    return {
+        "instrument": instrument.title,
+        "document_no": instrument.document_no,
+        "url": instrument.url,
+        "article": citation.article,
+        "source": citation.source,
+        "in_force": {"from": instrument.effective_from.isoformat(),
+                     "to": instrument.effective_until.isoformat()
+                     if instrument.effective_until else None},
     }
 
 

@@ -1,10 +1,10 @@
 """助理医师升执业医师 — an assistant who obtained the 执业医师 qualification upgrades the registration.
 
-Same category and same primary institution (portal help, 业务说明 2; 1999 measures Art 11).
-Confirmed by the registration's primary institution, decided by the department that approved it.
-On approval the assistant registration ends and a 执业医师 registration replaces it at the
-institution's province; the old certificate is withdrawn and a new one issued; active filings
-move to the new registration.
+Same category and same primary institution (portal help, 业务说明 2; 医师执业注册暂行办法 (1999)
+Art 11). Confirmed by the registration's primary institution, decided by the department that
+approved it. On approval the assistant registration ends and a 执业医师 registration replaces it
+at the institution's province; the old certificate is withdrawn and a new one issued; active
+filings move to the new registration.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ UPGRADE: BusinessTypeDeclaration[UpgradeRequest] = BusinessTypeDeclaration(
     payload=UpgradeRequest,
     definition=application_lifecycle("upgrade", "助理医师升执业医师", approve_label="准予升级",
                                      reject_label="不予升级"),
-    basis="医师执业注册管理办法（1999）第十一条；医师法第十三条",
+    basis="医师执业注册暂行办法（1999）第十一条；医师法第十三条",
     rules=checked_on(RULES),
     route=route,
     confirms="主要执业机构 (the registration's primary institution)",
