@@ -21,9 +21,10 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from mdreg.domain.application import BusinessType
-from mdreg.rules import Citation, Instrument, Policy
+from mdreg.rules import Citation, Instrument, Policy, Rule
 from mdreg.rules.citations import ALL as INSTRUMENTS
 from mdreg.rules.citations import BY_KEY
 from mdreg.workflows import (
@@ -42,7 +43,7 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
     definition = declaration.definition
     rules = []
     for event in definition.events:
-        ids = [r.id for r in policy.rules.get((business, event.id), ())]
+        ids = dict.fromkeys(r.id for r in policy.rules.get((business, event.id), ()))
         rules.append((event.id, ", ".join(f"`{i}`" for i in ids)))
     states = "\n".join(
         f"| `{s.id}` | {s.label} | {'是' if s.final else ''} |" for s in definition.states
@@ -110,22 +111,25 @@ def _without_front_matter(diagram: str) -> str:
 
 
 def rule_catalogue(policy: Policy = BASE_POLICY) -> str:
-    """A Markdown catalogue of every rule in ``policy`` with citations and effective periods."""
-    lines = [f"# 规则目录 Rule catalogue (policy `{policy.name}`)", ""]
-    for rule in sorted(policy.all_rules(), key=lambda r: r.id):
-        until = rule.effective_until.isoformat() if rule.effective_until else "—"
-        used = sorted(f"{b.label}·{e}" for (b, e), rules in policy.rules.items() if rule in rules)
-        lines += [
-            f"## `{rule.id}` {rule.label}",
-            "",
-            f"*{rule.title}* ({rule.ref or 'no ref'})",
-            "",
-            f"- 依据 Citations: {'; '.join(cited(c) for c in rule.citations)}",
-            f"- 有效期 In force: {rule.effective_from.isoformat()} – {until}",
-            f"- 适用 Checked on: {', '.join(used)}",
-        ]
-        if rule.fix:
-            lines.append(f"- 如何补正 Fix: {rule.fix}")
+    """A Markdown catalogue of every rule in ``policy``: per rule its versions, each with its
+    period in force and citations."""
+    lines = [f"# 规则目录 Rule catalogue (policy `{policy.name}`)", "",
+             "A rule is in force while every instrument it cites is; a rule the law carried from "
+             "one instrument to the next has dated versions.", ""]
+    versions: dict[str, list[Rule[Any]]] = {}
+    for rule in sorted(policy.all_rules(), key=lambda r: (r.id, r.version)):
+        versions.setdefault(rule.id, []).append(rule)
+    for rule_id, dated in versions.items():
+        latest = dated[-1]
+        used = sorted(f"{b.label}·{e}" for (b, e), rules in policy.rules.items()
+                      if latest in rules)
+        lines += [f"## `{rule_id}` {latest.label}", "",
+                  f"*{latest.title}* ({latest.ref or 'no ref'})", ""]
+        lines += [f"- 版本 v{r.version}, 有效期 in force {r.period().replace('…', '今 now')}: "
+                  f"{'; '.join(cited(c) for c in r.citations)}" for r in dated]
+        lines.append(f"- 适用 Checked on: {', '.join(used)}")
+        if latest.fix:
+            lines.append(f"- 如何补正 Fix: {latest.fix}")
         lines.append("")
     return "\n".join(lines)
 
@@ -177,7 +181,7 @@ def sources_page(policy: Policy = BASE_POLICY) -> str:
             lines += ["| 条款 article | cited by |", "|---|---|",
                       *(f"| {article} | {', '.join(users)} |" for article, users in articles.items()),
                       ""]
-    inferred = sorted(r.id for r in policy.all_rules() if r.inferred)
+    inferred = sorted({r.id for r in policy.all_rules() if r.inferred})
     lines += ["## [I] 推定 Inferred", "",
               "[I] marks a rule, a routing or a limit that is a design assumption rather than "
               "verified law: the instruments above do not settle it. A policy may switch inferred "

@@ -13,7 +13,7 @@ instrument it cites is. A document number or a URL that could not be established
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from mdreg.rules.base import Instrument
 
@@ -109,3 +109,13 @@ ALL = (
 )
 #: Every instrument by key.
 BY_KEY = {instrument.key: instrument for instrument in ALL}
+
+
+def before(instrument: Instrument) -> date:
+    """The last day before ``instrument`` took effect: the end of a rule's version that the
+    instrument's arrival changes.
+
+    >>> before(REGISTRATION_MEASURES)
+    datetime.date(2017, 3, 31)
+    """
+    return instrument.effective_from - timedelta(days=1)

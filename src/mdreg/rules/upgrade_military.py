@@ -1,7 +1,7 @@
 """助理医师升执业医师、军队变更入 — upgrades and moves between military and civilian registration.
 
-Legal basis: the personal portal's help page (升级: 类别相同并且主要执业机构不变); 中国人民解放军实施
-《执业医师法》办法 Arts 9–10.
+Legal basis: the personal portal's help page (升级: 类别相同并且主要执业机构不变), before 2017-04-01
+医师执业注册暂行办法 (1999) Art 11; 中国人民解放军实施《执业医师法》办法 Arts 9–10.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from mdreg.domain.application import MilitaryInRequest, UpgradeRequest
 from mdreg.domain.model import Level
 from mdreg.rules.base import EligibilityContext, Rule, Violation
-from mdreg.rules.citations import PLA_MEASURES, PORTAL_HELP
+from mdreg.rules.citations import INTERIM_REGISTRATION_MEASURES, PLA_MEASURES, PORTAL_HELP
 
 
 class UpgradeFromAssistant(Rule[UpgradeRequest]):
@@ -20,6 +20,7 @@ class UpgradeFromAssistant(Rule[UpgradeRequest]):
 
     id = "upgrade.assistant_to_physician_same_category"
     ref = "R-UPG-1"
+    version = 2
     label = "升级须为同类别的执业医师资格，且原注册为执业助理医师注册"
     title = "An upgrade needs a 执业医师 qualification of the assistant registration's category"
     citations = (PORTAL_HELP.article("业务说明 2、助理医师升执业医师", "S9"),)
@@ -66,5 +67,13 @@ class MilitaryProof(Rule[MilitaryInRequest]):
             yield self.violation("缺少原军队注册机关出具的证明", "the military organ's proof is missing")
 
 
-UPGRADE_RULES: tuple[Rule[Any], ...] = (UpgradeFromAssistant(),)
+class UpgradeFromAssistant1999(UpgradeFromAssistant):
+    """Version 1: 医师执业注册暂行办法 (1999) Art 11 — an assistant who obtains the 执业医师
+    qualification applies for a 执业医师 registration."""
+
+    version = 1
+    citations = (INTERIM_REGISTRATION_MEASURES.article("第十一条", "S4"),)
+
+
+UPGRADE_RULES: tuple[Rule[Any], ...] = (UpgradeFromAssistant1999(), UpgradeFromAssistant())
 MILITARY_IN_RULES: tuple[Rule[Any], ...] = (MilitaryProof(),)
