@@ -71,6 +71,7 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
         f"- 申请人 Who applies: {applicants}",
         f"- 确认 Confirms: {declaration.confirms}",
         f"- 审批 Decides: {declaration.decides}",
+        f"- 审批期限 Decision period: {declaration.decision_period.describe()}",
         f"- 申请内容 Payload: `{declaration.payload.__name__}`",
         "",
         "## 状态 States",

@@ -101,7 +101,15 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("cancellation_report_days", 30,
                   "R-CAN-3: calendar days to report a cancellation ground"),
         Parameter("decision_working_days", 20,
-                  "R-DL-1: working days from acceptance to the decision (医师法 Art 13)"),
+                  "R-DL-1: working days from acceptance to the decision on an application dated "
+                  "from 2022-03-01 (医师法 Art 13)"),
+        Parameter("decision_days_before_2022", 30,
+                  "days (calendar days: the law says 日) from receipt to the decision on an "
+                  "application dated before 2022-03-01 (执业医师法 Art 13)"),
+        Parameter("decision_working_days_without_statute", 20,
+                  "[I] working days from acceptance to the decision for business types no law "
+                  "gives a decision period (注销, 备案 …): a service target (None: no decision "
+                  "deadline for them)"),
         Parameter("correction_working_days", 5,
                   "R-DL-3: working days from receipt to ask for all corrections at once; then "
                   "the application counts as accepted on the receipt date (行政许可法 Art 32(4))"),

@@ -3,7 +3,8 @@
 A :class:`BusinessTypeDeclaration` holds a type's id and labels, its payload class, its state
 machine, the rules checked on each event, its routing (who confirms, who decides), who may apply,
 the effect of each event on the registry, the portal account activation it triggers, whether its
-changes are announced, and the paper materials the department needs. The engine and the service
+changes are announced, the paper materials the department needs and the basis of its decision
+period. The engine and the service
 read declarations and nothing else; each of the nine types is declared in its own module of
 :mod:`mdreg.workflows`.
 
@@ -26,6 +27,7 @@ from mdreg.rules.base import Citation, Rule
 from mdreg.rules.policy import Policy
 from mdreg.workflows.base import WorkflowDefinition
 from mdreg.workflows.effects import Effect
+from mdreg.workflows.periods import UNDECLARED, DecisionBasis
 from mdreg.workflows.routing import Route, Routing
 
 P = TypeVar("P")
@@ -85,6 +87,8 @@ class BusinessTypeDeclaration(Generic[P]):
         announces: registrations this type creates, changes or ends are announced (医师法 Art 21).
         facts: extra facts an event records in its audit event.
         materials: the paper documents the department checks.
+        decision_period: the decision period and its basis, by application date
+            (:mod:`mdreg.workflows.periods`); by default no statutory period.
     """
 
     business: BusinessType
@@ -101,6 +105,7 @@ class BusinessTypeDeclaration(Generic[P]):
     announces: bool = True
     facts: Mapping[str, FactsFunction[P]] = attrs.field(factory=dict)
     materials: tuple[Material, ...] = ()
+    decision_period: DecisionBasis = UNDECLARED
 
     def __attrs_post_init__(self) -> None:
         validate(self)

@@ -15,7 +15,7 @@ from mdreg.domain.application import Application, BusinessType, UpgradeRequest
 from mdreg.domain.model import Level, Physician, RegistrationStatus, practice_location
 from mdreg.rules import refusal, target, upgrade_military
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -63,4 +63,5 @@ UPGRADE: BusinessTypeDeclaration[UpgradeRequest] = BusinessTypeDeclaration(
     effects={"approve": upgrade},
     materials=(materials.APPLICATION_FORM, materials.PHOTO, materials.QUALIFICATION_CERTIFICATE,
                materials.PRACTICE_CERTIFICATE),
+    decision_period=periods.LICENCE,
 )
