@@ -92,6 +92,8 @@ class EligibilityContext(Generic[P_co]):
         filings: every filing of the physician, any status (indexed lookup).
         legacy: every legacy multi-site record of the physician.
         parameters: the policy's parameters (scope lists, switches).
+        account_state: the state of the physician's portal account (``""``: no account); read
+            only when a rule in force reads it (``Rule.reads_account``).
     """
 
     as_of: date
@@ -103,6 +105,7 @@ class EligibilityContext(Generic[P_co]):
     filings: tuple[Filing, ...] = ()
     legacy: tuple[LegacySite, ...] = ()
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    account_state: str = ""
 
     @property
     def payload(self) -> P_co:
@@ -149,7 +152,8 @@ class Rule(abc.ABC, Generic[P_contra]):
 
     ``ref`` is the rule's stable number (R-REG-1, …), shown in the rule catalogue. ``inferred``
     marks a rule that is a design assumption rather than verified law (tag [I]): a policy can
-    switch it off by id.
+    switch it off by id. ``reads_account`` asks the service to read the physician's portal
+    account state into the context.
 
     ``effective_from`` and ``effective_until`` are derived from the citations a class declares:
     the latest start and the earliest end of the instruments cited. A class may declare a
@@ -168,6 +172,7 @@ class Rule(abc.ABC, Generic[P_contra]):
     fix: ClassVar[str] = ""
     inferred: ClassVar[bool] = False
     reads: ClassVar[tuple[type, ...]] = ()
+    reads_account: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

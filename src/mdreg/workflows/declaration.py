@@ -23,6 +23,7 @@ import attrs
 from mdreg.domain.application import Application, BusinessType
 from mdreg.domain.model import Physician
 from mdreg.errors import WorkflowDefinitionError
+from mdreg.rules.account import SUBMISSION_RULES
 from mdreg.rules.base import Citation, Rule
 from mdreg.rules.policy import Policy
 from mdreg.workflows.base import WorkflowDefinition
@@ -111,8 +112,13 @@ class BusinessTypeDeclaration(Generic[P]):
         validate(self)
 
     def rule_table(self) -> dict[tuple[BusinessType, str], tuple[AnyRule, ...]]:
-        """This type's rules as a policy's table."""
-        return {(self.business, event): rules for event, rules in self.rules.items()}
+        """This type's rules as a policy's table, the portal account rule (R-ACC-2) first on
+        ``submit``."""
+        table = {(self.business, event): rules for event, rules in self.rules.items()}
+        if "submit" in self.definition.event_ids:
+            key = (self.business, "submit")
+            table[key] = SUBMISSION_RULES + table.get(key, ())
+        return table
 
     def payload_of(self, app: Application) -> P:
         """The application's payload, checked to be this type's.
