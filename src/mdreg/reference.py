@@ -1,4 +1,5 @@
-"""Reference pages generated from the code: workflow tables and diagrams, the rule catalogue.
+"""Reference pages generated from the code: workflow tables and diagrams, the rule catalogue,
+the numbered rules and their status, the sources.
 
 The documentation build calls these; nothing here is maintained by hand.
 
@@ -21,10 +22,12 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
 from typing import Any
 
 from mdreg.domain.application import BusinessType
 from mdreg.rules import Citation, Instrument, Policy, Rule
+from mdreg.rules.catalogue import ENTRIES, counts, implementing_rules
 from mdreg.rules.citations import ALL as INSTRUMENTS
 from mdreg.rules.citations import BY_KEY
 from mdreg.workflows import (
@@ -116,7 +119,8 @@ def rule_catalogue(policy: Policy = BASE_POLICY) -> str:
     period in force and citations."""
     lines = [f"# 规则目录 Rule catalogue (policy `{policy.name}`)", "",
              "A rule is in force while every instrument it cites is; a rule the law carried from "
-             "one instrument to the next has dated versions.", ""]
+             "one instrument to the next has dated versions. The numbered statements the rules "
+             "implement, and their status, are in [Numbered rules](catalogue.md).", ""]
     versions: dict[str, list[Rule[Any]]] = {}
     for rule in sorted(policy.all_rules(), key=lambda r: (r.id, r.version)):
         versions.setdefault(rule.id, []).append(rule)
@@ -131,6 +135,30 @@ def rule_catalogue(policy: Policy = BASE_POLICY) -> str:
         lines.append(f"- 适用 Checked on: {', '.join(used)}")
         if latest.fix:
             lines.append(f"- 如何补正 Fix: {latest.fix}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def domain_catalogue(policy: Policy = BASE_POLICY) -> str:
+    """A Markdown table of the numbered rules: statement, tag, status, what implements each
+    (the rules of ``policy`` whose ``ref`` it is, and other code), and what is missing."""
+    rules = implementing_rules(policy.all_rules())
+    totals = ", ".join(f"{n} {status.value} ({status.label})" for status, n in counts().items())
+    lines = ["# 规则编号目录 Numbered rules (generated)", "",
+             "The 70 numbered statements mdreg is written against, each with its status. The rules "
+             "that implement one carry its number as `ref` (see the [rule catalogue](rules.md) "
+             "for their citations and versions); other code implementing it is named by its "
+             "dotted path. Tags: [V] verified in the text of a law or regulation, [V~] through "
+             "secondary copies, [S] the personal portal's help page, [I] inferred (see "
+             "[Sources](sources.md)).", "", f"Status: {totals}.", ""]
+    for section, entries in groupby(ENTRIES, key=lambda e: e.section):
+        lines += [f"## {section}", "", "| R-ID | statement | tag | status | implemented by | "
+                  "missing, or why not |", "|---|---|---|---|---|---|"]
+        for entry in entries:
+            code = [f"`{c}`" for c in (*rules.get(entry.ref, ()), *entry.modules)]
+            lines.append(f"| {entry.ref} | {entry.statement} | {entry.tag} | "
+                         f"{entry.status.label} {entry.status.value} | {', '.join(code) or '—'} "
+                         f"| {entry.note} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -252,6 +280,8 @@ def write_pages(directory: str) -> list[str]:
     written.append("rules.md")
     (target / "sources.md").write_text(sources_page(), encoding="utf-8")
     written.append("sources.md")
+    (target / "catalogue.md").write_text(domain_catalogue(), encoding="utf-8")
+    written.append("catalogue.md")
     (target / "layers.md").write_text(layers_page(), encoding="utf-8")
     written.append("layers.md")
     (target / "business-types-table.md").write_text(business_type_table(), encoding="utf-8")
