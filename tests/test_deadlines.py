@@ -1,5 +1,6 @@
 """Legal deadlines through the service: R-DL-1/2/3/5, R-CAN-3, R-CAN-6 (through tick), the
-missing-year behaviour (D-04 on stored deadlines), dashboards, and periodic assessment R-ASM-1..4.
+missing-year behaviour (D-04 on stored deadlines), dashboards, periodic assessment R-ASM-1..4, and
+the decision period by application date and business type.
 
 Every test runs on the in-memory backend with a fake clock; the same repositories are checked on
 SQLite and PostgreSQL by the unit-of-work contract, and tick's concurrency in
@@ -23,6 +24,7 @@ from mdreg import (
     CancellationGround,
     CancellationRequest,
     DepartureKind,
+    FilingRequest,
     Physician,
     Record,
     RecordKind,
@@ -33,7 +35,7 @@ from mdreg import (
 from mdreg.domain.assessment import AssessmentCycle, CycleResult, assessment_cycles
 from mdreg.domain.calendar import CalendarOverrides, ChineseCalendar, WeekendFallback, default_calendar
 from mdreg.domain.clock import SHANGHAI, FakeClock
-from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus
+from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, PeriodUnit
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category, Institution, Level
 from mdreg.errors import (
@@ -745,3 +747,58 @@ def test_r_asm_4_results_are_recorded_by_the_primary_institution_or_its_departme
     assert (event.event, event.actor, event.to_state) == ("record_assessment", desk.dept, "passed")
     assert [a.id for a in desk.registry.accounts.assessments(
         Actor.physician(staff.doctor.id))] == [by_department.id]
+
+
+# The decision period by application date (执业医师法 Art 13 / 医师法 Art 13) and by type --------------
+
+
+def test_a_registration_of_2021_is_due_30_calendar_days_after_the_materials_arrived(
+        desk: Desk) -> None:
+    app = desk.accepted(date(2021, 6, 1), date(2021, 6, 4))
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert (decision.start, decision.due) == (date(2021, 6, 1), date(2021, 7, 1))
+    assert (decision.length, decision.unit, decision.source) == (30, PeriodUnit.CALENDAR_DAYS,
+                                                                 "none")
+    assert decision.basis == "30日，自收到申请之日起（《中华人民共和国执业医师法》第十三条）"
+
+
+def test_a_registration_of_2022_03_is_due_20_working_days_after_acceptance(desk: Desk) -> None:
+    app = desk.accepted(date(2022, 3, 1), date(2022, 3, 4))
+    decision = desk.deadline(app.id, DeadlineKind.DECISION)
+    assert (decision.start, decision.due) == (date(2022, 3, 4), date(2022, 4, 1))
+    assert (decision.length, decision.unit) == (20, PeriodUnit.WORKING_DAYS)
+    assert decision.basis == "20工作日，自受理申请之日起（《中华人民共和国医师法》第十三条）"
+
+
+def _filing_under_review(desk: Desk) -> str:
+    registration = desk.on(date(2026, 3, 2)).world.registration(desk.world.physician(),
+                                                                desk.hospital)
+    other = desk.world.institution("110108")
+    app = desk.registry.apply(
+        Actor.physician(registration.physician_id),
+        FilingRequest(registration.id, other.id, registration.scopes,
+                      valid_from=date(2026, 3, 2), valid_to=date(2027, 3, 1)))
+    app = desk.registry.fire(app.id, "confirm", Actor.institution(other.id))
+    return desk.registry.fire(app.id, "accept", Actor.authority(other.approved_by)).id
+
+
+def test_a_filing_has_no_statutory_period_and_its_deadline_says_so(desk: Desk) -> None:
+    decision = desk.deadline(_filing_under_review(desk), DeadlineKind.DECISION)
+    assert decision.length == 20
+    assert decision.basis.startswith("20工作日，自受理申请之日起（[I] 备案不是行政许可")
+
+
+def test_a_policy_may_open_no_decision_deadline_where_no_law_sets_one(desk: Desk) -> None:
+    desk.registry.policy = BASE_POLICY.with_changes(
+        "statute_only", decision_working_days_without_statute=None)
+    filed = _filing_under_review(desk)
+    assert DeadlineKind.DECISION not in {d.kind for d in desk.registry.deadlines(filed)}
+    registration = desk.accepted(date(2026, 3, 2), date(2026, 3, 3))
+    assert desk.deadline(registration.id, DeadlineKind.DECISION).basis.endswith("第十三条）")
+
+
+def test_the_2021_request_is_judged_by_the_rules_of_its_date(desk: Desk) -> None:
+    app = desk.accepted(date(2021, 6, 1), date(2021, 6, 4))
+    assert isinstance(app.payload, RegistrationRequest)
+    checked = desk.registry.check(app.id, "approve")
+    assert checked.passed and "refusal.failed_assessment_cancellation" not in checked.checked

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from mdreg import __version__
 from mdreg.cli_calendar import calendar_app, health
@@ -60,15 +60,15 @@ def diagram(business: Annotated[str, typer.Argument(help="business type, e.g. re
 
 @rules_app.command("list")
 def rules_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
-    """List every rule of the base policy."""
-    rules = sorted(BASE_POLICY.all_rules(), key=lambda r: r.id)
+    """List every rule of the base policy, each dated version on its own row."""
+    rules = sorted(BASE_POLICY.all_rules(), key=lambda r: (r.id, r.version))
     if as_json:
         console.print_json(json.dumps([_rule_data(r) for r in rules], ensure_ascii=False))
         return
-    table = Table("id", "ref", "规则", "依据 citation", "in force from")
+    table = Table(Column("id", overflow="fold"), Column("ref", no_wrap=True), "v",
+                  Column("规则", overflow="fold"), Column("in force", no_wrap=True))
     for rule in rules:
-        table.add_row(rule.id, rule.ref, rule.label, str(rule.citations[0]),
-                      rule.effective_from.isoformat())
+        table.add_row(rule.id, rule.ref, str(rule.version), rule.label, rule.period())
     console.print(table)
 
 
@@ -77,26 +77,22 @@ def rules_show(
     rule: Annotated[str, typer.Argument(help="a rule's id (change.location_free) or its "
                                              "reference (R-LOC-5), as `mdreg rules list` prints")],
 ) -> None:
-    """Show a rule: labels, citations, effective period and where it is checked. A reference
-    that several rules share shows them all, as a list."""
-    rules = sorted(BASE_POLICY.all_rules(), key=lambda r: r.id)
+    """Show a rule's versions: labels, citations, effective period and where it is checked. A
+    reference that several rules share shows the versions of them all."""
+    rules = sorted(BASE_POLICY.all_rules(), key=lambda r: (r.id, r.version))
     found = [r for r in rules if r.id == rule] or [r for r in rules if r.ref.upper() == rule.upper()]
     if not found:
         raise fail(f"no rule {rule!r}: neither an id nor a reference (R-…) of "
                    "`mdreg rules list`")
-    data = [_rule_data(r) for r in found]
-    console.print_json(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False))
+    console.print_json(json.dumps([_rule_data(r) for r in found], ensure_ascii=False))
 
 
 def _rule_data(rule: Any) -> dict[str, Any]:
-    used = sorted(f"{b.value}:{e}" for (b, e), rules in BASE_POLICY.rules.items() if rule in rules)
-    return {
-        "id": rule.id, "ref": rule.ref, "label": rule.label, "title": rule.title,
-        "citations": [str(c) for c in rule.citations], "inferred": rule.inferred,
-        "effective_from": rule.effective_from.isoformat(),
-        "effective_until": rule.effective_until.isoformat() if rule.effective_until else None,
-        "checked_on": used,
-    }
+    """A rule version as exported: citations (instrument, article, document number, URL),
+    period, version, and where the base policy checks it."""
+    from mdreg.rules.export import checked_on, rule_data
+
+    return {**rule_data(rule), "checked_on": checked_on(BASE_POLICY, rule)}
 
 
 @rules_app.command("export")

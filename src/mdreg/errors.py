@@ -227,15 +227,24 @@ class SerializationError(MdregError, ValueError):
         super().__init__("; ".join(self.messages))
 
 
-class AccountNotActive(MdregError):
-    """The physician has no ACTIVE personal-portal account (R-ACC-2); activate it first."""
+class AccountNotActive(IneligibleError):
+    """The physician has no ACTIVE personal-portal account (R-ACC-2); activate it first.
+
+    Raised by the portal's views, and for an application refused by the account rule
+    (``account.active``): then ``violations`` lists every failed rule, that one included.
+    """
 
     label = "账户未激活"
 
-    def __init__(self, physician_id: str, state: str) -> None:
-        super().__init__(
+    def __init__(self, physician_id: str, state: str, violations: Sequence[Violation] = (), *,
+                 subject: str = "", event: str = "") -> None:
+        MdregError.__init__(
+            self,
             f"physician {physician_id} cannot use the portal: account state is {state or 'none'}"
         )
+        self.subject = subject or f"physician {physician_id}"
+        self.event = event
+        self.violations = tuple(violations)
         self.physician_id = physician_id
         self.state = state
 

@@ -1,4 +1,5 @@
-"""Reference pages generated from the code: workflow tables and diagrams, the rule catalogue.
+"""Reference pages generated from the code: workflow tables and diagrams, the rule catalogue,
+the numbered rules and their status, the sources.
 
 The documentation build calls these; nothing here is maintained by hand.
 
@@ -21,10 +22,14 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
 
 from mdreg.domain.application import BusinessType
-from mdreg.rules import Citation, Instrument, Policy
+from mdreg.rules import Citation, Instrument, Policy, Rule
+from mdreg.rules.catalogue import ENTRIES, counts, implementing_rules
 from mdreg.rules.citations import ALL as INSTRUMENTS
+from mdreg.rules.citations import BY_KEY
 from mdreg.workflows import (
     BASE_POLICY,
     DECLARATIONS,
@@ -41,7 +46,7 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
     definition = declaration.definition
     rules = []
     for event in definition.events:
-        ids = [r.id for r in policy.rules.get((business, event.id), ())]
+        ids = dict.fromkeys(r.id for r in policy.rules.get((business, event.id), ()))
         rules.append((event.id, ", ".join(f"`{i}`" for i in ids)))
     states = "\n".join(
         f"| `{s.id}` | {s.label} | {'是' if s.final else ''} |" for s in definition.states
@@ -72,6 +77,7 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
         f"- 申请人 Who applies: {applicants}",
         f"- 确认 Confirms: {declaration.confirms}",
         f"- 审批 Decides: {declaration.decides}",
+        f"- 审批期限 Decision period: {declaration.decision_period.describe()}",
         f"- 申请内容 Payload: `{declaration.payload.__name__}`",
         "",
         "## 状态 States",
@@ -104,22 +110,50 @@ def _first_line(text: str | None) -> str:
 
 
 def rule_catalogue(policy: Policy = BASE_POLICY) -> str:
-    """A Markdown catalogue of every rule in ``policy`` with citations and effective periods."""
-    lines = [f"# 规则目录 Rule catalogue (policy `{policy.name}`)", ""]
-    for rule in sorted(policy.all_rules(), key=lambda r: r.id):
-        until = rule.effective_until.isoformat() if rule.effective_until else "—"
-        used = sorted(f"{b.label}·{e}" for (b, e), rules in policy.rules.items() if rule in rules)
-        lines += [
-            f"## `{rule.id}` {rule.label}",
-            "",
-            f"*{rule.title}* ({rule.ref or 'no ref'})",
-            "",
-            f"- 依据 Citations: {'; '.join(cited(c) for c in rule.citations)}",
-            f"- 有效期 In force: {rule.effective_from.isoformat()} – {until}",
-            f"- 适用 Checked on: {', '.join(used)}",
-        ]
-        if rule.fix:
-            lines.append(f"- 如何补正 Fix: {rule.fix}")
+    """A Markdown catalogue of every rule in ``policy``: per rule its versions, each with its
+    period in force and citations."""
+    lines = [f"# 规则目录 Rule catalogue (policy `{policy.name}`)", "",
+             "A rule is in force while every instrument it cites is; a rule the law carried from "
+             "one instrument to the next has dated versions. The numbered statements the rules "
+             "implement, and their status, are in [Numbered rules](catalogue.md).", ""]
+    versions: dict[str, list[Rule[Any]]] = {}
+    for rule in sorted(policy.all_rules(), key=lambda r: (r.id, r.version)):
+        versions.setdefault(rule.id, []).append(rule)
+    for rule_id, dated in versions.items():
+        latest = dated[-1]
+        used = sorted(f"{b.label}·{e}" for (b, e), rules in policy.rules.items()
+                      if latest in rules)
+        lines += [f"## `{rule_id}` {latest.label}", "",
+                  f"*{latest.title}* ({latest.ref or 'no ref'})", ""]
+        lines += [f"- 版本 v{r.version}, 有效期 in force {r.period().replace('…', '今 now')}: "
+                  f"{'; '.join(cited(c) for c in r.citations)}" for r in dated]
+        lines.append(f"- 适用 Checked on: {', '.join(used)}")
+        if latest.fix:
+            lines.append(f"- 如何补正 Fix: {latest.fix}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def domain_catalogue(policy: Policy = BASE_POLICY) -> str:
+    """A Markdown table of the numbered rules: statement, tag, status, what implements each
+    (the rules of ``policy`` whose ``ref`` it is, and other code), and what is missing."""
+    rules = implementing_rules(policy.all_rules())
+    totals = ", ".join(f"{n} {status.value} ({status.label})" for status, n in counts().items())
+    lines = ["# 规则编号目录 Numbered rules (generated)", "",
+             "The 70 numbered statements mdreg is written against, each with its status. The rules "
+             "that implement one carry its number as `ref` (see the [rule catalogue](rules.md) "
+             "for their citations and versions); other code implementing it is named by its "
+             "dotted path. Tags: [V] verified in the text of a law or regulation, [V~] through "
+             "secondary copies, [S] the personal portal's help page, [I] inferred (see "
+             "[Sources](sources.md)).", "", f"Status: {totals}.", ""]
+    for section, entries in groupby(ENTRIES, key=lambda e: e.section):
+        lines += [f"## {section}", "", "| R-ID | statement | tag | status | implemented by | "
+                  "missing, or why not |", "|---|---|---|---|---|---|"]
+        for entry in entries:
+            code = [f"`{c}`" for c in (*rules.get(entry.ref, ()), *entry.modules)]
+            lines.append(f"| {entry.ref} | {entry.statement} | {entry.tag} | "
+                         f"{entry.status.label} {entry.status.value} | {', '.join(code) or '—'} "
+                         f"| {entry.note} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -164,16 +198,14 @@ def sources_page(policy: Policy = BASE_POLICY) -> str:
              "business-type pages link each tag here.", ""]
     for instrument, articles in instruments.items():
         own = tags.get(instrument, [])
-        until = instrument.effective_until.isoformat() if instrument.effective_until else ""
         lines += [f"({source_label(tag)})=" for tag in own]
         lines += [f"## {' '.join([*own, f'《{instrument.title}》'])}", "",
-                  f"{instrument.english}. 施行 In force: {instrument.effective_from.isoformat()} – "
-                  f"{until or '今 now'}." + (f" <{instrument.url}>" if instrument.url else ""), ""]
+                  instrument_summary(instrument), ""]
         if articles:
             lines += ["| 条款 article | cited by |", "|---|---|",
                       *(f"| {article} | {', '.join(users)} |" for article, users in articles.items()),
                       ""]
-    inferred = sorted(r.id for r in policy.all_rules() if r.inferred)
+    inferred = sorted({r.id for r in policy.all_rules() if r.inferred})
     lines += ["## [I] 推定 Inferred", "",
               "[I] marks a rule, a routing or a limit that is a design assumption rather than "
               "verified law: the instruments above do not settle it. A policy may switch inferred "
@@ -181,6 +213,21 @@ def sources_page(policy: Policy = BASE_POLICY) -> str:
               f"Inferred rules of policy `{policy.name}`: "
               + (", ".join(f"`{i}`" for i in inferred) or "none") + ".", ""]
     return "\n".join(lines)
+
+
+def instrument_summary(instrument: Instrument) -> str:
+    """One paragraph: English title, document number, period in force, successor, where
+    published, and the note."""
+    successor = BY_KEY.get(instrument.replaced_by)
+    parts = [instrument.english + (f", {instrument.document_no}" if instrument.document_no
+                                   else " (文号 not established)"),
+             f"施行 In force: {instrument.period.replace('…', '今 now')}"
+             + (f", replaced by 《{successor.title}》" if successor else "")]
+    if instrument.url:
+        parts.append(f"<{instrument.url}>")
+    if instrument.note:
+        parts.append(instrument.note[0].upper() + instrument.note[1:])
+    return ". ".join(parts) + "."
 
 
 def business_type_table() -> str:
@@ -228,6 +275,8 @@ def write_pages(directory: str) -> list[str]:
     written.append("rules.md")
     (target / "sources.md").write_text(sources_page(), encoding="utf-8")
     written.append("sources.md")
+    (target / "catalogue.md").write_text(domain_catalogue(), encoding="utf-8")
+    written.append("catalogue.md")
     (target / "layers.md").write_text(layers_page(), encoding="utf-8")
     written.append("layers.md")
     (target / "business-types-table.md").write_text(business_type_table(), encoding="utf-8")

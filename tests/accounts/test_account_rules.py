@@ -18,6 +18,7 @@ from mdreg import (
     ChangeRequest,
     FakeClock,
     IdentityMismatch,
+    IneligibleError,
     PermissionDenied,
     PhotoRejected,
     Physician,
@@ -182,6 +183,24 @@ def test_r_acc_2_is_a_policy_parameter(world: World, hospital: Institution) -> N
     doctor = world.physician(account=False)
     app = world.registry.apply(Actor.physician(doctor.id), _registration_request(doctor, hospital))
     assert app.state == "pending_institution"
+
+
+def test_r_acc_2_is_a_cited_dated_rule_checked_on_every_submission(
+        portal: Portal, hospital: Institution) -> None:
+    (rule,) = [r for r in BASE_POLICY.all_rules() if r.ref == "R-ACC-2"]
+    assert (rule.id, rule.version, rule.effective_from.isoformat()) == (
+        "account.active", 1, "2017-04-01")
+    assert all(BASE_POLICY.rules[(b, "submit")][0] is rule for b, e in BASE_POLICY.rules
+               if e == "submit")
+    doctor = portal.physician()
+    portal.verified(doctor)
+    draft = portal.registry.apply(Actor.physician(doctor.id),
+                                  _registration_request(doctor, hospital), submit=False)
+    assert portal.registry.explain(draft.id).why_not("submit").startswith(rule.label)
+    with pytest.raises(AccountNotActive) as err:
+        portal.registry.fire(draft.id, "submit", Actor.physician(doctor.id))
+    assert isinstance(err.value, IneligibleError) and err.value.rule_ids == ("account.active",)
+    assert err.value.state == "verified"
 
 
 def test_r_acc_2_does_not_bind_an_institution_applying_for_its_staff(

@@ -10,6 +10,7 @@ import pytest
 from mdreg.domain.application import BusinessType, RegistrationRequest, UpgradeRequest
 from mdreg.errors import WorkflowDefinitionError
 from mdreg.rules import Rule
+from mdreg.rules.account import SUBMISSION_RULES
 from mdreg.rules.refusal import FullCivilCapacity
 from mdreg.workflows import (
     BASE_POLICY,
@@ -47,7 +48,9 @@ def test_a_declaration_names_routing_materials_and_effects(
 def test_the_base_policy_is_the_declarations_rule_tables(
         declaration: BusinessTypeDeclaration[Any]) -> None:
     for event, rules in declaration.rules.items():
-        assert BASE_POLICY.rules[(declaration.business, event)] == rules
+        portal = SUBMISSION_RULES if event == "submit" else ()  # R-ACC-2 on every submission
+        assert BASE_POLICY.rules[(declaration.business, event)] == portal + rules
+    assert dict(BASE_POLICY.rules) | declaration.rule_table() == dict(BASE_POLICY.rules)
 
 
 def test_who_may_apply_and_what_activates_an_account_is_declared() -> None:

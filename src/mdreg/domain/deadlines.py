@@ -7,8 +7,10 @@ Deadlines are opened and closed by the transitions of applications, in the same 
   (行政许可法 Art 32(4), Art 82). If the department neither accepts nor asks for corrections in
   time, the application counts as accepted on the receipt date: :meth:`mdreg.Registry.tick`
   applies it;
-* 受理 opens the **decision** deadline: 20 working days (医师法 Art 13), closed by 准予 / 不予 /
-  退回;
+* 受理 opens the **decision** deadline, closed by 准予 / 不予 / 退回. Its length, unit, start and
+  basis depend on the business type and the application date (:class:`DecisionPeriod`): for a
+  注册 dated from 2022-03-01, 20 working days from acceptance (医师法 Art 13); dated before,
+  30 days from receipt (执业医师法 Art 13);
 * a 注销 application opens the **report** deadline: 30 calendar days from the day the ground
   became known (2017 measures Art 18), closed when it is submitted;
 * a departure report opens the **备案 expiry**: two years in 备案 without renewed practice end
@@ -68,6 +70,37 @@ class PeriodUnit(LabelledEnum):
     YEARS = ("years", "年")
 
 
+class PeriodStart(LabelledEnum):
+    """The day a decision period is counted from (the day itself is not counted)."""
+
+    ACCEPTANCE = ("acceptance", "自受理申请之日起")
+    RECEIPT = ("receipt", "自收到申请之日起")
+
+
+@attrs.frozen
+class DecisionPeriod:
+    """审批期限 — how long a department has to decide one application, and on what basis.
+
+    ``statutory`` is false for a period no law sets (a policy's service target, tag [I]);
+    ``basis`` says where it comes from, and is recorded on the deadline.
+
+    >>> DecisionPeriod(30, PeriodUnit.CALENDAR_DAYS, PeriodStart.RECEIPT, "《执业医师法》第十三条")
+    DecisionPeriod(length=30, unit=<PeriodUnit.CALENDAR_DAYS: 'calendar_days'>, \
+counted_from=<PeriodStart.RECEIPT: 'receipt'>, basis='《执业医师法》第十三条', statutory=True)
+    >>> print(_)
+    30日，自收到申请之日起（《执业医师法》第十三条）
+    """
+
+    length: int
+    unit: PeriodUnit
+    counted_from: PeriodStart
+    basis: str
+    statutory: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.length}{self.unit.label}，{self.counted_from.label}（{self.basis}）"
+
+
 #: The unit of each kind, and the policy parameter that sets its length.
 UNITS: Mapping[DeadlineKind, PeriodUnit] = {
     DeadlineKind.DECISION: PeriodUnit.WORKING_DAYS,
@@ -100,9 +133,11 @@ class Deadline:
     """One legal time limit on one subject (an application or a registration).
 
     ``start`` is the day the period is counted from (not counted itself) and ``due`` its last
-    day. ``version`` grows by one per change (optimistic concurrency, as for applications).
-    Closing states why: ``closed_by`` names the event (``approve``, ``withdraw``, ``tick`` …).
-    ``flagged_on`` is the day :meth:`mdreg.Registry.tick` first reported it overdue.
+    day; ``basis`` is the period's legal basis (a decision period's, see
+    :class:`DecisionPeriod`). ``version`` grows by one per change (optimistic concurrency, as
+    for applications). Closing states why: ``closed_by`` names the event (``approve``,
+    ``withdraw``, ``tick`` …). ``flagged_on`` is the day :meth:`mdreg.Registry.tick` first
+    reported it overdue.
     """
 
     id: str
@@ -120,6 +155,7 @@ class Deadline:
     closed_on: date | None = None
     closed_by: str = ""
     flagged_on: date | None = None
+    basis: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -180,8 +216,10 @@ def data_source(calendar: WorkingDayCalendar, start: date, due: date) -> str:
 
 
 def due_date(kind: DeadlineKind, start: date, length: int,
-             calendar: WorkingDayCalendar | None) -> tuple[date, str]:
-    """The last day of a period of ``kind`` counted from ``start``, and its data source.
+             calendar: WorkingDayCalendar | None, unit: PeriodUnit | None = None
+             ) -> tuple[date, str]:
+    """The last day of a period of ``kind`` (in ``unit``, by default the kind's) counted from
+    ``start``, and its data source.
 
     Working days need calendar data for every year they touch
     (:class:`~mdreg.errors.CalendarDataMissing` otherwise, unless the calendar has a
@@ -189,7 +227,7 @@ def due_date(kind: DeadlineKind, start: date, length: int,
     day before the anniversary: a registration filed on 2026-03-02 is in 备案 until 2028-03-01
     and cancelled on 2028-03-02. Only working days read ``calendar``.
     """
-    unit = UNITS[kind]
+    unit = unit or UNITS[kind]
     if unit is PeriodUnit.WORKING_DAYS:
         if calendar is None:
             raise ValueError(f"a period of {kind.value} counts working days: give a calendar")
@@ -238,8 +276,8 @@ def filed_expiry_cutoff(as_of: date, parameters: Mapping[str, Any]) -> date:
 
 
 def checked_due_date(kind: DeadlineKind, start: date, length: int,
-                     calendar: WorkingDayCalendar, parameters: Mapping[str, Any]
-                     ) -> tuple[date, str]:
+                     calendar: WorkingDayCalendar, parameters: Mapping[str, Any],
+                     unit: PeriodUnit | None = None) -> tuple[date, str]:
     """:func:`due_date`, refusing a provisional answer unless the policy allows it.
 
     A working-day period that reaches a year without holiday data is counted Monday–Friday by
@@ -251,7 +289,7 @@ def checked_due_date(kind: DeadlineKind, start: date, length: int,
         CalendarDataMissing: the period needs a year without data and the calendar has no
             fallback, or the policy refuses provisional deadlines.
     """
-    due, source = due_date(kind, start, length, calendar)
+    due, source = due_date(kind, start, length, calendar, unit)
     if source == PROVISIONAL and not parameters.get("provisional_deadlines", True):
         year = next(y for y in range(start.year, due.year + 1)
                     if calendar.data_source(y) == PROVISIONAL)
@@ -264,13 +302,17 @@ def checked_due_date(kind: DeadlineKind, start: date, length: int,
 
 def new_deadline(deadline_id: str, kind: DeadlineKind, subject_id: str, physician_id: str,
                  start: date, opened_at: datetime, calendar: WorkingDayCalendar,
-                 parameters: Mapping[str, Any]) -> Deadline:
-    """An open deadline of ``kind``, its length taken from the policy ``parameters`` (see
-    :func:`checked_due_date`)."""
-    length = int(parameters[LENGTH_PARAMETERS[kind]])
-    due, source = checked_due_date(kind, start, length, calendar, parameters)
-    return Deadline(deadline_id, kind, subject_id, physician_id, start, due, length, UNITS[kind],
-                    source, opened_at)
+                 parameters: Mapping[str, Any], period: DecisionPeriod | None = None
+                 ) -> Deadline:
+    """An open deadline of ``kind``: as long as ``period`` says (a decision deadline), else as
+    the policy ``parameters`` set the kind's length (see :func:`checked_due_date`)."""
+    if period is None:
+        length, unit, basis = int(parameters[LENGTH_PARAMETERS[kind]]), UNITS[kind], ""
+    else:
+        length, unit, basis = period.length, period.unit, str(period)
+    due, source = checked_due_date(kind, start, length, calendar, parameters, unit)
+    return Deadline(deadline_id, kind, subject_id, physician_id, start, due, length, unit,
+                    source, opened_at, basis=basis)
 
 
 def recomputed(deadline: Deadline, calendar: WorkingDayCalendar) -> Deadline | None:
@@ -279,7 +321,8 @@ def recomputed(deadline: Deadline, calendar: WorkingDayCalendar) -> Deadline | N
     provisional or if it never was."""
     if not deadline.is_open or not deadline.provisional:
         return None
-    due, source = due_date(deadline.kind, deadline.start, deadline.length, calendar)
+    due, source = due_date(deadline.kind, deadline.start, deadline.length, calendar,
+                           deadline.unit)
     if source == PROVISIONAL:
         return None
     return attrs.evolve(deadline, due=due, source=source, version=deadline.version + 1)

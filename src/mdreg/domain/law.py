@@ -14,7 +14,21 @@ import attrs
 
 @attrs.frozen
 class Instrument:
-    """A legal instrument (法律、规章、规范性文件) with the period it was in force."""
+    """A legal instrument (法律、规章、规范性文件) with the period it was in force.
+
+    Attributes:
+        key: a stable id (``physicians_law_2021``).
+        title: the Chinese title, without 《》.
+        english: an English title.
+        effective_from: the first day in force (施行).
+        effective_until: the last day in force (``None``: still in force); the day before the
+            successor took effect when one replaced it.
+        url: where the text was published, when known (empty otherwise: never guessed).
+        document_no: the document number (文号: 主席令第九十四号, 国家卫生计生委令第13号 …),
+            empty when not established.
+        replaced_by: the key of the instrument that repealed or replaced it.
+        note: what is known about the period or the text, when it needs saying.
+    """
 
     key: str
     title: str
@@ -22,11 +36,25 @@ class Instrument:
     effective_from: date
     effective_until: date | None = None
     url: str = ""
+    document_no: str = ""
+    replaced_by: str = ""
+    note: str = ""
 
     def article(self, article: str, source: str = "") -> Citation:
         """A citation of one article of this instrument; ``source`` tags the text it was checked
         against (S1…, listed on the generated sources page)."""
         return Citation(self, article, source)
+
+    def in_force(self, on: date) -> bool:
+        """Whether the instrument was in force on ``on``."""
+        return self.effective_from <= on and (
+            self.effective_until is None or on <= self.effective_until)
+
+    @property
+    def period(self) -> str:
+        """``1999-05-01 – 2022-02-28``; an open end reads ``…``."""
+        until = self.effective_until.isoformat() if self.effective_until else "…"
+        return f"{self.effective_from.isoformat()} – {until}"
 
 
 @attrs.frozen

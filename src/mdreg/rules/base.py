@@ -1,9 +1,15 @@
 """规则 — rules, violations, verdicts and the context rules read.
 
 A rule is a small frozen object with a stable dotted ``id``, a Chinese ``label``, an English
-``title``, its legal ``citations`` and an effective period. ``check(ctx)`` is pure: it reads an
-immutable :class:`EligibilityContext` and yields *every* :class:`Violation` it finds. The service
-builds the context with targeted repository queries; rules never touch a repository.
+``title``, its legal ``citations``, a ``version`` and an effective period. ``check(ctx)`` is pure:
+it reads an immutable :class:`EligibilityContext` and yields *every* :class:`Violation` it finds.
+The service builds the context with targeted repository queries; rules never touch a repository.
+
+A rule is in force while every instrument it cites is: its period is derived from its
+citations unless the class declares a narrower one. A rule whose substance outlives an
+instrument is written as dated versions — subclasses with the same ``id``, another ``version``
+and the citations of their time — so an application is judged, and its refusal cited, by the
+law of its date.
 
 A rule names the payload classes it reads as its type argument: ``class R(Rule[ChangeRequest])``
 checks an ``EligibilityContext[ChangeRequest]`` and reads ``ctx.payload.scopes`` as a typed
@@ -86,6 +92,8 @@ class EligibilityContext(Generic[P_co]):
         filings: every filing of the physician, any status (indexed lookup).
         legacy: every legacy multi-site record of the physician.
         parameters: the policy's parameters (scope lists, switches).
+        account_state: the state of the physician's portal account (``""``: no account); read
+            only when a rule in force reads it (``Rule.reads_account``).
     """
 
     as_of: date
@@ -97,6 +105,7 @@ class EligibilityContext(Generic[P_co]):
     filings: tuple[Filing, ...] = ()
     legacy: tuple[LegacySite, ...] = ()
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    account_state: str = ""
 
     @property
     def payload(self) -> P_co:
@@ -143,22 +152,38 @@ class Rule(abc.ABC, Generic[P_contra]):
 
     ``ref`` is the rule's stable number (R-REG-1, …), shown in the rule catalogue. ``inferred``
     marks a rule that is a design assumption rather than verified law (tag [I]): a policy can
-    switch it off by id.
+    switch it off by id. ``reads_account`` asks the service to read the physician's portal
+    account state into the context.
+
+    ``effective_from`` and ``effective_until`` are derived from the citations a class declares:
+    the latest start and the earliest end of the instruments cited. A class may declare a
+    narrower period itself. ``version`` numbers the dated versions of one rule (1 for a rule
+    that has only one); versions share the ``id`` and ``ref`` and their periods do not overlap.
     """
 
     id: ClassVar[str]
     ref: ClassVar[str] = ""
+    version: ClassVar[int] = 1
     label: ClassVar[str]
     title: ClassVar[str]
     citations: ClassVar[tuple[Citation, ...]]
-    effective_from: ClassVar[date] = date(1999, 5, 1)
+    effective_from: ClassVar[date] = date.min
     effective_until: ClassVar[date | None] = None
     fix: ClassVar[str] = ""
     inferred: ClassVar[bool] = False
     reads: ClassVar[tuple[type, ...]] = ()
+    reads_account: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        own = cls.__dict__
+        if own.get("citations"):
+            instruments = [c.instrument for c in own["citations"]]
+            if "effective_from" not in own:
+                cls.effective_from = max(i.effective_from for i in instruments)
+            if "effective_until" not in own:
+                cls.effective_until = min((i.effective_until for i in instruments
+                                           if i.effective_until is not None), default=None)
         for base in cls.__dict__.get("__orig_bases__", ()):
             origin = typing.get_origin(base)
             if isinstance(origin, type) and issubclass(origin, Rule):
@@ -192,8 +217,14 @@ class Rule(abc.ABC, Generic[P_contra]):
             fix=self.fix,
         )
 
+    @classmethod
+    def period(cls) -> str:
+        """``2017-04-01 – 2022-02-28``; an open end reads ``…``."""
+        until = cls.effective_until.isoformat() if cls.effective_until else "…"
+        return f"{cls.effective_from.isoformat()} – {until}"
+
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.id}>"
+        return f"<{type(self).__name__} {self.id} v{self.version}>"
 
 
 #: Callbacks told of every rule outcome (rule, passed); the testing kit's coverage uses this.

@@ -1,7 +1,8 @@
 """注销 — cancellation grounds and who may report them.
 
-Legal basis: 医师法 Art 17; 医师执业注册管理办法 Arts 18–19. The accepted grounds are data: the policy
-parameter ``cancellation_grounds`` lists their values (default: every ground).
+Legal basis: 医师法 Art 17 (执业医师法 Art 16 before 2022-03-01); 医师执业注册管理办法 Arts 18–19.
+The accepted grounds are data: the policy parameter ``cancellation_grounds`` lists their values
+(default: every ground).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from mdreg.domain.application import CancellationGround, CancellationRequest
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PHYSICIANS_LAW, REGISTRATION_MEASURES
+from mdreg.rules.versions import before_2022
 
 #: The legal source of each ground, by value.
 GROUND_SOURCES = {
@@ -35,6 +37,7 @@ class GroundAccepted(Rule[CancellationRequest]):
 
     id = "cancellation.ground_accepted"
     ref = "R-CAN-1"
+    version = 3
     label = "注销须符合法定情形"
     title = "A cancellation names an accepted legal ground"
     citations = (
@@ -59,9 +62,13 @@ class GroundKnownBeforeReport(Rule[CancellationRequest]):
 
     id = "cancellation.ground_date"
     ref = "R-CAN-3"
+    version = 3
     label = "注销情形的发生日期不得晚于申请日期"
     title = "The date the ground became known is not after the application date"
-    citations = (REGISTRATION_MEASURES.article("第十八条", "S3"),)
+    citations = (
+        PHYSICIANS_LAW.article("第十七条第二款", "S1"),
+        REGISTRATION_MEASURES.article("第十八条", "S3"),
+    )
     fix = "核对注销情形的发生日期"
 
     def check(self, ctx: EligibilityContext[CancellationRequest]) -> Iterator[Violation]:
@@ -73,4 +80,7 @@ class GroundKnownBeforeReport(Rule[CancellationRequest]):
             )
 
 
-RULES: tuple[Rule[Any], ...] = (GroundAccepted(), GroundKnownBeforeReport())
+RULES: tuple[Rule[Any], ...] = (
+    *before_2022(GroundAccepted, "第十六条", "第十八条"), GroundAccepted(),
+    *before_2022(GroundKnownBeforeReport, "第十六条", "第十八条"), GroundKnownBeforeReport(),
+)

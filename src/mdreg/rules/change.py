@@ -1,18 +1,24 @@
 """变更 — changes of practice location, scope, category or primary institution.
 
-Legal basis: 医师法 Art 18; 关于医师执业注册中执业范围的暂行规定 part 二; 医师执业注册管理办法 Art 17.
+Legal basis: 医师法 Art 18 (执业医师法 Art 17 before 2022-03-01); 关于医师执业注册中执业范围的暂行规定
+part 二; 医师执业注册管理办法 Arts 10, 17.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from mdreg.domain.application import ChangeRequest
 from mdreg.domain.model import practice_location
 from mdreg.rules.base import EligibilityContext, Rule, Violation
-from mdreg.rules.citations import PHYSICIANS_LAW, SCOPE_RULES
+from mdreg.rules.citations import (
+    PHYSICIANS_LAW,
+    PORTAL_HELP,
+    PRACTISING_PHYSICIANS_LAW,
+    REGISTRATION_MEASURES,
+    SCOPE_RULES,
+)
 from mdreg.rules.practice_location import overlaps
 
 #: Activities that need no change registration (医师法 Art 18 para 2, R-CHG-3).
@@ -50,11 +56,11 @@ class CategoryChangeNeedsQualification(Rule[ChangeRequest]):
 
     id = "change.category_needs_qualification"
     ref = "R-CHG-1"
+    version = 2
     label = "变更后的注册须以本人持有的、类别和级别相符的医师资格为依据"
     title = ("A change rests on a qualification the physician holds, of the resulting category "
              "and of the registration's level")
     citations = (SCOPE_RULES.article("二", "S5"), PHYSICIANS_LAW.article("第十八条", "S1"))
-    effective_from = date(2001, 6, 20)
     fix = ("填写本人持有的、与变更后执业类别和原注册级别相符的医师资格证书编码；"
            "级别变更请办理“助理医师升执业医师”")
 
@@ -131,7 +137,10 @@ class ChangeKeepsLocationsDistinct(Rule[ChangeRequest]):
     ref = "R-LOC-5"
     label = "变更后的执业地点不得与本人其他有效注册重合"
     title = "After the change no two valid registrations share a practice location"
-    citations = (PHYSICIANS_LAW.article("第十五条", "S1"),)
+    citations = (
+        REGISTRATION_MEASURES.article("第十条", "S3"),
+        PORTAL_HELP.article("业务说明 1、注册", "S9"),
+    )
     fix = "在该执业地点已有注册的，请办理多执业机构备案"
 
     def check(self, ctx: EligibilityContext[ChangeRequest]) -> Iterator[Violation]:
@@ -148,7 +157,15 @@ class ChangeKeepsLocationsDistinct(Rule[ChangeRequest]):
                 )
 
 
+class CategoryChangeNeedsQualification2001(CategoryChangeNeedsQualification):
+    """Version 1: the 2001 scope rules, part 二, and 执业医师法 Art 17."""
+
+    version = 1
+    citations = (SCOPE_RULES.article("二", "S5"), PRACTISING_PHYSICIANS_LAW.article("第十七条", "S2"))
+
+
 RULES: tuple[Rule[Any], ...] = (
+    CategoryChangeNeedsQualification2001(),
     CategoryChangeNeedsQualification(),
     ScopeChangeNeedsEvidence(),
     ChangeKeepsLocationsDistinct(),

@@ -4,16 +4,20 @@
 >>> from mdreg.workflows import BASE_POLICY
 >>> before = export(BASE_POLICY, on=date(2021, 6, 1))
 >>> after = export(BASE_POLICY, on=date(2022, 6, 1))
->>> [change["rule"] for change in diff(before, after)["rules"]]
+>>> changes = diff(before, after)["rules"]
+>>> [change["rule"] for change in changes if change["change"] == "added"]
 ['refusal.failed_assessment_cancellation', 'refusal.registration_revoked']
+>>> next(c for c in changes if c["rule"] == "refusal.civil_capacity")["fields"]
+['citations', 'effective_from', 'effective_until', 'version']
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
-from mdreg.rules.base import Rule
+from mdreg.rules.base import Citation, Rule
 from mdreg.rules.policy import Policy
 
 
@@ -22,12 +26,10 @@ def rule_data(rule: Rule[Any]) -> dict[str, Any]:
     return {
         "id": rule.id,
         "ref": rule.ref,
+        "version": rule.version,
         "label": rule.label,
         "title": rule.title,
-        "citations": [
-            {"instrument": c.instrument.title, "article": c.article, "source": c.source}
-            for c in rule.citations
-        ],
+        "citations": [citation_data(c) for c in rule.citations],
         "effective_from": rule.effective_from.isoformat(),
         "effective_until": rule.effective_until.isoformat() if rule.effective_until else None,
         "inferred": rule.inferred,
@@ -35,22 +37,45 @@ def rule_data(rule: Rule[Any]) -> dict[str, Any]:
     }
 
 
+def citation_data(citation: Citation) -> dict[str, Any]:
+    """One citation: the instrument's title, document number, URL and period, the article and
+    the source tag of the text it was checked against."""
+    instrument = citation.instrument
+    return {
+        "instrument": instrument.title,
+        "document_no": instrument.document_no,
+        "url": instrument.url,
+        "article": citation.article,
+        "source": citation.source,
+        "in_force": {"from": instrument.effective_from.isoformat(),
+                     "to": instrument.effective_until.isoformat()
+                     if instrument.effective_until else None},
+    }
+
+
+def checked_on(policy: Policy, rule: Rule[Any]) -> list[str]:
+    """Where ``policy`` checks ``rule``: ``business:event`` pairs."""
+    return [f"{business.value}:{event}" for (business, event), table
+            in sorted(policy.rules.items()) if rule in table]
+
+
 def export(policy: Policy, on: date | None = None) -> dict[str, Any]:
-    """The policy as plain data; with ``on``, only the rules in force that day."""
-    rules = [r for r in policy.all_rules()
-             if (on is None or r.in_force(on)) and r.id not in policy.switched_off]
-    checked: dict[str, list[str]] = {}
-    for (business, event), table in sorted(policy.rules.items()):
-        for rule in table:
-            if rule in rules:
-                checked.setdefault(rule.id, []).append(f"{business.value}:{event}")
+    """The policy as plain data; with ``on``, only the rules in force that day.
+
+    Rules are keyed by id; without ``on``, a rule with dated versions has one entry per
+    version, keyed ``id@vN``.
+    """
+    rules = sorted((r for r in policy.all_rules()
+                    if (on is None or r.in_force(on)) and r.id not in policy.switched_off),
+                   key=lambda r: (r.id, r.version))
+    versions = Counter(r.id for r in rules)
     return {
         "name": policy.name,
         "as_of": on.isoformat() if on else None,
         "parameters": {k: _plain(v) for k, v in sorted(policy.parameters.items())},
         "switched_off": sorted(policy.switched_off),
-        "rules": {r.id: {**rule_data(r), "checked_on": checked.get(r.id, [])}
-                  for r in sorted(rules, key=lambda r: r.id)},
+        "rules": {(r.id if versions[r.id] == 1 else f"{r.id}@v{r.version}"):
+                  {**rule_data(r), "checked_on": checked_on(policy, r)} for r in rules},
     }
 
 

@@ -1,6 +1,7 @@
 """多执业机构备案 — filings of other institutions, their cancellation, and legacy multi-site records.
 
-Legal basis: 医师执业注册管理办法 Art 10; the personal portal's help page (业务说明 7–9).
+Legal basis: 医师执业注册管理办法 Arts 7, 10; the personal portal's help page (业务说明 7–9). R-FIL-3 and
+R-FIL-4 are mdreg's numbers for two preconditions of a filing the numbered list leaves out.
 """
 
 from __future__ import annotations
@@ -38,7 +39,15 @@ class FilingWithinLocation(Rule[FilingRequest]):
 
 
 class FilingNotDuplicate(Rule[FilingRequest]):
-    """备案机构不能是主要执业机构，也不能已有有效备案."""
+    """备案机构不能是主要执业机构，也不能已有有效备案.
+
+    R-FIL-3 is mdreg's number, continuing R-FIL-1 and R-FIL-2 (the numbered list leaves this
+    precondition out). 2017 Art 10: a physician practising in several institutions of one
+    practice location names one as the primary institution and registers there, and files each
+    *other* institution with the department that approved it — so the primary institution is
+    never filed. That an institution is not filed twice while a filing is active is inferred
+    ([I]).
+    """
 
     id = "filing.not_primary_or_duplicate"
     ref = "R-FIL-3"
@@ -61,13 +70,20 @@ class FilingNotDuplicate(Rule[FilingRequest]):
 
 
 class FilingScopeWithinRegistration(Rule[FilingRequest]):
-    """备案的执业范围须在注册的执业范围之内."""
+    """备案的执业范围须在注册的执业范围之内.
+
+    R-FIL-4 is mdreg's number, continuing R-FIL-1 and R-FIL-2. A filing extends a registration to
+    another institution of its practice location (2017 Art 10), and what is registered is the
+    location, the category and the scopes (2017 Art 7); so a filing adds no scope. Inferred
+    ([I]): neither article says so in words.
+    """
 
     id = "filing.scope_within_registration"
     ref = "R-FIL-4"
     label = "备案执业范围须在注册执业范围之内"
     title = "Filed scopes are among the registration's scopes"
-    citations = (REGISTRATION_MEASURES.article("第十条", "S3"),)
+    citations = (REGISTRATION_MEASURES.article("第十条", "S3"),
+                 REGISTRATION_MEASURES.article("第七条", "S3"))
     inferred = True
 
     def check(self, ctx: EligibilityContext[FilingRequest]) -> Iterator[Violation]:

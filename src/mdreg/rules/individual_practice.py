@@ -8,7 +8,6 @@ the registrant's 个体行医.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from mdreg.domain.application import ChangeRequest, MilitaryInRequest
@@ -69,11 +68,8 @@ class IndividualPracticeAfterFiveYears(Rule[ScopedRequest]):
     ref = "R-IND-1"
     label = "执业医师个体行医，须经注册后在医疗卫生机构中执业满五年"
     title = "Practising alone needs five years of registered practice in institutions"
-    citations = (
-        PHYSICIANS_LAW.article("第二十条第二款", "S1"),
-        PRACTISING_PHYSICIANS_LAW.article("第十九条", "S2"),
-    )
-    effective_from = date(1999, 5, 1)
+    version = 2
+    citations = (PHYSICIANS_LAW.article("第二十条第二款", "S1"),)
     fix = "在医疗卫生机构中执业满五年后再申请个体行医，或选择其他执业机构"
 
     def check(self, ctx: EligibilityContext[ScopedRequest]) -> Iterator[Violation]:
@@ -112,12 +108,11 @@ class AssistantUnderGuidance(Rule[ScopedRequest]):
     ref = "R-AST-1"
     label = "执业助理医师应当在执业医师指导下执业，不得个体行医"
     title = "An assistant practises under a physician's guidance, not alone at an individual clinic"
+    version = 2
     citations = (
         PHYSICIANS_LAW.article("第三十四条", "S1"),
         PHYSICIANS_LAW.article("第二十条第二款", "S1"),
-        PRACTISING_PHYSICIANS_LAW.article("第三十条"),
     )
-    effective_from = date(1999, 5, 1)
     fix = "选择有执业医师指导的医疗卫生机构作为主要执业机构"
 
     def check(self, ctx: EligibilityContext[ScopedRequest]) -> Iterator[Violation]:
@@ -132,4 +127,23 @@ class AssistantUnderGuidance(Rule[ScopedRequest]):
         )
 
 
-RULES: tuple[Rule[Any], ...] = (IndividualPracticeAfterFiveYears(), AssistantUnderGuidance())
+class IndividualPracticeAfterFiveYears1998(IndividualPracticeAfterFiveYears):
+    """Version 1: 执业医师法 (1998) Art 19 — five years of practice before practising alone."""
+
+    version = 1
+    citations = (PRACTISING_PHYSICIANS_LAW.article("第十九条", "S2"),)
+
+
+class AssistantUnderGuidance1998(AssistantUnderGuidance):
+    """Version 1: 执业医师法 (1998) Art 30 — an assistant practises under a physician's
+    guidance — and Art 19 (practising alone is for 执业医师)."""
+
+    version = 1
+    citations = (PRACTISING_PHYSICIANS_LAW.article("第三十条"),
+                 PRACTISING_PHYSICIANS_LAW.article("第十九条", "S2"))
+
+
+RULES: tuple[Rule[Any], ...] = (
+    IndividualPracticeAfterFiveYears1998(), IndividualPracticeAfterFiveYears(),
+    AssistantUnderGuidance1998(), AssistantUnderGuidance(),
+)

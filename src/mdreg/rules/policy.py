@@ -1,7 +1,8 @@
 """政策 — a named, dated set of rules per business type and event.
 
 A :class:`Policy` is validated when it is built: every rule has an id, a Chinese label, an
-English title and at least one citation, and no two different rules share an id.
+English title and at least one citation, and no two different rules share an id — except the
+dated versions of one rule, which share its id and ref and follow each other in time.
 
 >>> from mdreg.workflows import BASE_POLICY
 >>> from mdreg.domain.application import BusinessType
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import attrs
@@ -34,19 +36,41 @@ def _validate_rule(rule: Rule[Any]) -> None:
 
 
 def _validate(table: RuleTable) -> None:
-    seen: dict[str, type[Rule[Any]]] = {}
+    """Every rule is complete; one class per id and version; the versions of one id share its
+    ref and do not overlap in time."""
+    seen: dict[str, dict[int, type[Rule[Any]]]] = {}
     for rules in table.values():
         for rule in rules:
             _validate_rule(rule)
-            other = seen.setdefault(rule.id, type(rule))
+            other = seen.setdefault(rule.id, {}).setdefault(rule.version, type(rule))
             if other is not type(rule):
                 raise RuleDefinitionError(
                     f"rule id {rule.id!r} is used by {other.__name__} and {type(rule).__name__}"
                 )
+    for rule_id, versions in seen.items():
+        dated = sorted(versions.values(), key=lambda v: v.effective_from)
+        if len({v.ref for v in dated}) > 1:
+            raise RuleDefinitionError(f"the versions of rule {rule_id!r} have different refs")
+        for earlier, later in pairwise(dated):
+            if earlier.effective_until is None or earlier.effective_until >= later.effective_from:
+                raise RuleDefinitionError(
+                    f"versions {earlier.version} and {later.version} of rule {rule_id!r} overlap")
 
 
 def _table(rules: RuleTable) -> RuleTable:
     return {key: tuple(value) for key, value in rules.items()}
+
+
+def _swapped(rules: tuple[Rule[Any], ...], swaps: Mapping[str, list[Rule[Any]]]
+             ) -> tuple[Rule[Any], ...]:
+    """``rules`` with every version of a swapped id replaced, once, by its replacements."""
+    out: list[Rule[Any]] = []
+    for rule in rules:
+        if rule.id not in swaps:
+            out.append(rule)
+        elif not any(r.id == rule.id for r in out):
+            out.extend(swaps[rule.id])
+    return tuple(out)
 
 
 @attrs.frozen
@@ -77,7 +101,15 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("cancellation_report_days", 30,
                   "R-CAN-3: calendar days to report a cancellation ground"),
         Parameter("decision_working_days", 20,
-                  "R-DL-1: working days from acceptance to the decision (医师法 Art 13)"),
+                  "R-DL-1: working days from acceptance to the decision on an application dated "
+                  "from 2022-03-01 (医师法 Art 13)"),
+        Parameter("decision_days_before_2022", 30,
+                  "days (calendar days: the law says 日) from receipt to the decision on an "
+                  "application dated before 2022-03-01 (执业医师法 Art 13)"),
+        Parameter("decision_working_days_without_statute", 20,
+                  "[I] working days from acceptance to the decision for business types no law "
+                  "gives a decision period (注销, 备案 …): a service target (None: no decision "
+                  "deadline for them)"),
         Parameter("correction_working_days", 5,
                   "R-DL-3: working days from receipt to ask for all corrections at once; then "
                   "the application counts as accepted on the receipt date (行政许可法 Art 32(4))"),
@@ -163,7 +195,7 @@ class Policy:
 
     def __attrs_post_init__(self) -> None:
         _validate(self.rules)
-        known = {r.id: r for r in self.all_rules()}
+        known = {r.id: r for r in self.all_rules()}  # versions share ``inferred``
         for rule_id in self.switched_off:
             rule = known.get(rule_id)
             if rule is None or not rule.inferred:
@@ -197,7 +229,8 @@ class Policy:
 
         Args:
             name: the new policy's name.
-            replace: rules that take the place of the rules with the same id, wherever used.
+            replace: rules that take the place of the rules with the same id (every version),
+                wherever used.
             add: extra rules per (business type, event).
             switch_off: ids of inferred rules not to apply.
             parameters: parameter values to change (e.g. ``extra_scopes``).
@@ -206,11 +239,13 @@ class Policy:
             RuleDefinitionError: an unknown rule to replace, two rules sharing an id, a rule
                 without label or citation, a verified rule switched off, an unknown parameter.
         """
-        swaps = {rule.id: rule for rule in replace}
-        unknown = set(swaps) - {r.id for r in self.all_rules()}
+        swaps: dict[str, list[Rule[Any]]] = {}
+        for rule in replace:
+            swaps.setdefault(rule.id, []).append(rule)
+        unknown = set(swaps) - set(self.rule_ids())
         if unknown:
             raise RuleDefinitionError(f"cannot replace unknown rules {sorted(unknown)}")
-        table = {key: tuple(swaps.get(r.id, r) for r in rules) for key, rules in self.rules.items()}
+        table = {key: _swapped(rules, swaps) for key, rules in self.rules.items()}
         for key, rules in (add or {}).items():
             table[key] = table.get(key, ()) + tuple(rules)
         return Policy(name, table, {**self.parameters, **parameters},
@@ -224,12 +259,17 @@ class Policy:
         return Policy(name, self.rules, merged, self.switched_off | frozenset(switch_off))
 
     def all_rules(self) -> tuple[Rule[Any], ...]:
-        """Every distinct rule in the policy, in first-use order."""
-        unique: dict[str, Rule[Any]] = {}
+        """Every distinct rule in the policy (each version of a dated rule), in first-use
+        order."""
+        unique: dict[tuple[str, int], Rule[Any]] = {}
         for rules in self.rules.values():
             for rule in rules:
-                unique.setdefault(rule.id, rule)
+                unique.setdefault((rule.id, rule.version), rule)
         return tuple(unique.values())
+
+    def rule_ids(self) -> tuple[str, ...]:
+        """The distinct rule ids of the policy, in first-use order."""
+        return tuple(dict.fromkeys(r.id for r in self.all_rules()))
 
     def extend(
         self, name: str, extra: Mapping[tuple[BusinessType, str], Iterable[Rule[Any]]]

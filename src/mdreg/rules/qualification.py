@@ -1,12 +1,12 @@
 """医师资格与考核 — qualification prerequisites and the evidence a late or renewed registration needs.
 
-Legal basis: 医师法 Arts 13, 19; 医师执业注册管理办法 Art 12; 关于医师执业注册中执业范围的暂行规定 part 二.
+Legal basis: 医师法 Arts 13, 19; 医师执业注册管理办法 Art 12; 关于医师执业注册中执业范围的暂行规定 part 二;
+before 2022-03-01 the 执业医师法 Arts 13, 18 (the earlier versions of the rules citing them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from mdreg.domain.application import Evidence, MilitaryInRequest, RegistrationRequest
@@ -19,6 +19,7 @@ from mdreg.rules.citations import (
     REGISTRATION_MEASURES,
     SCOPE_RULES,
 )
+from mdreg.rules.versions import before_2022
 
 MIN_TRAINING_MONTHS = 6
 
@@ -28,6 +29,7 @@ class QualificationMatchesCategory(Rule[RegistrationRequest | MilitaryInRequest]
 
     id = "qualification.held_and_category_matches"
     ref = "R-REG-1"
+    version = 2
     label = "须持有医师资格，且注册类别与资格类别一致"
     title = "The applicant holds the qualification and registers its category"
     citations = (
@@ -80,7 +82,6 @@ class LateFirstRegistration(Rule[RegistrationRequest | MilitaryInRequest]):
     label = "取得资格满二年未注册的，须有六个月培训并经考核合格"
     title = "A first registration 2+ years after qualifying needs 6 months' training and a pass"
     citations = (REGISTRATION_MEASURES.article("第十二条第二款", "S3"),)
-    effective_from = date(2017, 4, 1)
     fix = "补交连续六个月以上培训证明和考核合格证明"
 
     def check(
@@ -117,14 +118,13 @@ class ReRegistrationEvidence(Rule[RegistrationRequest | MilitaryInRequest]):
 
     id = "qualification.re_registration_assessment"
     ref = "R-REG-8"
+    version = 3
     label = "中止执业满二年后重新注册，须经考核合格"
     title = "Returning after 2+ years' suspension of practice needs a passed assessment"
     citations = (
         PHYSICIANS_LAW.article("第十九条", "S1"),
-        PRACTISING_PHYSICIANS_LAW.article("第十八条", "S2"),
         REGISTRATION_MEASURES.article("第十二条第二款", "S3"),
     )
-    effective_from = date(1999, 5, 1)
     fix = "补交考核合格证明（及连续六个月以上培训证明）"
 
     def check(
@@ -163,8 +163,15 @@ def _returning(ctx: EligibilityContext[RegistrationRequest | MilitaryInRequest]
     return {}
 
 
+class QualificationMatchesCategory2001(QualificationMatchesCategory):
+    """Version 1: 执业医师法 Art 13 and the 2001 scope rules, part 二."""
+
+    version = 1
+    citations = (PRACTISING_PHYSICIANS_LAW.article("第十三条", "S2"), SCOPE_RULES.article("二", "S5"))
+
+
 RULES: tuple[Rule[Any], ...] = (
-    QualificationMatchesCategory(),
+    QualificationMatchesCategory2001(), QualificationMatchesCategory(),
     LateFirstRegistration(),
-    ReRegistrationEvidence(),
+    *before_2022(ReRegistrationEvidence, "第十八条", "第十二条第二款"), ReRegistrationEvidence(),
 )

@@ -1,13 +1,14 @@
 """不予注册情形 — refusal grounds for registration.
 
 Legal basis: 医师法 Art 16 (in force 2022-03-01); 医师执业注册管理办法 Art 6 (2017-04-01);
-执业医师法 Art 15 (1998, repealed 2022-03-01).
+执业医师法 Art 15 (1998, repealed 2022-03-01). The grounds both laws share are dated versions:
+version 1 cites the 执业医师法 alone (to 2017-03-31), version 2 adds the 2017 measures (to
+2022-02-28), version 3 cites the 医师法 and the 2017 measures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from mdreg.domain.application import Payload
 from mdreg.domain.dates import add_years, within_years
@@ -15,9 +16,9 @@ from mdreg.domain.model import CivilCapacity, RecordKind
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import (
     PHYSICIANS_LAW,
-    PRACTISING_PHYSICIANS_LAW,
     REGISTRATION_MEASURES,
 )
+from mdreg.rules.versions import before_2022
 
 
 class FullCivilCapacity(Rule[Payload]):
@@ -25,11 +26,11 @@ class FullCivilCapacity(Rule[Payload]):
 
     id = "refusal.civil_capacity"
     ref = "R-REG-2"
+    version = 3
     label = "申请人须具有完全民事行为能力"
     title = "The applicant must have full civil capacity"
     citations = (
         PHYSICIANS_LAW.article("第十六条第一项", "S1"),
-        PRACTISING_PHYSICIANS_LAW.article("第十五条第一项", "S2"),
         REGISTRATION_MEASURES.article("第六条第一项", "S3"),
     )
     fix = "民事行为能力恢复后方可申请注册"
@@ -49,6 +50,7 @@ class CriminalPunishment(Rule[Payload]):
 
     id = "refusal.criminal_punishment"
     ref = "R-REG-3"
+    version = 3
     label = "刑罚执行完毕不满二年或禁业期未满的，不予注册"
     title = "Less than 2 years since a criminal sentence was completed, or a practice ban is running"
     citations = (
@@ -112,6 +114,7 @@ class CertificateRevoked(_SinceRecord):
 
     id = "refusal.certificate_revoked"
     ref = "R-REG-4"
+    version = 3
     label = "被吊销医师执业证书不满二年的，不予注册"
     title = "Less than 2 years since the practice certificate was revoked"
     citations = (
@@ -131,7 +134,6 @@ class CancelledForFailedAssessment(_SinceRecord):
     label = "因定期考核不合格被注销注册不满一年的，不予注册"
     title = "Less than 1 year since the registration was cancelled for a failed assessment"
     citations = (PHYSICIANS_LAW.article("第十六条第四项", "S1"),)
-    effective_from = date(2022, 3, 1)
     fix = "注销满一年后再申请"
     kind = RecordKind.CANCELLED_FAILED_ASSESSMENT
     years = 1
@@ -151,7 +153,6 @@ class RegistrationRevoked(_SinceRecord):
     label = "以不正当手段取得注册被撤销不满三年的，不予受理"
     title = "Less than 3 years since a registration obtained by improper means was rescinded"
     citations = (PHYSICIANS_LAW.article("第五十四条第二款", "S1"),)
-    effective_from = date(2022, 3, 1)
     fix = "撤销决定满三年后再申请"
     kind = RecordKind.REGISTRATION_REVOKED
     years = 3
@@ -165,7 +166,6 @@ class ExamFraud(Rule[Payload]):
     label = "参与有组织作弊或以伪造、他人资格申请的，不予注册"
     title = "Organised exam cheating or a forged or borrowed qualification"
     citations = (REGISTRATION_MEASURES.article("第六条第六项、第七项", "S3"),)
-    effective_from = date(2017, 4, 1)
 
     def check(self, ctx: EligibilityContext[Payload]) -> Iterator[Violation]:
         for record in ctx.physician.records:
@@ -178,9 +178,9 @@ class ExamFraud(Rule[Payload]):
 
 
 RULES: tuple[Rule, ...] = (
-    FullCivilCapacity(),
-    CriminalPunishment(),
-    CertificateRevoked(),
+    *before_2022(FullCivilCapacity, "第十五条第一项", "第六条第一项"), FullCivilCapacity(),
+    *before_2022(CriminalPunishment, "第十五条第二项", "第六条第二项"), CriminalPunishment(),
+    *before_2022(CertificateRevoked, "第十五条第三项", "第六条第三项"), CertificateRevoked(),
     CancelledForFailedAssessment(),
     RegistrationRevoked(),
     ExamFraud(),

@@ -19,6 +19,7 @@ from mdreg.domain.application import (
 from mdreg.domain.model import RegistrationStatus
 from mdreg.rules.base import EligibilityContext, Rule, Violation
 from mdreg.rules.citations import PHYSICIANS_LAW, REGISTRATION_MEASURES
+from mdreg.rules.versions import before_2022
 
 #: The payloads that name a registration to act on (``registration_id``).
 TargetedRequest: TypeAlias = (
@@ -31,6 +32,7 @@ class TargetRegistrationUsable(Rule[TargetedRequest]):
 
     id = "target.registration_usable"
     ref = "R-CAN-5"
+    version = 3
     label = "已注销或失效的执业注册不能办理业务"
     title = "A cancelled or invalid registration cannot be the target of an application"
     citations = (
@@ -55,4 +57,6 @@ class TargetRegistrationUsable(Rule[TargetedRequest]):
             )
 
 
-RULES: tuple[Rule[Any], ...] = (TargetRegistrationUsable(),)
+RULES: tuple[Rule[Any], ...] = (
+    *before_2022(TargetRegistrationUsable, "第十六条", "第十八条、第十九条"), TargetRegistrationUsable(),
+)

@@ -1,19 +1,18 @@
 """助理医师升执业医师、军队变更入 — upgrades and moves between military and civilian registration.
 
-Legal basis: the personal portal's help page (升级: 类别相同并且主要执业机构不变); 中国人民解放军实施
-《执业医师法》办法 Arts 9–10.
+Legal basis: the personal portal's help page (升级: 类别相同并且主要执业机构不变), before 2017-04-01
+医师执业注册暂行办法 (1999) Art 11; 中国人民解放军实施《执业医师法》办法 Arts 9–10.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from mdreg.domain.application import MilitaryInRequest, UpgradeRequest
 from mdreg.domain.model import Level, RegistrationStatus
 from mdreg.rules.base import EligibilityContext, Rule, Violation
-from mdreg.rules.citations import PLA_MEASURES, PORTAL_HELP
+from mdreg.rules.citations import INTERIM_REGISTRATION_MEASURES, PLA_MEASURES, PORTAL_HELP
 
 
 class UpgradeFromAssistant(Rule[UpgradeRequest]):
@@ -21,6 +20,7 @@ class UpgradeFromAssistant(Rule[UpgradeRequest]):
 
     id = "upgrade.assistant_to_physician_same_category"
     ref = "R-UPG-1"
+    version = 2
     label = "升级须为同类别的执业医师资格，且原注册为执业助理医师注册"
     title = "An upgrade needs a 执业医师 qualification of the assistant registration's category"
     citations = (PORTAL_HELP.article("业务说明 2、助理医师升执业医师", "S9"),)
@@ -83,7 +83,6 @@ class PriorMilitaryRegistration(Rule[MilitaryInRequest]):
     label = "军队变更入须有军队执业注册，且不持有地方执业注册"
     title = "Moving in from the army needs a military registration and no local one"
     citations = (PLA_MEASURES.article("第九条", "S6"), PLA_MEASURES.article("第十条", "S6"))
-    effective_from = date(2000, 9, 14)
     fix = "按原军队注册机关的证明填写军队执业注册日期和停止军队执业的日期；持有地方注册的请办理“变更”"
 
     def check(self, ctx: EligibilityContext[MilitaryInRequest]) -> Iterator[Violation]:
@@ -111,5 +110,13 @@ class PriorMilitaryRegistration(Rule[MilitaryInRequest]):
                 )
 
 
-UPGRADE_RULES: tuple[Rule[Any], ...] = (UpgradeFromAssistant(),)
+class UpgradeFromAssistant1999(UpgradeFromAssistant):
+    """Version 1: 医师执业注册暂行办法 (1999) Art 11 — an assistant who obtains the 执业医师
+    qualification applies for a 执业医师 registration."""
+
+    version = 1
+    citations = (INTERIM_REGISTRATION_MEASURES.article("第十一条", "S4"),)
+
+
+UPGRADE_RULES: tuple[Rule[Any], ...] = (UpgradeFromAssistant1999(), UpgradeFromAssistant())
 MILITARY_IN_RULES: tuple[Rule[Any], ...] = (MilitaryProof(), PriorMilitaryRegistration())

@@ -1,6 +1,7 @@
 """个人端 steps — the unit-of-work steps behind :class:`~mdreg.service.accounts.Accounts`, and the
-hooks the registry calls: R-ACC-2 on every application, R-ACC-5 on every approval, and loading
-migrated accounts and assessment results as reference data."""
+hooks the registry calls: R-ACC-5 on every approval, and loading migrated accounts and
+assessment results as reference data. R-ACC-2 on submission is a rule
+(:class:`mdreg.rules.account.AccountActive`)."""
 
 from __future__ import annotations
 
@@ -156,16 +157,6 @@ def update(uow: UnitOfWork, account: Account, event: str, actor: Actor, now: dat
                  data=data or {})
     log.info("account %s: %s", account.id, event)
     return new
-
-
-def require_active_account(uow: UnitOfWork, actor: Actor, policy: Policy) -> None:
-    """R-ACC-2: a physician submits business applications only through an ACTIVE account
-    (policy parameter ``require_active_account``)."""
-    if actor.kind is not ActorKind.PHYSICIAN or not policy.param("require_active_account"):
-        return
-    account = uow.accounts.for_physician(actor.party_id)
-    if account is None or account.state != ACTIVE:
-        raise AccountNotActive(actor.party_id, account.state if account else "")
 
 
 def activate_on_approval(uow: UnitOfWork, app: Application, actor: Actor, now: datetime) -> None:

@@ -31,6 +31,7 @@ from mdreg.domain.application import (
 from mdreg.domain.clock import business_date
 from mdreg.domain.remedies import Refusal
 from mdreg.errors import (
+    AccountNotActive,
     ApplicationNotFound,
     ConcurrencyConflict,
     CorrectionAlreadyRequested,
@@ -45,7 +46,8 @@ from mdreg.errors import (
 from mdreg.infra.logs import CommandEntry, command_log
 from mdreg.infra.serialization import dumps, loads
 from mdreg.ports import UnitOfWork
-from mdreg.rules import Verdict, evaluate
+from mdreg.rules import Verdict, Violation, evaluate
+from mdreg.rules.account import AccountActive
 from mdreg.service import account_steps
 from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant
@@ -89,7 +91,6 @@ def apply(services: Services, actor: Actor, payload: Payload, *,
                 if replay is not None:
                     return replay
                 uow.hold_physician(subject)  # the rules read the physician's other rows
-                account_steps.require_active_account(uow, actor, services.policy)
                 app = create(services, uow, actor, kind, subject, payload, batch_id)
                 if submit:
                     app = transition(services, uow, app, "submit", actor, "", ())
@@ -320,7 +321,7 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
         raise CorrectionAlreadyRequested(flow.id, app.id)
     checked = verdict(services, uow, app, event)
     if not checked.passed:
-        raise IneligibleError(f"application {app.id}", event, checked.violations)
+        raise refusal_error(app, event, checked.violations)
     now = now or services.now()
     changes: dict[str, Any] = {"state": dest, "version": app.version + 1, "updated_at": now}
     if spec.stamp is not None:
@@ -403,8 +404,21 @@ def verdict(services: Services, uow: UnitOfWork, app: Application, event: str) -
     rules = policy.rules_for(app.type, event, app.application_date)
     if not rules:
         return Verdict(app.application_date, (), (), policy.name)
-    context = build_context(uow, app, dict(policy.parameters))
+    context = build_context(uow, app, dict(policy.parameters),
+                            account=any(r.reads_account for r in rules))
     return evaluate(rules, context, policy.name)
+
+
+def refusal_error(app: Application, event: str, violations: tuple[Violation, ...]
+                  ) -> IneligibleError:
+    """The error refusing ``event``: :class:`~mdreg.errors.AccountNotActive` when the portal
+    account rule (R-ACC-2) is among the failed rules, else :class:`~mdreg.errors.IneligibleError`;
+    either lists every violation."""
+    for violation in violations:
+        if violation.rule_id == AccountActive.id:
+            return AccountNotActive(app.physician_id, violation.facts.get("account_state", ""),
+                                    violations, subject=f"application {app.id}", event=event)
+    return IneligibleError(f"application {app.id}", event, violations)
 
 
 def audit(services: Services, uow: UnitOfWork, app: Application, event: str, from_state: str,

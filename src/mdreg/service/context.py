@@ -12,9 +12,10 @@ from mdreg.ports import UnitOfWork
 from mdreg.rules.base import EligibilityContext
 
 
-def build_context(uow: UnitOfWork, app: Application, parameters: dict[str, Any] | None = None
-                  ) -> EligibilityContext:
-    """The immutable snapshot rules read, from targeted per-physician lookups only."""
+def build_context(uow: UnitOfWork, app: Application, parameters: dict[str, Any] | None = None,
+                  *, account: bool = False) -> EligibilityContext:
+    """The immutable snapshot rules read, from targeted per-physician lookups only; with
+    ``account``, the state of the physician's portal account too."""
     found = uow.rule_inputs(app.physician_id, app.institution_id, app.department_id)
     if found.physician is None:
         raise NotFoundError("physician", app.physician_id)
@@ -32,4 +33,10 @@ def build_context(uow: UnitOfWork, app: Application, parameters: dict[str, Any] 
         filings=found.filings,
         legacy=found.legacy,
         parameters=parameters or {},
+        account_state=_account_state(uow, app.physician_id) if account else "",
     )
+
+
+def _account_state(uow: UnitOfWork, physician_id: str) -> str:
+    found = uow.accounts.for_physician(physician_id)
+    return found.state if found is not None else ""

@@ -9,8 +9,8 @@ deadline                  opened by                              closed by
 correction window (5 WD)  ``confirm``, ``supplement`` (the       leaving 待受理: ``accept``,
                           materials reach the department)        ``request_correction``,
                                                                  ``refuse_acceptance``, ``withdraw``
-decision (20 WD)          ``accept`` (deemed: from the receipt   leaving 审核中: ``approve``,
-                          date)                                  ``reject``, ``return_to_applicant``
+decision (by type, date)  ``accept`` (deemed: from the receipt   leaving 审核中: ``approve``,
+                          date; 1998 law: from receipt)          ``reject``, ``return_to_applicant``
 cancellation report (30)  creating a 注销 application            ``submit`` (``withdraw`` ends it)
 备案 expiry (2 years)     ``report_departure``                   the registration ending otherwise
 ========================  =====================================  ===================================
@@ -37,12 +37,20 @@ from mdreg.domain.application import (
     CancellationRequest,
 )
 from mdreg.domain.clock import business_date
-from mdreg.domain.deadlines import Deadline, DeadlineKind, new_deadline
+from mdreg.domain.deadlines import (
+    Deadline,
+    DeadlineKind,
+    DecisionPeriod,
+    PeriodStart,
+    new_deadline,
+)
 from mdreg.domain.model import Registration, RegistrationStatus
 from mdreg.errors import LimitExceeded, RuleDefinitionError
 from mdreg.ports import UnitOfWork
+from mdreg.rules.policy import Policy
 from mdreg.service.announcements import announce
 from mdreg.service.services import Services, append_audit
+from mdreg.workflows import declaration_for
 from mdreg.workflows.effects import Effect
 
 #: The application state each kind waits in: leaving it closes the deadline.
@@ -92,6 +100,12 @@ class TickReport:
                           self.recomputed + other.recomputed, self.lapsed + other.lapsed)
 
 
+def decision_period(policy: Policy, app: Application) -> DecisionPeriod | None:
+    """The decision period of ``app``: its business type's, as of its application date."""
+    basis = declaration_for(app.type).decision_period
+    return basis.on(app.application_date, policy.parameters)
+
+
 class DeadlineKeeper:
     """Opens, closes and ends deadlines with a registry's calendar, policy and limits, inside
     the caller's unit of work (the tick that fires them is :mod:`mdreg.service.tick`)."""
@@ -119,17 +133,32 @@ class DeadlineKeeper:
         if old.state == new.state:
             return
         today = business_date(now)
+        received: date | None = None
         for deadline in uow.deadlines.open_for(new.id):
             if WAITS_IN.get(deadline.kind) == old.state:
                 done = (deadline.end(today, event) if event == "withdraw"
                         else deadline.close(today, event))
                 uow.deadlines.save(done, deadline.version)
+            if deadline.kind is DeadlineKind.CORRECTION_WINDOW:
+                received = deadline.start
         if new.state == PENDING_ACCEPTANCE and not self._on_receipt():
             self._open(uow, DeadlineKind.CORRECTION_WINDOW, new.id, new.physician_id, today, now)
         elif new.state == UNDER_REVIEW:
-            accepted = new.accepted_at or now
-            self._open(uow, DeadlineKind.DECISION, new.id, new.physician_id,
-                       business_date(accepted), accepted)
+            self._open_decision(uow, new, received, now)
+
+    def _open_decision(self, uow: UnitOfWork, app: Application, received: date | None,
+                       now: datetime) -> None:
+        """The decision period of ``app``'s type and date: from acceptance, or (执业医师法) from
+        the day the materials were received — the start of the correction window the
+        acceptance closed."""
+        period = decision_period(self.services.policy, app)
+        if period is None:
+            return
+        accepted = app.accepted_at or now
+        start = business_date(accepted)
+        if period.counted_from is PeriodStart.RECEIPT and received is not None:
+            start = received
+        self._open(uow, DeadlineKind.DECISION, app.id, app.physician_id, start, accepted, period)
 
     def on_materials(self, uow: UnitOfWork, app: Application, now: datetime) -> None:
         """The department received the paper materials: the five working days to ask for every
@@ -157,7 +186,8 @@ class DeadlineKeeper:
                 uow.deadlines.save(deadline.end(on, by), deadline.version)
 
     def _open(self, uow: UnitOfWork, kind: DeadlineKind, subject_id: str, physician_id: str,
-              start: date, opened_at: datetime) -> Deadline:
+              start: date, opened_at: datetime, period: DecisionPeriod | None = None
+              ) -> Deadline:
         services = self.services
         earlier = uow.deadlines.count(subject_id, kind.value)
         if earlier >= services.limits.deadlines_per_kind:
@@ -165,7 +195,7 @@ class DeadlineKeeper:
                                 services.limits.deadlines_per_kind)
         deadline = new_deadline(f"{subject_id}:{kind.value}:{earlier + 1}", kind, subject_id,
                                 physician_id, start, opened_at, services.calendar,
-                                services.policy.parameters)
+                                services.policy.parameters, period)
         uow.deadlines.add(deadline)
         return deadline
 

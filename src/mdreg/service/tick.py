@@ -17,13 +17,13 @@ import attrs
 
 from mdreg.domain.application import PENDING_ACCEPTANCE, Actor
 from mdreg.domain.clock import business_date, ensure_aware
-from mdreg.domain.deadlines import LENGTH_PARAMETERS, Deadline, DeadlineKind, DeadlineStatus, checked_due_date
+from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, checked_due_date
 from mdreg.domain.model import FilingStatus, RegistrationStatus
 from mdreg.errors import CalendarDataMissing
 from mdreg.ports import UnitOfWork
 from mdreg.service.applications import transition
 from mdreg.service.calendar_data import recompute_provisional
-from mdreg.service.deadlines import DEEMED_ACCEPTANCE, DeadlineKeeper, TickReport
+from mdreg.service.deadlines import DEEMED_ACCEPTANCE, DeadlineKeeper, TickReport, decision_period
 from mdreg.service.services import RETRY, Services, append_audit, transact
 
 _log = logging.getLogger(__name__)
@@ -109,7 +109,8 @@ def tick_batch(services: Services, uow: UnitOfWork, now: datetime, limit: int,
     ended: list[Deadline] = []
     blocked: list[Deadline] = []
     for deadline in uow.deadlines.claim(today, limit, exclude):
-        if deadline.kind is DeadlineKind.CORRECTION_WINDOW and _missing_data(services, deadline):
+        if deadline.kind is DeadlineKind.CORRECTION_WINDOW and _missing_data(services, uow,
+                                                                             deadline):
             blocked.append(deadline)  # checked before any write: nothing to undo
             continue
         if deadline.kind is DeadlineKind.CORRECTION_WINDOW:
@@ -128,12 +129,15 @@ def tick_batch(services: Services, uow: UnitOfWork, now: datetime, limit: int,
     return TickReport(today, tuple(fired), tuple(flagged), tuple(ended), tuple(blocked))
 
 
-def _missing_data(services: Services, window: Deadline) -> bool:
+def _missing_data(services: Services, uow: UnitOfWork, window: Deadline) -> bool:
     """Whether the decision period a deemed acceptance opens lacks calendar data."""
-    length = int(services.policy.parameters[LENGTH_PARAMETERS[DeadlineKind.DECISION]])
+    app = uow.applications.get(window.subject_id)
+    period = decision_period(services.policy, app) if app is not None else None
+    if period is None:
+        return False
     try:
-        checked_due_date(DeadlineKind.DECISION, window.start, length, services.calendar,
-                         services.policy.parameters)
+        checked_due_date(DeadlineKind.DECISION, window.start, period.length, services.calendar,
+                         services.policy.parameters, period.unit)
     except CalendarDataMissing as missing:
         _log.warning("deadline %s not applied: %s", window.id, missing)
         return True

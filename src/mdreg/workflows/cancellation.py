@@ -22,7 +22,7 @@ from mdreg.domain.deadlines import cancellation_report_due
 from mdreg.domain.model import Physician
 from mdreg.rules import cancellation, target
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -72,4 +72,5 @@ CANCELLATION: BusinessTypeDeclaration[CancellationRequest] = BusinessTypeDeclara
     institution_may_apply=True,
     facts={"submit": report_deadline},
     materials=(materials.CONFIRMED_ONLINE, materials.PRACTICE_CERTIFICATE),
+    decision_period=periods.CANCELLATION_PERIOD,
 )

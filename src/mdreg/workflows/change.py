@@ -19,7 +19,7 @@ from mdreg.rules import change, individual_practice, refusal, scope, target
 from mdreg.rules import practice_location as location_rules
 from mdreg.rules.base import Rule
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -84,4 +84,5 @@ CHANGE: BusinessTypeDeclaration[ChangeRequest] = BusinessTypeDeclaration(
     activates_account_on="approve",
     materials=(materials.APPLICATION_FORM, materials.PHOTO, materials.EMPLOYMENT_PROOF,
                materials.PRACTICE_CERTIFICATE),
+    decision_period=periods.CHANGE_PERIOD,
 )

@@ -3,7 +3,8 @@
 A :class:`BusinessTypeDeclaration` holds a type's id and labels, its payload class, its state
 machine, the rules checked on each event, its routing (who confirms, who decides), who may apply,
 the effect of each event on the registry, the portal account activation it triggers, whether its
-changes are announced, and the paper materials the department needs. The engine and the service
+changes are announced, the paper materials the department needs and the basis of its decision
+period. The engine and the service
 read declarations and nothing else; each of the nine types is declared in its own module of
 :mod:`mdreg.workflows`.
 
@@ -22,10 +23,12 @@ import attrs
 from mdreg.domain.application import Application, BusinessType
 from mdreg.domain.model import Physician
 from mdreg.errors import WorkflowDefinitionError
+from mdreg.rules.account import SUBMISSION_RULES
 from mdreg.rules.base import Citation, Rule
 from mdreg.rules.policy import PARAMETERS, Policy
 from mdreg.workflows.base import WorkflowDefinition
 from mdreg.workflows.effects import Effect
+from mdreg.workflows.periods import UNDECLARED, DecisionBasis
 from mdreg.workflows.routing import Route, Routing
 
 P = TypeVar("P")
@@ -86,6 +89,8 @@ class BusinessTypeDeclaration(Generic[P]):
         announces: registrations this type creates, changes or ends are announced (医师法 Art 21).
         facts: extra facts an event records in its audit event.
         materials: the paper documents the department checks.
+        decision_period: the decision period and its basis, by application date
+            (:mod:`mdreg.workflows.periods`); by default no statutory period.
     """
 
     business: BusinessType
@@ -102,6 +107,7 @@ class BusinessTypeDeclaration(Generic[P]):
     announces: bool = True
     facts: Mapping[str, FactsFunction[P]] = attrs.field(factory=dict)
     materials: tuple[Material, ...] = ()
+    decision_period: DecisionBasis = UNDECLARED
 
     def __attrs_post_init__(self) -> None:
         validate(self)
@@ -113,8 +119,13 @@ class BusinessTypeDeclaration(Generic[P]):
         return self.institution_may_apply
 
     def rule_table(self) -> dict[tuple[BusinessType, str], tuple[AnyRule, ...]]:
-        """This type's rules as a policy's table."""
-        return {(self.business, event): rules for event, rules in self.rules.items()}
+        """This type's rules as a policy's table, the portal account rule (R-ACC-2) first on
+        ``submit``."""
+        table = {(self.business, event): rules for event, rules in self.rules.items()}
+        if "submit" in self.definition.event_ids:
+            key = (self.business, "submit")
+            table[key] = SUBMISSION_RULES + table.get(key, ())
+        return table
 
     def payload_of(self, app: Application) -> P:
         """The application's payload, checked to be this type's.

@@ -14,7 +14,7 @@ from mdreg.domain.application import Application, BusinessType, FilingRequest
 from mdreg.domain.model import Filing, FilingStatus, Physician
 from mdreg.rules import filing, target
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -62,4 +62,5 @@ FILING: BusinessTypeDeclaration[FilingRequest] = BusinessTypeDeclaration(
     effects={"approve": file},
     materials=(materials.CONFIRMED_ONLINE, materials.PRACTICE_CERTIFICATE,
                materials.EMPLOYMENT_PROOF),
+    decision_period=periods.FILING_PERIOD,
 )

@@ -11,7 +11,7 @@ from mdreg.domain.model import FilingStatus, Physician
 from mdreg.errors import NotFoundError
 from mdreg.rules import filing
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -44,4 +44,5 @@ FILING_CANCEL: BusinessTypeDeclaration[FilingCancelRequest] = BusinessTypeDeclar
     decides="批准该备案的卫生健康主管部门 (the department that approved the filing; [I])",
     effects={"approve": cancel_filing},
     materials=(materials.CONFIRMED_ONLINE,),
+    decision_period=periods.FILING_PERIOD,
 )

@@ -16,7 +16,7 @@ from mdreg.domain.application import BusinessType, MilitaryInRequest
 from mdreg.rules import individual_practice, qualification, refusal, scope, upgrade_military
 from mdreg.rules import practice_location as location_rules
 from mdreg.rules.base import Rule
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.registration import add_registration, route_new_registration
@@ -43,4 +43,5 @@ MILITARY_IN: BusinessTypeDeclaration[MilitaryInRequest] = BusinessTypeDeclaratio
     effects={"approve": add_registration},
     materials=(materials.APPLICATION_FORM, materials.PHOTO, materials.EMPLOYMENT_PROOF,
                materials.QUALIFICATION_CERTIFICATE, materials.MILITARY_PROOF),
+    decision_period=periods.MILITARY_IN_PERIOD,
 )

@@ -11,7 +11,7 @@ from mdreg.domain.application import Application, BusinessType, MilitaryOutReque
 from mdreg.domain.model import Physician, RegistrationStatus
 from mdreg.rules import target
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -44,4 +44,5 @@ MILITARY_OUT: BusinessTypeDeclaration[MilitaryOutRequest] = BusinessTypeDeclarat
     effects={"approve": leave_for_the_army},
     materials=(materials.CONFIRMED_ONLINE, materials.PRACTICE_CERTIFICATE,
                materials.CIVILIAN_PROOF),
+    decision_period=periods.MILITARY_OUT_PERIOD,
 )

@@ -13,7 +13,7 @@ from mdreg.domain.model import FilingStatus, Physician
 from mdreg.errors import NotFoundError
 from mdreg.rules import filing
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -49,4 +49,5 @@ MULTISITE_CANCEL: BusinessTypeDeclaration[MultisiteCancelRequest] = BusinessType
     decides="准予该注册的卫生健康主管部门 (the registering department; [I])",
     effects={"approve": cancel_legacy},
     materials=(materials.CONFIRMED_ONLINE,),
+    decision_period=periods.FILING_PERIOD,
 )

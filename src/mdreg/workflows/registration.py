@@ -20,7 +20,7 @@ from mdreg.errors import NotFoundError
 from mdreg.rules import individual_practice, qualification, refusal, scope
 from mdreg.rules import practice_location as location_rules
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -87,4 +87,5 @@ REGISTRATION: BusinessTypeDeclaration[RegistrationRequest] = BusinessTypeDeclara
     activates_account_on="approve",
     materials=(materials.APPLICATION_FORM, materials.PHOTO, materials.EMPLOYMENT_PROOF,
                materials.QUALIFICATION_CERTIFICATE, materials.PROVINCIAL),
+    decision_period=periods.LICENCE,
 )

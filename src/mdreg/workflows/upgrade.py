@@ -1,10 +1,10 @@
 """助理医师升执业医师 — an assistant who obtained the 执业医师 qualification upgrades the registration.
 
-Same category and same primary institution (portal help, 业务说明 2; 1999 measures Art 11).
-Confirmed by the registration's primary institution, decided by the department that approved it.
-On approval the assistant registration ends and a 执业医师 registration replaces it at the
-institution's province; the old certificate is withdrawn and a new one issued; active filings
-and legacy multi-site records move to the new registration.
+Same category and same primary institution (portal help, 业务说明 2; 医师执业注册暂行办法 (1999)
+Art 11). Confirmed by the registration's primary institution, decided by the department that
+approved it. On approval the assistant registration ends and a 执业医师 registration replaces it
+at the institution's province; the old certificate is withdrawn and a new one issued; active
+filings and legacy multi-site records move to the new registration.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from mdreg.domain.application import Application, BusinessType, UpgradeRequest
 from mdreg.domain.model import Level, Physician, RegistrationStatus, practice_location
 from mdreg.rules import refusal, target, upgrade_military
 from mdreg.rules.policy import Policy
-from mdreg.workflows import materials
+from mdreg.workflows import materials, periods
 from mdreg.workflows.declaration import BusinessTypeDeclaration, checked_on
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.lifecycle import application_lifecycle
@@ -58,7 +58,7 @@ UPGRADE: BusinessTypeDeclaration[UpgradeRequest] = BusinessTypeDeclaration(
     payload=UpgradeRequest,
     definition=application_lifecycle("upgrade", "助理医师升执业医师", approve_label="准予升级",
                                      reject_label="不予升级"),
-    basis="医师执业注册管理办法（1999）第十一条；医师法第十三条",
+    basis="医师执业注册暂行办法（1999）第十一条；医师法第十三条",
     rules=checked_on(RULES),
     route=route,
     confirms="主要执业机构 (the registration's primary institution)",
@@ -66,4 +66,5 @@ UPGRADE: BusinessTypeDeclaration[UpgradeRequest] = BusinessTypeDeclaration(
     effects={"approve": upgrade},
     materials=(materials.APPLICATION_FORM, materials.PHOTO, materials.QUALIFICATION_CERTIFICATE,
                materials.PRACTICE_CERTIFICATE),
+    decision_period=periods.LICENCE,
 )
