@@ -48,7 +48,7 @@ from mdreg.infra.serialization import dumps, loads
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Verdict, Violation, evaluate
 from mdreg.rules.account import AccountActive
-from mdreg.service import account_steps
+from mdreg.service import account_steps, records
 from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant
 from mdreg.service.context import build_context
@@ -319,7 +319,7 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
                               field_label="补正事项")
     if spec.needs_corrections and _corrected_since_submission(uow, app):
         raise CorrectionAlreadyRequested(flow.id, app.id)
-    checked = verdict(services, uow, app, event)
+    checked, record = decision(services, uow, app, event)
     if not checked.passed:
         raise refusal_error(app, event, checked.violations)
     now = now or services.now()
@@ -339,6 +339,7 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     done = consequences(services, uow, new, event, actor, now, keeper)
     if event in REFUSING_EVENTS:
         done.update(refusal(services, uow, new, event, reason, now).data())
+    done.update(record)  # what the decision was made under and on
     audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
     return new
 
@@ -400,13 +401,23 @@ def consequences(services: Services, uow: UnitOfWork, app: Application, event: s
 
 def verdict(services: Services, uow: UnitOfWork, app: Application, event: str) -> Verdict:
     """The verdict of the rules in force on ``event`` for ``app``."""
+    return decision(services, uow, app, event)[0]
+
+
+def decision(services: Services, uow: UnitOfWork, app: Application, event: str
+             ) -> tuple[Verdict, dict[str, list[str]]]:
+    """The verdict of the rules in force on ``event`` for ``app``, and what the decision record
+    keeps of it (:mod:`mdreg.service.records`): the policy revision, the rule versions and the
+    facts they read (nothing when no rule applies)."""
     policy = services.policy
     rules = policy.rules_for(app.type, event, app.application_date)
     if not rules:
-        return Verdict(app.application_date, (), (), policy.name)
+        return Verdict(app.application_date, (), (), policy.name), {}
     context = build_context(uow, app, dict(policy.parameters),
                             account=any(r.reads_account for r in rules))
-    return evaluate(rules, context, policy.name)
+    record = {"policy_revision": [records.revision(policy)], "rules": records.rule_keys(rules),
+              "facts": [records.snapshot(context)]}
+    return evaluate(rules, context, policy.name), record
 
 
 def refusal_error(app: Application, event: str, violations: tuple[Violation, ...]

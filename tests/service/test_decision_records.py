@@ -1,0 +1,60 @@
+"""Decisions are records: every event that evaluates rules keeps the policy revision, the rule
+versions and the facts the rules read, enough to re-evaluate it without the registry."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import mdreg
+from mdreg.domain.clock import FakeClock
+from mdreg.service.ids import SequentialIds
+from mdreg.service.records import UNRECORDED_ID, reevaluate, revision
+from mdreg.simulation import CALENDAR, START, SimulationConfig
+from mdreg.simulation.runner import Simulation
+from mdreg.workflows import BASE_POLICY
+
+
+@pytest.fixture(scope="module")
+def simulated() -> mdreg.Registry:
+    registry = mdreg.open("memory://", clock=FakeClock(START), ids=SequentialIds(),
+                          calendar=CALENDAR)
+    Simulation(registry, SimulationConfig(physicians=120, days=30, seed=3)).run()
+    return registry
+
+
+def test_every_recorded_decision_reevaluates_to_its_recorded_verdict(
+        simulated: mdreg.Registry) -> None:
+    decisions = [event for _, event in simulated.audit_since(0, 100_000)
+                 if "facts" in event.data]
+    by_type = Counter(simulated.application(e.aggregate_id).type.value for e in decisions)
+    assert len(by_type) == len(mdreg.BusinessType), by_type  # every type decided something
+    rules = BASE_POLICY.all_rules()
+    for event in decisions:
+        again = reevaluate(event.data, rules)
+        assert again.passed, (event.aggregate_id, event.event, again.failed_rule_ids)
+        assert sorted(again.checked) == sorted(event.verdict)
+        assert event.data["policy_revision"] == [revision(BASE_POLICY)]
+
+
+def test_a_decision_record_holds_no_id_number_and_stays_compact(
+        simulated: mdreg.Registry) -> None:
+    decisions = [event for _, event in simulated.audit_since(0, 100_000)
+                 if "facts" in event.data]
+    sizes = sorted(len(event.data["facts"][0].encode()) for event in decisions)
+    numbers = {simulated.physician(simulated.application(e.aggregate_id).physician_id)
+               .id_number.value for e in decisions}
+    for event in decisions:
+        facts = event.data["facts"][0]
+        assert not any(number in facts for number in numbers)
+        assert UNRECORDED_ID.value not in facts
+    assert sizes[len(sizes) // 2] < 4_000 and sizes[-1] < 16_000, (sizes[len(sizes) // 2],
+                                                                   sizes[-1])
+
+
+def test_a_changed_rule_parameter_is_a_new_revision() -> None:
+    assert revision(BASE_POLICY) == revision(BASE_POLICY.with_changes("base"))
+    assert revision(BASE_POLICY) != revision(BASE_POLICY.with_changes("base",
+                                                                      filed_expiry_years=3))
+    assert revision(BASE_POLICY).startswith("base@")
