@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from mdreg import cli
 from mdreg.cli import app
+from mdreg.service.records import revision
 from mdreg.workflows import BASE_POLICY
 
 
@@ -41,6 +42,7 @@ def test_rules_show_gives_every_version_and_export_keeps_one_per_date() -> None:
     assert (rule["version"], [c["document_no"] for c in rule["citations"]]) == (
         1, ["中华人民共和国主席令第五号", "卫医发〔2001〕169号"])
     assert "refusal.exam_fraud" not in exported["rules"]  # the 2017 measures, not yet in force
+    assert exported["revision"] == revision(BASE_POLICY)  # the revision decisions record
 
 
 def test_rules_list_fits_80_columns_and_loses_no_id(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -98,15 +98,18 @@ def _rule_data(rule: Any) -> dict[str, Any]:
 @rules_app.command("export")
 def rules_export(policy: Annotated[str, typer.Argument(help="base, base@DATE or module:ATTR[@DATE]")]
                  = "base") -> None:
-    """Print a policy (optionally as of a date) as JSON."""
+    """Print a policy (optionally as of a date) as JSON, with its revision (the name and a hash
+    of its content, as each decision records it)."""
     from mdreg.rules.export import export
+    from mdreg.service.records import revision
     from mdreg.workflows.policies import resolve
 
     try:
         found, on = resolve(policy)
     except MdregError as error:
         raise fail(error.describe()) from None
-    console.print_json(json.dumps(export(found, on), ensure_ascii=False))
+    data = {"revision": revision(found), **export(found, on)}
+    console.print_json(json.dumps(data, ensure_ascii=False))
 
 
 @rules_app.command("diff")
