@@ -19,6 +19,7 @@ from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoS
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Policy
 from mdreg.service.ids import IdGenerator, RandomIds
+from mdreg.service.records import publish
 from mdreg.service.registry import Registry
 from mdreg.service.services import BulkImporter, Services, TransactionRunner, run_once
 from mdreg.workflows import BASE_POLICY
@@ -82,7 +83,9 @@ def open(
     options = _Options(clock=clock, policy=policy, ids=ids, calendar=calendar, limits=limits)
     if url.startswith("memory://"):
         store = MemoryStore()
-        return Registry(options.services(lambda: InMemoryUnitOfWork(store), url=url))
+        registry = Registry(options.services(lambda: InMemoryUnitOfWork(store), url=url))
+        publish(registry.services)
+        return registry
     if url.startswith(SQL_SCHEMES):
         return _open_sql(url, options, migrate=migrate, isolation=isolation,
                          protection=protection)
@@ -143,6 +146,8 @@ def _open_sql(url: str, options: _Options, *, migrate: bool, isolation: str,
     weakref.finalize(registry, store.close)
     try:
         registry.reload_calendar()  # the holiday schedules imported into this database
-    except PersistenceError as error:  # a schema older than the table, opened without migrating
-        _log.warning("imported holiday schedules not read: %s", error.message)
+        publish(registry.services)  # the policy revision decisions will name
+    except PersistenceError as error:  # a schema older than the tables, opened without migrating
+        _log.warning("imported holiday schedules not read or policy revision not published: "
+                     "%s", error.message)
     return registry

@@ -31,10 +31,10 @@ typed error named, and the whole unit is rolled back):
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
@@ -219,6 +219,19 @@ class CalendarYearStore(abc.ABC):
     @abc.abstractmethod
     def put(self, year: ImportedYear) -> None:
         """Store a year's schedule, replacing an earlier import of that year."""
+
+
+class RevisionStore(abc.ABC):
+    """Published policy revisions: what a revision named by a decision contained, kept after the
+    code moved on (:func:`mdreg.service.records.revision`)."""
+
+    @abc.abstractmethod
+    def get(self, revision: str) -> Mapping[str, Any] | None:
+        """The exported policy of ``revision``, or ``None``."""
+
+    @abc.abstractmethod
+    def publish(self, revision: str, document: Mapping[str, Any], at: datetime) -> bool:
+        """Store ``revision`` unless it is stored already; whether this call stored it."""
 
 
 class AccountRepository(abc.ABC):
@@ -457,6 +470,7 @@ class UnitOfWork(abc.ABC):
     assessments: AssessmentRepository
     deadlines: DeadlineRepository
     calendar_years: CalendarYearStore
+    revisions: RevisionStore
 
     def __enter__(self) -> Self:
         return self

@@ -4,6 +4,7 @@ versions and the facts the rules read, enough to re-evaluate it without the regi
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from mdreg.service.ids import SequentialIds
 from mdreg.service.records import UNRECORDED_ID, reevaluate, revision
 from mdreg.simulation import CALENDAR, START, SimulationConfig
 from mdreg.simulation.runner import Simulation
+from mdreg.testing import World
 from mdreg.workflows import BASE_POLICY
 
 
@@ -58,3 +60,24 @@ def test_a_changed_rule_parameter_is_a_new_revision() -> None:
     assert revision(BASE_POLICY) != revision(BASE_POLICY.with_changes("base",
                                                                       filed_expiry_years=3))
     assert revision(BASE_POLICY).startswith("base@")
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_an_application_names_its_revision_and_the_database_keeps_it(
+        backend: str, tmp_path: Path) -> None:
+    url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / 'revisions.db'}"
+    registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds())
+    world = World(registry)
+    registration = world.registration(world.physician(), world.institution("110105"))
+    app = registry.application(registration.application_id or "")
+    assert app.policy_revision == revision(BASE_POLICY)
+    registry.policy = BASE_POLICY.with_changes("base", filed_expiry_years=3)  # published too
+    later = revision(registry.policy)
+    assert later != app.policy_revision
+    kept = registry.published_revision(app.policy_revision)
+    assert kept is not None
+    assert kept["parameters"]["filed_expiry_years"] == 2
+    newer = registry.published_revision(later)
+    assert newer is not None
+    assert newer["parameters"]["filed_expiry_years"] == 3
+    assert registry.published_revision("base@0000000000000000") is None

@@ -457,6 +457,8 @@ class Application:
     corrections: tuple[str, ...] = ()
     batch_id: str | None = None
     scope_approval: ScopeApproval | None = None
+    #: the policy revision in force when it was created (see :mod:`mdreg.service.records`)
+    policy_revision: str = ""
 
 
 @attrs.frozen

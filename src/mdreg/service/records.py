@@ -28,9 +28,11 @@ from mdreg.domain.application import Application
 from mdreg.domain.identifiers import ResidentId
 from mdreg.domain.model import Filing, HealthDepartment, Institution, LegacySite, Physician, Registration
 from mdreg.infra.serialization import structure, unstructure
+from mdreg.ports import UnitOfWork
 from mdreg.rules.base import EligibilityContext, Rule, Verdict, evaluate
 from mdreg.rules.export import export
 from mdreg.rules.policy import Policy
+from mdreg.service.services import Services, read, transact
 
 #: What stands for the ID number in restored facts: it was never recorded.
 UNRECORDED_ID = ResidentId.parse("11010519491231002X")
@@ -115,3 +117,21 @@ def reevaluate(data: Mapping[str, Any], rules: Iterable[Rule[Any]]) -> Verdict:
     by_key = dict(zip(rule_keys(known), known, strict=True))
     chosen = [by_key[key] for key in data["rules"]]
     return evaluate(chosen, restore(data["facts"][0]), data["policy_revision"][0])
+
+
+def publish(services: Services) -> str:
+    """Store the registry's policy revision (its export) in the database unless it is there;
+    return the revision. :func:`mdreg.open` and a change of ``Registry.policy`` publish."""
+    policy = services.policy
+    found = revision(policy)
+
+    def store(uow: UnitOfWork) -> str:
+        uow.revisions.publish(found, export(policy), services.now())
+        return found
+
+    return transact(services, store)
+
+
+def published(services: Services, name: str) -> Mapping[str, Any] | None:
+    """The exported policy of revision ``name`` as it was published, or ``None``."""
+    return read(services, lambda uow: uow.revisions.get(name))

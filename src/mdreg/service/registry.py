@@ -4,10 +4,10 @@ registry's :class:`~mdreg.service.services.Services` and delegates to the comman
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -39,7 +39,15 @@ from mdreg.domain.remedies import Refusal
 from mdreg.infra.limits import Limits
 from mdreg.ports import IdGenerator, UnitOfWork
 from mdreg.rules import Policy, Verdict
-from mdreg.service import applications, assessments, calendar_data, reference_data, registrations, tick
+from mdreg.service import (
+    applications,
+    assessments,
+    calendar_data,
+    records,
+    reference_data,
+    registrations,
+    tick,
+)
 from mdreg.service.accounts import Accounts
 from mdreg.service.applications import BatchResult
 from mdreg.service.deadlines import TickReport
@@ -85,6 +93,12 @@ class Registry:
     @policy.setter
     def policy(self, policy: Policy) -> None:
         self.services = attrs.evolve(self._services, policy=policy)
+        records.publish(self._services)
+
+    def published_revision(self, revision: str) -> Mapping[str, Any] | None:
+        """The policy a revision named by a decision (or an application) contained, as it was
+        published in this database — also after the code moved on; ``None`` if unknown."""
+        return records.published(self._services, revision)
 
     @property
     def calendar(self) -> WorkingDayCalendar:

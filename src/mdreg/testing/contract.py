@@ -16,7 +16,7 @@ value but stored ones must come back *exactly* (time zones, tuples, payload clas
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
@@ -402,6 +402,25 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
             assert uow.filings.lapsed(date(2026, 4, 1), 10) == ()  # the last day still counts
             assert [f.id for f in uow.filings.lapsed(date(2026, 6, 1), 10)] == ["F2", "F1"]
             assert [f.id for f in uow.filings.lapsed(date(2026, 6, 1), 1)] == ["F2"]
+
+    def test_a_published_revision_is_stored_once(self, make_uow: MakeUow) -> None:
+        at = datetime(2026, 3, 2, 1, tzinfo=UTC)
+        with make_uow() as uow:
+            assert uow.revisions.get("base@0123") is None
+            assert uow.revisions.publish("base@0123", {"name": "base", "rules": {}}, at)
+            uow.commit()
+        with make_uow() as uow:
+            assert not uow.revisions.publish("base@0123", {"name": "other"}, at)
+            uow.commit()
+        with make_uow() as uow:
+            stored = uow.revisions.get("base@0123")
+            assert stored is not None
+            assert stored["name"] == "base"
+            assert stored["published_at"] == at.isoformat()
+        with make_uow() as uow:  # a rolled-back publication leaves nothing
+            uow.revisions.publish("base@4567", {"name": "base"}, at)
+        with make_uow() as uow:
+            assert uow.revisions.get("base@4567") is None
 
     def test_rule_inputs_are_what_the_repositories_return(self, make_uow: MakeUow) -> None:
         self.seed(make_uow, department(), institution(1), institution(2), physician(1),

@@ -20,6 +20,7 @@ from mdreg.adapters.memory.repositories import (
     MemoryLegacy,
     MemoryPhysicians,
     MemoryRegistrations,
+    MemoryRevisions,
     check_filings,
     check_registrations,
 )
@@ -52,6 +53,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.audit = self._audit = MemoryAudit(store)
         self.idempotency = self._idem = MemoryIdempotency(store)
         self.calendar_years = self._years = MemoryCalendarYears(store)
+        self.revisions = self._revisions = MemoryRevisions(store)
         self._portal = MemoryPortalRepositories(store.portal)
         self.accounts = self._portal.accounts
         self.codes = self._portal.codes
@@ -152,6 +154,9 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.store.idempotency.update(self._idem.pending)
         self._idem.pending.clear()
         self.store.calendar_years.update(self._years.pending)
+        for revision, document in self._revisions.pending.items():
+            self.store.revisions.setdefault(revision, document)
+        self._revisions.pending.clear()
         self._years.pending.clear()
 
 

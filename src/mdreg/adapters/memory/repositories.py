@@ -3,8 +3,9 @@ checked when a unit of work commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
 
 from mdreg.adapters.memory.store import MemoryStore
 from mdreg.adapters.memory.tables import Keyed, Overlay
@@ -35,6 +36,7 @@ from mdreg.ports import (
     LegacyRepository,
     PhysicianRepository,
     RegistrationRepository,
+    RevisionStore,
 )
 
 
@@ -159,6 +161,21 @@ class MemoryCalendarYears(CalendarYearStore):
 
     def put(self, year: ImportedYear) -> None:
         self.pending[year.year] = year
+
+
+class MemoryRevisions(RevisionStore):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self.pending: dict[str, Mapping[str, Any]] = {}
+
+    def get(self, revision: str) -> Mapping[str, Any] | None:
+        return self.pending.get(revision) or self._store.revisions.get(revision)
+
+    def publish(self, revision: str, document: Mapping[str, Any], at: datetime) -> bool:
+        if self.get(revision) is not None:
+            return False
+        self.pending[revision] = {**document, "published_at": at.isoformat()}
+        return True
 
 
 def check_registrations(registrations: Iterable[Registration]) -> None:

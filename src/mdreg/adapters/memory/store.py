@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from mdreg.adapters.memory.tables import Table
 from mdreg.domain.account import (
@@ -90,6 +92,7 @@ class MemoryStore:
         self.audit_log: list[AuditEvent] = []  # every committed event, in commit order
         self.idempotency: dict[str, tuple[str, str]] = {}
         self.calendar_years: dict[int, ImportedYear] = {}
+        self.revisions: dict[str, Mapping[str, Any]] = {}
         self.portal = PortalTables()
         self.deadlines: Table[Deadline] = Table(
             lambda d: d.id, {"subject": lambda d: d.subject_id, "open": lambda d: d.is_open}

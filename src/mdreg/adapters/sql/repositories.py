@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Insert, Select, Update, bindparam, insert, select, update
 
 from mdreg.adapters.sql import mapping, tables
-from mdreg.adapters.sql.statements import Keyed, Statements, Versioned
+from mdreg.adapters.sql.statements import Keyed, Statements, Versioned, insert_new
 from mdreg.adapters.sql.translation import Subject
 from mdreg.domain.application import Application, AuditEvent, require_one_open
 from mdreg.domain.calendar import ImportedYear
@@ -29,6 +29,7 @@ from mdreg.ports import (
     PhysicianRepository,
     RegistrationRepository,
     Repository,
+    RevisionStore,
 )
 
 E = TypeVar("E")
@@ -357,3 +358,25 @@ class SqlCalendarYears(CalendarYearStore):
         subject = Subject("calendar_year", str(year.year))
         if not self._db.write(_YEARS_REPLACE, {**row, "key": year.year}, subject):
             self._db.write(_YEARS_ADD, {**row, "year": year.year}, subject)
+
+
+_REVISIONS = tables.policy_revisions
+_REVISION_GET = select(_REVISIONS.c.doc).where(_REVISIONS.c.revision == bindparam("revision"))
+
+
+class SqlRevisions(RevisionStore):
+    """Published policy revisions, one row each (the exported policy as a JSON document)."""
+
+    def __init__(self, db: Executor, dialect: str) -> None:
+        self._db = db
+        self._publish = insert_new(_REVISIONS, dialect)
+
+    def get(self, revision: str) -> Mapping[str, Any] | None:
+        rows = self._db.read(_REVISION_GET, {"revision": revision})
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def publish(self, revision: str, document: Mapping[str, Any], at: datetime) -> bool:
+        row = {"revision": revision, "published_at": at,
+               "doc": json.dumps({**document, "published_at": at.isoformat()},
+                                 ensure_ascii=False, sort_keys=True, default=str)}
+        return bool(self._db.write(self._publish, row, Subject("policy_revision", revision)))

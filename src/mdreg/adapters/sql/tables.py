@@ -339,6 +339,14 @@ class CalendarYearRow(TableModel, table=True):
     doc: str = Field(sa_type=Text)
 
 
+class PolicyRevisionRow(TableModel, table=True):
+    __tablename__ = "policy_revisions"
+
+    revision: str = Field(primary_key=True)
+    published_at: datetime = Field(sa_type=UTCDateTime)
+    doc: str = Field(sa_type=Text)
+
+
 def table(model: type[TableModel]) -> Table:
     """The Core table of a table class."""
     found = model.__table__  # type: ignore[attr-defined]
@@ -364,3 +372,4 @@ practice_info = table(PracticeInfoRow)
 assessments = table(AssessmentRow)
 deadlines = table(DeadlineRow)
 calendar_years = table(CalendarYearRow)
+policy_revisions = table(PolicyRevisionRow)

@@ -50,6 +50,7 @@ from mdreg.adapters.sql.repositories import (
     SqlLegacySites,
     SqlPhysicians,
     SqlRegistrations,
+    SqlRevisions,
 )
 from mdreg.adapters.sql.statements import RULE_INPUT_PARTS
 from mdreg.adapters.sql.translation import Subject, translate
@@ -160,6 +161,10 @@ class SqlUnitOfWork(UnitOfWork):
     @cached_property
     def calendar_years(self) -> SqlCalendarYears:  # type: ignore[override]
         return SqlCalendarYears(self)
+
+    @cached_property
+    def revisions(self) -> SqlRevisions:  # type: ignore[override]
+        return SqlRevisions(self, self.store.dialect)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._done:
