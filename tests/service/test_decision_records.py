@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import attrs
 import pytest
 
 import mdreg
 from mdreg.domain.clock import FakeClock
 from mdreg.service.ids import SequentialIds
-from mdreg.service.records import UNRECORDED_ID, reevaluate, revision
+from mdreg.service.records import UNRECORDED_ID, definition_revision, reevaluate, revision
 from mdreg.simulation import CALENDAR, START, SimulationConfig
 from mdreg.simulation.runner import Simulation
 from mdreg.testing import World
-from mdreg.workflows import BASE_POLICY
+from mdreg.workflows import BASE_POLICY, DEFINITIONS
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +82,16 @@ def test_an_application_names_its_revision_and_the_database_keeps_it(
     assert newer is not None
     assert newer["parameters"]["filed_expiry_years"] == 3
     assert registry.published_revision("base@0000000000000000") is None
+
+
+def test_an_application_names_its_state_machines_revision(world: World,
+                                                          registry: mdreg.Registry) -> None:
+    definition = DEFINITIONS[mdreg.BusinessType.REGISTRATION]
+    registration = world.registration(world.physician(), world.institution("110105"))
+    app = registry.application(registration.application_id or "")
+    assert app.definition_revision == definition_revision(definition)
+    relabelled = attrs.evolve(definition, states=tuple(
+        attrs.evolve(s, label="待审核") if s.id == "under_review" else s
+        for s in definition.states))
+    assert definition_revision(relabelled) != app.definition_revision
+    assert definition_revision(relabelled).startswith("registration@")

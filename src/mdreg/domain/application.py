@@ -459,6 +459,8 @@ class Application:
     scope_approval: ScopeApproval | None = None
     #: the policy revision in force when it was created (see :mod:`mdreg.service.records`)
     policy_revision: str = ""
+    #: the revision of its business type's state machine when it was created
+    definition_revision: str = ""
 
 
 @attrs.frozen

@@ -286,6 +286,7 @@ def create(services: Services, uow: UnitOfWork, actor: Actor, business: Business
         department_id=routed.department.id, target=routed.target, state=DRAFT, version=1,
         created_at=now, updated_at=now, application_date=business_date(now),
         batch_id=batch_id, policy_revision=records.revision(services.policy),
+        definition_revision=records.definition_revision(declaration.definition),
     )
     uow.applications.add(app)  # one open application per type and target (the port's invariant)
     DeadlineKeeper(services).on_create(uow, app, now)

@@ -33,6 +33,7 @@ from mdreg.rules.base import EligibilityContext, Rule, Verdict, evaluate
 from mdreg.rules.export import export
 from mdreg.rules.policy import Policy
 from mdreg.service.services import Services, read, transact
+from mdreg.workflows.base import WorkflowDefinition
 
 #: What stands for the ID number in restored facts: it was never recorded.
 UNRECORDED_ID = ResidentId.parse("11010519491231002X")
@@ -55,6 +56,29 @@ def revision(policy: Policy) -> str:
     canonical = json.dumps(export(policy), ensure_ascii=False, sort_keys=True, default=str)
     found = f"{policy.name}@{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
     _REVISIONS[id(policy)] = (policy, found)
+    return found
+
+
+_DEFINITIONS: dict[int, tuple[WorkflowDefinition, str]] = {}
+
+
+def definition_revision(definition: WorkflowDefinition) -> str:
+    """``id@hash``: a business type's state machine (states, events, who fires them, what they
+    require) and the first 16 hex digits of the SHA-256 of its canonical form; a state or an
+    event added, renamed or removed is a new revision.
+
+    >>> from mdreg.workflows import DEFINITIONS
+    >>> from mdreg import BusinessType
+    >>> definition_revision(DEFINITIONS[BusinessType.REGISTRATION]).startswith("registration@")
+    True
+    """
+    held = _DEFINITIONS.get(id(definition))
+    if held is not None and held[0] is definition:
+        return held[1]
+    canonical = json.dumps(unstructure(definition), ensure_ascii=False, sort_keys=True,
+                           default=str)
+    found = f"{definition.id}@{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
+    _DEFINITIONS[id(definition)] = (definition, found)
     return found
 
 
