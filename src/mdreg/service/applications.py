@@ -340,7 +340,7 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     done = consequences(services, uow, new, event, actor, now, keeper)
     if event in REFUSING_EVENTS:
         done.update(refusal(services, uow, new, event, reason, now).data())
-    done.update(record)  # what the decision was made under and on
+    done.update(record())  # what the decision was made under and on
     audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
     return new
 
@@ -406,18 +406,22 @@ def verdict(services: Services, uow: UnitOfWork, app: Application, event: str) -
 
 
 def decision(services: Services, uow: UnitOfWork, app: Application, event: str
-             ) -> tuple[Verdict, dict[str, list[str]]]:
-    """The verdict of the rules in force on ``event`` for ``app``, and what the decision record
-    keeps of it (:mod:`mdreg.service.records`): the policy revision, the rule versions and the
-    facts they read (nothing when no rule applies)."""
+             ) -> tuple[Verdict, Callable[[], dict[str, list[str]]]]:
+    """The verdict of the rules in force on ``event`` for ``app``, and how to make what the
+    decision record keeps of it (:mod:`mdreg.service.records`): the policy revision, the rule
+    versions and the facts they read (nothing when no rule applies). The record is made only
+    when asked for — by a decision that passed, not by ``check`` or ``explain``."""
     policy = services.policy
     rules = policy.rules_for(app.type, event, app.application_date)
     if not rules:
-        return Verdict(app.application_date, (), (), policy.name), {}
+        return Verdict(app.application_date, (), (), policy.name), dict
     context = build_context(uow, app, dict(policy.parameters),
                             account=any(r.reads_account for r in rules))
-    record = {"policy_revision": [records.revision(policy)], "rules": records.rule_keys(rules),
-              "facts": [records.snapshot(context)]}
+
+    def record() -> dict[str, list[str]]:
+        return {"policy_revision": [records.revision(policy)],
+                "rules": records.rule_keys(rules), "facts": [records.snapshot(context)]}
+
     return evaluate(rules, context, policy.name), record
 
 
