@@ -1085,6 +1085,7 @@ def test_r_fil_1_the_tick_closes_a_filing_at_the_end_of_its_period(
     registration = world.registration(world.physician(), world.institution("110105"))
     filing = world.filing(registration, world.institution("110108"),
                           valid_to=TODAY + timedelta(days=10))
+    assert registry.tick(clock.now() + timedelta(days=9)).lapsed == ()  # the day before
     assert registry.tick(clock.now() + timedelta(days=10)).lapsed == ()  # its last day
     report = registry.tick(clock.now() + timedelta(days=11))
     assert report.lapsed == (filing.id,)

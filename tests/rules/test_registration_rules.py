@@ -3,7 +3,7 @@ once at least."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import attrs
 import pytest
@@ -347,17 +347,19 @@ def test_r_reg_9_the_granting_department_revokes_a_registration_obtained_by_impr
 
 
 @pytest.mark.parametrize(
-    ("years_later", "refused"), [(timedelta(days=3 * 365), True), (timedelta(days=3 * 365 + 1), False)],
-    ids=["a_day_short_of_three_years_fails", "three_years_after_passes"],
+    ("day", "refused"), [(date(2029, 3, 1), True), (date(2029, 3, 2), False),
+                         (date(2029, 3, 3), False)],
+    ids=["a_day_short_of_three_years_fails", "the_third_anniversary_passes",
+         "the_day_after_passes"],
 )
 def test_r_reg_9_a_new_registration_within_three_years_of_a_revocation_is_refused(
     world: World, registry: Registry, beijing: Institution, clock: FakeClock,
-    years_later: timedelta, refused: bool,
+    day: date, refused: bool,
 ) -> None:
     doctor = world.physician()
     registration = world.registration(doctor, beijing)
     registry.revoke(Actor.authority(registration.approved_by), registration.id, "骗取注册")
-    clock.set(datetime(2026, 3, 2, 1, tzinfo=UTC) + years_later)  # 2029-03-01 / 2029-03-02
+    clock.set(datetime.combine(day, time(1), tzinfo=UTC))  # revoked on 2026-03-02
     result = checked_once(registry, doctor, beijing)
     assert "refusal.registration_revoked" in result.checked
     assert result.failed_rule_ids == (("refusal.registration_revoked",) if refused else ())
