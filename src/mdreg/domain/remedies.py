@@ -22,9 +22,15 @@ import attrs
 
 from mdreg.domain.law import Citation, Instrument
 
+#: The instrument rules cite too (:mod:`mdreg.rules.citations` takes it from here).
 LICENSING_LAW = Instrument(
-    "administrative_licensing_law", "中华人民共和国行政许可法",
-    "Administrative Licensing Law of the PRC", effective_from=date(2004, 7, 1))
+    "administrative_licensing_law",
+    "中华人民共和国行政许可法",
+    "Administrative Licensing Law of the PRC",
+    effective_from=date(2004, 7, 1),
+    document_no="中华人民共和国主席令第七号",
+    note="adopted 2003-08-27, amended 2019-04-23; articles are cited from the 2019 text",
+)
 RECONSIDERATION_LAW = Instrument(
     "administrative_reconsideration_law", "中华人民共和国行政复议法",
     "Administrative Reconsideration Law of the PRC", effective_from=date(1999, 10, 1))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from mdreg.domain.remedies import LICENSING_LAW as LICENSING_LAW
 from mdreg.rules.base import Instrument
 
 PHYSICIANS_LAW = Instrument(
@@ -62,14 +63,6 @@ SCOPE_RULES = Instrument(
     document_no="卫医发〔2001〕169号",
     note="issued by 卫生部 and 国家中医药管理局; later amendments of the scope lists not "
          "established",
-)
-LICENSING_LAW = Instrument(
-    "administrative_licensing_law",
-    "中华人民共和国行政许可法",
-    "Administrative Licensing Law of the PRC",
-    effective_from=date(2004, 7, 1),
-    document_no="中华人民共和国主席令第七号",
-    note="adopted 2003-08-27, amended 2019-04-23; articles are cited from the 2019 text",
 )
 PLA_MEASURES = Instrument(
     "pla_measures_2000",
