@@ -167,12 +167,10 @@ def receive_materials(services: Services, application_id: str, actor: Actor,
                 checklist = [m.name for m in declaration_for(app.type).materials]
                 received = checklist if materials is None else _listed(materials)
                 now = services.now()
-                new = attrs.evolve(app, version=app.version + 1, updated_at=now)
-                DeadlineKeeper(services).on_materials(uow, new, now)
-                uow.applications.save(new, app.version)
-                audit(services, uow, new, "receive_materials", app.state, actor, "", None, now,
-                      {"materials": received,
-                       "missing": [m for m in checklist if m not in received]})
+                DeadlineKeeper(services).on_materials(uow, app, now)
+                new = record_in_place(services, uow, app, "receive_materials", actor, now, {
+                    "materials": received,
+                    "missing": [m for m in checklist if m not in received]})
                 uow.commit()
                 return new
 
@@ -198,15 +196,24 @@ def approve_scopes(services: Services, application_id: str, actor: Actor) -> App
                 raise TransitionNotAllowed(app.type.value, app.state, "approve_scopes")
             now = services.now()
             approval = ScopeApproval(department.id, department.division.code, business_date(now))
-            new = attrs.evolve(app, version=app.version + 1, updated_at=now,
-                               scope_approval=approval)
-            uow.applications.save(new, app.version)
-            audit(services, uow, new, "approve_scopes", app.state, actor, "", None, now,
-                  {"scopes": list(getattr(app.payload, "scopes", ()))})
+            new = record_in_place(services, uow, app, "approve_scopes", actor, now,
+                                  {"scopes": list(getattr(app.payload, "scopes", ()))},
+                                  scope_approval=approval)
             uow.commit()
             return new
 
     return in_transaction(services, run)
+
+
+def record_in_place(services: Services, uow: UnitOfWork, app: Application, event: str,
+                    actor: Actor, now: datetime, data: dict[str, Any], **changes: Any
+                    ) -> Application:
+    """An act on an application that leaves its state as it is (a receipt, an approval of
+    scopes): the application saved with ``changes`` under the next version, and audited."""
+    new = attrs.evolve(app, version=app.version + 1, updated_at=now, **changes)
+    uow.applications.save(new, app.version)
+    audit(services, uow, new, event, app.state, actor, "", None, now, data)
+    return new
 
 
 def _listed(materials: Sequence[str]) -> list[str]:
