@@ -12,8 +12,8 @@ many rounds. Exactly one may win each round; the other must be refused by the sc
 The scenarios cover the rules whose reading of another row a concurrent approval can
 invalidate: one primary institution per location and an assistant's single location (two
 注册), a location kept free by a 变更 (a 变更 and a 注册), a registration still usable (its 注销
-and a 备案 under it). The other rules that read beyond the application cannot be raced this
-way: two applications on the same target (two 备案 at one institution, two cancellations of
+and a 备案 under it; an ex-officio 撤销 and a 备案). The other rules that read beyond the
+application cannot be raced this way: two applications on the same target (two 备案 at one institution, two cancellations of
 one filing or record) cannot both be open (the ``open_application`` index), and where an
 approval changes what another rule read (a 变更 moving a registration its filings hang
 under), its effect ends what no longer fits, so either order keeps the invariants.
@@ -51,8 +51,11 @@ from mdreg.simulation.invariants import violations
 from mdreg.testing.builders import World
 from mdreg.testing.race import SCOPES, gather, wait_at
 
-#: Both applications of one round, under review: (application id, department id) each.
-Pair = tuple[tuple[str, str], tuple[str, str]]
+#: One side of a round: (command, subject id, department id) — ``approve`` an application
+#: under review, or ``revoke`` a registration (撤销).
+Side = tuple[str, str, str]
+#: Both commands of one round.
+Pair = tuple[Side, Side]
 
 
 @attrs.frozen
@@ -77,11 +80,11 @@ class Scenario:
 _numbers = itertools.count(1)
 
 
-def _under_review(world: World, app: Application) -> tuple[str, str]:
+def _under_review(world: World, app: Application) -> Side:
     registry = world.registry
     registry.fire(app.id, "confirm", Actor.institution(app.institution_id))
     registry.fire(app.id, "accept", Actor.authority(app.department_id))
-    return app.id, app.department_id
+    return "approve", app.id, app.department_id
 
 
 def _two_levels(world: World) -> Pair:
@@ -136,6 +139,18 @@ def _filing_under_cancelled(world: World) -> Pair:
     return _under_review(world, cancel), _under_review(world, filing)
 
 
+def _filing_under_revoked(world: World) -> Pair:
+    """A 撤销 of a registration (ex officio) and a 多执业机构备案 under it."""
+    home, second = world.institution("110105"), world.institution("110105")
+    doctor = world.physician()
+    registration = world.registration(doctor, home)
+    today = world.registry.clock.now().date()
+    filing = world.registry.apply(Actor.physician(doctor.id), FilingRequest(
+        registration.id, second.id, registration.scopes[:1], valid_from=today,
+        valid_to=today + timedelta(days=364)))
+    return ("revoke", registration.id, registration.approved_by), _under_review(world, filing)
+
+
 #: One scenario per rule that reads another row of the physician and can be raced this way.
 SCENARIOS: Mapping[str, Scenario] = {
     "two_levels": Scenario(("practice_location.one_primary_institution",), "R-LOC-5",
@@ -148,6 +163,9 @@ SCENARIOS: Mapping[str, Scenario] = {
     # a 备案 approved first is ended with its registration by the 注销 that follows
     "filing_under_cancelled": Scenario(("target.registration_usable",), "R-CAN-5",
                                        _filing_under_cancelled, both_may_win=True),
+    # the same with an ex-officio 撤销 racing the 备案
+    "filing_under_revoked": Scenario(("target.registration_usable",), "R-CAN-5",
+                                     _filing_under_revoked, both_may_win=True),
 }
 
 
@@ -170,8 +188,8 @@ def rule_race(url: str, scenario: str, *, rounds: int, timeout: float = 120.0
     registry = mdreg.open(url, clock=FakeClock(T0))
     world = World(registry)
     pairs = [SCENARIOS[scenario].prepare(world) for _ in range(rounds)]
-    physicians = {registry.application(app_id).physician_id for pair in pairs
-                  for app_id, _ in pair}
+    physicians = {registry.application(subject).physician_id for pair in pairs
+                  for command, subject, _ in pair if command == "approve"}
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
     workers = [context.Process(target=_approve, daemon=True,
@@ -196,9 +214,12 @@ def _approve(url: str, side: int, pairs: list[Pair], barrier: threading.Barrier,
         if not wait_at(barrier):
             outcomes.append((round_no, "BrokenBarrierError"))
             break
-        app_id, department = pair[side]
+        command, subject, department = pair[side]
         try:
-            registry.fire(app_id, "approve", Actor.authority(department))
+            if command == "revoke":
+                registry.revoke(Actor.authority(department), subject, "以欺骗手段取得注册")
+            else:
+                registry.fire(subject, "approve", Actor.authority(department))
             outcomes.append((round_no, "ok"))
         except IneligibleError as refused:
             outcomes.append((round_no, ",".join(sorted({v.rule_id for v in refused.violations}))))
