@@ -14,9 +14,10 @@ invalidate: one primary institution per location and an assistant's single locat
 注册), a location kept free by a 变更 (a 变更 and a 注册), a registration still usable (its 注销
 and a 备案 under it; an ex-officio 撤销 and a 备案). The other rules that read beyond the
 application cannot be raced this way: two applications on the same target (two 备案 at one
-institution, two cancellations of one filing or record) cannot both be open (the ``open_application`` index), and where an
-approval changes what another rule read (a 变更 moving a registration its filings hang
-under), its effect ends what no longer fits, so either order keeps the invariants.
+institution, two cancellations of one filing or record) cannot both be open (the
+``open_application`` index), and where an approval changes what another rule read (a 变更
+moving a registration its filings hang under), its effect ends what no longer fits, so either
+order keeps the invariants.
 
 This module imports neither pytest nor hypothesis, so workers start quickly.
 """
