@@ -47,9 +47,21 @@ def test_no_mdreg_turns_the_plugin_off(host: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
+def test_without_a_profile_hypothesis_keeps_its_own_choice(host: pytest.Pytester) -> None:
+    """Nothing forced: with no profile named, the settings are hypothesis's own (which differ on a
+    CI machine, where hypothesis loads its ``ci`` profile), the same as with the plugin off."""
+    host.makepyfile(test_profile=PROFILE_TEST)
+    settings = []
+    for plugin in ("mdreg", "no:mdreg"):
+        result = host.runpytest_subprocess("-p", "no:cacheprovider", "-p", plugin, "-s")
+        assert result.ret == 0
+        settings.append([line for line in result.outlines if "max_examples" in line])
+    assert settings[0] == settings[1] and len(settings[0]) == 1
+
+
 @pytest.mark.parametrize(("ini", "env", "expected"), [
-    ("", "", "max_examples 100 derandomize False"),  # hypothesis's defaults: nothing forced
     ("mdreg_hypothesis_profile = ci", "", "max_examples 100 derandomize True"),
+    ("mdreg_hypothesis_profile = dev", "", "max_examples 50 derandomize False"),
     ("mdreg_hypothesis_profile = ci", "nightly", "max_examples 2000 derandomize False"),
 ])
 def test_the_hypothesis_profile_is_chosen_by_the_project(

@@ -40,8 +40,8 @@ PROFILE_ENV = "MDREG_HYPOTHESIS_PROFILE"
 PROFILES: dict[str, dict[str, Any]] = {
     "ci": {"max_examples": 100, "deadline": None, "derandomize": True,
            "suppress_health_check": ["too_slow"]},
-    "dev": {"max_examples": 50, "deadline": None},
-    "nightly": {"max_examples": 2000, "deadline": None},
+    "dev": {"max_examples": 50, "deadline": None, "derandomize": False},
+    "nightly": {"max_examples": 2000, "deadline": None, "derandomize": False},
 }
 
 _COVERAGE: pytest.StashKey[RuleCoverage] = pytest.StashKey()
