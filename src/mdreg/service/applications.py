@@ -55,8 +55,9 @@ from mdreg.service.context import build_context
 from mdreg.service.deadlines import DeadlineKeeper
 from mdreg.service.explain import Explanation
 from mdreg.service.explain import explain as explanation
+from mdreg.service.pinning import engine
 from mdreg.service.services import Services, append_audit, in_transaction, read, require
-from mdreg.workflows import DECLARATIONS, declaration_for, declaration_for_payload, workflow_for
+from mdreg.workflows import DECLARATIONS, declaration_for, declaration_for_payload
 from mdreg.workflows.effects import Effect
 from mdreg.workflows.routing import Routing
 
@@ -248,8 +249,10 @@ def explain(services: Services, application_id: str) -> Explanation:
 
     def query(uow: UnitOfWork) -> Explanation:
         app = application(uow, application_id, for_rules=True)
-        events = workflow_for(app.type).definition.allowed(app.state)
-        return explanation(app, {e.id: verdict(services, uow, app, e.id) for e in events})
+        definition = engine(uow, app).definition
+        events = definition.allowed(app.state)
+        return explanation(app, {e.id: verdict(services, uow, app, e.id) for e in events},
+                           definition)
 
     return read(services, query)
 
@@ -258,7 +261,7 @@ def recorded_refusal(services: Services, application_id: str) -> Refusal | None:
     """The refusal recorded with an application's refusing decision (``None``: none)."""
 
     def query(uow: UnitOfWork) -> Refusal | None:
-        definition = workflow_for(application(uow, application_id).type).definition
+        definition = engine(uow, application(uow, application_id)).definition
         for event in reversed(uow.audit.for_aggregate(application_id)):
             if event.event in REFUSING_EVENTS:
                 spec = definition.event(event.event)
@@ -313,7 +316,7 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
         current = application(uow, app.id)
         if current.version != app.version:
             raise ConcurrencyConflict("application", app.id, app.version, current.version)
-    flow = workflow_for(app.type)
+    flow = engine(uow, app)
     dest = flow.fire(app.state, event)
     spec = flow.definition.event(event)
     if spec is None:  # pragma: no cover - fire() already refused unknown events
@@ -346,7 +349,8 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     uow.applications.save(new, app.version)
     done = consequences(services, uow, new, event, actor, now, keeper)
     if event in REFUSING_EVENTS:
-        done.update(refusal(services, uow, new, event, reason, now).data())
+        written, record = refusal(services, uow, new, event, reason, now)
+        done.update(written.data())
     done.update(record())  # what the decision was made under and on
     audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
     return new
@@ -358,17 +362,24 @@ REFUSING_EVENTS = {"reject": "approve", "refuse_acceptance": "accept"}
 
 
 def refusal(services: Services, uow: UnitOfWork, app: Application, event: str, reason: str,
-            now: datetime) -> Refusal:
+            now: datetime) -> tuple[Refusal, Callable[[], dict[str, list[str]]]]:
     """The written refusal ``event`` makes: the reason, the rules of the decision it refuses
     that are not met now (all of them), the physician and the institution to notify, and the
-    remedies (行政许可法 Art 38; 医师法 Art 16)."""
-    measured = verdict(services, uow, app, REFUSING_EVENTS[event])
-    spec = workflow_for(app.type).definition.event(event)
-    return Refusal(
-        spec.label if spec else event, app.id, business_date(now), reason,
-        tuple(dict.fromkeys(v.rule_id for v in measured.violations)),
+    remedies (行政许可法 Art 38; 医师法 Art 16); and how to make its decision record, which
+    keeps the facts and verdict of the rules it was measured against."""
+    measured, record = decision(services, uow, app, REFUSING_EVENTS[event])
+    spec = engine(uow, app).definition.event(event)
+    failed = tuple(dict.fromkeys(v.rule_id for v in measured.violations))
+    written = Refusal(
+        spec.label if spec else event, app.id, business_date(now), reason, failed,
         tuple(v.message for v in measured.violations),
         (str(Actor.physician(app.physician_id)), str(Actor.institution(app.institution_id))))
+
+    def refused() -> dict[str, list[str]]:
+        kept = record()
+        return {**kept, "failed": list(failed)} if kept else kept
+
+    return written, refused
 
 
 def _corrected_since_submission(uow: UnitOfWork, app: Application) -> bool:
@@ -426,7 +437,7 @@ def decision(services: Services, uow: UnitOfWork, app: Application, event: str
                             account=any(r.reads_account for r in rules))
 
     def record() -> dict[str, list[str]]:
-        return {"policy_revision": [records.revision(policy)],
+        return {"policy_revision": [records.revision(policy)], "evaluated": [event],
                 "rules": records.rule_keys(rules), "facts": [records.snapshot(context)]}
 
     return evaluate(rules, context, policy.name), record

@@ -33,6 +33,7 @@ from mdreg.rules.base import EligibilityContext, Rule, Verdict, evaluate
 from mdreg.rules.export import export
 from mdreg.rules.policy import Policy
 from mdreg.service.services import Services, read, transact
+from mdreg.workflows import DECLARATIONS
 from mdreg.workflows.base import WorkflowDefinition
 
 #: What stands for the ID number in restored facts: it was never recorded.
@@ -143,14 +144,24 @@ def reevaluate(data: Mapping[str, Any], rules: Iterable[Rule[Any]]) -> Verdict:
     return evaluate(chosen, restore(data["facts"][0]), data["policy_revision"][0])
 
 
+def definition_document(definition: WorkflowDefinition) -> dict[str, Any]:
+    """What is published for a definition revision (see :mod:`mdreg.service.pinning`)."""
+    return {"definition": unstructure(definition)}
+
+
 def publish(services: Services) -> str:
-    """Store the registry's policy revision (its export) in the database unless it is there;
-    return the revision. :func:`mdreg.open` and a change of ``Registry.policy`` publish."""
+    """Store the registry's policy revision (its export) and every declared business type's
+    definition revision in the database unless they are there; return the policy revision.
+    :func:`mdreg.open` and a change of ``Registry.policy`` publish."""
     policy = services.policy
     found = revision(policy)
 
     def store(uow: UnitOfWork) -> str:
-        uow.revisions.publish(found, export(policy), services.now())
+        now = services.now()
+        uow.revisions.publish(found, export(policy), now)
+        for declaration in DECLARATIONS.values():
+            uow.revisions.publish(definition_revision(declaration.definition),
+                                  definition_document(declaration.definition), now)
         return found
 
     return transact(services, store)
