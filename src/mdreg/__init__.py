@@ -77,6 +77,7 @@ if TYPE_CHECKING:
         IneligibleError,
         LimitExceeded,
         MdregError,
+        MigrationRefused,
         NoActiveCode,
         NotFoundError,
         PermissionDenied,
@@ -94,6 +95,7 @@ if TYPE_CHECKING:
     from mdreg.service import Registry
     from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
     from mdreg.service.ids import SequentialIds
+    from mdreg.service.migrations import MigrationPlan, MigrationReport
 
 #: Where each public name is defined. ``import mdreg`` imports none of them: a name is imported
 #: the first time it is used (PEP 562), so importing mdreg — which pytest does in every run where
@@ -119,7 +121,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.errors": (
         "AccountNotActive", "ActivationRefused", "AuthenticationFailed", "CodeAlreadyUsed", "CodeExhausted",
         "CodeExpired", "CodeMismatch", "CodeRejected", "ConcurrencyConflict", "IdentityMismatch",
-        "IneligibleError", "LimitExceeded", "MdregError", "NoActiveCode", "NotFoundError", "PermissionDenied",
+        "IneligibleError", "LimitExceeded", "MdregError", "MigrationRefused", "NoActiveCode",
+        "NotFoundError", "PermissionDenied",
         "PhotoRejected", "QuotaExceeded", "TransitionNotAllowed", "UniquenessConflict", "ValidationError",
         "WeakPassword",
     ),
@@ -130,6 +133,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.service": ("Registry",),
     "mdreg.service.accounts": ("Accounts", "CodeTicket", "PracticeView", "WorkList"),
     "mdreg.service.ids": ("SequentialIds",),
+    "mdreg.service.migrations": ("MigrationPlan", "MigrationReport"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -183,6 +187,9 @@ __all__ = [
     "LimitExceeded",
     "Limits",
     "MdregError",
+    "MigrationPlan",
+    "MigrationRefused",
+    "MigrationReport",
     "MilitaryInRequest",
     "MilitaryOutRequest",
     "MultisiteCancelRequest",

@@ -11,6 +11,7 @@ from rich.table import Column, Table
 
 from mdreg import __version__
 from mdreg.cli_calendar import calendar_app, health
+from mdreg.cli_migrate import migrate_app
 from mdreg.cli_simulate import simulate
 from mdreg.cli_support import Commands, console_width, fail, opening, redact
 from mdreg.domain.application import BusinessType
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(db_app, name="db")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(migrate_app, name="migrate")
 app.command("health")(health)
 app.command("simulate")(simulate)
 console = Console(width=console_width())

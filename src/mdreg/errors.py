@@ -15,6 +15,7 @@ masked values (see :mod:`mdreg.domain.identifiers`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -381,3 +382,18 @@ class ActivationRefused(MdregError):
         super().__init__(f"activation by {path} refused: {reason}")
         self.path = path
         self.reason = reason
+
+
+class MigrationRefused(MdregError):
+    """A migration plan cannot be applied: in-flight applications are in states the target
+    state machine has no place for, and no mapping names one."""
+
+    label = "流程迁移被拒绝"
+
+    def __init__(self, plan_id: str, unmapped: dict[str, str]) -> None:
+        states = ", ".join(f"{state} ({count})" for state, count in sorted(
+            Counter(unmapped.values()).items()))
+        super().__init__(f"migration {plan_id}: {len(unmapped)} application(s) in states the "
+                         f"target does not have and no mapping names: {states}")
+        self.plan_id = plan_id
+        self.unmapped = unmapped

@@ -167,6 +167,12 @@ class ApplicationRepository(abc.ABC):
               state: str) -> tuple[Application, ...]:
         """Applications in ``state`` routed to an institution or a department (indexed)."""
 
+    @abc.abstractmethod
+    def of_type(self, business: str, *, after: str = "", limit: int) -> tuple[Application, ...]:
+        """Up to ``limit`` applications of business type ``business`` whose id sorts after
+        ``after``, in id order: a page of every application of one type, in any state (an
+        administrative scan, such as a migration's; not for hot paths)."""
+
 
 class AuditLog(abc.ABC):
     """Append-only audit events, numbered per aggregate."""

@@ -46,6 +46,7 @@ from mdreg.service.registry import Registry
 from mdreg.testing import World
 from mdreg.testing.crash import CRASH_STAGES, consistency, crash_loop
 from mdreg.testing.faults import STAGES, InjectedFault, failing_at
+from mdreg.testing.killed_migration import KILLED, killed_migration
 from mdreg.testing.race import idempotent_race, open_race, sql_registry, tail_race
 from mdreg.testing.race_portal import QUOTA, code_race, quota_race
 from mdreg.testing.race_rules import SCENARIOS, rule_race
@@ -323,6 +324,19 @@ class SqlReliabilityContract(ReliabilityContract):
         assert set(result.open_applications) == {1}
         assert result.retry.most_attempts <= MAX_ATTEMPTS
         assert set(result.retry.transient) <= {"40001", "40P01", "SQLITE_BUSY", "SQLITE_LOCKED"}
+
+    def test_a_migration_killed_mid_batch_leaves_no_half_migrated_application(
+            self, url: str, figures: Callable[[str], None]) -> None:
+        """A process dies with a migration batch half done: the batches committed before are
+        wholly moved, the rest untouched; running the plan again finishes it."""
+        result = killed_migration(url, groups=3, batch_size=4, kill_after=6)
+        assert result.exit_code == KILLED and result.planned == 9
+        assert result.half_moved == ()
+        assert len(result.moved_before) == 4  # the first batch committed, the second died
+        assert sorted(result.finished.done) == sorted(result.moved_before)
+        assert len(result.finished.moved) == 5 and not result.finished.skipped
+        figures(f"migration killed after 6 of 9 moves (batches of 4): {len(result.moved_before)} "
+                f"moved, 0 half-moved; the rerun moved {len(result.finished.moved)}")
 
     @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
     def test_cross_row_rules_hold_under_a_race(self, url: str, scenario: str,

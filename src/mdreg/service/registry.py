@@ -43,6 +43,7 @@ from mdreg.service import (
     applications,
     assessments,
     calendar_data,
+    migrations,
     records,
     reference_data,
     registrations,
@@ -52,7 +53,9 @@ from mdreg.service.accounts import Accounts
 from mdreg.service.applications import BatchResult
 from mdreg.service.deadlines import TickReport
 from mdreg.service.explain import Explanation
+from mdreg.service.migrations import MigrationPlan, MigrationReport
 from mdreg.service.services import Services, read, require
+from mdreg.workflows import WorkflowDefinition
 
 __all__ = ["BatchResult", "Registry"]
 
@@ -99,6 +102,32 @@ class Registry:
         """The policy a revision named by a decision (or an application) contained, as it was
         published in this database — also after the code moved on; ``None`` if unknown."""
         return records.published(self._services, revision)
+
+    def plan_migration(self, to: WorkflowDefinition | str,
+                       mapping: Mapping[str, str] | None = None) -> MigrationPlan:
+        """Plan moving the in-flight applications of a business type to the state machine
+        ``to`` — a definition, a published revision (``registration@…``) or a business type id
+        (its declared definition); ``mapping`` (old state → new state) places applications in
+        states the target lacks. Changes nothing; see :mod:`mdreg.service.migrations`."""
+        return migrations.plan(self._services, to, mapping)
+
+    def migrate(self, plan: MigrationPlan, actor: Actor, *, batch_size: int = 100,
+                progress: Callable[[int], None] | None = None) -> MigrationReport:
+        """Move the applications of ``plan`` in batches, each recorded as a ``migrate`` event
+        by ``actor``; run it again to finish an interrupted run.
+
+        Raises:
+            MigrationRefused: the plan has applications without a target state.
+        """
+        return migrations.apply(self._services, plan, actor, batch_size=batch_size,
+                                progress=progress)
+
+    def revert_migration(self, plan: MigrationPlan, actor: Actor, *, batch_size: int = 100,
+                         progress: Callable[[int], None] | None = None) -> MigrationReport:
+        """Move the applications ``plan`` moved back, unless something happened to them
+        since."""
+        return migrations.revert(self._services, plan, actor, batch_size=batch_size,
+                                 progress=progress)
 
     @property
     def calendar(self) -> WorkingDayCalendar:

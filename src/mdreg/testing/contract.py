@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import pytest
 
+from mdreg.domain.application import BusinessType
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import (
     FilingStatus,
@@ -291,6 +292,18 @@ class UnitOfWorkContract(PortalContract, DeadlineContract):
             assert uow.audit.count() == 4
         assert [e.seq for e in loaded] == [1, 2, 3]
         assert all(same(got, saved) for got, saved in zip(loaded, events, strict=True))
+
+    def test_applications_of_one_type_page_by_id(self, make_uow: MakeUow) -> None:
+        other = attrs.evolve(application(3, "P3"), type=BusinessType.CANCELLATION)
+        self.seed(make_uow, application(2, "P2", state="approved"), other,
+                  application(1, "P1"))
+        with make_uow() as uow:
+            uow.applications.add(application(4, "P4"))  # pending writes are seen too
+            first = uow.applications.of_type("registration", limit=2)
+            rest = uow.applications.of_type("registration", after=first[-1].id, limit=2)
+            assert [a.id for a in first + rest] == ["A1", "A2", "A4"]
+            assert uow.applications.of_type("registration", after="A4", limit=2) == ()
+            assert [a.id for a in uow.applications.of_type("cancellation", limit=9)] == ["A3"]
 
     def test_the_audit_tail_pages_by_position(self, make_uow: MakeUow) -> None:
         self.seed(make_uow, audit_event("A1", 1), audit_event("A2", 1))

@@ -171,6 +171,30 @@ def register(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
 
     return remove
 
+def redeclare(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
+    """Put ``declaration`` in place of the declared business type of the same id and payload
+    class — a deployment that changes a type's state machine, in one process; returns a function
+    that restores the previous declaration. Applications keep the machine they were created
+    under until migrated (:mod:`mdreg.service.migrations`).
+
+    Raises:
+        WorkflowDefinitionError: no such type is declared, or it carries another payload class.
+    """
+    previous = _DECLARED.get(declaration.business)
+    if previous is None or previous.payload is not declaration.payload:
+        raise WorkflowDefinitionError(
+            f"business type {declaration.business.value!r} with payload "
+            f"{declaration.payload.__name__} is not declared")
+    _DECLARED[declaration.business] = _BY_PAYLOAD[declaration.payload] = declaration
+    _ENGINES.pop(declaration.business, None)
+
+    def restore() -> None:
+        _DECLARED[previous.business] = _BY_PAYLOAD[previous.payload] = previous
+        _ENGINES.pop(previous.business, None)
+
+    return restore
+
+
 __all__ = [
     "BASE_POLICY",
     "BUILT_IN",
@@ -189,6 +213,7 @@ __all__ = [
     "declaration_for",
     "declaration_for_payload",
     "markdown_table",
+    "redeclare",
     "register",
     "rule_table",
     "workflow_for",

@@ -108,6 +108,9 @@ class MemoryApplications(ApplicationRepository):
             return tuple(self._rows.lookup("institution", (institution_id, state)))
         return tuple(self._rows.lookup("department", (department_id, state)))
 
+    def of_type(self, business: str, *, after: str = "", limit: int) -> tuple[Application, ...]:
+        return tuple(a for a in self._rows.lookup("type", business) if a.id > after)[:limit]
+
 
 class MemoryAudit(AuditLog):
     def __init__(self, store: MemoryStore) -> None:

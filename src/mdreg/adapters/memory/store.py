@@ -83,6 +83,7 @@ class MemoryStore:
             lambda a: a.id,
             {
                 "physician": lambda a: a.physician_id,
+                "type": lambda a: str(a.type),
                 "institution": lambda a: (a.institution_id, a.state),
                 "department": lambda a: (a.department_id, a.state),
             },

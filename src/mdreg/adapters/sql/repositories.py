@@ -280,6 +280,10 @@ class SqlApplications(SqlVersioned[Application], ApplicationRepository):
             return self._many(self._sql.institution_inbox, {"party": institution_id, "state": state})
         return self._many(self._sql.department_inbox, {"party": department_id, "state": state})
 
+    def of_type(self, business: str, *, after: str = "", limit: int) -> tuple[Application, ...]:
+        return self._many(self._sql.applications_of_type,
+                          {"type": business, "after": after, "limit": limit})
+
 
 class SqlAudit(AuditLog):
     def __init__(self, db: LockingExecutor, statements: Statements, dialect: str) -> None:

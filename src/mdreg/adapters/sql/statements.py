@@ -9,6 +9,7 @@ import attrs
 from sqlalchemy import (
     Delete,
     Insert,
+    Integer,
     Select,
     Table,
     Text,
@@ -224,6 +225,7 @@ class Statements:
     open_applications: Select[Any]
     institution_inbox: Select[Any]
     department_inbox: Select[Any]
+    applications_of_type: Select[Any]
     append_audit: Insert
     last_seq: Select[Any]
     audit_of: Select[Any]
@@ -274,6 +276,9 @@ class Statements:
             department_inbox=select(*app_columns)
             .where(apps.c.department_id == bindparam("party"), apps.c.state == bindparam("state"))
             .order_by(apps.c.id),
+            applications_of_type=select(*app_columns)
+            .where(apps.c.type == bindparam("type"), apps.c.id > bindparam("after"))
+            .order_by(apps.c.id).limit(bindparam("limit", type_=Integer)),
             append_audit=_append_audit(),
             last_seq=select(func.coalesce(func.max(audit.c.seq), 0))
             .where(audit.c.aggregate_id == bindparam("aggregate_id")),
