@@ -94,6 +94,7 @@ if TYPE_CHECKING:
     from mdreg.service import Registry
     from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
     from mdreg.service.ids import SequentialIds
+    from mdreg.service.replay import ReplayedDecision, ReplayReport
 
 #: Where each public name is defined. ``import mdreg`` imports none of them: a name is imported
 #: the first time it is used (PEP 562), so importing mdreg — which pytest does in every run where
@@ -130,6 +131,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.service": ("Registry",),
     "mdreg.service.accounts": ("Accounts", "CodeTicket", "PracticeView", "WorkList"),
     "mdreg.service.ids": ("SequentialIds",),
+    "mdreg.service.replay": ("ReplayReport", "ReplayedDecision"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -208,6 +210,8 @@ __all__ = [
     "RegistrationRequest",
     "RegistrationStatus",
     "Registry",
+    "ReplayReport",
+    "ReplayedDecision",
     "ResidentId",
     "ScopeEvidence",
     "SecuritySettings",
