@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 import mdreg
 from mdreg import cli_replay
@@ -23,6 +24,12 @@ from mdreg.workflows import BASE_POLICY
 POLICY = BASE_POLICY.with_changes("no-ground", cancellation_grounds=())
 NOT_A_POLICY = 42
 """
+
+
+@pytest.fixture(autouse=True)
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as their rows (the width of the terminal the tests run in varies)."""
+    monkeypatch.setattr(cli_replay, "console", Console(width=160))
 
 
 @pytest.fixture(scope="module")
