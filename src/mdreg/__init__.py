@@ -96,6 +96,7 @@ if TYPE_CHECKING:
     from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
     from mdreg.service.ids import SequentialIds
     from mdreg.service.migrations import MigrationPlan, MigrationReport
+    from mdreg.service.replay import ReplayedDecision, ReplayReport
 
 #: Where each public name is defined. ``import mdreg`` imports none of them: a name is imported
 #: the first time it is used (PEP 562), so importing mdreg — which pytest does in every run where
@@ -134,6 +135,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.service.accounts": ("Accounts", "CodeTicket", "PracticeView", "WorkList"),
     "mdreg.service.ids": ("SequentialIds",),
     "mdreg.service.migrations": ("MigrationPlan", "MigrationReport"),
+    "mdreg.service.replay": ("ReplayReport", "ReplayedDecision"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -215,6 +217,8 @@ __all__ = [
     "RegistrationRequest",
     "RegistrationStatus",
     "Registry",
+    "ReplayReport",
+    "ReplayedDecision",
     "ResidentId",
     "ScopeEvidence",
     "SecuritySettings",

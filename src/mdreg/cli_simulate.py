@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from mdreg.cli_support import console_width, fail, opening, redact
+from mdreg.cli_support import console_width, fail, opening, redact, sqlite_file, writable
 
 console = Console(width=console_width())
 MAX_PHYSICIANS = 1_000_000
@@ -45,8 +44,8 @@ def simulate(
     """Simulate a province: sign-ups, applications of all nine types, decisions, deadlines."""
     from mdreg.simulation import SimulationConfig, run
 
-    _writable(json_path, "--json")
-    _writable(html_path, "--html")
+    writable(json_path, "--json")
+    writable(html_path, "--html")
     if html_path and importlib.util.find_spec("plotly") is None:
         raise fail("--html needs plotly: pip install 'mdreg[cli]'")
     config = SimulationConfig(physicians=physicians, days=days, seed=seed)
@@ -67,19 +66,6 @@ def simulate(
         raise fail(f"{len(report['invariant_violations'])} registry invariant(s) broken", 1)
 
 
-def _writable(path: Path | None, option: str) -> None:
-    """Fail now, not after the run, if ``path`` cannot be written."""
-    if path is None:
-        return
-    directory = path.parent
-    if path.is_dir():
-        raise fail(f"{option} {path}: is a directory")
-    if not directory.is_dir():
-        raise fail(f"{option} {path}: no directory {directory}")
-    if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise fail(f"{option} {path}: not writable")
-
-
 @contextmanager
 def _database(db: str, *, replace: bool) -> Iterator[str]:
     """The URL to simulate on: ``db``, or a temporary SQLite file removed afterwards."""
@@ -87,7 +73,7 @@ def _database(db: str, *, replace: bool) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="mdreg-simulation-") as directory:
             yield f"sqlite:///{Path(directory) / 'simulation.db'}"
         return
-    path = _sqlite_file(db)
+    path = sqlite_file(db)
     if replace and path is None:
         raise fail(f"--replace applies to a SQLite file (--db sqlite:///PATH), not {redact(db)}")
     if path is not None and path.exists():
@@ -96,20 +82,6 @@ def _database(db: str, *, replace: bool) -> Iterator[str]:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     yield db
-
-
-def _sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names; ``None`` for any other database."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
 
 
 #: The columns of the two tables of applications per type: states still open, in the order an

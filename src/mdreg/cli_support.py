@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -101,6 +102,33 @@ def opening(url: str) -> Iterator[None]:
         yield
     except MdregError as error:
         raise fail(problem(error, url)) from None
+
+
+def writable(path: Path | None, option: str) -> None:
+    """Fail now, not after the run, if ``path`` cannot be written."""
+    if path is None:
+        return
+    directory = path.parent
+    if path.is_dir():
+        raise fail(f"{option} {path}: is a directory")
+    if not directory.is_dir():
+        raise fail(f"{option} {path}: no directory {directory}")
+    if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise fail(f"{option} {path}: not writable")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; ``None`` for any other database."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 class Commands(TyperGroup):

@@ -8,23 +8,20 @@ from pathlib import Path
 
 import attrs
 import pytest
+from simulated import simulated_registry
 
 import mdreg
 from mdreg.domain.clock import FakeClock
 from mdreg.service.ids import SequentialIds
 from mdreg.service.records import UNRECORDED_ID, definition_revision, reevaluate, revision
-from mdreg.simulation import CALENDAR, START, SimulationConfig
-from mdreg.simulation.runner import Simulation
+from mdreg.simulation import START
 from mdreg.testing import World
 from mdreg.workflows import BASE_POLICY, DEFINITIONS
 
 
 @pytest.fixture(scope="module")
 def simulated() -> mdreg.Registry:
-    registry = mdreg.open("memory://", clock=FakeClock(START), ids=SequentialIds(),
-                          calendar=CALENDAR)
-    Simulation(registry, SimulationConfig(physicians=120, days=30, seed=3)).run()
-    return registry
+    return simulated_registry(physicians=120, days=30)
 
 
 def test_every_recorded_decision_reevaluates_to_its_recorded_verdict(

@@ -49,11 +49,13 @@ from mdreg.service import (
     registrations,
     tick,
 )
+from mdreg.service import replay as policy_replay
 from mdreg.service.accounts import Accounts
 from mdreg.service.applications import BatchResult
 from mdreg.service.deadlines import TickReport
 from mdreg.service.explain import Explanation
 from mdreg.service.migrations import MigrationPlan, MigrationReport
+from mdreg.service.replay import ReplayReport
 from mdreg.service.services import Services, read, require
 from mdreg.workflows import WorkflowDefinition
 
@@ -477,3 +479,26 @@ class Registry:
         assessment needs action: a cancellation ground (two missed cycles, a failed
         re-assessment), a missed last cycle, or a running suspension."""
         return assessments.assessment_due(self._services, physician_ids, as_of)
+
+    # -- policy replay ------------------------------------------------------------------------
+
+    def replay(self, candidate: Policy, since: date | None = None, until: date | None = None,
+               *, progress: Callable[[int], None] | None = None) -> ReplayReport:
+        """Which recorded decisions ``candidate`` would have decided otherwise: every decision
+        recorded on a business date within ``[since, until]`` (inclusive; ``None``: unbounded)
+        is judged again on its recorded facts by the rules ``candidate`` has in force for it,
+        and the report counts the verdicts that changed, by business type and by rule, with a
+        few masked examples (see :mod:`mdreg.service.replay`). Nothing is changed; the audit
+        log is read a page at a time, and ``progress`` is told how many audit events were read
+        so far after each page.
+
+        >>> import mdreg
+        >>> from mdreg.workflows import BASE_POLICY
+        >>> mdreg.open("memory://").replay(BASE_POLICY).changed
+        0
+
+        Raises:
+            ValidationError: ``until`` is before ``since``.
+        """
+        return policy_replay.replay(self._services, candidate, since=since, until=until,
+                                    progress=progress)
