@@ -83,6 +83,7 @@ def apply(services: Services, actor: Actor, payload: Payload, *,
     with command_log("apply", "submit" if submit else "create", actor.kind.value) as entry:
         kind = business_type(business, payload)
         entry.business_type = kind.value
+        records.publish_definition(services, declaration_for(kind).definition)
         subject = physician_id or actor.party_id
         key = ("apply", str(actor), kind.value, subject, dumps(payload), submit)
 

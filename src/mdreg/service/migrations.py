@@ -142,9 +142,7 @@ def target_definition(services: Services, to: WorkflowDefinition | str) -> Workf
         if not found:
             raise WorkflowDefinitionError(f"no business type {to!r} is declared")
         definition = found[0]
-    revision = records.definition_revision(definition)
-    transact(services, lambda uow: uow.revisions.publish(
-        revision, records.definition_document(definition), services.now()))
+    records.publish_definition(services, definition)
     return definition
 
 

@@ -156,15 +156,32 @@ def publish(services: Services) -> str:
     policy = services.policy
     found = revision(policy)
 
+    definitions = {definition_revision(d.definition): d.definition
+                   for d in DECLARATIONS.values()}
+
     def store(uow: UnitOfWork) -> str:
         now = services.now()
         uow.revisions.publish(found, export(policy), now)
-        for declaration in DECLARATIONS.values():
-            uow.revisions.publish(definition_revision(declaration.definition),
-                                  definition_document(declaration.definition), now)
+        for name, definition in definitions.items():
+            uow.revisions.publish(name, definition_document(definition), now)
         return found
 
-    return transact(services, store)
+    transact(services, store)
+    services.published.update({found, *definitions})
+    return found
+
+
+def publish_definition(services: Services, definition: WorkflowDefinition) -> str:
+    """Store ``definition``'s revision in the database unless this registry knows it is there;
+    return the revision. A new application publishes its type's definition this way first, so
+    every revision an application names can be rebuilt (a type redeclared after the registry
+    opened included)."""
+    found = definition_revision(definition)
+    if found not in services.published:
+        transact(services, lambda uow: uow.revisions.publish(
+            found, definition_document(definition), services.now()))
+        services.published.add(found)
+    return found
 
 
 def published(services: Services, name: str) -> Mapping[str, Any] | None:

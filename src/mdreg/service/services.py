@@ -84,6 +84,8 @@ class Services:
         bulk: the backend's bulk importer, if it has one.
         photos: where photo bytes go.
         release: closes the backend's pooled connections.
+        published: the policy and definition revisions known to be stored in the backend
+            (:mod:`mdreg.service.records`), shared by the copies ``attrs.evolve`` makes.
     """
 
     uow: Callable[[], UnitOfWork]
@@ -97,6 +99,7 @@ class Services:
     bulk: BulkImporter | None = None
     photos: PhotoStore = attrs.field(factory=InMemoryPhotoStore)
     release: Callable[[], None] | None = None
+    published: set[str] = attrs.field(factory=set, eq=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock.now()
