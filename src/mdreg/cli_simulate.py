@@ -239,7 +239,7 @@ def _rule_refs() -> dict[str, str]:
 def comparison_tables(data: dict[str, Any], *, temporary: bool = False) -> list[Table]:
     """A comparison (:meth:`~mdreg.simulation.Comparison.to_json`) as tables of figures under
     policy A, under policy B, and B − A; then the two runs."""
-    from mdreg.simulation.compare import GROUPS
+    from mdreg.simulation.comparison import GROUPS
     from mdreg.simulation.report import rule_labels
 
     labels = rule_labels()

@@ -24,7 +24,7 @@ from mdreg.domain.clock import FakeClock
 from mdreg.errors import MdregError, PersistenceError
 from mdreg.rules.policy import Policy
 from mdreg.service.ids import SequentialIds
-from mdreg.simulation.compare import Comparison, Figure, compare
+from mdreg.simulation.comparison import Comparison, Figure
 from mdreg.simulation.invariants import violations
 from mdreg.simulation.report import build_report
 from mdreg.simulation.runner import START, Simulation, SimulationConfig, Tally, merge
@@ -73,6 +73,25 @@ def run(config: SimulationConfig, url: str = "memory://",
     seconds = time.perf_counter() - started
     broken = violations(registry, [p.id for p in simulation.province.physicians])
     return build_report(simulation, seconds, registry.url, broken, workers)
+
+
+def compare(config: SimulationConfig, policy_a: Policy, policy_b: Policy, *,
+            url_a: str = "memory://", url_b: str = "memory://",
+            on_day: Callable[[int], None] | None = None, workers: int = 1) -> Comparison:
+    """Simulate ``config`` under ``policy_a`` on the empty database at ``url_a``, then under
+    ``policy_b`` at ``url_b``, and compare the two. ``on_day`` is called after every day of
+    either run. The two URLs must name different databases (two ``memory://`` registries are
+    two databases).
+
+    Raises:
+        ValidationError: the two URLs name one SQL database, or a run's options are refused
+            (see :func:`~mdreg.simulation.run`).
+    """
+    if url_a == url_b and not url_a.startswith("memory://"):
+        raise mdreg.ValidationError("url_b", "the two runs need two databases", field_label="数据库")
+    report_a = run(config, url_a, on_day=on_day, workers=workers, policy=policy_a)
+    report_b = run(config, url_b, on_day=on_day, workers=workers, policy=policy_b)
+    return Comparison(config, report_a, report_b)
 
 
 def _start_method() -> str:
