@@ -7,17 +7,22 @@ its figure the stricter way.
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
+from rich.console import Console
 from typer.testing import CliRunner
 
 import mdreg
 from mdreg.cli import app
+from mdreg.cli_simulate import comparison_tables
 from mdreg.domain.application import BusinessType, CancellationGround
 from mdreg.domain.clock import FakeClock
 from mdreg.rules.policy import Policy
@@ -52,8 +57,12 @@ def test_a_policy_compared_with_itself_differs_in_nothing() -> None:
     assert sum(f.a for f in comparison.refusals_by_rule.values()) > 0
     assert sum(f.a for f in comparison.approved_by_type.values()) > 0
     assert comparison.deadlines["due"].a > 0
-    strip = lambda r: {k: v for k, v in r.items() if k not in {*TIMING, "policy"}}  # noqa: E731
-    assert strip(comparison.report_a) == strip(comparison.report_b)
+    assert untimed(comparison.report_a) == untimed(comparison.report_b)
+
+
+def untimed(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A report without its timings and policy name."""
+    return {key: value for key, value in report.items() if key not in {*TIMING, "policy"}}
 
 
 def test_a_rule_switched_off_refuses_nothing() -> None:
@@ -192,7 +201,8 @@ def test_cli_json_is_the_comparison(tmp_path: Path, policies: str) -> None:
 
 def test_cli_html_draws_both_policies(tmp_path: Path, policies: str) -> None:
     page = tmp_path / "comparison.html"
-    code, _, err = invoke("--compare-policy", f"{policies}:OFF", "--html", str(page))
+    code, _, err = invoke("--db", "memory://", "--compare-policy", f"{policies}:OFF",
+                          "--html", str(page))
     assert code == 0, err
     html = page.read_text(encoding="utf-8")
     assert "Refusals per rule" in html and "Approvals per business type" in html
@@ -249,3 +259,16 @@ def test_cli_bad_compare_policy_is_one_line(tmp_path: Path, policies: str, value
     assert err.count("\n") == 1 and err.startswith("error: --compare-policy ")
     assert says in err and "Traceback" not in err
     assert not db.exists(), "the run must not start"
+
+
+def test_the_comparison_tables_read_at_80_columns() -> None:
+    data = compare(CONFIG, BASE_POLICY, OFF).to_json()
+    console = Console(width=80, record=True, file=io.StringIO())
+    for table in comparison_tables(data, temporary=True):
+        console.print(table)
+    text = console.export_text()
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text, "nothing is cut short"
+    for group in ("refusals_by_rule", "approved_by_type"):
+        for name in data[group]:
+            assert re.search(rf"^{re.escape(name)} ", text, flags=re.MULTILINE), name

@@ -65,14 +65,17 @@ def simulate(
     policy_b = load_policy(compare_policy, "--compare-policy") if compare_policy else None
     config = SimulationConfig(physicians=physicians, days=days, seed=seed)
     runs = 1 if policy_b is None else 2
+    # refreshed by hand: a refresh thread would keep the workers from being forked (and a policy
+    # of your own is handed to forked workers only)
     progress = Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("days"), TimeElapsedColumn(), console=console,
-                        disable=not console.is_terminal)
+                        disable=not console.is_terminal, auto_refresh=False)
     with _databases(db, runs, replace=replace) as urls, progress, opening(urls[0]):
         task = progress.add_task("days", total=days * runs)
 
         def advance(_day: int) -> None:
             progress.advance(task)
+            progress.refresh()
 
         reports: list[Mapping[str, Any]]
         if policy_b is None:
