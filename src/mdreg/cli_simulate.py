@@ -1,8 +1,14 @@
 """``mdreg simulate``: a province's registration business, run through the real engine.
 
-Everything the run depends on is checked before it starts: the output paths, the bounds, and the
-database. Without ``--db`` the run uses a temporary SQLite file, deleted afterwards; an existing
-SQLite file named by ``--db`` is overwritten only with ``--replace``.
+Everything the run depends on is checked before it starts: the output paths, the bounds, the
+policies and the database. Without ``--db`` the run uses a temporary SQLite file, deleted
+afterwards; an existing SQLite file named by ``--db`` is overwritten only with ``--replace``.
+
+With ``--compare-policy`` the same workload runs twice, under ``--policy`` (A) and under the
+compared policy (B), each on its own database: two temporary SQLite files; with
+``--db sqlite:///PATH``, ``PATH`` for A and ``PATH`` with ``-b`` before its suffix for B; with
+``--db memory://``, two in-memory registries. A PostgreSQL ``--db`` is refused: one database
+cannot hold two runs.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +27,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from mdreg.cli_support import console_width, fail, opening, redact, sqlite_file, writable
+from mdreg.cli_support import (
+    console_width,
+    fail,
+    load_policy,
+    opening,
+    redact,
+    sqlite_file,
+    writable,
+)
 
 console = Console(width=console_width())
 MAX_PHYSICIANS = 1_000_000
@@ -40,48 +54,98 @@ def simulate(
     json_path: Annotated[Path | None, typer.Option("--json", help="write the report as JSON")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="write charts as HTML")] = None,
     workers: Annotated[int, typer.Option(min=1, max=9, help="processes sharing the database")] = 1,
+    policy: Annotated[str, typer.Option(
+        "--policy", help="the policy in force: base, package.module:ATTRIBUTE or "
+                         "path/to/file.py:ATTRIBUTE")] = "base",
+    compare_policy: Annotated[str | None, typer.Option(
+        "--compare-policy", help="run the same workload under this policy too (same forms as "
+                                 "--policy) and report the differences")] = None,
 ) -> None:
     """Simulate a province: sign-ups, applications of all nine types, decisions, deadlines."""
-    from mdreg.simulation import SimulationConfig, run
+    from mdreg.simulation import SimulationConfig, compare, run
 
     writable(json_path, "--json")
     writable(html_path, "--html")
     if html_path and importlib.util.find_spec("plotly") is None:
         raise fail("--html needs plotly: pip install 'mdreg[cli]'")
+    policy_a = load_policy(policy, "--policy")
+    policy_b = load_policy(compare_policy, "--compare-policy") if compare_policy else None
     config = SimulationConfig(physicians=physicians, days=days, seed=seed)
+    runs = 1 if policy_b is None else 2
+    # refreshed by hand: a refresh thread would keep the workers from being forked (and a policy
+    # of your own is handed to forked workers only)
     progress = Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("days"), TimeElapsedColumn(), console=console,
-                        disable=not console.is_terminal)
-    with _database(db, replace=replace) as url, progress, opening(url):
-        task = progress.add_task("days", total=days)
-        report = run(config, url, on_day=lambda _d: progress.advance(task), workers=workers)
-    _print_report(report, temporary=not db)
-    if json_path:
-        json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    if html_path:
-        from mdreg.simulation.report import write_html
+                        disable=not console.is_terminal, auto_refresh=False)
+    with _databases(db, runs, replace=replace) as urls, progress, opening(urls[0]):
+        task = progress.add_task("days", total=days * runs)
 
-        write_html(report, html_path)
-    if report["invariant_violations"]:
-        raise fail(f"{len(report['invariant_violations'])} registry invariant(s) broken", 1)
+        def advance(_day: int) -> None:
+            progress.advance(task)
+            progress.refresh()
+
+        reports: list[Mapping[str, Any]]
+        if policy_b is None:
+            data = run(config, urls[0], on_day=advance, workers=workers, policy=policy_a)
+            reports = [data]
+        else:
+            comparison = compare(config, policy_a, policy_b, url_a=urls[0], url_b=urls[1],
+                                 on_day=advance, workers=workers)
+            data = comparison.to_json()
+            reports = [comparison.report_a, comparison.report_b]
+    for table in (report_tables(data, temporary=not db) if policy_b is None
+                  else comparison_tables(data, temporary=not db)):
+        console.print(table)
+    if json_path:
+        json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    if html_path:
+        from mdreg.simulation.report import write_comparison_html, write_html
+
+        (write_html if policy_b is None else write_comparison_html)(data, html_path)
+    broken = sum(len(report["invariant_violations"]) for report in reports)
+    if broken:
+        raise fail(f"{broken} registry invariant(s) broken", 1)
 
 
 @contextmanager
-def _database(db: str, *, replace: bool) -> Iterator[str]:
-    """The URL to simulate on: ``db``, or a temporary SQLite file removed afterwards."""
+def _databases(db: str, runs: int, *, replace: bool) -> Iterator[list[str]]:
+    """The URLs to simulate on, one per run: ``db`` (and, for a second run, a SQLite file beside
+    it, or another in-memory registry), or temporary SQLite files removed afterwards."""
     if not db:
         with tempfile.TemporaryDirectory(prefix="mdreg-simulation-") as directory:
-            yield f"sqlite:///{Path(directory) / 'simulation.db'}"
+            yield [f"sqlite:///{Path(directory) / name}"
+                   for name in ("simulation.db", "simulation-b.db")[:runs]]
         return
     path = sqlite_file(db)
     if replace and path is None:
         raise fail(f"--replace applies to a SQLite file (--db sqlite:///PATH), not {redact(db)}")
+    if runs == 1 or db.startswith("memory://"):
+        urls = [db] * runs
+    elif path is None:
+        raise fail(f"--compare-policy runs twice and needs two databases: use a SQLite --db "
+                   f"(sqlite:///PATH, the second run beside it) or none, not {redact(db)}")
+    else:
+        urls = [db, _beside(db, path.with_name(f"{path.stem}-b{path.suffix}"))]
+    for url in urls:
+        _clear(sqlite_file(url), replace=replace)
+    yield urls
+
+
+def _beside(url: str, path: Path) -> str:
+    """The SQLite ``url`` naming the file ``path`` instead."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=str(path)).render_as_string(hide_password=False)
+
+
+def _clear(path: Path | None, *, replace: bool) -> None:
+    """Refuse an existing SQLite file at ``path``, or delete it (and its companions) when asked
+    to ``replace`` it."""
     if path is not None and path.exists():
         if not replace:
             raise fail(f"{path} exists; --replace overwrites it, or name another --db")
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    yield db
 
 
 #: The columns of the two tables of applications per type: states still open, in the order an
@@ -120,7 +184,9 @@ def report_tables(report: dict[str, Any], *, temporary: bool = False) -> list[Ta
     database = redact(report["database"]) + (" (temporary, deleted)" if temporary else "")
     errors = ", ".join(f"{kind} {n}" for kind, n in report["errors_by_kind"].items()) or "none"
     for name, value in (
-        ("decided within 20 working days", f"{deadlines['met']} of {deadlines['due']}"),
+        (f"decided within {deadlines['working_days']} working days",
+         f"{deadlines['met']} of {deadlines['due']}"),
+        ("policy", report["policy"]),
         ("audit events", report["audit_events"]),
         ("commands", report["commands"]),
         ("commands per second", report["commands_per_second"]),
@@ -153,6 +219,35 @@ def _rule_refs() -> dict[str, str]:
     return {rule.id: rule.ref for rule in BASE_POLICY.all_rules()}
 
 
-def _print_report(report: dict[str, Any], *, temporary: bool = False) -> None:
-    for table in report_tables(report, temporary=temporary):
-        console.print(table)
+def comparison_tables(data: dict[str, Any], *, temporary: bool = False) -> list[Table]:
+    """A comparison (:meth:`~mdreg.simulation.Comparison.to_json`) as tables of figures under
+    policy A, under policy B, and B − A; then the two runs."""
+    from mdreg.simulation.comparison import GROUPS
+    from mdreg.simulation.report import rule_labels
+
+    labels = rule_labels()
+    tables = []
+    for group, title in GROUPS.items():
+        table = Table(Column("metric", overflow="fold"), Column("A", justify="right"),
+                      Column("B", justify="right"), Column("B−A", justify="right"), title=title,
+                      min_width=60, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                      show_lines=group == "refusals_by_rule")
+        for name, figure in data[group].items():
+            label = f"\n{labels[name]}" if group == "refusals_by_rule" and name in labels else ""
+            difference = figure["difference"]
+            table.add_row(f"{name.replace('_', ' ') if group == 'backlog' else name}{label}",
+                          str(figure["a"]), str(figure["b"]),
+                          f"{difference:+d}" if difference else "0")
+        tables.append(table)
+    runs = Table("run", Column("A", overflow="fold"), Column("B", overflow="fold"), title="Runs")
+    reports = data["reports"]
+    for name, value in (
+        ("policy", lambda r: r["policy"]),
+        ("decision period", lambda r: f"{r['deadlines']['working_days']} working days"),
+        ("database", lambda r: redact(r["database"]) + (" (temporary, deleted)" if temporary
+                                                        else "")),
+        ("commands", lambda r: str(r["commands"])),
+        ("invariant violations", lambda r: str(len(r["invariant_violations"]))),
+    ):
+        runs.add_row(name, value(reports["a"]), value(reports["b"]))
+    return [*tables, runs]

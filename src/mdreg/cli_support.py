@@ -16,12 +16,15 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
 from mdreg.errors import MdregError
+
+if TYPE_CHECKING:
+    from mdreg.rules.policy import Policy
 
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
 
@@ -52,6 +55,24 @@ def redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL SQLAlchemy parses: hide whatever sits where a password would
         return _PASSWORD.sub(r"\1***@", url)
+
+
+def load_policy(spec: str, option: str = "--policy") -> Policy:
+    """The policy ``spec`` names: ``base``, ``package.module:ATTRIBUTE`` or
+    ``path/to/file.py:ATTRIBUTE``; anything else — no such module or attribute, not a
+    :class:`~mdreg.rules.policy.Policy`, a date (``@DATE``), a module failing to import — is the
+    command line's one-line error naming ``option``."""
+    from mdreg.workflows.policies import resolve
+
+    if "@" in spec:
+        raise fail(f"{option} {spec}: a policy here is base or module:ATTRIBUTE, without a date")
+    try:
+        policy, _ = resolve(spec)
+    except MdregError as error:
+        raise fail(f"{option} {spec}: {error.describe()}") from None
+    except Exception as error:  # the module itself failed while it was imported
+        raise fail(f"{option} {spec}: cannot import: {type(error).__name__}: {error}") from None
+    return policy
 
 
 def _password(url: str) -> str | None:

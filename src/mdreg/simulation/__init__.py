@@ -22,10 +22,13 @@ import mdreg
 from mdreg.domain.calendar import ChineseCalendar, WeekendFallback
 from mdreg.domain.clock import FakeClock
 from mdreg.errors import MdregError, PersistenceError
+from mdreg.rules.policy import Policy
 from mdreg.service.ids import SequentialIds
+from mdreg.simulation.comparison import Comparison, Figure
 from mdreg.simulation.invariants import violations
 from mdreg.simulation.report import build_report
 from mdreg.simulation.runner import START, Simulation, SimulationConfig, Tally, merge
+from mdreg.workflows import BASE_POLICY
 
 #: Statutory working days where the calendar has data; Monday–Friday beyond it (long runs),
 #: counted in the report's ``deadlines.fallback_years``.
@@ -36,19 +39,27 @@ LOAD_TIMEOUT_S = 600
 
 def run(config: SimulationConfig, url: str = "memory://",
         on_day: Callable[[int], None] | None = None, workers: int = 1,
-        start_method: str | None = None) -> dict[str, Any]:
-    """Run one simulation on a fresh registry at ``url`` and return its report.
+        start_method: str | None = None, policy: Policy = BASE_POLICY) -> dict[str, Any]:
+    """Run one simulation on a fresh registry at ``url`` under ``policy`` and return its report.
 
     With ``workers`` > 1, that many processes share the database (SQLite or PostgreSQL), each
     acting for its own share of the physicians, day by day in step. They are started with
     ``start_method`` (a :mod:`multiprocessing` start method); by default ``fork`` where the
     platform has it and this process runs no other thread (the workers then inherit the
-    imported modules: a spawned worker takes ~0.7 s to start), else ``spawn``.
+    imported modules: a spawned worker takes ~0.7 s to start), else ``spawn``. A spawned worker
+    cannot be handed a policy other than the base policy (a policy is not pickled): that
+    combination is refused.
     """
     if workers > 1 and url.startswith("memory://"):
         raise mdreg.ValidationError("workers", "several workers need a shared database (SQL)",
                                     field_label="并发进程")
-    registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(), calendar=CALENDAR)
+    method = start_method or _start_method()
+    if workers > 1 and method != "fork" and policy is not BASE_POLICY:
+        raise mdreg.ValidationError(
+            "policy", f"workers started with {method} run the base policy only; a policy of "
+            "your own needs forked workers", field_label="政策")
+    registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(), calendar=CALENDAR,
+                          policy=policy)
     if registry.audit_count():
         raise mdreg.ValidationError("db", "the database already holds data; use an empty one",
                                     field_label="数据库")
@@ -57,10 +68,30 @@ def run(config: SimulationConfig, url: str = "memory://",
     if workers == 1:
         simulation.run()
     else:
-        _in_processes(simulation, config, url, workers, on_day, start_method or _start_method())
+        _in_processes(simulation, config, url, workers, on_day, method,
+                      None if policy is BASE_POLICY else policy)
     seconds = time.perf_counter() - started
     broken = violations(registry, [p.id for p in simulation.province.physicians])
     return build_report(simulation, seconds, registry.url, broken, workers)
+
+
+def compare(config: SimulationConfig, policy_a: Policy, policy_b: Policy, *,
+            url_a: str = "memory://", url_b: str = "memory://",
+            on_day: Callable[[int], None] | None = None, workers: int = 1) -> Comparison:
+    """Simulate ``config`` under ``policy_a`` on the empty database at ``url_a``, then under
+    ``policy_b`` at ``url_b``, and compare the two. ``on_day`` is called after every day of
+    either run. The two URLs must name different databases (two ``memory://`` registries are
+    two databases).
+
+    Raises:
+        ValidationError: the two URLs name one SQL database, or a run's options are refused
+            (see :func:`~mdreg.simulation.run`).
+    """
+    if url_a == url_b and not url_a.startswith("memory://"):
+        raise mdreg.ValidationError("url_b", "the two runs need two databases", field_label="数据库")
+    report_a = run(config, url_a, on_day=on_day, workers=workers, policy=policy_a)
+    report_b = run(config, url_b, on_day=on_day, workers=workers, policy=policy_b)
+    return Comparison(config, report_a, report_b)
 
 
 def _start_method() -> str:
@@ -75,7 +106,8 @@ class WorkerFailed(MdregError):
 
 
 def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, workers: int,
-                  on_day: Callable[[int], None] | None, start_method: str) -> None:
+                  on_day: Callable[[int], None] | None, start_method: str,
+                  policy: Policy | None) -> None:
     context: Any = multiprocessing.get_context(start_method)  # a spawn or fork context
     simulation.registry.release()  # no pooled connection is inherited by a forked worker
     barrier = context.Barrier(workers)
@@ -83,7 +115,8 @@ def _in_processes(simulation: Simulation, config: SimulationConfig, url: str, wo
     days = context.Queue()
     results = context.Queue()
     processes = [context.Process(target=_worker, args=(config, url, w, workers, barrier, loaded,
-                                                       days, results)) for w in range(workers)]
+                                                       days, results, policy))
+                 for w in range(workers)]
     try:
         for process in processes:  # they start (and build their province) while the parent loads
             process.start()
@@ -157,12 +190,13 @@ def _stop(processes: list[Any]) -> None:
 
 
 def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barrier: Any,
-            loaded: Any, days: Any, results: Any) -> None:
-    """Simulate this worker's share; put ``(worker, tally and applications)`` on ``results``,
-    or ``(worker, what failed)`` — ``(worker, None)`` when another worker's failure stopped it."""
+            loaded: Any, days: Any, results: Any, policy: Policy | None) -> None:
+    """Simulate this worker's share under ``policy`` (``None``: the base policy); put
+    ``(worker, tally and applications)`` on ``results``, or ``(worker, what failed)`` —
+    ``(worker, None)`` when another worker's failure stopped it."""
     try:  # the parent migrated the database already
         registry = mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(worker + 1),
-                              calendar=CALENDAR, migrate=False)
+                              calendar=CALENDAR, migrate=False, policy=policy or BASE_POLICY)
 
         def step(day: int) -> None:
             barrier.wait()
@@ -182,4 +216,5 @@ def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barri
         barrier.abort()
 
 
-__all__ = ["Simulation", "SimulationConfig", "WorkerFailed", "run"]
+__all__ = ["Comparison", "Figure", "Simulation", "SimulationConfig", "WorkerFailed", "compare",
+           "run"]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mdreg.domain.application import BusinessType
+from mdreg.service.records import revision
 from mdreg.simulation.runner import Simulation, by_type, deadline_compliance
 from mdreg.workflows import BASE_POLICY
 
@@ -15,8 +16,10 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
     """Everything a run produced, with the keys the CLI's ``--json`` promises."""
     tally = sim.tally
     kinds = [b.value for b in BusinessType]
+    policy = sim.registry.policy
     return {
         "seed": sim.config.seed,
+        "policy": revision(policy),
         "days": sim.config.days,
         "physicians": sim.config.physicians,
         "province": sim.config.province,
@@ -25,7 +28,7 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
         "refusals_by_type": {kind: tally.refused[kind] for kind in kinds},
         "errors_by_type": {kind: tally.failed[kind] for kind in kinds},
         "errors_by_kind": dict(sorted(tally.errors.items())),
-        "deadlines": deadline_compliance(tally.decided),
+        "deadlines": deadline_compliance(tally.decided, policy.param("decision_working_days")),
         "accounts": dict(tally.accounts),
         "audit_events": sim.registry.audit_count(),
         "commands": tally.commands,
@@ -72,4 +75,30 @@ def write_html(report: dict[str, Any], path: Path) -> None:
     ), row=2, col=1)
     figure.update_layout(height=900, title=f"mdreg simulation — seed {report['seed']}, "
                                            f"{report['physicians']} physicians, {report['days']} days")
+    path.write_text(figure.to_html(include_plotlyjs=True, full_html=True), encoding="utf-8")
+
+
+def write_comparison_html(comparison: dict[str, Any], path: Path) -> None:
+    """A comparison (:meth:`~mdreg.simulation.Comparison.to_json`) as grouped bars, policy A
+    beside policy B: refusals per rule, approvals per business type, the backlog at the end."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    groups = {"refusals_by_rule": "拒绝 Refusals per rule",
+              "approved_by_type": "批准 Approvals per business type",
+              "backlog": "积压 Backlog at the end"}
+    figure = make_subplots(rows=len(groups), cols=1, subplot_titles=list(groups.values()),
+                           vertical_spacing=0.12)
+    policies = comparison["policies"]
+    for row, group in enumerate(groups, start=1):
+        names = list(comparison[group])
+        for side, colour in (("a", "#1f77b4"), ("b", "#ff7f0e")):
+            figure.add_trace(go.Bar(
+                x=names, y=[comparison[group][name][side] for name in names],
+                name=f"{side.upper()}: {policies[side]}", marker_color=colour,
+                legendgroup=side, showlegend=row == 1), row=row, col=1)
+    figure.update_layout(barmode="group", height=1200,
+                         title=f"mdreg simulation — policy A against policy B — seed "
+                               f"{comparison['seed']}, {comparison['physicians']} physicians, "
+                               f"{comparison['days']} days")
     path.write_text(figure.to_html(include_plotlyjs=True, full_html=True), encoding="utf-8")

@@ -3,6 +3,12 @@
 Everything goes through the real :class:`~mdreg.Registry` API — reference data with ``load``,
 applications with ``apply``, decisions with ``fire`` — on whatever backend the registry uses. A
 seeded random source and a fake clock make a run reproducible: the same seed gives the same report.
+
+The workload is drawn so that two runs of one seed under different policies stay comparable: the
+arrivals (how many applications of which business type on which day) come from a random stream
+no decision touches, and every arrival, and every party's action on the application it became on a
+given day, draws from its own stream, named by the seed, the arrival and the day. A decision that
+differs between two policies changes what follows from it, never the draws of anything else.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mdreg.domain.account import Account
@@ -98,11 +104,13 @@ class Simulation:
         if not isinstance(registry.clock, FakeClock):
             raise TypeError("the simulation needs a registry on a FakeClock")
         self.registry, self.config, self.clock = registry, config, registry.clock
-        self.rng = random.Random(config.seed * 1009 + worker)  # noqa: S311 - not secrets
+        self.rng = random.Random(config.seed * 1009 + worker)  # noqa: S311 - arrivals only
         self.worker, self.workers = worker, workers
         self.tally = Tally()
         self.on_day = on_day or (lambda _day: None)
         self.apps: dict[str, Application] = {}
+        self.arrival_of: dict[str, str] = {}  # application id → the arrival that created it
+        self.day = 0
         self.received: set[str] = set()  # applications whose paper materials are in
         self.province: Province = generate(config.province, config.physicians, config.seed,
                                            business_date(START))
@@ -125,6 +133,7 @@ class Simulation:
             self.load()
         for day in range(self.config.days):
             self.clock.set(START + timedelta(days=day))
+            self.day = day
             self._sign_ups(day)
             self._new_applications()
             self._institutions_act()
@@ -234,17 +243,33 @@ class Simulation:
         match = re.search(r"码：(\d{6})", message.body)
         return match.group(1) if match else ""
 
+    # -- random streams -----------------------------------------------------------------------
+
+    def draws(self, name: str) -> random.Random:
+        """The random stream ``name`` (an arrival, or a party's turn on an application on a
+        day): the same for a seed, whatever was drawn before."""
+        key = f"{self.config.seed}/{self.worker}/{name}"
+        return random.Random(key)  # noqa: S311 - simulation data
+
+    def _turn(self, app: Application, party: str) -> random.Random:
+        """The stream ``party`` draws from when it acts on ``app`` today."""
+        return self.draws(f"{self.arrival_of.get(app.id, app.id)}/{self.day}/{party}")
+
     # -- applicants ---------------------------------------------------------------------------
 
     def _new_applications(self) -> None:
         count = sum(self.rng.random() < self.config.daily_rate for _ in self.mine)
         types, weights = zip(*TYPE_WEIGHTS.items(), strict=True)
-        for _ in range(count):
+        for n in range(count):
             business = self.rng.choices(types, weights=weights)[0]
-            physician = self._candidate(business)
-            payload = self._payload(business, physician) if physician else None
+            arrival = f"arrival {self.day}.{n}"
+            rng = self.draws(arrival)
+            physician = self._candidate(business, rng)
+            payload = self._payload(business, physician, rng) if physician else None
             if physician is not None and payload is not None:
-                self._apply(Actor.physician(physician.id), business, payload)
+                app = self._apply(Actor.physician(physician.id), business, payload)
+                if app is not None:
+                    self.arrival_of[app.id] = arrival
 
     def _apply(self, actor: Actor, business: BusinessType, payload: Payload
                ) -> Application | None:
@@ -253,7 +278,7 @@ class Simulation:
 
         return self._command(business, apply)
 
-    def _candidate(self, business: BusinessType) -> Physician | None:
+    def _candidate(self, business: BusinessType, rng: random.Random) -> Physician | None:
         """A physician for whom ``business`` is plausible (sometimes not, on purpose)."""
         pool = self.mine
         if not pool:
@@ -265,48 +290,50 @@ class Simulation:
         elif business is BusinessType.FILING_CANCEL:
             pool = [self.by_id[i] for i in self.filing_holders] or pool
         for _ in range(5):
-            physician = self.rng.choice(pool)
+            physician = rng.choice(pool)
             registered = any(r.is_valid for r in self.registry.registrations(physician.id))
             new_registration = business in (BusinessType.REGISTRATION, BusinessType.MILITARY_IN)
-            if registered != new_registration or self.rng.random() < 0.1:
+            if registered != new_registration or rng.random() < 0.1:
                 return physician
         return None
 
-    def _payload(self, business: BusinessType, physician: Physician) -> Payload | None:
+    def _payload(self, business: BusinessType, physician: Physician, rng: random.Random
+                 ) -> Payload | None:
         registrations = [r for r in self.registry.registrations(physician.id) if r.is_valid]
         qualification = physician.qualifications[0]
         scopes = SCOPE_BY_CATEGORY[qualification.category][:1]
-        institution = self.rng.choice(self.institutions)
-        evidence = Evidence(6, True) if self.rng.random() < 0.7 else Evidence()
+        institution = rng.choice(self.institutions)
+        evidence = Evidence(6, True) if rng.random() < 0.7 else Evidence()
         if business is BusinessType.REGISTRATION:
             return RegistrationRequest(institution.id, qualification.certificate_no, scopes,
                                        evidence=evidence)
         if business is BusinessType.MILITARY_IN:
-            proof = "军队注册机关证明" if self.rng.random() < 0.9 else ""
+            proof = "军队注册机关证明" if rng.random() < 0.9 else ""
             return MilitaryInRequest(institution.id, qualification.certificate_no, scopes, proof,
                                      military_registered_on=qualification.obtained_on,
                                      military_practice_ended_on=business_date(self.clock.now()),
                                      evidence=evidence)
         if not registrations:
             return None
-        registration = self.rng.choice(registrations)
-        return self._on_registration(business, physician, registration, institution)
+        registration = rng.choice(registrations)
+        return self._on_registration(business, physician, registration, institution, rng)
 
     def _on_registration(self, business: BusinessType, physician: Physician,
-                         registration: Registration, institution: Institution) -> Payload | None:
+                         registration: Registration, institution: Institution,
+                         rng: random.Random) -> Payload | None:
         if business is BusinessType.UPGRADE:
             upgrade = physician.qualifications[-1]
             return UpgradeRequest(registration.id, upgrade.certificate_no)
         if business is BusinessType.MILITARY_OUT:
             return MilitaryOutRequest(registration.id, "某部队医院")
         if business is BusinessType.CHANGE:
-            evidence = ScopeEvidence(higher_degree=self.rng.random() < 0.8)
-            scopes = (self.rng.choice(SCOPE_BY_CATEGORY[registration.category]),)
+            evidence = ScopeEvidence(higher_degree=rng.random() < 0.8)
+            scopes = (rng.choice(SCOPE_BY_CATEGORY[registration.category]),)
             return ChangeRequest(registration.id, institution.id, scopes, scope_evidence=evidence)
         if business is BusinessType.CANCELLATION:
-            ground = self.rng.choices(list(CancellationGround), weights=(
+            ground = rng.choices(list(CancellationGround), weights=(
                 2, 1, 1, 1, 1, 2, 1, 1, 1, 20, 1))[0]
-            known = business_date(self.clock.now()) - timedelta(days=self.rng.randrange(0, 45))
+            known = business_date(self.clock.now()) - timedelta(days=rng.randrange(0, 45))
             return CancellationRequest(registration.id, ground, known, details="详见材料")
         if business is BusinessType.FILING:
             today = business_date(self.clock.now())
@@ -314,15 +341,18 @@ class Simulation:
                                  valid_from=today, valid_to=today + timedelta(days=730))
         if business is BusinessType.FILING_CANCEL:
             active = [f for f in self.registry.filings(physician.id) if f.is_active]
-            return FilingCancelRequest(self.rng.choice(active).id) if active else None
+            return FilingCancelRequest(rng.choice(active).id) if active else None
         legacy = [s for s in self.registry.legacy_sites(physician.id) if s.is_active]
-        return MultisiteCancelRequest(self.rng.choice(legacy).id) if legacy else None
+        return MultisiteCancelRequest(rng.choice(legacy).id) if legacy else None
 
     def _applicants_act(self) -> None:
         for app in list(self.apps.values()):
-            if app.state == "returned" and self.rng.random() < 0.5:
-                event = "resubmit" if self.rng.random() < 0.8 else "withdraw"
-            elif app.state == "needs_correction" and self.rng.random() < 0.6:
+            if app.state not in ("returned", "needs_correction"):
+                continue
+            rng = self._turn(app, "applicant")
+            if app.state == "returned" and rng.random() < 0.5:
+                event = "resubmit" if rng.random() < 0.8 else "withdraw"
+            elif app.state == "needs_correction" and rng.random() < 0.6:
                 event = "supplement"
             else:
                 continue
@@ -348,14 +378,16 @@ class Simulation:
                 continue
             actor = Actor.institution(institution.id, user="人事科")
             for app in self.registry.inbox(actor):
-                if app.physician_id in self.mine_ids and self.rng.random() < 0.6:
-                    if self.rng.random() < 0.9:
+                if app.physician_id not in self.mine_ids:
+                    continue
+                rng = self._turn(app, "institution")
+                if rng.random() < 0.6:
+                    if rng.random() < 0.9:
                         self._fire(app, "confirm", actor)
                     else:
                         self._fire(app, "send_back", actor, reason="材料不全，请补充后重新提交")
 
     def _departments_act(self) -> None:
-        today = business_date(self.clock.now())
         waiting = self._waiting_at(("pending_acceptance", "under_review"), lambda a: a.department_id)
         for department in self.province.departments:
             if department.id not in waiting:
@@ -364,13 +396,14 @@ class Simulation:
             for app in self.registry.inbox(actor):
                 if app.physician_id not in self.mine_ids:
                     continue
+                rng = self._turn(app, "department")
                 if app.state == "pending_acceptance" and app.id not in self.received:
                     self._receive(app, actor)  # the paper materials arrive first
-                elif app.state == "pending_acceptance" and self.rng.random() < 0.7:
+                elif app.state == "pending_acceptance" and rng.random() < 0.7:
                     self.received.discard(app.id)
-                    self._acceptance(app, actor)
-                elif app.state == "under_review" and self.rng.random() < 0.12:
-                    self._decide(app, actor, today)
+                    self._acceptance(app, actor, rng)
+                elif app.state == "under_review" and rng.random() < 0.12:
+                    self._decide(app, actor, rng)
 
     def _receive(self, app: Application, actor: Actor) -> None:
         def receive() -> Application:
@@ -379,8 +412,8 @@ class Simulation:
         if self._command(app.type, receive) is not None:
             self.received.add(app.id)
 
-    def _acceptance(self, app: Application, actor: Actor) -> None:
-        roll = self.rng.random()
+    def _acceptance(self, app: Application, actor: Actor, rng: random.Random) -> None:
+        roll = rng.random()
         if app.corrections and 0.85 <= roll < 0.95:  # corrections are asked for once (R-DL-4)
             roll = 0.0
         if roll < 0.85:
@@ -390,8 +423,8 @@ class Simulation:
         else:
             self._fire(app, "refuse_acceptance", actor, reason="不属于本部门职权范围")
 
-    def _decide(self, app: Application, actor: Actor, today: date) -> None:
-        roll = self.rng.random()
+    def _decide(self, app: Application, actor: Actor, rng: random.Random) -> None:
+        roll = rng.random()
         if roll < 0.85:
             if self._fire(app, "approve", actor) is None:  # refused by the rules in force now
                 verdict = self.registry.check(app.id, "approve")
@@ -461,8 +494,9 @@ def existing_registry(province: Province, seed: int
     return registrations, legacy
 
 
-def deadline_compliance(decided: list[Application]) -> dict[str, int]:
-    """Decisions within 20 working days of acceptance (医师法 Art 13), on the statutory calendar.
+def deadline_compliance(decided: list[Application], working_days: int = 20) -> dict[str, int]:
+    """Decisions within ``working_days`` of acceptance (医师法 Art 13: 20, the policy parameter
+    ``decision_working_days``), on the statutory calendar.
 
     Years beyond the calendar data are counted Monday–Friday, and counted in ``fallback_years``.
     """
@@ -471,12 +505,12 @@ def deadline_compliance(decided: list[Application]) -> dict[str, int]:
     for app in decided:
         if app.accepted_at is None or app.decided_at is None:
             continue
-        due = calendar.add_workdays(business_date(app.accepted_at), 20)
+        due = calendar.add_workdays(business_date(app.accepted_at), working_days)
         if business_date(app.decided_at) <= due:
             met += 1
         else:
             missed += 1
-    return {"due": met + missed, "met": met, "missed": missed,
+    return {"due": met + missed, "met": met, "missed": missed, "working_days": working_days,
             "fallback_years": len(calendar.fallback_years)}
 
 
