@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from mdreg import cli
 from mdreg.cli import app
-from mdreg.service.records import revision
-from mdreg.workflows import BASE_POLICY
+from mdreg.domain.application import BusinessType
+from mdreg.service.records import definition_revision, revision
+from mdreg.workflows import BASE_POLICY, DEFINITIONS
 
 
 def test_rules_list_json_gives_each_version_with_cited_instruments_and_period() -> None:
@@ -43,6 +44,9 @@ def test_rules_show_gives_every_version_and_export_keeps_one_per_date() -> None:
         1, ["中华人民共和国主席令第五号", "卫医发〔2001〕169号"])
     assert "refusal.exam_fraud" not in exported["rules"]  # the 2017 measures, not yet in force
     assert exported["revision"] == revision(BASE_POLICY)  # the revision decisions record
+    assert exported["definitions"]["registration"] == definition_revision(  # applications record
+        DEFINITIONS[BusinessType.REGISTRATION])
+    assert len(exported["definitions"]) == len(DEFINITIONS)
 
 
 def test_rules_list_fits_80_columns_and_loses_no_id(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -103,16 +103,21 @@ def _rule_data(rule: Any) -> dict[str, Any]:
 def rules_export(policy: Annotated[str, typer.Argument(help="base, base@DATE or module:ATTR[@DATE]")]
                  = "base") -> None:
     """Print a policy (optionally as of a date) as JSON, with its revision (the name and a hash
-    of its content, as each decision records it)."""
+    of its content, as each decision records it) and the revision of each business type's
+    state machine (as each application records it)."""
     from mdreg.rules.export import export
-    from mdreg.service.records import revision
+    from mdreg.service.records import definition_revision, revision
+    from mdreg.workflows import DEFINITIONS
     from mdreg.workflows.policies import resolve
 
     try:
         found, on = resolve(policy)
     except MdregError as error:
         raise fail(error.describe()) from None
-    data = {"revision": revision(found), **export(found, on)}
+    data = {"revision": revision(found),
+            "definitions": {business.value: definition_revision(definition)
+                            for business, definition in DEFINITIONS.items()},
+            **export(found, on)}
     console.print_json(json.dumps(data, ensure_ascii=False))
 
 
