@@ -6,7 +6,8 @@ each application behaves as the machine it is pinned to says (an event that mach
 allow is refused; one it allows moves to its destination or is refused by a rule); a migration
 plan equals a brute-force recomputation from the model; a migration interrupted in the middle
 of a batch leaves whole batches moved and nothing half-moved; every stored application is where
-the model says, under the revision the model says.
+the model says, under the revision the model says. Memory and SQLite always; PostgreSQL with
+``MDREG_TEST_POSTGRES_URL``.
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ from hypothesis.stateful import (
 
 import mdreg
 from mdreg import Actor, BusinessType
+from mdreg.adapters.sql import migrate as migrate_schema
 from mdreg.errors import IneligibleError, MigrationRefused, TransitionNotAllowed
 from mdreg.service.records import definition_revision, revision
 from mdreg.testing import World
+from mdreg.testing.databases import scratch_postgres
 from mdreg.testing.definitions import ON_HOLD, SENT_BACK, redeclared, renamed_returned, with_hold
+from mdreg.testing.stateful import truncate
 from mdreg.workflows import BASE_POLICY, DEFINITIONS, WorkflowDefinition, redeclare
 from mdreg.workflows.base import Role
 
@@ -63,6 +67,8 @@ class Deployments(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        if self.url.startswith("postgresql"):
+            truncate(self.url)
         self.undo: list[Callable[[], None]] = []
         self.folder = tempfile.TemporaryDirectory()
         url = self.url.replace("{dir}", self.folder.name)
@@ -248,3 +254,15 @@ def test_deployments_while_applications_are_in_flight(machine: type[Deployments]
                 "refused by the pinned machine, allowed by the deployed one",
                 "an event only a new machine has", "applications migrated", "migrations cut"}
     assert required <= set(+SEEN), dict(SEEN)  # (a refused plan: tests/service/test_migrations)
+
+
+@pytest.mark.postgres
+def test_deployments_while_applications_are_in_flight_on_postgres() -> None:
+    server = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
+    if not server:
+        pytest.skip("needs MDREG_TEST_POSTGRES_URL")
+    with scratch_postgres(server, "mdreg_deploy") as url:
+        migrate_schema.upgrade(url)
+        machine = type("PostgresDeployments", (Deployments,), {"url": url})
+        run_state_machine_as_test(machine, settings=settings(SETTINGS, max_examples=int(
+            os.environ.get("MDREG_PG_MIGRATION_EXAMPLES", "10"))))
