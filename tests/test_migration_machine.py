@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 )
 
 import mdreg
-from mdreg import Actor, BusinessType
+from mdreg import Actor, BusinessType, SequentialIds
 from mdreg.adapters.sql import migrate as migrate_schema
 from mdreg.errors import IneligibleError, MigrationRefused, TransitionNotAllowed
 from mdreg.service.records import definition_revision, revision
@@ -72,8 +72,8 @@ class Deployments(RuleBasedStateMachine):
         self.undo: list[Callable[[], None]] = []
         self.folder = tempfile.TemporaryDirectory()
         url = self.url.replace("{dir}", self.folder.name)
-        self.registry = mdreg.open(url, clock=mdreg.FakeClock(datetime(2026, 3, 2, 1,
-                                                                          tzinfo=UTC)))
+        self.registry = mdreg.open(url, clock=mdreg.FakeClock(datetime(2026, 3, 2, 1, tzinfo=UTC)),
+                                   ids=SequentialIds())  # the same run every time
         self.world = World(self.registry)
         self.current: WorkflowDefinition = OLD
         self.model: dict[str, tuple[str, str]] = {}  # application → (definition revision, state)

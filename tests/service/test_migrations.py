@@ -4,14 +4,23 @@ applied in batches, resumable and revertible, and recorded in each application's
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import attrs
 import pytest
 
 import mdreg
 from mdreg import Actor, BusinessType
-from mdreg.errors import MigrationRefused, TransitionNotAllowed, ValidationError
+from mdreg.errors import (
+    MigrationRefused,
+    TransitionNotAllowed,
+    UniquenessConflict,
+    ValidationError,
+    WorkflowDefinitionError,
+)
 from mdreg.service.migrations import MIGRATE, MigrationPlan
 from mdreg.service.records import definition_revision
+from mdreg.simulation import START
 from mdreg.testing import World
 from mdreg.testing.definitions import (
     ON_HOLD,
@@ -140,3 +149,30 @@ def test_a_plan_survives_its_file_and_an_altered_file_is_refused(
         MigrationPlan.from_json(altered)
     with pytest.raises(ValidationError):
         MigrationPlan.from_json("[1, 2]")
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_state_a_new_machine_adds_is_open(backend: str, tmp_path: Path,
+                                            deploy: list[object]) -> None:
+    """One open application per physician, type and target holds in 暂停审查 too."""
+    url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / 'open.db'}"
+    registry = mdreg.open(url, clock=mdreg.FakeClock(START))
+    world = World(registry)
+    deploy.append(redeclare(redeclared(HELD)))
+    physician, hospital = world.physician(), world.institution("110105")
+    request = mdreg.RegistrationRequest(hospital.id, physician.qualifications[0].certificate_no,
+                                        ("内科专业",))
+    app = registry.apply(Actor.physician(physician.id), request)
+    registry.fire(app.id, "confirm", Actor.institution(hospital.id))
+    registry.fire(app.id, "accept", Actor.authority(app.department_id))
+    registry.fire(app.id, "suspend", Actor.authority(app.department_id), reason="待核实")
+    with pytest.raises(UniquenessConflict):
+        registry.apply(Actor.physician(physician.id), request)
+
+
+def test_a_machine_must_end_in_the_outcomes_that_close_an_application() -> None:
+    ended = attrs.evolve(HELD, states=tuple(
+        attrs.evolve(s, final=True) if s.id == ON_HOLD else s for s in HELD.states),
+        events=tuple(e for e in HELD.events if e.id != "resume"))
+    with pytest.raises(WorkflowDefinitionError, match="outcomes that close"):
+        redeclared(ended)

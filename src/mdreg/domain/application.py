@@ -396,11 +396,19 @@ APPROVED = "approved"
 REJECTED = "rejected"
 NOT_ACCEPTED = "not_accepted"
 WITHDRAWN = "withdrawn"
-#: States in which an application is still open: one open application per physician, type and
-#: target (a unique index on SQL backends).
+#: The open states of the common lifecycle (:func:`mdreg.workflows.lifecycle.application_lifecycle`).
 OPEN_STATES = frozenset(
     {DRAFT, PENDING_INSTITUTION, PENDING_ACCEPTANCE, UNDER_REVIEW, RETURNED, NEEDS_CORRECTION}
 )
+#: The outcomes that close an application — every final state of every state machine is one of
+#: them. Any other state is open, a state a later machine adds included: one open application
+#: per physician, type and target (a unique index on SQL backends).
+CLOSED_STATES = frozenset({APPROVED, REJECTED, NOT_ACCEPTED, WITHDRAWN})
+
+
+def is_open(state: str) -> bool:
+    """Whether an application in ``state`` is still open (not one of :data:`CLOSED_STATES`)."""
+    return state not in CLOSED_STATES
 
 
 def require_one_open(applications: Iterable[Application]) -> None:
@@ -410,7 +418,7 @@ def require_one_open(applications: Iterable[Application]) -> None:
     Raises:
         UniquenessConflict: constraint ``open_application``.
     """
-    keys = [(a.physician_id, a.type, a.target) for a in applications if a.state in OPEN_STATES]
+    keys = [(a.physician_id, a.type, a.target) for a in applications if is_open(a.state)]
     if len(set(keys)) != len(keys):
         raise UniquenessConflict(
             "open_application", "an open application of this type and target already exists")

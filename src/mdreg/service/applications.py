@@ -16,7 +16,6 @@ import attrs
 
 from mdreg.domain.application import (
     DRAFT,
-    OPEN_STATES,
     PENDING_ACCEPTANCE,
     UNDER_REVIEW,
     Actor,
@@ -27,6 +26,7 @@ from mdreg.domain.application import (
     Payload,
     RegistrationRequest,
     ScopeApproval,
+    is_open,
 )
 from mdreg.domain.clock import business_date
 from mdreg.domain.remedies import Refusal
@@ -194,7 +194,7 @@ def approve_scopes(services: Services, application_id: str, actor: Actor) -> App
                     or not department.division.contains(institution.division):
                 raise PermissionDenied(str(actor), f"approve the scopes of {app.id}",
                                        "only the county department of the institution's county")
-            if app.state not in OPEN_STATES or len(getattr(app.payload, "scopes", ())) < 2:
+            if not is_open(app.state) or len(getattr(app.payload, "scopes", ())) < 2:
                 raise TransitionNotAllowed(app.type.value, app.state, "approve_scopes")
             now = services.now()
             approval = ScopeApproval(department.id, department.division.code, business_date(now))

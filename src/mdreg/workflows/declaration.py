@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from mdreg.domain.application import Application, BusinessType
+from mdreg.domain.application import CLOSED_STATES, Application, BusinessType
 from mdreg.domain.model import Physician
 from mdreg.errors import WorkflowDefinitionError
 from mdreg.rules.account import SUBMISSION_RULES
@@ -150,6 +150,10 @@ def validate(declaration: BusinessTypeDeclaration[Any]) -> None:
     events = set(declaration.definition.event_ids)
     if declaration.definition.id != declaration.business.value:
         raise _fail(declaration, f"its workflow is {declaration.definition.id!r}")
+    final = declaration.definition.final_states
+    if final != CLOSED_STATES & set(declaration.definition.state_ids) or not final:
+        raise _fail(declaration, f"its final states must be outcomes that close an application "
+                                 f"({', '.join(sorted(CLOSED_STATES))}), and those only final")
     if not attrs.has(declaration.payload):
         raise _fail(declaration, f"{declaration.payload.__name__} is not an attrs class")
     for kind, keys in (("rules", declaration.rules), ("effects", declaration.effects),

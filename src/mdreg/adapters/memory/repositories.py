@@ -9,7 +9,7 @@ from typing import Any
 
 from mdreg.adapters.memory.store import MemoryStore
 from mdreg.adapters.memory.tables import Keyed, Overlay
-from mdreg.domain.application import OPEN_STATES, Application, AuditEvent, require_one_open
+from mdreg.domain.application import Application, AuditEvent, is_open, require_one_open
 from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import (
@@ -100,7 +100,7 @@ class MemoryApplications(ApplicationRepository):
 
     def open_for(self, physician_id: str) -> tuple[Application, ...]:
         rows = self._rows.lookup("physician", physician_id)
-        return tuple(a for a in rows if a.state in OPEN_STATES)
+        return tuple(a for a in rows if is_open(a.state))
 
     def inbox(self, *, institution_id: str = "", department_id: str = "",
               state: str) -> tuple[Application, ...]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from mdreg.adapters.sql.types import UTCDateTime
-from mdreg.domain.application import OPEN_STATES
+from mdreg.domain.application import CLOSED_STATES
 from mdreg.domain.model import FilingStatus, Level, RegistrationStatus
 from mdreg.errors import DefinitionError
 
@@ -43,7 +43,7 @@ VALID_REGISTRATION = f"status = '{RegistrationStatus.VALID.value}'"
 VALID_ASSISTANT_REGISTRATION = f"{VALID_REGISTRATION} AND level = '{Level.ASSISTANT.value}'"
 FILED_REGISTRATION = f"status = '{RegistrationStatus.FILED.value}'"
 ACTIVE_FILING = f"status = '{FilingStatus.ACTIVE.value}'"
-OPEN_APPLICATION = f"state IN ({_literal_in(OPEN_STATES)})"
+OPEN_APPLICATION = f"state NOT IN ({_literal_in(CLOSED_STATES)})"
 
 
 def partial_unique(name: str, *columns: str, where: str) -> Index:
