@@ -168,6 +168,10 @@ class ApplicationRepository(abc.ABC):
         """Applications in ``state`` routed to an institution or a department (indexed)."""
 
     @abc.abstractmethod
+    def of_physician(self, physician_id: str) -> tuple[Application, ...]:
+        """Every application of one physician, open or decided, in id order (indexed)."""
+
+    @abc.abstractmethod
     def of_type(self, business: str, *, after: str = "", limit: int) -> tuple[Application, ...]:
         """Up to ``limit`` applications of business type ``business`` whose id sorts after
         ``after``, in id order: a page of every application of one type, in any state (an
@@ -456,6 +460,26 @@ class RuleInputs:
     legacy: tuple[LegacySite, ...]
 
 
+@attrs.frozen
+class WorkQuery:
+    """A page of a work list: the applications routed to one institution (``holder``
+    ``"institution"``) or department (``"department"``) in ``states``, of ``types`` (all when
+    empty), due on or before ``due_by`` (any when ``None``), ordered by their earliest open
+    deadline (none: last) and id, after the ``(due, id)`` key ``after``."""
+
+    holder: str
+    party: str
+    states: tuple[str, ...]
+    limit: int
+    types: tuple[str, ...] = ()
+    due_by: date | None = None
+    after: tuple[date, str] | None = None
+
+
+#: The due date of an application without an open deadline, for ordering (last).
+NO_DUE_DATE = date.max
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -497,6 +521,30 @@ class UnitOfWork(abc.ABC):
             self.physicians.get(physician_id), self.institutions.get(institution_id),
             self.departments.get(department_id), self.registrations.for_physician(physician_id),
             self.filings.for_physician(physician_id), self.legacy.for_physician(physician_id))
+
+    def work_list(self, query: WorkQuery) -> tuple[tuple[Application, date], ...]:
+        """A page of a work list (see :class:`WorkQuery`), each application with its earliest
+        open deadline's due date (:data:`NO_DUE_DATE` when it has none); through the
+        repositories here, in one statement on SQL backends."""
+        found = []
+        for state in query.states:
+            for app in self.applications.inbox(state=state, **{f"{query.holder}_id": query.party}):
+                if query.types and app.type.value not in query.types:
+                    continue
+                due = min((d.due for d in self.deadlines.open_for(app.id)), default=NO_DUE_DATE)
+                key = (due, app.id)
+                if (query.after is None or key > query.after) and (
+                        query.due_by is None or due <= query.due_by):
+                    found.append((key, app))
+        found.sort(key=lambda item: item[0])
+        return tuple((app, key[0]) for key, app in found[:query.limit])
+
+    def state_counts(self, holder: str, party: str, states: tuple[str, ...]) -> dict[str, int]:
+        """How many applications routed to one institution or department are in each of
+        ``states`` (states without any left out)."""
+        counts = {state: len(self.applications.inbox(state=state, **{f"{holder}_id": party}))
+                  for state in states}
+        return {state: n for state, n in counts.items() if n}
 
     def application_for_rules(self, application_id: str) -> Application | None:
         """The application (``None``: not found), read so that :meth:`rule_inputs` for it

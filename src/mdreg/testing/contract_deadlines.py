@@ -14,10 +14,12 @@ from datetime import date, datetime, timedelta, timezone
 import attrs
 import pytest
 
+from mdreg.domain.application import BusinessType
 from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, PeriodUnit
 from mdreg.errors import ConcurrencyConflict, UniquenessConflict
 from mdreg.infra.serialization import unstructure
-from mdreg.ports import UnitOfWork
+from mdreg.ports import NO_DUE_DATE, UnitOfWork, WorkQuery
+from mdreg.testing.entities import application
 
 MakeUow = Callable[[], UnitOfWork]
 OPENED = datetime(2026, 2, 13, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
@@ -228,3 +230,40 @@ class DeadlineContract:
         assert sorted(fired) == sorted(f"DL{n}" for n in range(1, 41))
         with make_uow() as uow:
             assert uow.deadlines.overdue(date(2030, 1, 1)) == ()
+
+    def test_a_work_list_pages_by_due_date_and_filters(self, make_uow: MakeUow) -> None:
+        """Applications routed to one department, by earliest open deadline (none: last),
+        then id; filtered by state, type and due date; paged by ``(due, id)``."""
+        apps = [application(n, f"P{n}", state=state, department_id=department)
+                for n, state, department in [
+                    (1, "under_review", "D1"), (2, "pending_acceptance", "D1"),
+                    (3, "under_review", "D1"), (4, "under_review", "D2"),
+                    (5, "approved", "D1"), (6, "under_review", "D1")]]
+        apps[2] = attrs.evolve(apps[2], type=BusinessType.CANCELLATION)
+        with make_uow() as uow:
+            for app in apps:
+                uow.applications.add(app)
+            uow.commit()
+        self.add(make_uow, deadline(1, due=date(2026, 3, 20)), deadline(2, due=date(2026, 3, 10)),
+                 deadline(3, due=date(2026, 3, 10)), deadline(4, due=date(2026, 3, 1)),
+                 deadline(7, subject="A1", kind=DeadlineKind.CORRECTION_WINDOW, due=date(2026, 3, 30)),
+                 deadline(8, subject="A6", status=DeadlineStatus.MET))
+        states = ("pending_acceptance", "under_review")
+        with make_uow() as uow:
+            first = uow.work_list(WorkQuery("department", "D1", states, limit=2))
+            assert [(a.id, due) for a, due in first] == [("A2", date(2026, 3, 10)),
+                                                         ("A3", date(2026, 3, 10))]
+            rest = uow.work_list(WorkQuery("department", "D1", states, limit=9,
+                                           after=(first[-1][1], first[-1][0].id)))
+            assert [(a.id, due) for a, due in rest] == [("A1", date(2026, 3, 20)),
+                                                        ("A6", NO_DUE_DATE)]
+            only = uow.work_list(WorkQuery("department", "D1", states, limit=9,
+                                           types=("cancellation",)))
+            assert [a.id for a, _ in only] == ["A3"]
+            soon = uow.work_list(WorkQuery("department", "D1", ("under_review",), limit=9,
+                                           due_by=date(2026, 3, 15)))
+            assert [a.id for a, _ in soon] == ["A3"]
+            assert uow.state_counts("department", "D1", (*states, "approved")) == {
+                "pending_acceptance": 1, "under_review": 3, "approved": 1}
+            assert uow.state_counts("institution", "I9", states) == {}
+            assert [a.id for a in uow.applications.of_physician("P3")] == ["A3"]

@@ -108,6 +108,9 @@ class MemoryApplications(ApplicationRepository):
             return tuple(self._rows.lookup("institution", (institution_id, state)))
         return tuple(self._rows.lookup("department", (department_id, state)))
 
+    def of_physician(self, physician_id: str) -> tuple[Application, ...]:
+        return tuple(self._rows.lookup("physician", physician_id))
+
     def of_type(self, business: str, *, after: str = "", limit: int) -> tuple[Application, ...]:
         return tuple(a for a in self._rows.lookup("type", business) if a.id > after)[:limit]
 

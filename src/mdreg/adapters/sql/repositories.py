@@ -280,6 +280,9 @@ class SqlApplications(SqlVersioned[Application], ApplicationRepository):
             return self._many(self._sql.institution_inbox, {"party": institution_id, "state": state})
         return self._many(self._sql.department_inbox, {"party": department_id, "state": state})
 
+    def of_physician(self, physician_id: str) -> tuple[Application, ...]:
+        return self._many(self._sql.applications_of_physician, {"physician_id": physician_id})
+
     def of_type(self, business: str, *, after: str = "", limit: int) -> tuple[Application, ...]:
         return self._many(self._sql.applications_of_type,
                           {"type": business, "after": after, "limit": limit})

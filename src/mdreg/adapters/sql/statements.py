@@ -226,6 +226,7 @@ class Statements:
     institution_inbox: Select[Any]
     department_inbox: Select[Any]
     applications_of_type: Select[Any]
+    applications_of_physician: Select[Any]
     append_audit: Insert
     last_seq: Select[Any]
     audit_of: Select[Any]
@@ -276,6 +277,8 @@ class Statements:
             department_inbox=select(*app_columns)
             .where(apps.c.department_id == bindparam("party"), apps.c.state == bindparam("state"))
             .order_by(apps.c.id),
+            applications_of_physician=select(*app_columns)
+            .where(apps.c.physician_id == bindparam("physician_id")).order_by(apps.c.id),
             applications_of_type=select(*app_columns)
             .where(apps.c.type == bindparam("type"), apps.c.id > bindparam("after"))
             .order_by(apps.c.id).limit(bindparam("limit", type_=Integer)),

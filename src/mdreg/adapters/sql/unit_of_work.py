@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -54,10 +55,11 @@ from mdreg.adapters.sql.repositories import (
 )
 from mdreg.adapters.sql.statements import RULE_INPUT_PARTS
 from mdreg.adapters.sql.translation import Subject, translate
+from mdreg.adapters.sql.worklists import count_params, page_params, work_list_statements
 from mdreg.domain.application import Application
 from mdreg.domain.model import Institution
 from mdreg.errors import MdregError, PersistenceError
-from mdreg.ports import RuleInputs, UnitOfWork
+from mdreg.ports import RuleInputs, UnitOfWork, WorkQuery
 
 if TYPE_CHECKING:
     from mdreg.adapters.sql.store import SqlStore
@@ -329,6 +331,18 @@ class SqlUnitOfWork(UnitOfWork):
 
         return self._guarded(run)
 
+    def work_list(self, query: WorkQuery) -> tuple[tuple[Application, date], ...]:
+        """One statement: the page with each application's earliest open deadline."""
+        found = self.read(work_list_statements(self.store.dialect).page[query.holder],
+                          page_params(query, self.store.dialect))
+        return tuple((mapping.APPLICATIONS.from_row(row[1:]), _as_date(row[0]))
+                     for row in found)
+
+    def state_counts(self, holder: str, party: str, states: tuple[str, ...]) -> dict[str, int]:
+        found = self.read(work_list_statements(self.store.dialect).counts[holder],
+                          count_params(party, states, self.store.dialect))
+        return {str(state): int(n) for state, n in found}
+
     def rule_inputs(self, physician_id: str, institution_id: str,
                     department_id: str) -> RuleInputs:
         """What the rules read, in one round trip on PostgreSQL; rows the unit holds already
@@ -440,3 +454,8 @@ class SqlUnitOfWork(UnitOfWork):
             raw.close()
         except self.store.driver_errors:  # pragma: no cover - closing a broken connection
             raw.invalidate()
+
+
+def _as_date(value: Any) -> date:
+    """A date column's value (SQLite returns the stored text when no type converts it)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

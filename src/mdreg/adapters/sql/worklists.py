@@ -1,0 +1,109 @@
+"""Work lists in one statement: the applications routed to an institution or a department in
+some states, each with its earliest open deadline, ordered and paged by ``(due, id)``.
+
+The states and types are one parameter each (an array on PostgreSQL, a JSON array on SQLite),
+so each holder has one statement whatever the filter: plans are compiled once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    Select,
+    Text,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql
+
+from mdreg.adapters.sql import mapping, tables
+from mdreg.ports import NO_DUE_DATE, WorkQuery
+
+HOLDERS = ("institution", "department")
+
+
+@attrs.frozen
+class WorkListStatements:
+    """A page and the counts per state, for each holder."""
+
+    page: dict[str, Select[Any]]
+    counts: dict[str, Select[Any]]
+
+    @classmethod
+    def build(cls, dialect: str) -> WorkListStatements:
+        return cls({holder: _page(holder, dialect) for holder in HOLDERS},
+                   {holder: _counts(holder, dialect) for holder in HOLDERS})
+
+
+def _among(column: Any, name: str, dialect: str) -> Any:
+    """``column`` is one of the values of list parameter ``name``."""
+    if dialect == "sqlite":
+        return column.in_(select(literal_column("value")).select_from(
+            func.json_each(bindparam(name, type_=Text()))))
+    return column == any_(bindparam(name, type_=postgresql.ARRAY(Text())))
+
+
+def _page(holder: str, dialect: str) -> Select[Any]:
+    apps, deadlines = tables.applications, tables.deadlines
+    earliest = (select(func.min(deadlines.c.due))
+                .where(deadlines.c.subject_id == apps.c.id, deadlines.c.status == "open")
+                .scalar_subquery())
+    due = func.coalesce(earliest, bindparam("no_due", type_=Date())).label("work_due")
+    listed = (select(due, *mapping.APPLICATIONS.selected)
+              .where(apps.c[f"{holder}_id"] == bindparam("party"),
+                     _among(apps.c.state, "states", dialect),
+                     or_(bindparam("any_type", type_=Boolean()),
+                         _among(apps.c.type, "types", dialect)))
+              .subquery())
+    return (select(*listed.c)
+            .where(tuple_(listed.c.work_due, listed.c.id)
+                   > tuple_(bindparam("after_due", type_=Date()), bindparam("after_id")),
+                   listed.c.work_due <= bindparam("due_by", type_=Date()))
+            .order_by(listed.c.work_due, listed.c.id)
+            .limit(bindparam("limit", type_=Integer())))
+
+
+def _counts(holder: str, dialect: str) -> Select[Any]:
+    apps = tables.applications
+    return (select(apps.c.state, func.count())
+            .where(apps.c[f"{holder}_id"] == bindparam("party"),
+                   _among(apps.c.state, "states", dialect))
+            .group_by(apps.c.state))
+
+
+@functools.cache
+def work_list_statements(dialect: str) -> WorkListStatements:
+    """Built once per dialect and process."""
+    return WorkListStatements.build(dialect)
+
+
+def _list(values: Sequence[str], dialect: str) -> Any:
+    return list(values) if dialect != "sqlite" else json.dumps(list(values))
+
+
+def page_params(query: WorkQuery, dialect: str) -> dict[str, Any]:
+    """The parameters of :attr:`WorkListStatements.page` for ``query``."""
+    after_due, after_id = query.after or (date.min, "")
+    return {"party": query.party, "states": _list(query.states, dialect),
+            "types": _list(query.types, dialect), "any_type": not query.types,
+            "no_due": NO_DUE_DATE, "after_due": after_due, "after_id": after_id,
+            "due_by": query.due_by or NO_DUE_DATE, "limit": max(query.limit, 0)}
+
+
+def count_params(party: str, states: Sequence[str], dialect: str) -> dict[str, Any]:
+    """The parameters of :attr:`WorkListStatements.counts`."""
+    return {"party": party, "states": _list(states, dialect)}
