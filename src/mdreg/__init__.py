@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from mdreg.errors import (
         AccountNotActive,
         ActivationRefused,
+        AlreadyClaimed,
         AuthenticationFailed,
         CodeAlreadyUsed,
         CodeExhausted,
@@ -97,6 +98,7 @@ if TYPE_CHECKING:
     from mdreg.service.ids import SequentialIds
     from mdreg.service.migrations import MigrationPlan, MigrationReport
     from mdreg.service.replay import ReplayedDecision, ReplayReport
+    from mdreg.service.views import ActorView, ApplicationStatus, WorkFilter, WorkItem, WorkPage
 
 #: Where each public name is defined. ``import mdreg`` imports none of them: a name is imported
 #: the first time it is used (PEP 562), so importing mdreg — which pytest does in every run where
@@ -120,7 +122,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Physician", "Qualification", "Record", "RecordKind", "Registration", "RegistrationStatus",
     ),
     "mdreg.errors": (
-        "AccountNotActive", "ActivationRefused", "AuthenticationFailed", "CodeAlreadyUsed", "CodeExhausted",
+        "AccountNotActive", "ActivationRefused", "AlreadyClaimed", "AuthenticationFailed", "CodeAlreadyUsed",
+        "CodeExhausted",
         "CodeExpired", "CodeMismatch", "CodeRejected", "ConcurrencyConflict", "IdentityMismatch",
         "IneligibleError", "LimitExceeded", "MdregError", "MigrationRefused", "NoActiveCode",
         "NotFoundError", "PermissionDenied",
@@ -135,6 +138,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.service.accounts": ("Accounts", "CodeTicket", "PracticeView", "WorkList"),
     "mdreg.service.ids": ("SequentialIds",),
     "mdreg.service.migrations": ("MigrationPlan", "MigrationReport"),
+    "mdreg.service.views": ("ActorView", "ApplicationStatus", "WorkFilter", "WorkItem", "WorkPage"),
     "mdreg.service.replay": ("ReplayReport", "ReplayedDecision"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -147,7 +151,10 @@ __all__ = [
     "ActivationPath",
     "ActivationRefused",
     "Actor",
+    "ActorView",
+    "AlreadyClaimed",
     "Application",
+    "ApplicationStatus",
     "Assessment",
     "AssessmentResult",
     "AuditEvent",
@@ -229,7 +236,10 @@ __all__ = [
     "UpgradeRequest",
     "ValidationError",
     "WeakPassword",
+    "WorkFilter",
+    "WorkItem",
     "WorkList",
+    "WorkPage",
     "__version__",
     "business_date",
     "open",

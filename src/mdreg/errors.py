@@ -397,3 +397,14 @@ class MigrationRefused(MdregError):
                          f"target does not have and no mapping names: {states}")
         self.plan_id = plan_id
         self.unmapped = unmapped
+
+
+class AlreadyClaimed(ConflictError):
+    """An application on a work list is held by another officer."""
+
+    label = "该申请已由其他经办人认领"
+
+    def __init__(self, application_id: str, officer: str) -> None:
+        super().__init__(f"application {application_id} is claimed by {officer}")
+        self.application_id = application_id
+        self.officer = officer

@@ -48,6 +48,7 @@ from mdreg.testing.crash import CRASH_STAGES, consistency, crash_loop
 from mdreg.testing.faults import STAGES, InjectedFault, failing_at
 from mdreg.testing.killed_migration import KILLED, killed_migration
 from mdreg.testing.race import idempotent_race, open_race, sql_registry, tail_race
+from mdreg.testing.race_claims import claim_race
 from mdreg.testing.race_portal import QUOTA, code_race, quota_race
 from mdreg.testing.race_rules import SCENARIOS, rule_race
 
@@ -324,6 +325,18 @@ class SqlReliabilityContract(ReliabilityContract):
         assert set(result.open_applications) == {1}
         assert result.retry.most_attempts <= MAX_ATTEMPTS
         assert set(result.retry.transient) <= {"40001", "40P01", "SQLITE_BUSY", "SQLITE_LOCKED"}
+
+    def test_a_claim_race_has_exactly_one_winner(self, url: str,
+                                                 figures: Callable[[str], None]) -> None:
+        """Four officers claim one application at once from four processes, five times."""
+        result = claim_race(url, processes=4, rounds=5)
+        for outcome, winners, assignee, events in zip(
+                result.rounds, result.winners, result.assignees, result.claim_events,
+                strict=True):
+            assert outcome == {"won": 1, "AlreadyClaimed": 3}, outcome
+            assert [assignee] == list(winners) and events == 1
+        figures("work-list claims: 4 processes x 5 rounds -> exactly 1 winner per round, "
+                "3 AlreadyClaimed, 1 claim event")
 
     def test_a_migration_killed_mid_batch_leaves_no_half_migrated_application(
             self, url: str, figures: Callable[[str], None]) -> None:

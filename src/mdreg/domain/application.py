@@ -469,6 +469,8 @@ class Application:
     policy_revision: str = ""
     #: the revision of its business type's state machine when it was created
     definition_revision: str = ""
+    #: the officer who claimed it or was assigned it on a work list (经办人)
+    assignee: str = ""
 
 
 @attrs.frozen

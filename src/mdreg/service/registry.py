@@ -57,6 +57,7 @@ from mdreg.service.explain import Explanation
 from mdreg.service.migrations import MigrationPlan, MigrationReport
 from mdreg.service.replay import ReplayReport
 from mdreg.service.services import Services, read, require
+from mdreg.service.views import ActorView
 from mdreg.workflows import WorkflowDefinition
 
 __all__ = ["BatchResult", "Registry"]
@@ -104,6 +105,11 @@ class Registry:
         """The policy a revision named by a decision (or an application) contained, as it was
         published in this database — also after the code moved on; ``None`` if unknown."""
         return records.published(self._services, revision)
+
+    def view(self, actor: Actor) -> ActorView:
+        """The registry as ``actor`` sees it: reads scoped to what that actor may see, the
+        physician's own applications, and the work lists (see :mod:`mdreg.service.views`)."""
+        return ActorView(self._services, actor)
 
     def plan_migration(self, to: WorkflowDefinition | str,
                        mapping: Mapping[str, str] | None = None) -> MigrationPlan:
