@@ -434,6 +434,14 @@ class DeadlineRepository(abc.ABC):
         """Open deadlines whose last day is in ``[start, end]``."""
 
     @abc.abstractmethod
+    def claim_reminders(self, as_of: date, horizon: date, limit: int,
+                        exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
+        """Lock and return up to ``limit`` open decision deadlines not yet reminded whose last
+        day is in ``[as_of, horizon]``, soonest first, skipping those another open unit has
+        claimed and those in ``exclude``; the caller marks each reminded before it commits
+        (as with :meth:`claim`)."""
+
+    @abc.abstractmethod
     def claim(self, as_of: date, limit: int,
               exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
         """Lock and return up to ``limit`` open, unflagged deadlines whose last day is before

@@ -156,6 +156,8 @@ class Deadline:
     closed_by: str = ""
     flagged_on: date | None = None
     basis: str = ""
+    #: the day the party that must act was reminded that the last day is near
+    reminded_on: date | None = None
 
     @property
     def is_open(self) -> bool:
@@ -193,6 +195,10 @@ class Deadline:
     def flag(self, on: date) -> Deadline:
         """Reported overdue for the first time; it stays open."""
         return attrs.evolve(self, flagged_on=on, version=self.version + 1)
+
+    def remind(self, on: date) -> Deadline:
+        """The party that must act was reminded on ``on``; it stays open."""
+        return attrs.evolve(self, reminded_on=on, version=self.version + 1)
 
     def _final(self, status: DeadlineStatus, on: date, by: str) -> Deadline:
         if not self.is_open:

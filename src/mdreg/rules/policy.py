@@ -103,6 +103,9 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("decision_working_days", 20,
                   "R-DL-1: working days from acceptance to the decision on an application dated "
                   "from 2022-03-01 (医师法 Art 13)"),
+        Parameter("reminder_working_days", 3,
+                  "[I] working days before a decision's last day when the deciding department "
+                  "is reminded (催办); 0: no reminders"),
         Parameter("decision_days_before_2022", 30,
                   "days (calendar days: the law says 日) from receipt to the decision on an "
                   "application dated before 2022-03-01 (执业医师法 Art 13)"),

@@ -88,6 +88,10 @@ class TickReport:
     recomputed: tuple[Deadline, ...] = ()
     #: filings closed as expired because their period ended (ids)
     lapsed: tuple[str, ...] = ()
+    #: decision deadlines whose department was reminded (催办)
+    reminded: tuple[Deadline, ...] = ()
+    #: flagged decision deadlines the superior department was told of (督办)
+    escalated: tuple[Deadline, ...] = ()
 
     @property
     def handled(self) -> tuple[Deadline, ...]:
@@ -97,7 +101,8 @@ class TickReport:
     def merge(self, other: TickReport) -> TickReport:
         return TickReport(self.as_of, self.fired + other.fired, self.flagged + other.flagged,
                           self.ended + other.ended, self.blocked + other.blocked,
-                          self.recomputed + other.recomputed, self.lapsed + other.lapsed)
+                          self.recomputed + other.recomputed, self.lapsed + other.lapsed,
+                          self.reminded + other.reminded, self.escalated + other.escalated)
 
 
 def decision_period(policy: Policy, app: Application) -> DecisionPeriod | None:

@@ -24,6 +24,7 @@ from mdreg.ports import UnitOfWork
 from mdreg.service.applications import transition
 from mdreg.service.calendar_data import recompute_provisional
 from mdreg.service.deadlines import DEEMED_ACCEPTANCE, DeadlineKeeper, TickReport, decision_period
+from mdreg.service.reminders import escalate, remind_batch
 from mdreg.service.services import RETRY, Services, append_audit, transact
 
 _log = logging.getLogger(__name__)
@@ -35,7 +36,9 @@ def tick(services: Services, now: datetime | None = None, *, batch: int = 100) -
     Claims passed deadlines in batches (one unit of work each): a correction window that
     passed makes the application accepted as of the receipt date (行政许可法 Art 32(4)),
     fired as the system; two years in 备案 cancel the registration (2017 measures Art 19);
-    any other passed deadline is flagged once. Idempotent: a second call finds nothing. A
+    any other passed deadline is flagged once — an overdue decision is also reported to the
+    superior department (督办), and a decision whose last day is near is reminded to its
+    department (催办; :mod:`mdreg.service.reminders`). Idempotent: a second call finds nothing. A
     deemed acceptance whose decision period reaches a year without calendar data, under a
     policy that refuses provisional deadlines, is left open and reported as ``blocked`` (it
     does not hold up the others). First, provisional deadlines whose years have holiday data
@@ -58,6 +61,12 @@ def tick(services: Services, now: datetime | None = None, *, batch: int = 100) -
         report = report.merge(done)
         blocked.update(d.id for d in done.blocked)
         if not done.handled and not done.blocked:
+            break
+    while True:
+        reminded = RETRY.call(lambda: transact(
+            services, lambda uow: remind_batch(services, uow, at, batch)))
+        report = report.merge(TickReport(report.as_of, reminded=reminded))
+        if not reminded:
             break
     while True:
         lapsed = RETRY.call(lambda: transact(
@@ -108,6 +117,7 @@ def tick_batch(services: Services, uow: UnitOfWork, now: datetime, limit: int,
     flagged: list[Deadline] = []
     ended: list[Deadline] = []
     blocked: list[Deadline] = []
+    escalated: list[Deadline] = []
     for deadline in uow.deadlines.claim(today, limit, exclude):
         if deadline.kind is DeadlineKind.CORRECTION_WINDOW and _missing_data(services, uow,
                                                                              deadline):
@@ -120,13 +130,16 @@ def tick_batch(services: Services, uow: UnitOfWork, now: datetime, limit: int,
         else:
             done = deadline.flag(today)
             uow.deadlines.save(done, deadline.version)
+            if escalate(services, uow, done, now):
+                escalated.append(done)
         if done.status is DeadlineStatus.FIRED:
             fired.append(done)
         elif done.status is DeadlineStatus.ENDED:
             ended.append(done)
         else:
             flagged.append(done)
-    return TickReport(today, tuple(fired), tuple(flagged), tuple(ended), tuple(blocked))
+    return TickReport(today, tuple(fired), tuple(flagged), tuple(ended), tuple(blocked),
+                      escalated=tuple(escalated))
 
 
 def _missing_data(services: Services, uow: UnitOfWork, window: Deadline) -> bool:

@@ -20,7 +20,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
-from mdreg.domain.deadlines import Deadline
+from mdreg.domain.deadlines import Deadline, DeadlineKind
 from mdreg.errors import (
     NotFoundError,
     UniquenessConflict,
@@ -187,11 +187,22 @@ class MemoryDeadlines(Versioned[Deadline], DeadlineRepository):
 
     def claim(self, as_of: date, limit: int,
               exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
+        return self._claimed([d for d in self.overdue(as_of) if d.flagged_on is None],
+                             limit, exclude)
+
+    def claim_reminders(self, as_of: date, horizon: date, limit: int,
+                        exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
+        due = self.due_between(as_of, horizon)
+        return self._claimed([d for d in due if d.kind is DeadlineKind.DECISION
+                              and d.reminded_on is None], limit, exclude)
+
+    def _claimed(self, candidates: list[Deadline], limit: int,
+                 exclude: Collection[str]) -> tuple[Deadline, ...]:
         skipped = frozenset(exclude)
         with self._store.lock:
             claims = self._store.claims
-            free = [d for d in self.overdue(as_of) if d.flagged_on is None
-                    and d.id not in skipped and claims.get(d.id, self) is self]
+            free = [d for d in candidates
+                    if d.id not in skipped and claims.get(d.id, self) is self]
             taken = free[:max(limit, 0)]
             claims.update((d.id, self) for d in taken)
         return tuple(taken)

@@ -38,6 +38,7 @@ class DeadlineStatements:
     overdue: Select[Any]
     due_between: Select[Any]
     claim: Select[Any]
+    claim_reminders: Select[Any]
 
     @classmethod
     def build(cls, dialect: str) -> DeadlineStatements:
@@ -60,6 +61,11 @@ class DeadlineStatements:
             .order_by(*by_due),
             claim=select(*columns)
             .where(is_open, rows.c.flagged_on.is_(None), rows.c.due < bindparam("as_of"),
+                   _excluded(dialect))
+            .order_by(*by_due).limit(bindparam("limit")).with_for_update(skip_locked=True),
+            claim_reminders=select(*columns)
+            .where(is_open, rows.c.kind == "decision", rows.c.reminded_on.is_(None),
+                   rows.c.due >= bindparam("as_of"), rows.c.due <= bindparam("horizon"),
                    _excluded(dialect))
             .order_by(*by_due).limit(bindparam("limit")).with_for_update(skip_locked=True),
         )
@@ -106,8 +112,17 @@ class SqlDeadlines(SqlVersioned[Deadline], DeadlineRepository):
 
     def claim(self, as_of: date, limit: int,
               exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
+        return self._claimed(self._sql.claim, {"as_of": as_of}, limit, exclude)
+
+    def claim_reminders(self, as_of: date, horizon: date, limit: int,
+                        exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
+        return self._claimed(self._sql.claim_reminders, {"as_of": as_of, "horizon": horizon},
+                             limit, exclude)
+
+    def _claimed(self, statement: Select[Any], params: dict[str, Any], limit: int,
+                 exclude: Collection[str]) -> tuple[Deadline, ...]:
         ids = sorted(exclude)
-        params = {"as_of": as_of, "limit": max(limit, 0),
+        params = {**params, "limit": max(limit, 0),
                   "exclude": ids if self.concurrent_claims else json.dumps(ids)}
-        rows = self._locking.read_locked(self._sql.claim, params)
+        rows = self._locking.read_locked(statement, params)
         return tuple(self._mapper.from_row(row) for row in rows)

@@ -319,6 +319,7 @@ class DeadlineRow(TableModel, table=True):
     version: int
     closed_on: date | None = None
     flagged_on: date | None = None
+    reminded_on: date | None = None
     doc: str = Field(sa_type=Text)
 
 
