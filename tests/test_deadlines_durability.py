@@ -39,6 +39,7 @@ from mdreg.domain.deadlines import DeadlineKind, DeadlineStatus, new_deadline
 from mdreg.service.registry import Registry
 from mdreg.service.tick import tick_batch
 from mdreg.testing.databases import scratch_postgres
+from mdreg.testing.race import ticks_in_threads
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
 N = int(os.environ.get("MDREG_TIMERS", "1000" if STRESS else "250"))
@@ -195,25 +196,8 @@ def restart_in_processes(url: str, processes: int, batch: int) -> list[str]:
 
 
 def restart_in_threads(url: str, threads: int, batch: int) -> list[str]:
-    registries = [_open(url, RESTART) for _ in range(threads)]
-    start = threading.Barrier(threads)
-    fired: list[str] = []
-    failures: list[BaseException] = []
-
-    def run(registry: Registry) -> None:
-        try:
-            start.wait(30)
-            fired.extend(d.id for d in registry.tick(batch=batch).fired)
-        except BaseException as error:  # pragma: no cover - reported below
-            failures.append(error)
-
-    workers = [threading.Thread(target=run, args=(r,)) for r in registries]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(180)
-    assert failures == []
-    return fired
+    reports = ticks_in_threads([_open(url, RESTART) for _ in range(threads)], batch)
+    return [d.id for report in reports for d in report.fired]
 
 
 # -- SQLite: one scheduler process, and a race of threads ---------------------------------------

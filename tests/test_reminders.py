@@ -4,7 +4,6 @@ department told after it — each exactly once, with several workers ticking at 
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -25,6 +24,7 @@ from mdreg.service.reminders import superior_department
 from mdreg.testing.contract_deadlines import deadline
 from mdreg.testing.databases import scratch_postgres
 from mdreg.testing.entities import application
+from mdreg.testing.race import ticks_in_threads
 
 NOW = datetime(2026, 3, 16, 9, tzinfo=SHANGHAI)  # a Monday: reminders reach Thursday 03-19
 DUES = [date(2026, 3, 10), date(2026, 3, 13), date(2026, 3, 16), date(2026, 3, 18),
@@ -53,23 +53,7 @@ def seed(registry: mdreg.Registry) -> dict[str, date]:
 
 
 def race(registries: list[mdreg.Registry]) -> TickReport:
-    start = threading.Barrier(len(registries))
-    reports: list[TickReport] = []
-    failures: list[BaseException] = []
-
-    def run(registry: mdreg.Registry) -> None:
-        try:
-            start.wait(30)
-            reports.append(registry.tick(batch=5))
-        except BaseException as error:  # pragma: no cover - reported below
-            failures.append(error)
-
-    workers = [threading.Thread(target=run, args=(r,)) for r in registries]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(120)
-    assert failures == []
+    reports = ticks_in_threads(registries, batch=5, timeout=120)
     total = TickReport(reports[0].as_of)
     for report in reports:
         total = total.merge(report)

@@ -40,6 +40,7 @@ from mdreg.bootstrap import default_photo_store
 from mdreg.domain.application import Actor, RegistrationRequest
 from mdreg.domain.clock import FakeClock
 from mdreg.infra.serialization import dumps
+from mdreg.service.deadlines import TickReport
 from mdreg.service.registry import Registry
 from mdreg.service.services import Services, append_audit
 from mdreg.testing.builders import World
@@ -405,3 +406,28 @@ def _tail_reader(url: str, total: int, barrier: threading.Barrier,
 def append_event(uow: Any, aggregate_id: str, at: datetime) -> None:
     """One audit event for ``aggregate_id`` (the first of its trail)."""
     append_audit(uow, aggregate_id, "tail", "", "tailed", Actor.authority("D110105"), at)
+
+
+def ticks_in_threads(registries: Sequence[Registry], batch: int,
+                     timeout: float = 180.0) -> list[TickReport]:
+    """Each registry ticks in a thread of its own, all released at once; their reports (a
+    failure in any thread is raised here)."""
+    start = threading.Barrier(len(registries))
+    reports: list[TickReport] = []
+    failures: list[BaseException] = []
+
+    def run(registry: Registry) -> None:
+        try:
+            start.wait(30)
+            reports.append(registry.tick(batch=batch))
+        except BaseException as error:  # pragma: no cover - raised below
+            failures.append(error)
+
+    workers = [threading.Thread(target=run, args=(r,)) for r in registries]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout)
+    if failures:
+        raise failures[0]
+    return reports
