@@ -10,6 +10,7 @@ from mdreg.domain.identifiers import Phone
 from mdreg.errors import AuthenticationFailed, CodeRejected
 from mdreg.infra.security import check_password_strength
 from mdreg.ports import UnitOfWork
+from mdreg.service.account_recovery import other_channels, security_notice
 from mdreg.service.account_steps import account_by_id, log, own_account, same_version, update
 from mdreg.service.portal_base import CodeTicket, PortalBase
 
@@ -71,9 +72,13 @@ class AccountSecurity(PortalBase):
         def work(uow: UnitOfWork, now: datetime) -> Account:
             account = own_account(uow, actor)
             used = self._desk.redeem(uow, account.id, CodePurpose.CHANGE_PHONE, code, now)
-            return update(uow, account, "change_phone", actor, now,
-                          data={"to": [mask_contact(used.destination)]},
-                          phone=Phone.parse(used.destination), phone_verified=True)
+            changed = update(uow, account, "change_phone", actor, now,
+                             data={"to": [mask_contact(used.destination)]},
+                             phone=Phone.parse(used.destination), phone_verified=True)
+            security_notice(uow, self.services.ids, changed, "change_phone",
+                            other_channels(account, Channel.SMS), now,
+                            to=mask_contact(used.destination))
+            return changed
 
         return self._run(work, keep_attempts=True)
 
@@ -91,9 +96,13 @@ class AccountSecurity(PortalBase):
         def work(uow: UnitOfWork, now: datetime) -> Account:
             account = own_account(uow, actor)
             used = self._desk.redeem(uow, account.id, CodePurpose.CHANGE_EMAIL, code, now)
-            return update(uow, account, "change_email", actor, now,
-                          data={"to": [mask_contact(used.destination)]},
-                          email=Email.parse(used.destination), email_verified=True)
+            changed = update(uow, account, "change_email", actor, now,
+                             data={"to": [mask_contact(used.destination)]},
+                             email=Email.parse(used.destination), email_verified=True)
+            security_notice(uow, self.services.ids, changed, "change_email",
+                            other_channels(account, Channel.EMAIL), now,
+                            to=mask_contact(used.destination))
+            return changed
 
         return self._run(work, keep_attempts=True)
 
@@ -133,9 +142,12 @@ class AccountSecurity(PortalBase):
             account = uow.accounts.by_login(login)
             if account is None:
                 raise CodeRejected(CodePurpose.RECOVERY.value, "no code is outstanding")
-            self._desk.redeem(uow, account.id, CodePurpose.RECOVERY, code, now)
-            return update(uow, account, "recover_password", Actor.system("password_recovery"),
-                          now, password_hash=fresh)
+            used = self._desk.redeem(uow, account.id, CodePurpose.RECOVERY, code, now)
+            recovered = update(uow, account, "recover_password",
+                               Actor.system("password_recovery"), now, password_hash=fresh)
+            security_notice(uow, self.services.ids, recovered, "recover_password",
+                            other_channels(account, used.channel), now)
+            return recovered
 
         return self._run(work, keep_attempts=True)
 

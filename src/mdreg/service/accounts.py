@@ -47,6 +47,7 @@ from mdreg.infra.security import check_password_strength
 from mdreg.infra.storage import inspect_photo
 from mdreg.ports import UnitOfWork
 from mdreg.service import personal_changes as changes
+from mdreg.service.account_recovery import AccountRecovery
 from mdreg.service.account_security import AccountSecurity
 from mdreg.service.account_steps import (
     account_of,
@@ -87,7 +88,7 @@ class WorkList:
     applications: tuple[Application, ...]
 
 
-class Accounts(AccountSecurity):
+class Accounts(AccountSecurity, AccountRecovery):
     """The personal portal of one registry (``registry.accounts``).
 
     Args:

@@ -1,0 +1,138 @@
+"""Institution-assisted recovery when both contacts are lost, and the security notices that
+go to the other channel."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from portal_kit import PASSWORD, Portal
+
+from mdreg import Actor, PermissionDenied, ValidationError
+from mdreg.domain.account import Channel
+from mdreg.domain.model import Institution
+from mdreg.errors import ConcurrencyConflict, MdregError, NoActiveCode
+
+OFFICER = "人事科王科员"
+
+
+def lost_both(portal: Portal, hospital: Institution) -> tuple[Actor, str]:
+    """A physician registered at ``hospital`` whose account has a verified phone and e-mail."""
+    doctor = portal.physician()
+    portal.registration(doctor, hospital)
+    me = portal.verified(doctor)
+    portal.accounts.request_email_change(me, PASSWORD, "doctor.old@example.com")
+    portal.accounts.confirm_email_change(me, portal.code())
+    portal.deliver()
+    return me, doctor.id
+
+
+def test_the_primary_institution_replaces_lost_contacts_and_recovery_works_again(
+        portal: Portal, hospital: Institution) -> None:
+    me, physician_id = lost_both(portal, hospital)
+    accounts = portal.accounts
+    login = portal.account(portal.registry.physician(physician_id)).login_name
+    pending = accounts.start_recovery(login)  # a code to the lost phone: outstanding
+    assert pending is not None
+    replaced = accounts.replace_contact(Actor.institution(hospital.id, user=OFFICER),
+                                        physician_id, phone="13900001111",
+                                        checked="现场核验居民身份证原件")
+    assert replaced.phone is not None and replaced.phone.national == "13900001111"
+    assert replaced.phone_verified
+    event = portal.registry.trail(replaced.id)[-1]
+    assert event.event == "replace_contact" and event.actor.user == OFFICER
+    assert event.data["checked"] == ["现场核验居民身份证原件"]
+    assert event.data["codes_invalidated"] == ["1"]
+    assert "13900001111" not in str(event.data)  # masked in the history
+    notices = portal.deliver()
+    assert {(m.channel, m.to) for m in notices if m.template == "security_replace_contact"} == {
+        (Channel.SMS, "13912340001"), (Channel.EMAIL, "doctor.old@example.com")}
+    with pytest.raises(NoActiveCode):  # the code sent before the replacement is void
+        accounts.finish_recovery(login, "000000", "Another-Passw0rd!")
+    assert accounts.start_recovery(login) is not None  # to the new phone
+    sent = portal.deliver()
+    assert sent[-1].to == "13900001111"
+    accounts.finish_recovery(login, portal.code(), "Another-Passw0rd!")
+    assert accounts.login(login, "Another-Passw0rd!").id == replaced.id
+
+
+def test_only_the_primary_institution_with_a_named_officer_may_replace(
+        portal: Portal, hospital: Institution) -> None:
+    _, physician_id = lost_both(portal, hospital)
+    other = portal.world.institution("110108")
+    accounts = portal.accounts
+    with pytest.raises(PermissionDenied):
+        accounts.replace_contact(Actor.institution(other.id, user=OFFICER), physician_id,
+                                 phone="13900001111", checked="现场核验")
+    with pytest.raises(PermissionDenied):
+        accounts.replace_contact(Actor.authority("D110105", user=OFFICER), physician_id,
+                                 phone="13900001111", checked="现场核验")
+    for kwargs, field in [({"phone": "13900001111", "checked": "现场核验"}, "user"),
+                          ({"checked": "现场核验"}, "contact"),
+                          ({"phone": "13900001111", "checked": " "}, "checked")]:
+        actor = Actor.institution(hospital.id, user="" if field == "user" else OFFICER)
+        with pytest.raises(ValidationError) as error:
+            accounts.replace_contact(actor, physician_id, **kwargs)  # type: ignore[arg-type]
+        assert error.value.field == field
+
+
+def test_recovery_and_contact_changes_notify_the_other_channel(
+        portal: Portal, hospital: Institution) -> None:
+    me, physician_id = lost_both(portal, hospital)
+    accounts = portal.accounts
+    login = portal.account(portal.registry.physician(physician_id)).login_name
+    accounts.start_recovery(login, Channel.SMS)
+    accounts.finish_recovery(login, portal.code(), "Another-Passw0rd!")
+    recovered = [m for m in portal.deliver() if m.template == "security_recover_password"]
+    assert [(m.channel, m.to) for m in recovered] == [(Channel.EMAIL, "doctor.old@example.com")]
+    accounts.request_phone_change(me, "Another-Passw0rd!", "13900002222")
+    accounts.confirm_phone_change(me, portal.code())
+    changed = [m for m in portal.deliver() if m.template == "security_change_phone"]
+    assert [(m.channel, m.to) for m in changed] == [(Channel.EMAIL, "doctor.old@example.com")]
+    assert "13900002222" not in changed[0].body and "2222" in changed[0].body  # masked
+
+
+def test_a_physician_change_racing_the_institution_replacement_has_one_winner(
+        portal: Portal, hospital: Institution) -> None:
+    me, physician_id = lost_both(portal, hospital)
+    accounts = portal.accounts
+    seen = portal.account(portal.registry.physician(physician_id)).version
+    accounts.request_phone_change(me, PASSWORD, "13900003333")
+    code = portal.code()
+    version = portal.account(portal.registry.physician(physician_id)).version
+    assert version == seen  # issuing a code does not change the account
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def physician() -> None:
+        start.wait(10)
+        try:
+            accounts.confirm_phone_change(me, code)
+            outcomes.append("physician")
+        except MdregError as error:
+            outcomes.append(type(error).__name__)
+
+    def institution() -> None:
+        start.wait(10)
+        try:
+            accounts.replace_contact(Actor.institution(hospital.id, user=OFFICER), physician_id,
+                                     phone="13900004444", checked="现场核验",
+                                     expected_version=seen)
+            outcomes.append("institution")
+        except MdregError as error:
+            outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=physician), threading.Thread(target=institution)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    winners = [o for o in outcomes if o in ("physician", "institution")]
+    assert len(winners) == 1 and len(outcomes) == 2, outcomes
+    loser = next(o for o in outcomes if o not in winners)
+    assert loser in (ConcurrencyConflict.__name__, NoActiveCode.__name__), outcomes
+    account = portal.account(portal.registry.physician(physician_id))
+    assert account.phone is not None
+    assert account.phone.national == {"physician": "13900003333",
+                                      "institution": "13900004444"}[winners[0]]
+    assert account.version == seen + 1  # one change, nothing half-applied
