@@ -29,7 +29,7 @@ def lost_both(portal: Portal, hospital: Institution) -> tuple[Actor, str]:
 
 def test_the_primary_institution_replaces_lost_contacts_and_recovery_works_again(
         portal: Portal, hospital: Institution) -> None:
-    me, physician_id = lost_both(portal, hospital)
+    _, physician_id = lost_both(portal, hospital)
     accounts = portal.accounts
     login = portal.account(portal.registry.physician(physician_id)).login_name
     pending = accounts.start_recovery(login)  # a code to the lost phone: outstanding

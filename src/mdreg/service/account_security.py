@@ -69,18 +69,7 @@ class AccountSecurity(PortalBase):
 
     def confirm_phone_change(self, actor: Actor, code: str) -> Account:
         """修改手机号, step 2: the code sent to the new phone; the new phone is verified."""
-        def work(uow: UnitOfWork, now: datetime) -> Account:
-            account = own_account(uow, actor)
-            used = self._desk.redeem(uow, account.id, CodePurpose.CHANGE_PHONE, code, now)
-            changed = update(uow, account, "change_phone", actor, now,
-                             data={"to": [mask_contact(used.destination)]},
-                             phone=Phone.parse(used.destination), phone_verified=True)
-            security_notice(uow, self.services.ids, changed, "change_phone",
-                            other_channels(account, Channel.SMS), now,
-                            to=mask_contact(used.destination))
-            return changed
-
-        return self._run(work, keep_attempts=True)
+        return self._confirm_contact(actor, code, CodePurpose.CHANGE_PHONE, Channel.SMS)
 
     def request_email_change(self, actor: Actor, password: str, new_email: str | Email) -> CodeTicket:
         """修改安全邮箱, step 1: the current password, then a code to the *new* address."""
@@ -93,14 +82,25 @@ class AccountSecurity(PortalBase):
 
     def confirm_email_change(self, actor: Actor, code: str) -> Account:
         """修改安全邮箱, step 2: the code sent to the new address; it is verified."""
+        return self._confirm_contact(actor, code, CodePurpose.CHANGE_EMAIL, Channel.EMAIL)
+
+    def _confirm_contact(self, actor: Actor, code: str, purpose: CodePurpose,
+                         channel: Channel) -> Account:
+        """A contact change's second step: the code sent to the new contact makes it the
+        account's, verified; the other channel is told."""
+        event = "change_phone" if channel is Channel.SMS else "change_email"
+
         def work(uow: UnitOfWork, now: datetime) -> Account:
             account = own_account(uow, actor)
-            used = self._desk.redeem(uow, account.id, CodePurpose.CHANGE_EMAIL, code, now)
-            changed = update(uow, account, "change_email", actor, now,
-                             data={"to": [mask_contact(used.destination)]},
-                             email=Email.parse(used.destination), email_verified=True)
-            security_notice(uow, self.services.ids, changed, "change_email",
-                            other_channels(account, Channel.EMAIL), now,
+            used = self._desk.redeem(uow, account.id, purpose, code, now)
+            contact: dict[str, object] = (
+                {"phone": Phone.parse(used.destination), "phone_verified": True}
+                if channel is Channel.SMS else
+                {"email": Email.parse(used.destination), "email_verified": True})
+            changed = update(uow, account, event, actor, now,
+                             data={"to": [mask_contact(used.destination)]}, **contact)
+            security_notice(uow, self.services.ids, changed, event,
+                            other_channels(account, channel), now,
                             to=mask_contact(used.destination))
             return changed
 
