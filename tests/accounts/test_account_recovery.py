@@ -4,13 +4,14 @@ go to the other channel."""
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from portal_kit import PASSWORD, Portal
 
-from mdreg import Actor, PermissionDenied, ValidationError
+from mdreg import Actor, IdentityMismatch, PermissionDenied, ValidationError
 from mdreg.domain.account import Channel
-from mdreg.domain.model import Institution
+from mdreg.domain.model import Category, Institution, Level, Physician, Qualification
 from mdreg.errors import ConcurrencyConflict, MdregError, NoActiveCode
 
 OFFICER = "人事科王科员"
@@ -136,3 +137,56 @@ def test_a_physician_change_racing_the_institution_replacement_has_one_winner(
     assert account.phone.national == {"physician": "13900003333",
                                       "institution": "13900004444"}[winners[0]]
     assert account.version == seen + 1  # one change, nothing half-applied
+
+
+# -- the exam admission number (准考证号) ---------------------------------------------------------
+
+ADMISSION = "110126010203"
+
+
+def new_holder(portal: Portal) -> Physician:
+    """A physician who passed the exam: an admission number, no certificate number yet."""
+    return portal.world.physician(account=False, qualification=Qualification(
+        "", Level.PHYSICIAN, Category.CLINICAL, date(2026, 9, 1), admission_no=ADMISSION))
+
+
+def test_a_new_holder_signs_up_and_activates_with_the_admission_number(portal: Portal) -> None:
+    doctor = new_holder(portal)
+    assert doctor.qualification(ADMISSION) is not None
+    account = portal.accounts.sign_up(
+        name=doctor.name, id_number=doctor.id_number, login_name="newdoctor",
+        password=PASSWORD, phone="13900005555", qualification_no=ADMISSION)
+    assert ADMISSION not in repr(doctor) and ADMISSION not in repr(account)
+    me = Actor.physician(doctor.id)
+    portal.accounts.send_phone_code(me)
+    portal.accounts.verify_phone(me, portal.code())
+    active = portal.accounts.activate_with_qualification(me, ADMISSION)
+    assert active.state == "active"
+
+
+def test_the_admission_number_stops_naming_the_qualification_once_a_certificate_is_issued(
+        portal: Portal) -> None:
+    issued = Qualification("110000000000123", Level.PHYSICIAN, Category.CLINICAL,
+                           date(2026, 9, 1), admission_no=ADMISSION)
+    assert issued.matches("110000000000123") and not issued.matches(ADMISSION)
+    doctor = portal.world.physician(account=False, qualification=issued)
+    with pytest.raises(IdentityMismatch):
+        portal.accounts.sign_up(name=doctor.name, id_number=doctor.id_number,
+                                login_name="issued", password=PASSWORD, phone="13900006666",
+                                qualification_no=ADMISSION)
+    with pytest.raises(ValidationError) as error:
+        portal.accounts.sign_up(name=doctor.name, id_number=doctor.id_number,
+                                login_name="issued", password=PASSWORD, phone="13900006666",
+                                qualification_no="１１０")  # full-width digits
+    assert error.value.field == "qualification_no"
+    with pytest.raises(ValidationError):
+        Qualification("", Level.PHYSICIAN, Category.CLINICAL, date(2026, 9, 1))
+
+
+def test_a_registration_names_the_qualification_by_its_admission_number(
+        portal: Portal) -> None:
+    doctor = portal.world.physician(qualification=Qualification(
+        "", Level.PHYSICIAN, Category.CLINICAL, date(2025, 9, 1), admission_no=ADMISSION))
+    registration = portal.world.registration(doctor, portal.world.institution("110105"),
+                                             qualification_no=ADMISSION)
+    assert registration.qualification_no == ADMISSION

@@ -12,7 +12,7 @@ from datetime import date
 
 import attrs
 
-from mdreg.domain.identifiers import DivisionCode, ResidentId
+from mdreg.domain.identifiers import DivisionCode, ResidentId, mask
 from mdreg.domain.identifiers import Level as AdministrativeLevel
 from mdreg.errors import ValidationError
 
@@ -118,13 +118,38 @@ class Qualification:
 
     ``special_skills``: a 中医（专长）医师资格 obtained by the practical assessment of 医师法
     Art 11 para 2 rather than the exam; its holder may practise alone at once (Art 20).
+    ``admission_no``: the exam admission number (准考证号), by which a new qualification holder
+    is known until the certificate number is issued (``certificate_no`` empty meanwhile);
+    masked in ``repr``.
+
+    >>> q = Qualification("", Level.PHYSICIAN, Category.CLINICAL, date(2026, 9, 1),
+    ...                   admission_no="110126010203")
+    >>> q.number, q.matches("110126010203"), "110126010203" in repr(q), "0203" in repr(q)
+    ('110126010203', True, False, True)
     """
 
-    certificate_no: str = attrs.field(validator=attrs.validators.min_len(1))
+    certificate_no: str
     level: Level
     category: Category
     obtained_on: date
     special_skills: bool = False
+    admission_no: str = attrs.field(default="", repr=lambda v: repr(mask(v)))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.certificate_no and not self.admission_no:
+            raise ValidationError("certificate_no", "a qualification has a certificate number "
+                                  "or, until it is issued, an exam admission number",
+                                  field_label="资格证书编码")
+
+    @property
+    def number(self) -> str:
+        """The number it is known by now: the certificate's, else the admission number."""
+        return self.certificate_no or self.admission_no
+
+    def matches(self, number: str) -> bool:
+        """Whether ``number`` names this qualification: its certificate number, or its exam
+        admission number while no certificate number is issued."""
+        return bool(number) and number == self.number
 
 
 @attrs.frozen
@@ -147,9 +172,10 @@ class Physician:
     civil_capacity: CivilCapacity = CivilCapacity.FULL
     records: tuple[Record, ...] = ()
 
-    def qualification(self, certificate_no: str) -> Qualification | None:
-        """The qualification with this certificate number, if the physician holds it."""
-        return next((q for q in self.qualifications if q.certificate_no == certificate_no), None)
+    def qualification(self, number: str) -> Qualification | None:
+        """The qualification this number names (its certificate number, or the exam admission
+        number while none is issued), if the physician holds it."""
+        return next((q for q in self.qualifications if q.matches(number)), None)
 
 
 @attrs.frozen

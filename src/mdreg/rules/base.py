@@ -113,7 +113,8 @@ class EligibilityContext(Generic[P_co]):
         return cast(P_co, self.application.payload)
 
     def qualification_named(self, number: str | None) -> Qualification | None:
-        """The qualification with certificate number ``number``, if the physician holds it."""
+        """The qualification ``number`` names (certificate or, until one is issued, exam
+        admission number), if the physician holds it."""
         return self.physician.qualification(number) if number else None
 
     def registration_named(self, registration_id: str | None) -> Registration | None:

@@ -106,9 +106,13 @@ class Accounts(AccountSecurity, AccountRecovery):
     # -- sign-up and verification ---------------------------------------------------------------
 
     def sign_up(self, *, name: str, id_number: str | ResidentId, login_name: str, password: str,
-                phone: str | Phone, email: str | Email | None = None) -> Account:
+                phone: str | Phone, email: str | Email | None = None,
+                qualification_no: str | None = None) -> Account:
         """注册账户: succeeds only if name and ID number match a qualification or practice
-        record (R-ACC-1). The name is the real name, not the login name.
+        record (R-ACC-1). The name is the real name, not the login name. ``qualification_no``,
+        when given, must name one of the physician's qualifications too: its certificate
+        number, or — for a new holder whose certificate number is not issued yet — the exam
+        admission number (准考证号).
 
         Raises:
             ValidationError: malformed name, ID number, login name, phone or e-mail.
@@ -122,13 +126,15 @@ class Accounts(AccountSecurity, AccountRecovery):
         number = phone if isinstance(phone, Phone) else Phone.parse(phone)
         address = email if isinstance(email, Email) or email is None else Email.parse(email)
         check_password_strength(password, login_name=login)
+        number_given = _qualification_number(qualification_no)
         hashed = self._passwords.hash(password)
 
         def work(uow: UnitOfWork, now: datetime) -> Account:
             physician = uow.physicians.by_id_number(rid)
             if (physician is None or physician.name != given_name
                     or not (physician.qualifications
-                            or uow.registrations.for_physician(physician.id))):
+                            or uow.registrations.for_physician(physician.id))
+                    or (number_given and physician.qualification(number_given) is None)):
                 log.info("sign-up refused: no record matches the name and ID number %s", rid)
                 raise IdentityMismatch()
             if uow.accounts.for_physician(physician.id) is not None:
@@ -264,7 +270,8 @@ class Accounts(AccountSecurity, AccountRecovery):
 
     def activate_with_qualification(self, actor: Actor, certificate_no: str) -> Account:
         """Paths 3 and 4: without a valid registration (备案, 注销, never registered), enter the
-        qualification certificate number (R-ACC-4).
+        qualification certificate number (R-ACC-4) — or the exam admission number while the
+        certificate number is not issued.
 
         Raises:
             ActivationRefused: the physician has a valid registration (R-ACC-3), or the number
@@ -279,7 +286,7 @@ class Accounts(AccountSecurity, AccountRecovery):
             physician = uow.physicians.get(account.physician_id)
             held = physician.qualifications if physician else ()
             given = str(certificate_no).strip().encode()
-            if not any(hmac.compare_digest(q.certificate_no.encode(), given) for q in held):
+            if not any(hmac.compare_digest(q.number.encode(), given) for q in held):
                 raise ActivationRefused("qualification", "the certificate number matches no "
                                         "qualification of the physician")
             return fire(uow, account, "activate_with_qualification", actor, now,
@@ -444,3 +451,14 @@ class Accounts(AccountSecurity, AccountRecovery):
         self._run(lambda uow, now: uow.outbox.mark_sent(message_id, now))
 
 
+
+
+def _qualification_number(raw: str | None) -> str:
+    """A qualification number given at sign-up ("" for none)."""
+    if raw is None:
+        return ""
+    number = str(raw).strip()
+    if not number or len(number) > 40 or not number.isascii() or not number.isalnum():
+        raise ValidationError("qualification_no", "a certificate or exam admission number is "
+                              "1-40 letters and digits", field_label="资格证书编码或准考证号")
+    return number

@@ -116,8 +116,10 @@ class World:
         born: date = date(1995, 5, 17),
         name: str = "",
         account: bool = True,
+        qualification: Qualification | None = None,
     ) -> Physician:
-        """A physician with one qualification ``Q<id>`` (plus any extra ones).
+        """A physician with one qualification ``Q<id>`` — or ``qualification`` — plus any extra
+        ones.
 
         With ``account`` (the default) the physician also gets an ACTIVE portal account
         ``U<id>`` (login ``user<id>``), imported as reference data: no password hashing, so it
@@ -129,7 +131,7 @@ class World:
             name=name or chinese_name(n),
             id_number=make_id_number("110105", born, n % 1000),
             qualifications=(
-                Qualification(f"Q{n:06d}", level, category, qualified_on),
+                qualification or Qualification(f"Q{n:06d}", level, category, qualified_on),
                 *extra_qualifications,
             ),
             civil_capacity=civil_capacity,

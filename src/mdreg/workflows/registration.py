@@ -52,7 +52,7 @@ def add_registration(effect: Effect, app: Application,
         raise NotFoundError("qualification", payload.qualification_no)
     new = Registration(
         id=effect.ids.new("R"), physician_id=app.physician_id,
-        qualification_no=held.certificate_no, level=held.level, category=held.category,
+        qualification_no=held.number, level=held.level, category=held.category,
         scopes=payload.scopes, location=practice_location(held.level, institution),
         primary_institution_id=institution.id, approved_by=app.department_id,
         approved_on=effect.on, certificate_no=effect.ids.certificate_no(), application_id=app.id,

@@ -98,8 +98,8 @@ def _institution_row(i: Institution) -> Row:
 
 
 def _qualification(q: Qualification) -> str:
-    return (f'{{"category":"{_value(q.category)}","certificate_no":{_quote(q.certificate_no)},'
-            f'"level":"{_value(q.level)}","obtained_on":"{q.obtained_on.isoformat()}",'
+    return (f'{{"admission_no":{_quote(q.admission_no)},"category":"{_value(q.category)}",'
+            f'"certificate_no":{_quote(q.certificate_no)},"level":"{_value(q.level)}","obtained_on":"{q.obtained_on.isoformat()}",'
             f'"special_skills":{"true" if q.special_skills else "false"}}}')
 
 
