@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         Registration,
         RegistrationStatus,
     )
+    from mdreg.domain.notices import Notice, NoticeKind
     from mdreg.errors import (
         AccountNotActive,
         ActivationRefused,
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
         ValidationError,
         WeakPassword,
     )
+    from mdreg.infra.documents import Printable
     from mdreg.infra.limits import Limits
     from mdreg.infra.protection import IdProtection
     from mdreg.infra.security import CodePolicy, HashProfile, SecuritySettings
@@ -119,6 +121,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Category", "CivilCapacity", "HealthDepartment", "Institution", "InstitutionKind", "Level",
         "Physician", "Qualification", "Record", "RecordKind", "Registration", "RegistrationStatus",
     ),
+    "mdreg.domain.notices": ("Notice", "NoticeKind"),
     "mdreg.errors": (
         "AccountNotActive", "ActivationRefused", "AuthenticationFailed", "CodeAlreadyUsed", "CodeExhausted",
         "CodeExpired", "CodeMismatch", "CodeRejected", "ConcurrencyConflict", "IdentityMismatch",
@@ -127,6 +130,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "PhotoRejected", "QuotaExceeded", "TransitionNotAllowed", "UniquenessConflict", "ValidationError",
         "WeakPassword",
     ),
+    "mdreg.infra.documents": ("Printable",),
     "mdreg.infra.limits": ("Limits",),
     "mdreg.infra.protection": ("IdProtection",),
     "mdreg.infra.security": ("CodePolicy", "HashProfile", "SecuritySettings"),
@@ -197,6 +201,8 @@ __all__ = [
     "MultisiteCancelRequest",
     "NoActiveCode",
     "NotFoundError",
+    "Notice",
+    "NoticeKind",
     "OfflineBusiness",
     "OutboxMessage",
     "PermissionDenied",
@@ -209,6 +215,7 @@ __all__ = [
     "Physician",
     "PracticeInfo",
     "PracticeView",
+    "Printable",
     "Qualification",
     "QuotaExceeded",
     "Record",
