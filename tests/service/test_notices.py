@@ -4,7 +4,7 @@ escaped; and each business type prints its application form with its materials c
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import attrs
 import pytest
@@ -15,12 +15,14 @@ from mdreg import (
     Application,
     BusinessType,
     Category,
+    FakeClock,
     Level,
     NotFoundError,
     NoticeKind,
     Qualification,
 )
 from mdreg.domain.remedies import LITIGATION, RECONSIDERATION
+from mdreg.service.registry import Registry
 from mdreg.testing import World
 from mdreg.workflows import declaration_for
 
@@ -180,3 +182,17 @@ def test_the_application_form_lists_the_types_materials(scene: Scene,
         assert material.name in form.html
     assert "申请人签字" in form.text and "@page" in form.html
     assert app.id in form.text and form.text not in repr(form)
+
+
+def test_a_deemed_acceptance_says_the_law_accepted_it(registry: Registry,
+                                                      clock: FakeClock) -> None:
+    scene = Scene(World(registry))
+    _, app, institution, department = submitted(scene, BusinessType.REGISTRATION)
+    registry.fire(app.id, "confirm", institution)
+    registry.receive_materials(app.id, department)
+    clock.set(datetime(2026, 3, 10, 1, tzinfo=UTC))  # five working days without a request
+    registry.tick()
+    (notice,) = registry.notices(app.id)
+    assert (notice.kind, notice.issued_by) == (NoticeKind.ACCEPTANCE, str(Actor.system()))
+    assert "自收到申请材料之日起即为受理" in notice.text
+    assert "本机关将于2026年03月30日前作出决定" in notice.text
