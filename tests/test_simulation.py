@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mdreg import BusinessType
+from mdreg import BusinessType, NoticeKind
 from mdreg.cli import app
 from mdreg.simulation import SimulationConfig, run
 
@@ -42,6 +42,16 @@ def test_invariants_hold_and_audit_matches(report: dict[str, object]) -> None:
     assert report["audit_events"] >= report["commands"] * 0.5  # type: ignore[operator]
     deadlines: dict[str, int] = report["deadlines"]  # type: ignore[assignment]
     assert deadlines["met"] + deadlines["missed"] == deadlines["due"] > 0
+
+
+def test_the_report_counts_the_notices_issued_per_kind(report: dict[str, object]) -> None:
+    notices: dict[str, object] = report["notices"]  # type: ignore[assignment]
+    by_kind: dict[str, int] = notices["by_kind"]  # type: ignore[assignment]
+    assert set(by_kind) == {k.value for k in NoticeKind}
+    assert by_kind["acceptance"] > 0 and by_kind["approval"] > 0 and by_kind["correction"] > 0
+    assert notices["issued"] == sum(by_kind.values())
+    # every notice goes to one or two parties, each message delivered by the portal's side
+    assert notices["issued"] <= notices["delivered"] <= 2 * notices["issued"]  # type: ignore[operator]
 
 
 def test_same_seed_same_result(report: dict[str, object]) -> None:

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         Registration,
         RegistrationStatus,
     )
+    from mdreg.domain.notices import Notice, NoticeKind
     from mdreg.errors import (
         AccountNotActive,
         ActivationRefused,
@@ -89,6 +90,7 @@ if TYPE_CHECKING:
         ValidationError,
         WeakPassword,
     )
+    from mdreg.infra.documents import Printable
     from mdreg.infra.limits import Limits
     from mdreg.infra.protection import IdProtection
     from mdreg.infra.security import CodePolicy, HashProfile, SecuritySettings
@@ -121,6 +123,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Category", "CivilCapacity", "HealthDepartment", "Institution", "InstitutionKind", "Level",
         "Physician", "Qualification", "Record", "RecordKind", "Registration", "RegistrationStatus",
     ),
+    "mdreg.domain.notices": ("Notice", "NoticeKind"),
     "mdreg.errors": (
         "AccountNotActive", "ActivationRefused", "AlreadyClaimed", "AuthenticationFailed", "CodeAlreadyUsed",
         "CodeExhausted",
@@ -130,6 +133,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "PhotoRejected", "QuotaExceeded", "TransitionNotAllowed", "UniquenessConflict", "ValidationError",
         "WeakPassword",
     ),
+    "mdreg.infra.documents": ("Printable",),
     "mdreg.infra.limits": ("Limits",),
     "mdreg.infra.protection": ("IdProtection",),
     "mdreg.infra.security": ("CodePolicy", "HashProfile", "SecuritySettings"),
@@ -204,6 +208,8 @@ __all__ = [
     "MultisiteCancelRequest",
     "NoActiveCode",
     "NotFoundError",
+    "Notice",
+    "NoticeKind",
     "OfflineBusiness",
     "OutboxMessage",
     "PermissionDenied",
@@ -216,6 +222,7 @@ __all__ = [
     "Physician",
     "PracticeInfo",
     "PracticeView",
+    "Printable",
     "Qualification",
     "QuotaExceeded",
     "Record",

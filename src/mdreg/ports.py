@@ -24,6 +24,7 @@ typed error named, and the whole unit is rolled back):
   most one account per physician (constraint ``account_physician``);
 * at most one pending personal change per physician and kind (constraint
   ``pending_personal_change``);
+* unique notice id (constraint ``notice_id``);
 * deadlines: stored ``version`` equals the loaded one (:class:`~mdreg.errors.ConcurrencyConflict`),
   and at most one open deadline per subject and kind (constraint ``open_deadline``).
 """
@@ -60,6 +61,7 @@ from mdreg.domain.model import (
     Physician,
     Registration,
 )
+from mdreg.domain.notices import Notice
 
 T = TypeVar("T")
 
@@ -333,6 +335,30 @@ class OutboxRepository(abc.ABC):
         """
 
 
+class NoticeRepository(abc.ABC):
+    """Notices as issued (:class:`~mdreg.domain.notices.Notice`), written in the unit of work of
+    the decision they notify; never changed afterwards."""
+
+    @abc.abstractmethod
+    def add(self, notice: Notice) -> None:
+        """Store a new notice; an existing id raises
+        :class:`~mdreg.errors.UniquenessConflict` (``notice_id``) here or at commit."""
+
+    @abc.abstractmethod
+    def get(self, notice_id: str) -> Notice | None:
+        """The notice, or ``None``."""
+
+    @abc.abstractmethod
+    def for_subject(self, subject_id: str) -> tuple[Notice, ...]:
+        """Every notice of an application or personal change, oldest first by ``issued_at``
+        then id (indexed by subject)."""
+
+    @abc.abstractmethod
+    def counts(self) -> Mapping[str, int]:
+        """How many notices of each kind are stored, by kind value (kinds without notices left
+        out; a full count, not for hot paths)."""
+
+
 class PersonalChangeRepository(abc.ABC):
     """Personal changes (info, photo, department), with optimistic concurrency on ``version``."""
 
@@ -503,6 +529,7 @@ class UnitOfWork(abc.ABC):
     accounts: AccountRepository
     codes: OneTimeCodeRepository
     outbox: OutboxRepository
+    notices: NoticeRepository
     personal_changes: PersonalChangeRepository
     practice_info: PracticeInfoRepository
     assessments: AssessmentRepository

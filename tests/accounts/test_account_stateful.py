@@ -89,7 +89,7 @@ class AccountLifecycle(RuleBasedStateMachine):
 
     def record_send(self, who: str, purpose: str, destination: str) -> None:
         (message,) = [m for m in self.accounts.pending_messages()
-                      if m.channel is not Channel.ANNOUNCEMENT]
+                      if m.channel not in (Channel.ANNOUNCEMENT, Channel.NOTICE)]
         self.accounts.mark_sent(message.id)
         assert message.to == destination and message.template == purpose
         code = message.body.split("：")[1][:6]
@@ -113,7 +113,7 @@ class AccountLifecycle(RuleBasedStateMachine):
             return
         except MdregError:
             assert not [m for m in self.accounts.pending_messages()
-                        if m.channel is not Channel.ANNOUNCEMENT]
+                        if m.channel not in (Channel.ANNOUNCEMENT, Channel.NOTICE)]
             return
         assert not expected_quota and before == "registered"
         self.record_send(who, purpose, destination)

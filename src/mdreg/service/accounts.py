@@ -46,6 +46,7 @@ from mdreg.errors import (
 from mdreg.infra.security import check_password_strength
 from mdreg.infra.storage import inspect_photo
 from mdreg.ports import UnitOfWork
+from mdreg.service import notices
 from mdreg.service import personal_changes as changes
 from mdreg.service.account_recovery import AccountRecovery
 from mdreg.service.account_security import AccountSecurity
@@ -391,8 +392,12 @@ class Accounts(AccountSecurity, AccountRecovery):
         return self._decide(actor, change_id, "reject", reason)
 
     def _decide(self, actor: Actor, change_id: str, event: str, reason: str) -> PersonalChange:
-        change, obsolete = self._run(
-            lambda uow, now: changes.decide(uow, actor, change_id, event, reason, now))
+        def work(uow: UnitOfWork, now: datetime) -> tuple[PersonalChange, PhotoRef | None]:
+            decided = changes.decide(uow, actor, change_id, event, reason, now)
+            notices.issue_for_change(self.services, uow, decided[0], actor, now)
+            return decided
+
+        change, obsolete = self._run(work)
         self._forget(obsolete)
         return change
 

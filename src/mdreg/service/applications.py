@@ -48,7 +48,7 @@ from mdreg.infra.serialization import dumps, loads
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Verdict, Violation, evaluate
 from mdreg.rules.account import AccountActive
-from mdreg.service import account_steps, records
+from mdreg.service import account_steps, notices, records
 from mdreg.service.announcements import announce
 from mdreg.service.authorization import authorize, authorize_applicant
 from mdreg.service.context import build_context
@@ -349,9 +349,11 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
     keeper.on_transition(uow, app, new, event, now)  # before the save: lock order
     uow.applications.save(new, app.version)
     done = consequences(services, uow, new, event, actor, now, keeper)
+    written: Refusal | None = None
     if event in REFUSING_EVENTS:
         written, record = refusal(services, uow, new, event, reason, now)
         done.update(written.data())
+    notices.issue(services, uow, new, event, actor, now, written)
     done.update(record())  # what the decision was made under and on
     audit(services, uow, new, event, app.state, actor, reason, checked, now, done)
     return new

@@ -35,7 +35,9 @@ from mdreg.domain.model import (
     Physician,
     Registration,
 )
+from mdreg.domain.notices import Notice
 from mdreg.domain.remedies import Refusal
+from mdreg.infra.documents import Printable
 from mdreg.infra.limits import Limits
 from mdreg.ports import IdGenerator, UnitOfWork
 from mdreg.rules import Policy, Verdict
@@ -43,7 +45,9 @@ from mdreg.service import (
     applications,
     assessments,
     calendar_data,
+    forms,
     migrations,
+    notices,
     records,
     reference_data,
     registrations,
@@ -279,6 +283,34 @@ class Registry:
         decision — reason, rules not met, parties to notify, remedies and their last days —
         or ``None`` when it was not refused."""
         return applications.recorded_refusal(self._services, application_id)
+
+    def notices(self, application_id: str) -> tuple[Notice, ...]:
+        """The notices issued on an application (or a personal change), oldest first: 受理通知书,
+        补正材料通知书, 准予…决定书, 不予…决定书, 不予受理决定书, 退回 … — each as it was issued,
+        with its ``text`` and printable ``html``."""
+        return notices.notices(self._services, application_id)
+
+    def notice(self, notice_id: str) -> Notice:
+        """One notice by id (its document number).
+
+        Raises:
+            NotFoundError: no such notice.
+        """
+        return notices.notice(self._services, notice_id)
+
+    def notice_counts(self) -> dict[str, int]:
+        """How many notices of each kind were issued (every :class:`~mdreg.NoticeKind`, by
+        value; a full count, not for hot paths)."""
+        return notices.counts(self._services)
+
+    def application_form(self, application_id: str) -> Printable:
+        """The application's printable form (申请审核表) with its business type's materials
+        checklist, rendered now from the stored application (``text`` and ``html``).
+
+        Raises:
+            ApplicationNotFound: no such application.
+        """
+        return forms.application_form(self._services, application_id)
 
     # -- commands ---------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
         "deadlines": deadline_compliance(tally.decided, policy.param("decision_working_days")),
         "accounts": dict(tally.accounts),
         "audit_events": sim.registry.audit_count(),
+        "notices": notice_figures(sim.registry.notice_counts(), tally.notices),
         "commands": tally.commands,
         "commands_per_second": round(tally.commands / seconds, 1) if seconds else 0.0,
         "command_seconds": round(tally.command_seconds, 3),
@@ -41,6 +42,14 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
         "backlog": tally.backlog,
         "flows": [{"from": a, "to": b, "count": n} for (a, b), n in sorted(tally.flows.items())],
     }
+
+
+def notice_figures(by_kind: dict[str, int], delivered: list[int]) -> dict[str, Any]:
+    """The notices issued, per kind, and the notice messages the portal delivered per day."""
+    days = len(delivered)
+    return {"by_kind": by_kind, "issued": sum(by_kind.values()), "delivered": sum(delivered),
+            "delivered_per_day": round(sum(delivered) / days, 1) if days else 0.0,
+            "busiest_day": max(delivered, default=0)}
 
 
 def rule_labels() -> dict[str, str]:

@@ -20,9 +20,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import zip_longest
 from typing import Any
 
-from mdreg.domain.account import Account
+from mdreg.domain.account import Account, Channel
 from mdreg.domain.application import (
     Actor,
     Application,
@@ -93,6 +94,7 @@ class Tally:
     command_seconds: float = 0.0
     decided: list[Application] = field(default_factory=list)
     accounts: Counter[str] = field(default_factory=Counter)
+    notices: list[int] = field(default_factory=list)  # notice messages delivered, per day
 
 
 class Simulation:
@@ -139,6 +141,7 @@ class Simulation:
             self._institutions_act()
             self._departments_act()
             self._applicants_act()
+            self._deliver_notices()
             self._snapshot(day)
             self.on_day(day)
         return self.tally
@@ -435,6 +438,17 @@ class Simulation:
         else:
             self._fire(app, "return_to_applicant", actor, reason="请补充材料")
 
+    def _deliver_notices(self) -> None:
+        """The portal's side: deliver the day's notice messages about this worker's
+        applications (a message's ``aggregate_id`` is its notice, ``N-<subject>-<version>``)."""
+        delivered = 0
+        for message in self.accounts.pending_messages(limit=10_000):
+            subject = message.aggregate_id[2:].rpartition("-")[0]
+            if message.channel is Channel.NOTICE and subject in self.apps:
+                self.accounts.mark_sent(message.id)
+                delivered += 1
+        self.tally.notices.append(delivered)
+
     def _snapshot(self, day: int) -> None:
         states = Counter(a.state for a in self.apps.values() if a.state in OPEN)
         self.tally.backlog.append({"day": day, **{s: states.get(s, 0) for s in OPEN}})
@@ -453,6 +467,8 @@ def merge(simulation: Simulation, results: list[tuple[Tally, dict[str, Applicati
         total.commands += tally.commands
         total.command_seconds += tally.command_seconds
         total.decided.extend(tally.decided)
+        total.notices[:] = [a + b for a, b in zip_longest(total.notices, tally.notices,
+                                                          fillvalue=0)]
         simulation.apps.update(apps)
         for day, row in enumerate(tally.backlog):
             if day == len(total.backlog):

@@ -35,6 +35,7 @@ from mdreg.errors import (
     UniquenessConflict,
 )
 from mdreg.testing.contract_deadlines import DeadlineContract
+from mdreg.testing.contract_notices import NoticeContract
 from mdreg.testing.contract_portal import PortalContract
 from mdreg.testing.contract_registry import FailingIds, RegistryContract, Scene
 from mdreg.testing.entities import (
@@ -56,7 +57,7 @@ from mdreg.testing.entities import (
 # -- the unit-of-work contract --------------------------------------------------------------
 
 
-class UnitOfWorkContract(PortalContract, DeadlineContract):
+class UnitOfWorkContract(PortalContract, DeadlineContract, NoticeContract):
     """What every backend's units of work promise (:mod:`mdreg.ports`)."""
 
     @pytest.fixture

@@ -24,6 +24,7 @@ from mdreg.infra.serialization import unstructure
 from mdreg.service.ids import SequentialIds
 from mdreg.service.registry import Registry
 from mdreg.testing.builders import World
+from mdreg.testing.contract_notices import NoticeRegistryContract
 from mdreg.testing.entities import (
     same,
 )
@@ -71,7 +72,7 @@ class Scene:
                 self.registry.audit_count())
 
 
-class RegistryContract:
+class RegistryContract(NoticeRegistryContract):
     """The service behaves the same on every backend: run through :func:`mdreg.open`."""
 
     @pytest.fixture

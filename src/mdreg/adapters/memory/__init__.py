@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from mdreg.adapters.memory.notices import MemoryNotices
 from mdreg.adapters.memory.portal import MemoryDeadlines, MemoryPortalRepositories
 from mdreg.adapters.memory.repositories import (
     MemoryApplications,
@@ -61,6 +62,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.personal_changes = self._portal.personal_changes
         self.practice_info = self._portal.practice_info
         self.assessments = self._portal.assessments
+        self._notices = Overlay(store.notices)
+        self.notices = MemoryNotices(self._notices)
         self._deadlines = Overlay(store.deadlines)
         self.deadlines = self._dl = MemoryDeadlines(self._deadlines, store)
         self._done = False
@@ -111,7 +114,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         return (
             self._physicians, self._institutions, self._departments,
             self._registrations, self._filings, self._legacy, self._applications,
-            *self._portal.overlays(), self._deadlines,
+            *self._portal.overlays(), self._deadlines, self._notices,
         )
 
     def _check_versions(self) -> None:
@@ -124,6 +127,9 @@ class InMemoryUnitOfWork(UnitOfWork):
         for event in self._audit.pending:
             if event.seq <= len(self.store.audit.get(event.aggregate_id, ())):
                 raise ConcurrencyConflict("audit", event.aggregate_id, event.seq - 1, event.seq)
+        for key in self._notices.pending:  # a concurrent unit stored the id first
+            if key in self.store.notices.rows:
+                raise UniquenessConflict("notice_id", f"notice {key} exists")
         for key in self._idem.pending:  # a concurrent unit stored the key first (as SQL's key)
             if key in self.store.idempotency:
                 raise ConcurrencyConflict("idempotency_key", key, 0, 1)

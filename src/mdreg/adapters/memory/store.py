@@ -27,6 +27,7 @@ from mdreg.domain.model import (
     Physician,
     Registration,
 )
+from mdreg.domain.notices import Notice
 
 
 class PortalTables:
@@ -95,6 +96,7 @@ class MemoryStore:
         self.calendar_years: dict[int, ImportedYear] = {}
         self.revisions: dict[str, Mapping[str, Any]] = {}
         self.portal = PortalTables()
+        self.notices: Table[Notice] = Table(lambda n: n.id, {"subject": lambda n: n.subject_id})
         self.deadlines: Table[Deadline] = Table(
             lambda d: d.id, {"subject": lambda d: d.subject_id, "open": lambda d: d.is_open}
         )

@@ -38,6 +38,7 @@ from mdreg.domain.model import (
     Physician,
     Registration,
 )
+from mdreg.domain.notices import Notice
 from mdreg.errors import DefinitionError, SerializationError
 from mdreg.infra.protection import IdProtection
 from mdreg.infra.serialization import load_stored, unstructure
@@ -168,4 +169,5 @@ OUTBOX_MESSAGES = RowMapper(OutboxMessage, tables.outbox_messages)
 PERSONAL_CHANGES = RowMapper(PersonalChange, tables.personal_changes)
 PRACTICE_INFO = RowMapper(PracticeInfo, tables.practice_info)
 ASSESSMENTS = RowMapper(Assessment, tables.assessments)
+NOTICES = RowMapper(Notice, tables.notices)
 DEADLINES = RowMapper(Deadline, tables.deadlines)

@@ -348,6 +348,18 @@ class PolicyRevisionRow(TableModel, table=True):
     doc: str = Field(sa_type=Text)
 
 
+class NoticeRow(TableModel, table=True):
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_subject", "subject_id", "issued_at", "id"),)
+
+    id: str = Field(primary_key=True)
+    kind: str
+    subject_id: str
+    physician_id: str
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    doc: str = Field(sa_type=Text)
+
+
 def table(model: type[TableModel]) -> Table:
     """The Core table of a table class."""
     found = model.__table__  # type: ignore[attr-defined]
@@ -374,3 +386,4 @@ assessments = table(AssessmentRow)
 deadlines = table(DeadlineRow)
 calendar_years = table(CalendarYearRow)
 policy_revisions = table(PolicyRevisionRow)
+notices = table(NoticeRow)

@@ -29,6 +29,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.deadlines import SqlDeadlines
 from mdreg.adapters.sql.driver import Plan, execute
+from mdreg.adapters.sql.notices import SqlNotices
 from mdreg.adapters.sql.portal import (
     SqlAccounts,
     SqlAssessments,
@@ -143,6 +144,10 @@ class SqlUnitOfWork(UnitOfWork):
     @cached_property
     def outbox(self) -> SqlOutbox:  # type: ignore[override]
         return SqlOutbox(self, self.store.statements.portal)
+
+    @cached_property
+    def notices(self) -> SqlNotices:  # type: ignore[override]
+        return SqlNotices(self, self.store.dialect)
 
     @cached_property
     def personal_changes(self) -> SqlPersonalChanges:  # type: ignore[override]
