@@ -28,7 +28,8 @@ def scene(world: World, registry: mdreg.Registry) -> dict[str, Any]:
                                  world.institution("110105").id, ("内科专业",),
                                  valid_from=date(2026, 4, 1), valid_to=date(2027, 3, 31))
     app = registry.apply(Actor.physician(doctor_a.id), filing)
-    return {"a": doctor_a, "b": doctor_b, "hospital_a": hospital_a, "hospital_b": hospital_b,
+    decided = registry.registrations(doctor_a.id)[0].application_id or ""
+    return {"decided": decided, "notice": registry.notices(decided)[-1].id, "a": doctor_a, "b": doctor_b, "hospital_a": hospital_a, "hospital_b": hospital_b,
             "app": app, "city": world.department("110000"), "other": world.department("440103")}
 
 
@@ -57,6 +58,8 @@ def actor(name: str, scene: dict[str, Any]) -> Actor:
 
 READS: dict[str, Callable[[ActorView, dict[str, Any]], object]] = {
     "application": lambda view, s: view.application(s["app"].id),
+    "notices": lambda view, s: view.notices(s["decided"]),
+    "notice": lambda view, s: view.notice(s["notice"]),
     "history": lambda view, s: view.history(s["app"].id),
     "physician": lambda view, s: view.physician(s["a"].id),
     "registrations": lambda view, s: view.registrations(s["a"].id),
@@ -85,6 +88,7 @@ def test_a_physician_sees_his_applications_with_their_next_step(
     assert [step for step, _ in status.next_steps] == ["confirm", "send_back"]
     approved = [s for s in mine if s.application.state == "approved"]
     assert approved and approved[0].next_steps == () and approved[0].due is None
+    assert [n.title for n in approved[0].notices][-1] == "准予注册决定书"
     assert registry.view(Actor.physician(scene["b"].id)).my_applications()[0].application \
         .physician_id == scene["b"].id
     with pytest.raises(PermissionDenied):

@@ -14,7 +14,8 @@ view and returns only what that actor may see, else raises :class:`~mdreg.errors
 A work list is the applications waiting for the institution or the department — in the states
 whose events that party fires — ordered by the earliest open deadline, filtered and paged by key;
 a named officer claims one (exactly one of several racing claims wins), or a supervisor assigns
-it.
+it. Notices are read the same way: a party reads those it received and those about a physician
+it may see.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import attrs
 from mdreg.domain.application import Actor, ActorKind, Application, AuditEvent, BusinessType
 from mdreg.domain.clock import business_date
 from mdreg.domain.model import Physician, Registration
+from mdreg.domain.notices import Notice
 from mdreg.errors import AlreadyClaimed, PermissionDenied, ValidationError
 from mdreg.ports import NO_DUE_DATE, UnitOfWork, WorkQuery
 from mdreg.service import applications
@@ -91,6 +93,8 @@ class ApplicationStatus:
     holder_label: str
     next_steps: tuple[tuple[str, str], ...]
     due: date | None
+    #: the notices issued on it, oldest first (受理通知书, 补正材料通知书, 准予…决定书 …)
+    notices: tuple[Notice, ...] = ()
 
 
 class ActorView:
@@ -134,6 +138,34 @@ class ActorView:
         def query(uow: UnitOfWork) -> tuple[Registration, ...]:
             self._require_physician(uow, physician_id)
             return uow.registrations.for_physician(physician_id)
+
+        return read(self._services, query)
+
+    def notices(self, subject_id: str) -> tuple[Notice, ...]:
+        """The notices issued on an application the actor may see (or on a personal change),
+        those the actor may see, oldest first."""
+
+        def query(uow: UnitOfWork) -> tuple[Notice, ...]:
+            found = uow.notices.for_subject(subject_id)
+            if uow.applications.get(subject_id) is not None:
+                self._visible(uow, subject_id)
+            visible = tuple(n for n in found if may_see_notice(uow, self.actor, n))
+            if found and not visible:
+                raise PermissionDenied(str(self.actor), f"read the notices of {subject_id}",
+                                       "they are outside what this party may see")
+            return visible
+
+        return read(self._services, query)
+
+    def notice(self, notice_id: str) -> Notice:
+        """One notice the actor may see."""
+
+        def query(uow: UnitOfWork) -> Notice:
+            found = require(uow.notices.get(notice_id), "notice", notice_id)
+            if not may_see_notice(uow, self.actor, found):
+                raise PermissionDenied(str(self.actor), f"read notice {notice_id}",
+                                       "it is outside what this party may see")
+            return found
 
         return read(self._services, query)
 
@@ -299,7 +331,18 @@ def status(uow: UnitOfWork, app: Application) -> ApplicationStatus:
     steps = tuple((e.id, e.label) for e in allowed if e.by is holder)
     due = min((d.due for d in uow.deadlines.open_for(app.id)), default=None)
     label = definition.state(app.state).label if app.state in definition.state_ids else app.state
-    return ApplicationStatus(app, label, holder, _HOLDER_LABELS[holder], steps, due)
+    return ApplicationStatus(app, label, holder, _HOLDER_LABELS[holder], steps, due,
+                             uow.notices.for_subject(app.id))
+
+
+def may_see_notice(uow: UnitOfWork, actor: Actor, notice: Notice) -> bool:
+    """Whether ``actor`` may read the notice: a recipient, or a party that may read the
+    physician it concerns."""
+    if actor.kind is ActorKind.SYSTEM:
+        return True
+    if f"{actor.kind.value}:{actor.party_id}" in notice.recipients:
+        return True
+    return may_see_physician(uow, actor, notice.physician_id)
 
 
 def may_see_physician(uow: UnitOfWork, actor: Actor, physician_id: str) -> bool:
