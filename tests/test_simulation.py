@@ -112,3 +112,9 @@ def test_workers_need_a_shared_database() -> None:
 def test_newcomers_sign_up_and_activate(report: dict[str, object]) -> None:
     accounts: dict[str, int] = report["accounts"]  # type: ignore[assignment]
     assert accounts["signed_up"] == accounts["activated"] > 0
+
+
+def test_some_physicians_lose_both_contacts_and_recover_with_their_institution(
+        report: dict[str, object]) -> None:
+    accounts: dict[str, int] = report["accounts"]  # type: ignore[assignment]
+    assert accounts["contact_replaced"] == accounts["password_recovered"] > 0

@@ -62,6 +62,9 @@ START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Beijing
 OPEN = ("pending_institution", "pending_acceptance", "under_review", "returned",
         "needs_correction", "draft")
 SIMULATED_PASSWORD = "Zs9#kq2!vm"  # noqa: S105 - every simulated newcomer's password
+#: The daily chance that a physician with a registration lost both contacts (institution-
+#: assisted recovery).
+RECOVERY_SHARE = 0.002
 TYPE_WEIGHTS = {
     BusinessType.REGISTRATION: 30, BusinessType.CHANGE: 14, BusinessType.FILING: 14,
     BusinessType.CANCELLATION: 8, BusinessType.UPGRADE: 8, BusinessType.FILING_CANCEL: 6,
@@ -137,6 +140,7 @@ class Simulation:
             self.clock.set(START + timedelta(days=day))
             self.day = day
             self._sign_ups(day)
+            self._recoveries(day)
             self._new_applications()
             self._institutions_act()
             self._departments_act()
@@ -211,6 +215,34 @@ class Simulation:
             ("code_sent", lambda: self.accounts.send_phone_code(me)),
             ("phone_verified", lambda: self.accounts.verify_phone(me, self._code_for(phone))),
             ("activated", lambda: self._activate(me, physician, phone)),
+        ]
+
+    def _recoveries(self, day: int) -> None:
+        """A physician who lost both contacts (about 1 in 500 a day with a valid registration):
+        the primary institution checks identity and replaces the phone, then the physician
+        recovers the password with a code to the new phone."""
+        rng = self.draws(f"recoveries/{day}")
+        for registration in self.registrations:
+            if registration.physician_id not in self.mine_ids or _newcomer(
+                    self.by_id[registration.physician_id]) or rng.random() >= RECOVERY_SHARE:
+                continue
+            for name, step in self._recovery_steps(registration, day):
+                if not self._account_step(step):
+                    break
+                self.tally.accounts[name] += 1
+
+    def _recovery_steps(self, registration: Registration, day: int
+                        ) -> list[tuple[str, Callable[[], object]]]:
+        physician_id = registration.physician_id
+        login = f"user{physician_id.lower()}"
+        phone = f"138{int(physician_id[1:]):04d}{day % 10_000:04d}"
+        officer = Actor.institution(registration.primary_institution_id, user="人事科")
+        return [
+            ("contact_replaced", lambda: self.accounts.replace_contact(
+                officer, physician_id, phone=phone, checked="现场核验居民身份证原件")),
+            ("recovery_started", lambda: self.accounts.start_recovery(login)),
+            ("password_recovered", lambda: self.accounts.finish_recovery(
+                login, self._code_for(phone), SIMULATED_PASSWORD)),
         ]
 
     def _account_step(self, step: Callable[[], object]) -> bool:
