@@ -20,6 +20,7 @@ Phone('*******8000')
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from functools import cache
 from typing import Literal
@@ -32,9 +33,10 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from mdreg.errors import ValidationError
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_DIVISION = re.compile(r"^\d{6}$")
-_PHONE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: ``\d`` would also take Arabic-Indic, Devanagari … digits, stored as typed
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_DIVISION = re.compile(r"^[0-9]{6}$")
+_PHONE_SHAPE = re.compile(r"^1[3-9][0-9]{9}$")
 
 Level = Literal["province", "prefecture", "county"]
 
@@ -48,6 +50,20 @@ def mask(value: str, visible: int = 4) -> str:
     if len(value) <= visible:
         return "*" * len(value)
     return "*" * (len(value) - visible) + value[-visible:]
+
+
+def halfwidth(value: str) -> str:
+    """Full-width letters and digits (１１０１０５, Ｘ) as their ASCII forms (NFKC); other
+    scripts' digits stay as they are, for the shape checks to refuse.
+
+    >>> halfwidth("１１０１０５"), halfwidth("١١٠")
+    ('110105', '١١٠')
+    """
+    return unicodedata.normalize("NFKC", value)
+
+
+def _halfwidth_code(value: object) -> object:
+    return halfwidth(value) if isinstance(value, str) else value
 
 
 def _id_converter(value: str) -> str:
@@ -75,7 +91,7 @@ class ResidentId:
         """
         if not isinstance(raw, str):
             raise ValidationError("id_number", "must be a string", field_label="身份证号")
-        number = ric.compact("".join(raw.split()))
+        number = ric.compact(halfwidth("".join(raw.split())))
         if not _ID_SHAPE.fullmatch(number):
             raise ValidationError(
                 "id_number", "must be 17 digits followed by a digit or X", field_label="身份证号"
@@ -163,7 +179,7 @@ class DivisionCode:
     ('county', 'prefecture')
     """
 
-    code: str = attrs.field(validator=_check_division)
+    code: str = attrs.field(converter=_halfwidth_code, validator=_check_division)
 
     @property
     def level(self) -> Level:
@@ -213,8 +229,11 @@ class Phone:
         Raises:
             ValidationError: not a mainland mobile number (SMS verification needs one).
         """
+        text = halfwidth(str(raw))
+        if any(ch.isdigit() and not ch.isascii() for ch in text):  # phonenumbers would take them
+            raise ValidationError("phone", "digits must be 0-9", field_label="手机号")
         try:
-            number = phonenumbers.parse(str(raw), "CN")
+            number = phonenumbers.parse(text, "CN")
         except phonenumbers.NumberParseException:
             raise ValidationError("phone", "not a phone number", field_label="手机号") from None
         national = str(number.national_number)
