@@ -35,6 +35,7 @@ from mdreg.errors import (
     UniquenessConflict,
 )
 from mdreg.testing.contract_deadlines import DeadlineContract
+from mdreg.testing.contract_outbox import OutboxContract
 from mdreg.testing.contract_portal import PortalContract
 from mdreg.testing.contract_registry import FailingIds, RegistryContract, Scene
 from mdreg.testing.entities import (
@@ -56,7 +57,7 @@ from mdreg.testing.entities import (
 # -- the unit-of-work contract --------------------------------------------------------------
 
 
-class UnitOfWorkContract(PortalContract, DeadlineContract):
+class UnitOfWorkContract(PortalContract, OutboxContract, DeadlineContract):
     """What every backend's units of work promise (:mod:`mdreg.ports`)."""
 
     @pytest.fixture

@@ -28,11 +28,11 @@ from sqlalchemy.pool import PoolProxiedConnection
 from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.deadlines import SqlDeadlines
 from mdreg.adapters.sql.driver import Plan, execute
+from mdreg.adapters.sql.outbox import SqlOutbox
 from mdreg.adapters.sql.portal import (
     SqlAccounts,
     SqlAssessments,
     SqlCodes,
-    SqlOutbox,
     SqlPersonalChanges,
     SqlPracticeInfo,
 )
@@ -140,7 +140,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     @cached_property
     def outbox(self) -> SqlOutbox:  # type: ignore[override]
-        return SqlOutbox(self, self.store.statements.portal)
+        return SqlOutbox(self, self.store.dialect)
 
     @cached_property
     def personal_changes(self) -> SqlPersonalChanges:  # type: ignore[override]
