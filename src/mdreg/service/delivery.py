@@ -71,6 +71,13 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def outbox_counts(registry: HasServices | Services) -> OutboxCounts:
+    """How many of the registry's outbox messages are pending, leased, sent and parked now."""
+    services = registry if isinstance(registry, Services) else registry.services
+    now = services.now()
+    return read(services, lambda uow: uow.outbox.counts(now))
+
+
 #: The default backoff: up to 30 s after the first failure, doubling, at most an hour.
 BACKOFF = Retry(attempts=1, on=(DeliveryFailed,), base_delay=30.0, max_delay=3600.0)
 
@@ -143,8 +150,7 @@ class Dispatcher:
 
     def counts(self) -> OutboxCounts:
         """How many messages are pending, leased, sent and parked now."""
-        now = self.services.now()
-        return read(self.services, lambda uow: uow.outbox.counts(now))
+        return outbox_counts(self.services)
 
     # -- the steps ----------------------------------------------------------------------------
 
