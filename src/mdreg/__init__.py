@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         Channel,
         CodePurpose,
         Email,
+        OutboxCounts,
         OutboxMessage,
         PersonalChange,
         PhotoRef,
@@ -73,8 +74,10 @@ if TYPE_CHECKING:
         CodeMismatch,
         CodeRejected,
         ConcurrencyConflict,
+        DeliveryFailed,
         IdentityMismatch,
         IneligibleError,
+        LeaseLost,
         LimitExceeded,
         MdregError,
         MigrationRefused,
@@ -91,9 +94,11 @@ if TYPE_CHECKING:
     from mdreg.infra.limits import Limits
     from mdreg.infra.protection import IdProtection
     from mdreg.infra.security import CodePolicy, HashProfile, SecuritySettings
+    from mdreg.infra.senders import ConsoleSender, Sender, SmtpSender, WebhookSender
     from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
     from mdreg.service import Registry
     from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
+    from mdreg.service.delivery import DeliveryReport, Dispatcher
     from mdreg.service.ids import SequentialIds
     from mdreg.service.migrations import MigrationPlan, MigrationReport
     from mdreg.service.replay import ReplayedDecision, ReplayReport
@@ -105,7 +110,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.bootstrap": ("open",),
     "mdreg.domain.account": (
         "Account", "ActivationPath", "Assessment", "AssessmentResult", "ChangeKind", "Channel", "CodePurpose",
-        "Email", "OutboxMessage", "PersonalChange", "PhotoRef", "PracticeInfo",
+        "Email", "OutboxCounts", "OutboxMessage", "PersonalChange", "PhotoRef", "PracticeInfo",
     ),
     "mdreg.domain.application": (
         "Actor", "Application", "AuditEvent", "BusinessType", "CancellationGround", "CancellationRequest",
@@ -121,8 +126,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "mdreg.errors": (
         "AccountNotActive", "ActivationRefused", "AuthenticationFailed", "CodeAlreadyUsed", "CodeExhausted",
-        "CodeExpired", "CodeMismatch", "CodeRejected", "ConcurrencyConflict", "IdentityMismatch",
-        "IneligibleError", "LimitExceeded", "MdregError", "MigrationRefused", "NoActiveCode",
+        "CodeExpired", "CodeMismatch", "CodeRejected", "ConcurrencyConflict", "DeliveryFailed",
+        "IdentityMismatch", "IneligibleError", "LeaseLost", "LimitExceeded", "MdregError",
+        "MigrationRefused", "NoActiveCode",
         "NotFoundError", "PermissionDenied",
         "PhotoRejected", "QuotaExceeded", "TransitionNotAllowed", "UniquenessConflict", "ValidationError",
         "WeakPassword",
@@ -130,9 +136,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.infra.limits": ("Limits",),
     "mdreg.infra.protection": ("IdProtection",),
     "mdreg.infra.security": ("CodePolicy", "HashProfile", "SecuritySettings"),
+    "mdreg.infra.senders": ("ConsoleSender", "Sender", "SmtpSender", "WebhookSender"),
     "mdreg.infra.storage": ("FileSystemPhotoStore", "InMemoryPhotoStore", "PhotoLimits", "PhotoStore"),
     "mdreg.service": ("Registry",),
     "mdreg.service.accounts": ("Accounts", "CodeTicket", "PracticeView", "WorkList"),
+    "mdreg.service.delivery": ("DeliveryReport", "Dispatcher"),
     "mdreg.service.ids": ("SequentialIds",),
     "mdreg.service.migrations": ("MigrationPlan", "MigrationReport"),
     "mdreg.service.replay": ("ReplayReport", "ReplayedDecision"),
@@ -169,7 +177,11 @@ __all__ = [
     "CodeRejected",
     "CodeTicket",
     "ConcurrencyConflict",
+    "ConsoleSender",
+    "DeliveryFailed",
+    "DeliveryReport",
     "DepartureKind",
+    "Dispatcher",
     "DivisionCode",
     "Email",
     "Evidence",
@@ -185,6 +197,7 @@ __all__ = [
     "IneligibleError",
     "Institution",
     "InstitutionKind",
+    "LeaseLost",
     "Level",
     "LimitExceeded",
     "Limits",
@@ -198,6 +211,7 @@ __all__ = [
     "NoActiveCode",
     "NotFoundError",
     "OfflineBusiness",
+    "OutboxCounts",
     "OutboxMessage",
     "PermissionDenied",
     "PersonalChange",
@@ -222,13 +236,16 @@ __all__ = [
     "ResidentId",
     "ScopeEvidence",
     "SecuritySettings",
+    "Sender",
     "SequentialIds",
+    "SmtpSender",
     "SystemClock",
     "TransitionNotAllowed",
     "UniquenessConflict",
     "UpgradeRequest",
     "ValidationError",
     "WeakPassword",
+    "WebhookSender",
     "WorkList",
     "__version__",
     "business_date",
