@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 import mdreg
-from mdreg.adapters.sql import bulk, migrate
+from mdreg.adapters.sql import bulk
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import (
@@ -42,7 +42,7 @@ from mdreg.errors import NotFoundError, UniquenessConflict, ValidationError
 from mdreg.service.registry import Registry
 from mdreg.testing import strategies
 from mdreg.testing.builders import chinese_name, make_id_number
-from mdreg.testing.databases import scratch_postgres
+from mdreg.testing.databases import migrated_postgres
 
 PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
 REFERENCE_TABLES = ("departments", "institutions", "physicians", "registrations", "legacy_sites")
@@ -111,8 +111,7 @@ def sample(physicians: int = 60) -> Data:
 def pg_base() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("needs MDREG_TEST_POSTGRES_URL")
-    with scratch_postgres(PG_URL, "mdreg_bulk") as url:
-        migrate.upgrade(url)
+    with migrated_postgres(PG_URL, "mdreg_bulk") as url:
         yield url
 
 

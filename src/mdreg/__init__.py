@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         Channel,
         CodePurpose,
         Email,
+        OutboxCounts,
         OutboxMessage,
         PersonalChange,
         PhotoRef,
@@ -75,8 +76,10 @@ if TYPE_CHECKING:
         CodeMismatch,
         CodeRejected,
         ConcurrencyConflict,
+        DeliveryFailed,
         IdentityMismatch,
         IneligibleError,
+        LeaseLost,
         LimitExceeded,
         MdregError,
         MigrationRefused,
@@ -94,9 +97,11 @@ if TYPE_CHECKING:
     from mdreg.infra.limits import Limits
     from mdreg.infra.protection import IdProtection
     from mdreg.infra.security import CodePolicy, HashProfile, SecuritySettings
+    from mdreg.infra.senders import ConsoleSender, Sender, SmtpSender, WebhookSender
     from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore, PhotoLimits, PhotoStore
     from mdreg.service import Registry
     from mdreg.service.accounts import Accounts, CodeTicket, PracticeView, WorkList
+    from mdreg.service.delivery import DeliveryReport, Dispatcher
     from mdreg.service.ids import SequentialIds
     from mdreg.service.migrations import MigrationPlan, MigrationReport
     from mdreg.service.replay import ReplayedDecision, ReplayReport
@@ -109,7 +114,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.bootstrap": ("open",),
     "mdreg.domain.account": (
         "Account", "ActivationPath", "Assessment", "AssessmentResult", "ChangeKind", "Channel", "CodePurpose",
-        "Email", "OutboxMessage", "PersonalChange", "PhotoRef", "PracticeInfo",
+        "Email", "OutboxCounts", "OutboxMessage", "PersonalChange", "PhotoRef", "PracticeInfo",
     ),
     "mdreg.domain.application": (
         "Actor", "Application", "AuditEvent", "BusinessType", "CancellationGround", "CancellationRequest",
@@ -125,10 +130,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "mdreg.domain.notices": ("Notice", "NoticeKind"),
     "mdreg.errors": (
-        "AccountNotActive", "ActivationRefused", "AlreadyClaimed", "AuthenticationFailed", "CodeAlreadyUsed",
-        "CodeExhausted",
-        "CodeExpired", "CodeMismatch", "CodeRejected", "ConcurrencyConflict", "IdentityMismatch",
-        "IneligibleError", "LimitExceeded", "MdregError", "MigrationRefused", "NoActiveCode",
+        "AccountNotActive", "ActivationRefused", "AlreadyClaimed", "AuthenticationFailed",
+        "CodeAlreadyUsed", "CodeExhausted", "CodeExpired", "CodeMismatch", "CodeRejected",
+        "ConcurrencyConflict", "DeliveryFailed", "IdentityMismatch", "IneligibleError", "LeaseLost",
+        "LimitExceeded", "MdregError", "MigrationRefused", "NoActiveCode",
         "NotFoundError", "PermissionDenied",
         "PhotoRejected", "QuotaExceeded", "TransitionNotAllowed", "UniquenessConflict", "ValidationError",
         "WeakPassword",
@@ -137,9 +142,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.infra.limits": ("Limits",),
     "mdreg.infra.protection": ("IdProtection",),
     "mdreg.infra.security": ("CodePolicy", "HashProfile", "SecuritySettings"),
+    "mdreg.infra.senders": ("ConsoleSender", "Sender", "SmtpSender", "WebhookSender"),
     "mdreg.infra.storage": ("FileSystemPhotoStore", "InMemoryPhotoStore", "PhotoLimits", "PhotoStore"),
     "mdreg.service": ("Registry",),
     "mdreg.service.accounts": ("Accounts", "CodeTicket", "PracticeView", "WorkList"),
+    "mdreg.service.delivery": ("DeliveryReport", "Dispatcher"),
     "mdreg.service.ids": ("SequentialIds",),
     "mdreg.service.migrations": ("MigrationPlan", "MigrationReport"),
     "mdreg.service.views": ("ActorView", "ApplicationStatus", "WorkFilter", "WorkItem", "WorkPage"),
@@ -180,7 +187,11 @@ __all__ = [
     "CodeRejected",
     "CodeTicket",
     "ConcurrencyConflict",
+    "ConsoleSender",
+    "DeliveryFailed",
+    "DeliveryReport",
     "DepartureKind",
+    "Dispatcher",
     "DivisionCode",
     "Email",
     "Evidence",
@@ -196,6 +207,7 @@ __all__ = [
     "IneligibleError",
     "Institution",
     "InstitutionKind",
+    "LeaseLost",
     "Level",
     "LimitExceeded",
     "Limits",
@@ -211,6 +223,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "OfflineBusiness",
+    "OutboxCounts",
     "OutboxMessage",
     "PermissionDenied",
     "PersonalChange",
@@ -236,13 +249,16 @@ __all__ = [
     "ResidentId",
     "ScopeEvidence",
     "SecuritySettings",
+    "Sender",
     "SequentialIds",
+    "SmtpSender",
     "SystemClock",
     "TransitionNotAllowed",
     "UniquenessConflict",
     "UpgradeRequest",
     "ValidationError",
     "WeakPassword",
+    "WebhookSender",
     "WorkFilter",
     "WorkItem",
     "WorkList",

@@ -408,3 +408,28 @@ class AlreadyClaimed(ConflictError):
         super().__init__(f"application {application_id} is claimed by {officer}")
         self.application_id = application_id
         self.officer = officer
+
+
+class LeaseLost(ConflictError):
+    """A dispatcher reported on an outbox message it no longer holds: its lease ran out and
+    another dispatcher claimed the message, or the message was parked or delivered meanwhile."""
+
+    label = "消息租约已失效"
+
+    def __init__(self, message_id: str, owner: str) -> None:
+        super().__init__(f"outbox message {message_id} is not leased to {owner}")
+        self.message_id = message_id
+        self.owner = owner
+
+
+class DeliveryFailed(MdregError):
+    """A sender could not deliver an outbox message. The reason is short and holds no personal
+    data (no address, phone number or body): it is stored with the message as its last error."""
+
+    label = "消息发送失败"
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        #: no retry can succeed (a refused address, a malformed message): park at once
+        self.permanent = permanent

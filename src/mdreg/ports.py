@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
@@ -43,8 +43,10 @@ from mdreg.domain.account import (
     Account,
     Assessment,
     ChangeKind,
+    Channel,
     CodePurpose,
     OneTimeCode,
+    OutboxCounts,
     OutboxMessage,
     PersonalChange,
     PracticeInfo,
@@ -327,12 +329,57 @@ class OutboxRepository(abc.ABC):
         ``created_at`` then id (indexed)."""
 
     @abc.abstractmethod
-    def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record delivery at ``at`` and erase the body (it may hold a code).
+    def mark_sent(self, message_id: str, at: datetime, owner: str | None = None) -> None:
+        """Record delivery at ``at``, end any lease and erase the body (it may hold a code).
+
+        A message already delivered stays as it is (a second report is harmless).
+
+        Args:
+            owner: the dispatcher reporting; it must hold the message's lease. ``None``: the
+                portal reports a delivery it made itself, whoever holds a lease.
 
         Raises:
-            NotFoundError: no such message. A message already delivered stays as it is.
+            NotFoundError: no such message.
+            LeaseLost: ``owner`` does not hold the lease of the undelivered message.
         """
+
+    @abc.abstractmethod
+    def claim(self, owner: str, now: datetime, lease: timedelta, limit: int,
+              channels: Collection[Channel] | None = None) -> tuple[OutboxMessage, ...]:
+        """Lease up to ``limit`` due messages (:meth:`OutboxMessage.is_due` at ``now``) of
+        ``channels`` (all by default) to ``owner`` until ``now + lease``, oldest first by
+        ``created_at`` then id; each one's ``attempts`` grows by one. Returns them as leased.
+
+        Claims are atomic: units claiming at once (threads, processes, hosts) never receive the
+        same message while its lease runs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the write
+        lock on SQLite; a check at commit in memory, :class:`~mdreg.errors.ConcurrencyConflict`
+        for the loser). The lease holds once the unit commits.
+        """
+
+    @abc.abstractmethod
+    def failed(self, message_id: str, owner: str, at: datetime, error: str,
+               retry_at: datetime) -> None:
+        """A delivery attempt by ``owner`` failed at ``at``: end the lease, keep ``error`` (short,
+        no personal data) and try again from ``retry_at``.
+
+        Raises:
+            NotFoundError: no such message.
+            LeaseLost: ``owner`` does not hold the lease of an undelivered message.
+        """
+
+    @abc.abstractmethod
+    def park(self, message_id: str, owner: str, at: datetime, error: str) -> None:
+        """Stop trying a message ``owner`` holds (after too many failures): end the lease, keep
+        ``error`` and record ``parked_at``; no claim returns it again.
+
+        Raises:
+            NotFoundError: no such message.
+            LeaseLost: ``owner`` does not hold the lease of an undelivered message.
+        """
+
+    @abc.abstractmethod
+    def counts(self, now: datetime) -> OutboxCounts:
+        """How many messages are pending, leased, sent and parked at ``now``."""
 
 
 class NoticeRepository(abc.ABC):

@@ -199,6 +199,12 @@ class OutboxMessage:
 
     ``body`` (which may hold a one-time code) is never shown in ``repr`` and is erased once the
     portal reports the message delivered.
+
+    The delivery fields are kept by the outbox (:class:`~mdreg.ports.OutboxRepository`) for
+    :class:`~mdreg.service.delivery.Dispatcher`: ``attempts`` counts the claims, a message
+    leased to ``lease_owner`` until ``lease_until`` is not claimed by another dispatcher before
+    then, one that failed waits until ``next_attempt_at``, one ``parked_at`` a time is no longer
+    tried. ``last_error`` is a short reason without personal data.
     """
 
     id: str
@@ -209,6 +215,43 @@ class OutboxMessage:
     aggregate_id: str
     created_at: datetime
     sent_at: datetime | None = None
+    attempts: int = 0
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    next_attempt_at: datetime | None = None
+    parked_at: datetime | None = None
+    last_error: str = ""
+
+    def is_due(self, now: datetime) -> bool:
+        """Undelivered, not parked, not waiting for a retry and not leased at ``now``."""
+        return (self.sent_at is None and self.parked_at is None
+                and (self.next_attempt_at is None or self.next_attempt_at <= now)
+                and (self.lease_until is None or self.lease_until <= now))
+
+    def state(self, now: datetime) -> str:
+        """``sent``, ``parked``, ``leased`` (a lease running at ``now``) or ``pending``."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.parked_at is not None:
+            return "parked"
+        if self.lease_until is not None and self.lease_until > now:
+            return "leased"
+        return "pending"
+
+
+@attrs.frozen
+class OutboxCounts:
+    """How many outbox messages are in each delivery state at one time (see
+    :meth:`OutboxMessage.state`); ``pending`` includes those waiting for a retry."""
+
+    pending: int = 0
+    leased: int = 0
+    sent: int = 0
+    parked: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.leased + self.sent + self.parked
 
 
 class ChangeKind(LabelledEnum):

@@ -36,6 +36,7 @@ from mdreg.errors import (
 )
 from mdreg.testing.contract_deadlines import DeadlineContract
 from mdreg.testing.contract_notices import NoticeContract
+from mdreg.testing.contract_outbox import OutboxContract
 from mdreg.testing.contract_portal import PortalContract
 from mdreg.testing.contract_registry import FailingIds, RegistryContract, Scene
 from mdreg.testing.entities import (
@@ -57,7 +58,7 @@ from mdreg.testing.entities import (
 # -- the unit-of-work contract --------------------------------------------------------------
 
 
-class UnitOfWorkContract(PortalContract, DeadlineContract, NoticeContract):
+class UnitOfWorkContract(PortalContract, OutboxContract, DeadlineContract, NoticeContract):
     """What every backend's units of work promise (:mod:`mdreg.ports`)."""
 
     @pytest.fixture

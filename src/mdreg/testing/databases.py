@@ -39,3 +39,13 @@ def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_postgres(server_url: str, prefix: str) -> Iterator[str]:
+    """:func:`scratch_postgres` with mdreg's schema migrated to the head. Yields its URL."""
+    from mdreg.adapters.sql import migrate
+
+    with scratch_postgres(server_url, prefix) as url:
+        migrate.upgrade(url)
+        yield url

@@ -55,7 +55,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.idempotency = self._idem = MemoryIdempotency(store)
         self.calendar_years = self._years = MemoryCalendarYears(store)
         self.revisions = self._revisions = MemoryRevisions(store)
-        self._portal = MemoryPortalRepositories(store.portal)
+        self._portal = MemoryPortalRepositories(store.portal, store.lock)
         self.accounts = self._portal.accounts
         self.codes = self._portal.codes
         self.outbox = self._portal.outbox

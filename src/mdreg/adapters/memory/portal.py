@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
-
-import attrs
 
 from mdreg.adapters.memory.store import MemoryStore, PortalTables
 from mdreg.adapters.memory.tables import Keyed, Overlay, Versioned
+from mdreg.adapters.outbox_reports import LeasedOutbox
+from mdreg.domain import delivery
 from mdreg.domain.account import (
     Account,
     Assessment,
     ChangeKind,
+    Channel,
     CodePurpose,
     OneTimeCode,
+    OutboxCounts,
     OutboxMessage,
     PersonalChange,
     PracticeInfo,
 )
 from mdreg.domain.deadlines import Deadline, DeadlineKind
 from mdreg.errors import (
+    ConcurrencyConflict,
     NotFoundError,
     UniquenessConflict,
 )
@@ -30,7 +34,6 @@ from mdreg.ports import (
     AssessmentRepository,
     DeadlineRepository,
     OneTimeCodeRepository,
-    OutboxRepository,
     PersonalChangeRepository,
     PracticeInfoRepository,
 )
@@ -67,9 +70,14 @@ class MemoryCodes(Versioned[OneTimeCode], OneTimeCodeRepository):
         and applies a unit's writes under one lock."""
 
 
-class MemoryOutbox(OutboxRepository):
-    def __init__(self, overlay: Overlay[OutboxMessage]) -> None:
+class MemoryOutbox(LeasedOutbox):
+    """The outbox; every message a unit changed must be unchanged in the store when it commits
+    (a concurrent claim or report wins, the later one gets a ConcurrencyConflict)."""
+
+    def __init__(self, overlay: Overlay[OutboxMessage], lock: threading.RLock) -> None:
         self._rows = overlay
+        self._lock = lock
+        self._read: dict[str, OutboxMessage | None] = {}
 
     def add(self, message: OutboxMessage) -> None:
         if self._rows.get(message.id) is not None:
@@ -83,12 +91,40 @@ class MemoryOutbox(OutboxRepository):
         rows = sorted(self._rows.lookup("pending", True), key=lambda m: (m.created_at, m.id))
         return tuple(rows[:max(limit, 0)])
 
-    def mark_sent(self, message_id: str, at: datetime) -> None:
+    def claim(self, owner: str, now: datetime, lease: timedelta, limit: int,
+              channels: Collection[Channel] | None = None) -> tuple[OutboxMessage, ...]:
+        with self._lock:
+            rows = sorted(self._rows.lookup("due", True), key=lambda m: (m.created_at, m.id))
+        wanted = [m for m in rows if m.is_due(now) and (channels is None or m.channel in channels)]
+        return tuple(self._change(m, delivery.leased(m, owner, now, lease))
+                     for m in wanted[:max(limit, 0)])
+
+    def counts(self, now: datetime) -> OutboxCounts:
+        with self._lock:
+            keys = {*self._rows.table.rows, *self._rows.pending}
+        rows = [m for m in (self._rows.get(k) for k in keys) if m is not None]
+        return delivery.count(rows, now)
+
+    def _locked(self, message_id: str) -> OutboxMessage:
         message = self._rows.get(message_id)
         if message is None:
             raise NotFoundError("outbox message", message_id)
-        if message.sent_at is None:
-            self._rows.put(attrs.evolve(message, sent_at=at, body=""))
+        return message
+
+    def _store(self, before: OutboxMessage, after: OutboxMessage) -> None:
+        self._change(before, after)
+
+    def _change(self, before: OutboxMessage, after: OutboxMessage) -> OutboxMessage:
+        if after != before:
+            self._read.setdefault(before.id, None if before.id in self._rows.pending else before)
+            self._rows.put(after)
+        return after
+
+    def check(self) -> None:
+        """Every changed message is as the unit found it (called under the store lock)."""
+        for message_id, found in self._read.items():
+            if self._rows.table.rows.get(message_id) != found:
+                raise ConcurrencyConflict("outbox_message", message_id, 0, 1)
 
 
 class MemoryPersonalChanges(Versioned[PersonalChange], PersonalChangeRepository):
@@ -118,7 +154,7 @@ class MemoryAssessments(Keyed[Assessment], AssessmentRepository):
 class MemoryPortalRepositories:
     """One unit of work's view of the portal tables."""
 
-    def __init__(self, tables: PortalTables) -> None:
+    def __init__(self, tables: PortalTables, lock: threading.RLock) -> None:
         self._accounts = Overlay(tables.accounts)
         self._codes = Overlay(tables.codes)
         self._outbox = Overlay(tables.outbox)
@@ -127,7 +163,7 @@ class MemoryPortalRepositories:
         self._assessments = Overlay(tables.assessments)
         self.accounts = MemoryAccounts(self._accounts, "account")
         self.codes = MemoryCodes(self._codes, "one_time_code")
-        self.outbox = MemoryOutbox(self._outbox)
+        self.outbox = MemoryOutbox(self._outbox, lock)
         self.personal_changes = MemoryPersonalChanges(self._changes, "personal_change")
         self.practice_info = MemoryPracticeInfo(self._info, "practice_info")
         self.assessments = MemoryAssessments(self._assessments)
@@ -144,6 +180,7 @@ class MemoryPortalRepositories:
             check_accounts(account, self._accounts)
         for physician_id in {c.physician_id for c in self._changes.pending.values()}:
             check_pending_changes(self._changes.lookup("physician", physician_id))
+        self.outbox.check()
 
 
 def check_accounts(account: Account, rows: Overlay[Account]) -> None:

@@ -43,7 +43,8 @@ class PortalTables:
              "destination": lambda c: c.destination},
         )
         self.outbox: Table[OutboxMessage] = Table(
-            lambda m: m.id, {"pending": lambda m: m.sent_at is None}
+            lambda m: m.id, {"pending": lambda m: m.sent_at is None,
+                             "due": lambda m: m.sent_at is None and m.parked_at is None}
         )
         self.personal_changes: Table[PersonalChange] = Table(
             lambda c: c.id,

@@ -1,11 +1,9 @@
-"""Repositories of the personal portal: accounts, one-time codes, outbox, personal changes,
-practice info and assessments."""
+"""Repositories of the personal portal: accounts, one-time codes, personal changes, practice info
+and assessments (the outbox is in :mod:`mdreg.adapters.sql.outbox`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-
-import attrs
 
 from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.repositories import (
@@ -15,23 +13,19 @@ from mdreg.adapters.sql.repositories import (
     SqlVersioned,
 )
 from mdreg.adapters.sql.statements import PortalStatements
-from mdreg.adapters.sql.translation import Subject
 from mdreg.domain.account import (
     Account,
     Assessment,
     ChangeKind,
     CodePurpose,
     OneTimeCode,
-    OutboxMessage,
     PersonalChange,
     PracticeInfo,
 )
-from mdreg.errors import NotFoundError, UniquenessConflict
 from mdreg.ports import (
     AccountRepository,
     AssessmentRepository,
     OneTimeCodeRepository,
-    OutboxRepository,
     PersonalChangeRepository,
     PracticeInfoRepository,
 )
@@ -69,35 +63,6 @@ class SqlCodes(SqlVersioned[OneTimeCode], OneTimeCodeRepository):
 
     def lock_destination(self, destination: str) -> None:
         self._locking.read_locked(self._sql.lock_destination, {"destination": destination})
-
-
-class SqlOutbox(OutboxRepository):
-    def __init__(self, db: Executor, statements: PortalStatements) -> None:
-        self._db = db
-        self._sql = statements
-        self._mapper = mapping.OUTBOX_MESSAGES
-
-    def add(self, message: OutboxMessage) -> None:
-        row = self._mapper.to_row(message)
-        if not self._db.write(self._sql.add_message, row, Subject("outbox", message.id)):
-            raise UniquenessConflict("outbox_id", f"message {message.id} exists")
-
-    def get(self, message_id: str) -> OutboxMessage | None:
-        rows = self._db.read(self._sql.outbox.get, {"key": message_id})
-        return self._mapper.from_row(rows[0]) if rows else None
-
-    def pending(self, limit: int) -> tuple[OutboxMessage, ...]:
-        rows = self._db.read(self._sql.pending_messages, {"limit": max(limit, 0)})
-        return tuple(self._mapper.from_row(row) for row in rows)
-
-    def mark_sent(self, message_id: str, at: datetime) -> None:
-        message = self.get(message_id)
-        if message is None:
-            raise NotFoundError("outbox message", message_id)
-        if message.sent_at is None:
-            sent = attrs.evolve(message, sent_at=at, body="")
-            self._db.write(self._sql.outbox.put, self._mapper.to_row(sent),
-                           Subject("outbox", message_id))
 
 
 class SqlPersonalChanges(SqlVersioned[PersonalChange], PersonalChangeRepository):

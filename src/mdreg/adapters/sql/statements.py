@@ -153,7 +153,8 @@ def _hold_applicant() -> Select[Any]:
 
 @attrs.frozen
 class PortalStatements:
-    """The personal portal's statements: accounts, codes, outbox, changes, practice info."""
+    """The personal portal's statements: accounts, codes, changes, practice info (the outbox's
+    are in :mod:`mdreg.adapters.sql.outbox`)."""
 
     accounts: Versioned
     account_by_login: Select[Any]
@@ -162,9 +163,6 @@ class PortalStatements:
     latest_code: Select[Any]
     codes_sent_since: Select[Any]
     lock_destination: Select[Any]
-    outbox: Keyed
-    add_message: Insert
-    pending_messages: Select[Any]
     changes: Versioned
     pending_change: Select[Any]
     changes_of: Select[Any]
@@ -174,8 +172,7 @@ class PortalStatements:
 
     @classmethod
     def build(cls, dialect: str) -> PortalStatements:
-        acc, codes, outbox, changes = (tables.accounts, tables.one_time_codes,
-                                       tables.outbox_messages, tables.personal_changes)
+        acc, codes, changes = tables.accounts, tables.one_time_codes, tables.personal_changes
         by_time = ("created_at", "id")
         return cls(
             accounts=Versioned.build(mapping.ACCOUNTS, dialect),
@@ -188,10 +185,6 @@ class PortalStatements:
                 codes.c.destination == bindparam("destination"),
                 codes.c.issued_at > bindparam("since", type_=codes.c.issued_at.type)),
             lock_destination=_lock_destination(dialect),
-            outbox=Keyed.build(mapping.OUTBOX_MESSAGES, dialect),
-            add_message=insert_new(outbox, dialect),
-            pending_messages=_rows(mapping.OUTBOX_MESSAGES, text(tables.UNSENT), order=by_time)
-            .limit(bindparam("limit")),
             changes=Versioned.build(mapping.PERSONAL_CHANGES, dialect),
             pending_change=_rows(mapping.PERSONAL_CHANGES,
                                  changes.c.physician_id == bindparam("physician_id"),

@@ -201,6 +201,8 @@ class AuditEventRow(TableModel, table=True):
 
 PENDING_CHANGE = "state = 'pending'"
 UNSENT = "sent_at IS NULL"
+#: Messages a dispatcher may still claim: neither delivered nor parked.
+UNDELIVERED = "sent_at IS NULL AND parked_at IS NULL"
 
 
 class AccountRow(TableModel, table=True):
@@ -244,13 +246,22 @@ class OutboxMessageRow(TableModel, table=True):
     __table_args__ = (
         Index("ix_outbox_messages_unsent", "created_at", "id", sqlite_where=text(UNSENT),
               postgresql_where=text(UNSENT)),
+        Index("ix_outbox_messages_undelivered", "created_at", "id",
+              sqlite_where=text(UNDELIVERED), postgresql_where=text(UNDELIVERED)),
     )
 
     id: str = Field(primary_key=True)
+    channel: str
     template: str
     aggregate_id: str
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int
+    lease_owner: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    parked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str
     doc: str = Field(sa_type=Text)
 
 

@@ -30,11 +30,11 @@ from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.deadlines import SqlDeadlines
 from mdreg.adapters.sql.driver import Plan, execute
 from mdreg.adapters.sql.notices import SqlNotices
+from mdreg.adapters.sql.outbox import SqlOutbox
 from mdreg.adapters.sql.portal import (
     SqlAccounts,
     SqlAssessments,
     SqlCodes,
-    SqlOutbox,
     SqlPersonalChanges,
     SqlPracticeInfo,
 )
@@ -143,7 +143,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     @cached_property
     def outbox(self) -> SqlOutbox:  # type: ignore[override]
-        return SqlOutbox(self, self.store.statements.portal)
+        return SqlOutbox(self, self.store.dialect)
 
     @cached_property
     def notices(self) -> SqlNotices:  # type: ignore[override]
