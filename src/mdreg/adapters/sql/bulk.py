@@ -40,7 +40,7 @@ from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
 
 from mdreg.adapters.sql import mapping
-from mdreg.adapters.sql.translation import translate
+from mdreg.adapters.sql.translation import carries_row_values, translate
 from mdreg.domain.model import (
     HealthDepartment,
     Institution,
@@ -375,16 +375,22 @@ def import_entities(
             conn.commit()
         except sa_exc.SQLAlchemyError as error:
             conn.rollback()
-            raise translate(error) from error
+            failure = translate(error)
+            if not carries_row_values(error):
+                raise failure from error
         except Exception as error:
             conn.rollback()
             wrapped = _wrap_driver_error(error)
             if wrapped is None:
                 raise
-            raise translate(wrapped) from error
-    return {"departments": len(departments), "institutions": len(institutions),
-            "physicians": len(physicians), "registrations": len(registrations),
-            "legacy": len(legacy)}
+            failure = translate(wrapped)
+            if not carries_row_values(wrapped):
+                raise failure from error
+        else:
+            return {"departments": len(departments), "institutions": len(institutions),
+                    "physicians": len(physicians), "registrations": len(registrations),
+                    "legacy": len(legacy)}
+    raise failure  # outside the handlers: no driver text quoting row values is chained
 
 
 def _wrap_driver_error(error: Exception) -> sa_exc.DBAPIError | None:

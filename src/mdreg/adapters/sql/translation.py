@@ -123,7 +123,10 @@ def translate(error: BaseException, subject: Subject | None = None, *,
     """The mdreg error for a failed statement, begin or commit: ``error`` is the driver's
     (sqlite3, psycopg) or SQLAlchemy's; ``lost`` says the connection is known to be gone.
 
-    Raise it ``from error`` so the driver error stays attached as ``__cause__``.
+    Raise it ``from error`` so the driver error stays attached as ``__cause__`` — unless
+    :func:`carries_row_values`: an integrity error's text quotes the row's values (PostgreSQL's
+    ``DETAIL: Key (id_number)=(…)``), so raise the mdreg error, which names the constraint,
+    *after* the ``except`` block, with neither cause nor context.
     """
     if isinstance(error, sa_exc.StatementError) and isinstance(error.orig, MdregError):
         return error.orig  # raised by a column type (a naive datetime)
@@ -166,3 +169,9 @@ def transient_code(error: BaseException) -> str | None:
         primary = "SQLITE_BUSY" if code & 0xFF == SQLITE_BUSY else "SQLITE_LOCKED"
         return str(getattr(cause, "sqlite_errorname", None) or primary)
     return None
+
+
+def carries_row_values(error: BaseException) -> bool:
+    """Whether the driver's text for ``error`` may quote row values (an integrity error)."""
+    orig = (error.orig if isinstance(error, sa_exc.DBAPIError) else None) or error
+    return _is_integrity(error, orig)

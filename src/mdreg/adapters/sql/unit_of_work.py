@@ -55,7 +55,7 @@ from mdreg.adapters.sql.repositories import (
     SqlRevisions,
 )
 from mdreg.adapters.sql.statements import RULE_INPUT_PARTS
-from mdreg.adapters.sql.translation import Subject, translate
+from mdreg.adapters.sql.translation import Subject, carries_row_values, translate
 from mdreg.adapters.sql.worklists import count_params, page_params, work_list_statements
 from mdreg.domain.application import Application
 from mdreg.domain.model import Institution
@@ -184,7 +184,10 @@ class SqlUnitOfWork(UnitOfWork):
         try:
             return action()
         except self.store.driver_errors as exc:
-            raise self._translate(exc, subject) from exc
+            failure = self._translate(exc, subject)
+            if not carries_row_values(exc):
+                raise failure from exc
+        raise failure  # outside the handler: no driver text quoting row values is chained
 
     def _translate(self, exc: Exception, subject: Subject | None) -> MdregError:
         lost = self._raw is not None and self.store.is_disconnect(exc, self._raw)
