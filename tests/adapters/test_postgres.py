@@ -21,9 +21,10 @@ from sqlalchemy.exc import DBAPIError
 from mdreg.adapters.sql import SqlStore, migrate
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.adapters.sql.translation import is_transient, translate
-from mdreg.errors import PersistenceError
+from mdreg.errors import PersistenceError, ValidationError
 from mdreg.testing.contract import physician
 from mdreg.testing.databases import scratch_postgres
+from mdreg.testing.race import T0, append_event
 
 pytestmark = pytest.mark.postgres
 
@@ -123,6 +124,48 @@ class TestPostgres(SqlBackendContract):
         translated: Any = translate(failure)
         translated.__cause__ = failure
         assert isinstance(translated, PersistenceError) and is_transient(translated)
+
+    # the audit tail ------------------------------------------------------------------------------
+
+    def test_an_event_that_commits_later_with_a_smaller_position_is_not_skipped(
+            self, store: SqlStore) -> None:
+        """An older transaction takes the larger position and commits first: the tail gives its
+        event, then the other one, though that one's position is smaller."""
+        with store.unit_of_work() as older:
+            older.idempotency.put("key", "fingerprint", "result")  # its transaction id comes first
+            with store.unit_of_work() as newer:
+                append_event(newer, "NEWER", T0)  # the first position
+                append_event(older, "OLDER", T0)  # the second
+                older.commit()
+                first = self.tail(store, 0)
+                newer.commit()
+        assert first == [(2, "OLDER")]
+        assert self.tail(store, 2) == [(1, "NEWER")]
+        assert self.tail(store, 1) == []
+
+    def test_a_page_ends_at_an_open_older_transaction(self, store: SqlStore) -> None:
+        """Events committed while an older transaction is open wait behind it: that transaction
+        may still append, and its events come first."""
+        with store.unit_of_work() as older:
+            older.idempotency.put("key", "fingerprint", "result")
+            for n in range(3):  # each commits while the older transaction is open
+                with store.unit_of_work() as uow:
+                    append_event(uow, f"NEWER-{n}", T0)
+                    uow.commit()
+                assert self.tail(store, 0) == []
+            append_event(older, "OLDER", T0)
+            older.commit()
+        assert self.tail(store, 0) == [(4, "OLDER"), (1, "NEWER-0"), (2, "NEWER-1"),
+                                       (3, "NEWER-2")]
+
+    def test_the_tail_continues_only_after_a_position_it_gave(self, store: SqlStore) -> None:
+        with store.unit_of_work() as uow, pytest.raises(ValidationError, match="position 5"):
+            uow.audit.since(5, 10)
+
+    @staticmethod
+    def tail(store: SqlStore, position: int) -> list[tuple[int, str]]:
+        with store.unit_of_work() as uow:
+            return [(p, event.aggregate_id) for p, event in uow.audit.since(position, 10)]
 
     def test_an_unreachable_server_is_a_persistence_error(self) -> None:
         unreachable = make_url(BASE_URL).set(host="127.0.0.1", port=1)
