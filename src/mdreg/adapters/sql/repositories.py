@@ -319,25 +319,22 @@ class SqlAudit(AuditLog):
         # only transactions that have ended (statements._tail_page), after the transaction of
         # the event at ``position``.
         params = {"position": max(position, 0), "limit": max(limit, 0)}
-        xact_of = self._sql.audit_xact
-        if xact_of is not None:
-            params["xact"] = self._xact_at(xact_of, params["position"])
         rows = self._db.read(self._sql.audit_since, params)
+        if not rows:
+            self._require_position(params["position"])
         return tuple((int(row[0]), self._mapper.from_row(row[1:])) for row in rows)
 
-    def _xact_at(self, xact_of: Select[Any], position: int) -> int:
-        """The transaction that appended the event at ``position`` (-1 before the first).
+    def _require_position(self, position: int) -> None:
+        """PostgreSQL: the tail continues only after a position it gave.
 
         Raises:
             ValidationError: no event has that position.
         """
-        if position == 0:
-            return -1
-        rows = self._db.read(xact_of, {"position": position})
-        if not rows or rows[0][0] is None:
-            raise ValidationError("position", f"no audit event at position {position}",
-                                  field_label="审计位置")
-        return int(rows[0][0])
+        xact_of = self._sql.audit_xact
+        if xact_of is None or position == 0 or self._db.read(xact_of, {"position": position}):
+            return
+        raise ValidationError("position", f"no audit event at position {position}",
+                              field_label="审计位置")
 
 
 class SqlIdempotency(IdempotencyStore):

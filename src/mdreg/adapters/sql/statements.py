@@ -353,7 +353,7 @@ SETTLED_BELOW = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 
 def _tail_page() -> Select[Any]:
-    """PostgreSQL: events after the one at ``(xact, position)``, ordered by the appending
+    """PostgreSQL: events after the one at ``position``, ordered by the appending
     transaction's id and then by id, whose transactions all ended before the statement's
     snapshot.
 
@@ -362,9 +362,12 @@ def _tail_page() -> Select[Any]:
     in progress — or yet to start — has an id at or above the snapshot's xmin, so no event can
     later join the tail before the events this returns: the tail only grows at its end, without
     a lock that would hold the writers off."""
-    audit = tables.audit_events
-    after = tuple_(audit.c.xact, audit.c.id) > tuple_(
-        bindparam("xact", type_=BigInteger), bindparam("position", type_=BigInteger))
+    audit, at = tables.audit_events, tables.audit_events.alias("at_position")
+    position = bindparam("position", type_=BigInteger)
+    # position 0: from the start; a position no event has: nothing (SqlAudit.since tells)
+    start = func.coalesce(select(at.c.xact).where(at.c.id == position).scalar_subquery(),
+                          case((position == 0, -1)))
+    after = tuple_(audit.c.xact, audit.c.id) > tuple_(start, position)
     return (select(audit.c.id, *mapping.AUDIT_EVENTS.selected)
             .where(after, audit.c.xact < literal_column(SETTLED_BELOW))
             .order_by(audit.c.xact, audit.c.id).limit(bindparam("limit", type_=Integer)))
