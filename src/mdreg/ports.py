@@ -206,9 +206,8 @@ class AuditLog(abc.ABC):
         they grow along the tail. PostgreSQL takes a position when an event is inserted, not when
         it commits, so its tail follows the appending transactions (by transaction id) and
         positions need not grow along it; it returns only events of transactions older than
-        every transaction still in progress, so a page may end early — even be empty — while an
-        older transaction stays open (anywhere on the server), and readers never hold writers
-        off.
+        every transaction still in progress on its database, so a page may end early — even be
+        empty — while an older transaction stays open, and readers never hold writers off.
 
         Raises:
             ValidationError: PostgreSQL: no event is at ``position``.

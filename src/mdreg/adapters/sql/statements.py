@@ -346,10 +346,20 @@ def _part(number: int, mapper: mapping.RowMapper[Any], key: str, value: str) -> 
         f"WHERE {table}.{key} = {value}) AS t")
 
 
-#: PostgreSQL: the writing transaction's id, and the oldest transaction id still in progress in
-#: the statement's snapshot — every transaction below it has committed or rolled back.
+#: PostgreSQL: the writing transaction's id.
 CURRENT_XACT = "pg_current_xact_id()::text::bigint"
-SETTLED_BELOW = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+#: PostgreSQL: the oldest transaction id that may still write this database's tables as seen by
+#: the statement's snapshot: every transaction below it has committed or rolled back. That is
+#: the snapshot's xmin, except that transactions shown running on another database of the server
+#: (``pg_stat_activity``) are passed over — they cannot write here; an id not found there (it
+#: ended meanwhile, a prepared transaction, statistics hidden) counts, as does the reader's own.
+SETTLED_BELOW = """(SELECT least(coalesce(min(x::text::bigint),
+                          pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+                 pg_current_xact_id_if_assigned()::text::bigint)
+ FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+ WHERE xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity
+                      WHERE backend_xid IS NOT NULL AND datid <> (
+                          SELECT oid FROM pg_database WHERE datname = current_database())))"""
 
 
 def _tail_page() -> Select[Any]:
@@ -361,7 +371,8 @@ def _tail_page() -> Select[Any]:
     commit after one that took id 10. Transaction ids do not either, but every transaction still
     in progress — or yet to start — has an id at or above the snapshot's xmin, so no event can
     later join the tail before the events this returns: the tail only grows at its end, without
-    a lock that would hold the writers off."""
+    a lock that would hold the writers off (transactions on other databases of the server do not
+    hold the tail back: :data:`SETTLED_BELOW`)."""
     audit, at = tables.audit_events, tables.audit_events.alias("at_position")
     position = bindparam("position", type_=BigInteger)
     # position 0: from the start; a position no event has: nothing (SqlAudit.since tells)
