@@ -30,7 +30,15 @@ Runner = Callable[[Context], list[Result]]
 
 def _runners(pg: fixtures.Postgres) -> dict[str, tuple[Runner, bool]]:
     """Metric → (runner, needs PostgreSQL), in execution order (bulk imports feed eligibility)."""
-    from benchmarks import bulk_import, command, eligibility, retained, simulation, transition
+    from benchmarks import (
+        bulk_import,
+        command,
+        eligibility,
+        retained,
+        simulation,
+        tail,
+        transition,
+    )
 
     return {
         "transition_overhead": (transition.run, False),
@@ -42,6 +50,7 @@ def _runners(pg: fixtures.Postgres) -> dict[str, tuple[Runner, bool]]:
         "eligibility_p99_postgres": (lambda ctx: eligibility.run_postgres(ctx, pg), True),
         "retained_memory": (retained.run, False),
         "workers_postgres": (lambda ctx: simulation.run_workers(ctx, pg), True),
+        "tail_writers_postgres": (lambda ctx: tail.run(ctx, pg), True),
         "simulation_overhead": (simulation.run_overhead, False),
     }
 
@@ -105,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             runner, postgres = runners[name]
             if postgres and pg_problem:
                 config = {"command_postgres": ("s", 2.0), "eligibility_p99_postgres": ("s", 3.0),
-                          "bulk_import_postgres": ("s", 2.0), "workers_postgres": ("commands/s", 1.6)}
+                          "bulk_import_postgres": ("s", 2.0), "workers_postgres": ("commands/s", 1.6),
+                          "tail_writers_postgres": ("s", 1.2)}
                 unit, target = config[name]
                 results.append(Result(name, None, None, unit, target, skipped=pg_problem,
                                       check="ratio>=" if name == "workers_postgres" else "ratio<="))

@@ -260,5 +260,6 @@ METRICS = (
     "bulk_import_postgres",
     "retained_memory",
     "workers_postgres",
+    "tail_writers_postgres",
     "simulation_overhead",
 )

@@ -205,10 +205,21 @@ class AuditLog(abc.ABC):
 
     @abc.abstractmethod
     def since(self, position: int, limit: int) -> tuple[tuple[int, AuditEvent], ...]:
-        """Up to ``limit`` committed events after ``position``, each with its own position, in
-        commit order — a tail for consumers: page with the last position seen, and no event is
-        skipped or repeated while writers keep appending. Positions start
-        at 1 and grow; they may have gaps (rolled-back appends)."""
+        """Up to ``limit`` committed events after the event at ``position`` (0: from the
+        start), each with its own position — a tail for consumers: page with the last position
+        seen, and no event is skipped or repeated while writers keep appending. The tail only
+        grows at its end: an event committed later never comes before one already returned.
+
+        Positions start at 1 and may have gaps (rolled-back appends). In memory and on SQLite
+        they grow along the tail. PostgreSQL takes a position when an event is inserted, not when
+        it commits, so its tail follows the appending transactions (by transaction id) and
+        positions need not grow along it; it returns only events of transactions older than
+        every transaction still in progress on its database, so a page may end early — even be
+        empty — while an older transaction stays open, and readers never hold writers off.
+
+        Raises:
+            ValidationError: PostgreSQL: no event is at ``position``.
+        """
 
 
 class IdempotencyStore(abc.ABC):

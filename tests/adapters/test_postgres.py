@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,9 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from mdreg.adapters.sql import SqlStore, migrate
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.adapters.sql.translation import is_transient, translate
-from mdreg.errors import PersistenceError
+from mdreg.errors import PersistenceError, ValidationError
 from mdreg.testing.contract import physician
 from mdreg.testing.databases import scratch_postgres
+from mdreg.testing.race import T0, append_event
 
 pytestmark = pytest.mark.postgres
 
@@ -123,6 +125,68 @@ class TestPostgres(SqlBackendContract):
         translated: Any = translate(failure)
         translated.__cause__ = failure
         assert isinstance(translated, PersistenceError) and is_transient(translated)
+
+    # the audit tail ------------------------------------------------------------------------------
+
+    def test_an_event_that_commits_later_with_a_smaller_position_is_not_skipped(
+            self, store: SqlStore) -> None:
+        """An older transaction takes the larger position and commits first: the tail gives its
+        event, then the other one, though that one's position is smaller."""
+        with store.unit_of_work() as older:
+            older.idempotency.put("key", "fingerprint", "result")  # its transaction id comes first
+            with store.unit_of_work() as newer:
+                append_event(newer, "NEWER", T0)  # the first position
+                append_event(older, "OLDER", T0)  # the second
+                older.commit()
+                first = self.tail(store, 0, expected=1)
+                newer.commit()
+        assert first == [(2, "OLDER")]
+        assert self.tail(store, 2, expected=1) == [(1, "NEWER")]
+        assert self.tail(store, 1) == []
+
+    def test_a_page_ends_at_an_open_older_transaction(self, store: SqlStore) -> None:
+        """Events committed while an older transaction is open wait behind it: that transaction
+        may still append, and its events come first."""
+        with store.unit_of_work() as older:
+            older.idempotency.put("key", "fingerprint", "result")
+            for n in range(3):  # each commits while the older transaction is open
+                with store.unit_of_work() as uow:
+                    append_event(uow, f"NEWER-{n}", T0)
+                    uow.commit()
+                assert self.tail(store, 0) == []
+            append_event(older, "OLDER", T0)
+            older.commit()
+        assert self.tail(store, 0, expected=4) == [(4, "OLDER"), (1, "NEWER-0"),
+                                                   (2, "NEWER-1"), (3, "NEWER-2")]
+
+    def test_a_transaction_on_another_database_does_not_hold_the_tail_back(
+            self, store: SqlStore, fresh_url: str) -> None:
+        other = create_engine(make_url(fresh_url).set(drivername="postgresql+psycopg"))
+        with other.connect() as conn:
+            conn.execute(text("SELECT pg_current_xact_id()"))  # open, with a transaction id
+            with store.unit_of_work() as uow:
+                append_event(uow, "AFTER", T0)
+                uow.commit()
+            assert self.tail(store, 0) == [(1, "AFTER")]
+            conn.rollback()
+        other.dispose()
+
+    def test_the_tail_continues_only_after_a_position_it_gave(self, store: SqlStore) -> None:
+        with store.unit_of_work() as uow, pytest.raises(ValidationError, match="position 5"):
+            uow.audit.since(5, 10)
+
+    @staticmethod
+    def tail(store: SqlStore, position: int, *, expected: int = 0) -> list[tuple[int, str]]:
+        """The page after ``position``, read again for up to 10 s until it has ``expected``
+        events: a transaction of another test, on another database of the server, holds the
+        tail back while it is open."""
+        deadline = time.monotonic() + 10
+        while True:
+            with store.unit_of_work() as uow:
+                page = [(p, event.aggregate_id) for p, event in uow.audit.since(position, 10)]
+            if len(page) >= expected or time.monotonic() > deadline:
+                return page
+            time.sleep(0.05)
 
     def test_an_unreachable_server_is_a_persistence_error(self) -> None:
         unreachable = make_url(BASE_URL).set(host="127.0.0.1", port=1)

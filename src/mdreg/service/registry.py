@@ -261,9 +261,15 @@ class Registry:
 
     def audit_since(self, position: int = 0, limit: int = 1000
                     ) -> tuple[tuple[int, AuditEvent], ...]:
-        """The audit tail of every aggregate: up to ``limit`` committed events after
-        ``position``, each with its position, in commit order. Page with the last position
-        seen; no event is skipped or repeated while others keep writing."""
+        """The audit tail of every aggregate: up to ``limit`` committed events after the event
+        at ``position`` (0: from the start), each with its position. Page with the last position
+        seen; no event is skipped or repeated while others keep writing, and the tail only grows
+        at its end. On PostgreSQL positions need not grow along the tail and a page may end
+        early while an older transaction is open (:meth:`mdreg.ports.AuditLog.since`).
+
+        Raises:
+            ValidationError: PostgreSQL: no event is at ``position``.
+        """
         return self._read(lambda uow: uow.audit.since(position, limit))
 
     def inbox(self, actor: Actor) -> tuple[Application, ...]:

@@ -37,7 +37,7 @@ import mdreg
 from mdreg.adapters.sql import SqlStore
 from mdreg.adapters.sql.bulk import import_entities
 from mdreg.bootstrap import default_photo_store
-from mdreg.domain.application import Actor, RegistrationRequest
+from mdreg.domain.application import Actor, AuditEvent, RegistrationRequest
 from mdreg.domain.clock import FakeClock
 from mdreg.infra.serialization import dumps
 from mdreg.service.deadlines import TickReport
@@ -365,9 +365,22 @@ def tail_race(url: str, *, writers: int, events: int, readers: int,
         else:
             seen.append(tuple(found[1]))
     registry = mdreg.open(url, migrate=False)
-    committed = tuple(p for p, _ in registry.audit_since(0, total + 1))
+    committed = tuple(p for p, _ in settled_tail(registry, total + 1, timeout / 2))
     registry.release()
     return TailResult(tuple(seen), committed, outcomes)
+
+
+def settled_tail(registry: Registry, limit: int,
+                 timeout: float) -> tuple[tuple[int, AuditEvent], ...]:
+    """The tail from the start once it holds every committed event (``audit_count``), or as it
+    is after ``timeout`` seconds: on PostgreSQL it waits for any older transaction still open
+    on the server, another test's as well."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tail = registry.audit_since(0, limit)
+        if len(tail) >= min(limit, registry.audit_count()) or time.monotonic() > deadline:
+            return tail
+        time.sleep(0.05)
 
 
 def _tail_writer(url: str, writer: int, events: int, barrier: threading.Barrier,

@@ -16,7 +16,12 @@ from mdreg.domain.application import Application, AuditEvent, require_one_open
 from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.identifiers import DivisionCode, ResidentId
 from mdreg.domain.model import Filing, HealthDepartment, LegacySite, Physician, Registration
-from mdreg.errors import ConcurrencyConflict, DefinitionError, UniquenessConflict
+from mdreg.errors import (
+    ConcurrencyConflict,
+    DefinitionError,
+    UniquenessConflict,
+    ValidationError,
+)
 from mdreg.infra.protection import IdProtection
 from mdreg.ports import (
     ApplicationRepository,
@@ -75,11 +80,10 @@ class Executor(Protocol):
 
 
 class LockingExecutor(Executor, Protocol):
-    """An executor that can also read in the unit's transaction after taking its write lock
-    (and, given ``lock``, after running that locking statement too)."""
+    """An executor that can also read in the unit's transaction after taking its write lock."""
 
-    def read_locked(self, statement: Select[Any], params: Mapping[str, Any], *,
-                    lock: str = "") -> Sequence[Sequence[Any]]: ...
+    def read_locked(self, statement: Select[Any],
+                    params: Mapping[str, Any]) -> Sequence[Sequence[Any]]: ...
 
 
 class SqlKeyed(Repository[E], Generic[E]):
@@ -289,11 +293,10 @@ class SqlApplications(SqlVersioned[Application], ApplicationRepository):
 
 
 class SqlAudit(AuditLog):
-    def __init__(self, db: LockingExecutor, statements: Statements, dialect: str) -> None:
+    def __init__(self, db: Executor, statements: Statements) -> None:
         self._db = db
         self._sql = statements
         self._mapper = mapping.AUDIT_EVENTS
-        self._postgres = dialect == "postgresql"
 
     def append(self, event: AuditEvent) -> None:
         subject = Subject("audit", event.aggregate_id, event.seq - 1)
@@ -314,15 +317,27 @@ class SqlAudit(AuditLog):
         return int(self._db.read(self._sql.audit_count, {})[0][0])
 
     def since(self, position: int, limit: int) -> tuple[tuple[int, AuditEvent], ...]:
-        # PostgreSQL allots ids when a row is inserted, not when it commits: a reader that saw
-        # id 11 committed could later miss id 10. SHARE mode waits for every transaction still
-        # inserting and holds new ones off while the page is read, so what it sees is a prefix.
-        # SQLite commits its writers one at a time, in id order: a plain read is a prefix.
+        # SQLite commits its writers one at a time, in id order: events after an id are the
+        # rest of the tail. PostgreSQL orders the tail by the appending transaction and reads
+        # only transactions that have ended (statements._tail_page), after the transaction of
+        # the event at ``position``.
         params = {"position": max(position, 0), "limit": max(limit, 0)}
-        lock = "LOCK TABLE audit_events IN SHARE MODE" if self._postgres else ""
-        rows = self._db.read_locked(self._sql.audit_since, params, lock=lock) if lock \
-            else self._db.read(self._sql.audit_since, params)
+        rows = self._db.read(self._sql.audit_since, params)
+        if not rows:
+            self._require_position(params["position"])
         return tuple((int(row[0]), self._mapper.from_row(row[1:])) for row in rows)
+
+    def _require_position(self, position: int) -> None:
+        """PostgreSQL: the tail continues only after a position it gave.
+
+        Raises:
+            ValidationError: no event has that position.
+        """
+        xact_of = self._sql.audit_xact
+        if xact_of is None or position == 0 or self._db.read(xact_of, {"position": position}):
+            return
+        raise ValidationError("position", f"no audit event at position {position}",
+                              field_label="审计位置")
 
 
 class SqlIdempotency(IdempotencyStore):

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 from sqlalchemy import (
+    BigInteger,
     Delete,
     Insert,
     Integer,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -224,6 +226,8 @@ class Statements:
     last_seq: Select[Any]
     audit_of: Select[Any]
     audit_count: Select[Any]
+    #: SQLite: events after an id; PostgreSQL: after an event, in the tail's order (see
+    #: :func:`_tail_page`)
     audit_since: Select[Any]
     idempotency_get: Select[Any]
     idempotency_put: Insert
@@ -236,6 +240,8 @@ class Statements:
     rule_inputs: TextClause | None = None
     #: PostgreSQL: an application and everything the rules read about it, in one statement
     application_rule_inputs: TextClause | None = None
+    #: PostgreSQL: the transaction that appended the event at a position
+    audit_xact: Select[Any] | None = None
 
     @classmethod
     def build(cls, dialect: str) -> Statements:
@@ -275,15 +281,18 @@ class Statements:
             applications_of_type=select(*app_columns)
             .where(apps.c.type == bindparam("type"), apps.c.id > bindparam("after"))
             .order_by(apps.c.id).limit(bindparam("limit", type_=Integer)),
-            append_audit=_append_audit(),
+            append_audit=_append_audit(dialect),
             last_seq=select(func.coalesce(func.max(audit.c.seq), 0))
             .where(audit.c.aggregate_id == bindparam("aggregate_id")),
             audit_of=select(*mapping.AUDIT_EVENTS.selected)
             .where(audit.c.aggregate_id == bindparam("aggregate_id")).order_by(audit.c.seq),
             audit_count=select(func.count()).select_from(audit),
-            audit_since=select(audit.c.id, *mapping.AUDIT_EVENTS.selected)
+            audit_since=_tail_page() if dialect == "postgresql"
+            else select(audit.c.id, *mapping.AUDIT_EVENTS.selected)
             .where(audit.c.id > bindparam("position")).order_by(audit.c.id)
             .limit(bindparam("limit")),
+            audit_xact=select(audit.c.xact).where(audit.c.id == bindparam("position"))
+            if dialect == "postgresql" else None,
             idempotency_get=select(idem.c.fingerprint, idem.c.result)
             .where(idem.c.key == bindparam("key")),
             idempotency_put=insert(idem),
@@ -333,12 +342,54 @@ def _part(number: int, mapper: mapping.RowMapper[Any], key: str, value: str) -> 
         f"WHERE {table}.{key} = {value}) AS t")
 
 
-def _append_audit() -> Insert:
+#: PostgreSQL: the writing transaction's id.
+CURRENT_XACT = "pg_current_xact_id()::text::bigint"
+#: PostgreSQL: the oldest transaction id that may still write this database's tables as seen by
+#: the statement's snapshot: every transaction below it has committed or rolled back. That is
+#: the snapshot's xmin, except that transactions shown running on another database of the server
+#: (``pg_stat_activity``) are passed over — they cannot write here; an id not found there (it
+#: ended meanwhile, a prepared transaction, statistics hidden) counts, as does the reader's own.
+SETTLED_BELOW = """(SELECT least(coalesce(min(x::text::bigint),
+                          pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+                 pg_current_xact_id_if_assigned()::text::bigint)
+ FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+ WHERE xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity
+                      WHERE backend_xid IS NOT NULL AND datid <> (
+                          SELECT oid FROM pg_database WHERE datname = current_database())))"""
+
+
+def _tail_page() -> Select[Any]:
+    """PostgreSQL: events after the one at ``position``, ordered by the appending
+    transaction's id and then by id, whose transactions all ended before the statement's
+    snapshot.
+
+    An id is taken at insert, so ids do not follow commits: a transaction that took id 9 can
+    commit after one that took id 10. Transaction ids do not either, but every transaction still
+    in progress — or yet to start — has an id at or above the snapshot's xmin, so no event can
+    later join the tail before the events this returns: the tail only grows at its end, without
+    a lock that would hold the writers off (transactions on other databases of the server do not
+    hold the tail back: :data:`SETTLED_BELOW`)."""
+    audit, at = tables.audit_events, tables.audit_events.alias("at_position")
+    position = bindparam("position", type_=BigInteger)
+    # position 0: from the start; a position no event has: nothing (SqlAudit.since tells)
+    start = func.coalesce(select(at.c.xact).where(at.c.id == position).scalar_subquery(),
+                          case((position == 0, -1)))
+    after = tuple_(audit.c.xact, audit.c.id) > tuple_(start, position)
+    return (select(audit.c.id, *mapping.AUDIT_EVENTS.selected)
+            .where(after, audit.c.xact < literal_column(SETTLED_BELOW))
+            .order_by(audit.c.xact, audit.c.id).limit(bindparam("limit", type_=Integer)))
+
+
+def _append_audit(dialect: str) -> Insert:
     """Insert an audit event only if its ``seq`` is the aggregate's next number (rowcount 0
-    otherwise); the unique index on (aggregate_id, seq) stops a concurrent writer."""
+    otherwise); the unique index on (aggregate_id, seq) stops a concurrent writer. PostgreSQL
+    also stores the transaction's id, which orders the tail (:func:`_tail_page`)."""
     audit = tables.audit_events
     names = [*mapping.AUDIT_EVENTS.column_names, mapping.DOC]
-    values = [bindparam(name, type_=audit.c[name].type) for name in names]
+    values: list[Any] = [bindparam(name, type_=audit.c[name].type) for name in names]
+    if dialect == "postgresql":
+        names.append("xact")
+        values.append(literal_column(CURRENT_XACT))
     last = (select(func.coalesce(func.max(audit.c.seq), 0))
             .where(audit.c.aggregate_id == bindparam("aggregate_id", type_=audit.c.aggregate_id.type))
             .scalar_subquery())

@@ -180,13 +180,23 @@ class ApplicationRow(TableModel, table=True):
     doc: str = Field(sa_type=Text)
 
 
+#: the audit events the tail orders by (transaction, id): PostgreSQL's
+TAILED = "xact IS NOT NULL"
+
+
 class AuditEventRow(TableModel, table=True):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("audit_seq", "aggregate_id", "seq", unique=True),)
+    __table_args__ = (
+        Index("audit_seq", "aggregate_id", "seq", unique=True),
+        # the tail's order on PostgreSQL; empty on SQLite, which leaves xact NULL
+        Index("audit_tail", "xact", "id", sqlite_where=text(TAILED), postgresql_where=text(TAILED)),
+    )
 
     # INTEGER PRIMARY KEY is SQLite's rowid (no extra index); BIGINT identity on PostgreSQL.
     id: int | None = Field(default=None, primary_key=True,
                            sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+    #: PostgreSQL: the id of the transaction that appended the event (0 before migration 0010)
+    xact: int | None = Field(default=None, sa_type=BigInteger)
     aggregate_id: str
     seq: int
     event: str

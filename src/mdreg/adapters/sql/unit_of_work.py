@@ -127,7 +127,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     @cached_property
     def audit(self) -> SqlAudit:  # type: ignore[override]
-        return SqlAudit(self, self.store.statements, self.store.dialect)
+        return SqlAudit(self, self.store.statements)
 
     @cached_property
     def idempotency(self) -> SqlIdempotency:  # type: ignore[override]
@@ -378,15 +378,12 @@ class SqlUnitOfWork(UnitOfWork):
             accept(answer)
         return super().rule_inputs(physician_id, institution_id, department_id)
 
-    def read_locked(self, statement: Select[Any], params: Mapping[str, Any], *,
-                    lock: str = "") -> Sequence[Sequence[Any]]:
+    def read_locked(self, statement: Select[Any],
+                    params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Rows of a locking query (``FOR UPDATE``), read after taking the write lock, so on
-        SQLite (no row locks) concurrent lockers are serialized by ``BEGIN IMMEDIATE``;
-        ``lock``, a statement without parameters (``LOCK TABLE …``), runs first."""
+        SQLite (no row locks) concurrent lockers are serialized by ``BEGIN IMMEDIATE``."""
         plan = self.store.plans.read(statement)
         cursor = self._begin_write()
-        if lock:
-            self._guarded(lambda: execute(cursor, lock))
         return self._guarded(lambda: self._fetch(cursor, plan, params))
 
     def _begin_write(self) -> Any:
