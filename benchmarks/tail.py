@@ -7,16 +7,12 @@ off shows as waiting rather than as a share of the processor. mdreg: the writers
 2 reader processes page through the tail (``Registry.audit_since``, 100 events a page, 20 ms
 apart, starting over from the beginning after a short page, as consumers catching up would);
 baseline: the same writers with no reader, in the same run, alternating. The log is pre-filled, so
-readers read full pages. The reader processes run at niceness 10, so that on two cores shared by
-writers, server and readers the processor time the readers use goes to the writers first and is
-not taken for waiting (their server processes keep the default). Target ≤ 1.2×: reading the tail
-does not hold writers off.
+readers read full pages. Target ≤ 1.2×: reading the tail does not hold writers off.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 import time
 from typing import Any
@@ -30,8 +26,6 @@ from mdreg.testing.race import T0, append_event, gather, sql_registry, wait_at
 WRITERS, READERS, PAGE, PAUSE = 2, 2, 100, 0.02
 #: seconds between the starts of one writer's units of work
 INTERVAL = 0.005
-#: the readers' niceness: the processor they use goes to the writers first
-NICE = 10
 TIMEOUT = 300.0
 
 
@@ -57,7 +51,7 @@ def run(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
     return [Result("tail_writers_postgres", median(read), median(alone), "s", 1.2,
                    note=f"{WRITERS} writers × {events} events, one unit of work each "
                         f"{INTERVAL * 1000:g} ms apart, with "
-                        f"{READERS} readers (nice {NICE}) paging {PAGE} events {PAUSE * 1000:g} ms apart vs "
+                        f"{READERS} readers paging {PAGE} events {PAUSE * 1000:g} ms apart vs "
                         f"none; {prefill:,} events stored first; median of {ctx.reps} p99s",
                    details={**details, "mdreg_samples": read, "baseline_samples": alone})]
 
@@ -116,7 +110,6 @@ def _writer(url: str, tag: str, events: int, barrier: threading.Barrier,
 
 def _reader(url: str, barrier: threading.Barrier, stop: threading.Event,
             results: multiprocessing.Queue[tuple[str, list[int]]]) -> None:
-    os.nice(NICE)
     registry, store = sql_registry(url, FakeClock(T0))
     registry.audit_since(0, 1)
     pages, last = 0, 0
