@@ -1,4 +1,4 @@
-"""上限 — caps that keep one application's history bounded.
+"""上限 — caps that keep one application's history and written text bounded.
 
 A workflow may loop (退回 → 重新提交, 补正 → 提交补正材料 …), so without a cap one application
 could grow its audit trail and its deadline history without end. The caps are generous: a real
@@ -16,6 +16,8 @@ mdreg.errors.ValidationError: limits: every limit must be at least 1
 
 from __future__ import annotations
 
+import unicodedata
+
 import attrs
 
 from mdreg.errors import ValidationError
@@ -31,12 +33,59 @@ class Limits:
         deadlines_per_kind: deadlines of one kind ever opened for one application or
             registration (a correction window opens on every 补正 cycle); the command that
             would open deadline M+1 is refused.
+        text_characters: characters in one piece of written text (a reason, one correction).
+        corrections: items in one request for corrections (补正).
     """
 
     audit_events_per_application: int = 10_000
     deadlines_per_kind: int = 1_000
+    text_characters: int = 2_000
+    corrections: int = 100
 
     def __attrs_post_init__(self) -> None:
-        if min(self.audit_events_per_application, self.deadlines_per_kind) < 1:
+        if min(self.audit_events_per_application, self.deadlines_per_kind,
+               self.text_characters, self.corrections) < 1:
             raise ValidationError("limits", "every limit must be at least 1",
                                   field_label="系统上限")
+
+
+#: Characters that show nothing: a text of only these (and spaces) says nothing.
+_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
+
+
+def written_text(value: object, field: str, label: str, limit: int, *,
+                 required: bool = False) -> str:
+    r"""``value`` as written text for the record: a string of at most ``limit`` characters,
+    stripped, without control characters (line breaks and tabs allowed) or lone surrogates, and
+    — when ``required`` — with something visible in it.
+
+    >>> written_text(" 照片不清晰\n", "reason", "理由", 100)
+    '照片不清晰'
+    >>> written_text("\u200b", "reason", "理由", 100, required=True)
+    Traceback (most recent call last):
+    ...
+    mdreg.errors.ValidationError: reason: write something visible
+    """
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text, not {type(value).__name__}",
+                              field_label=label)
+    if len(value) > limit:
+        raise ValidationError(field, f"at most {limit} characters", field_label=label)
+    if any(_unwritable(ch) for ch in value):
+        raise ValidationError(field, "holds control characters or unpaired surrogates",
+                              field_label=label)
+    text = value.strip()
+    if required and not visible(text):
+        raise ValidationError(field, "write something visible", field_label=label)
+    return text
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything (not only spaces and zero-width characters)."""
+    return any(not ch.isspace() and ch not in _INVISIBLE for ch in text)
+
+
+def _unwritable(ch: str) -> bool:
+    if ch in "\n\r\t":
+        return False
+    return unicodedata.category(ch) in ("Cc", "Cs")

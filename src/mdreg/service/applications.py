@@ -43,6 +43,7 @@ from mdreg.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
+from mdreg.infra.limits import visible, written_text
 from mdreg.infra.logs import CommandEntry, command_log
 from mdreg.infra.serialization import dumps, loads
 from mdreg.ports import UnitOfWork
@@ -128,6 +129,8 @@ def fire(services: Services, application_id: str, event: str, actor: Actor, *, r
          idempotency_key: str | None = None) -> Application:
     """Fire ``event`` on an application as ``actor``; see :meth:`mdreg.Registry.fire`. Logged
     on ``mdreg.command``."""
+    reason = written_text(reason, "reason", "理由", services.limits.text_characters)
+    corrections = _corrections(services, corrections)
     key = ("fire", application_id, event, str(actor), reason, tuple(corrections))
 
     def run(entry: CommandEntry) -> Application:
@@ -140,7 +143,7 @@ def fire(services: Services, application_id: str, event: str, actor: Actor, *, r
             entry.business_type = app.type.value
             if expected_version is not None and expected_version != app.version:
                 raise ConcurrencyConflict("application", app.id, expected_version, app.version)
-            app = transition(services, uow, app, event, actor, reason.strip(), tuple(corrections))
+            app = transition(services, uow, app, event, actor, reason, tuple(corrections))
             remember(uow, idempotency_key, key, app)
             uow.commit()
             return app
@@ -216,6 +219,19 @@ def record_in_place(services: Services, uow: UnitOfWork, app: Application, event
     uow.applications.save(new, app.version)
     audit(services, uow, new, event, app.state, actor, "", None, now, data)
     return new
+
+
+def _corrections(services: Services, corrections: Sequence[str]) -> list[str]:
+    """The corrections of a 补正 request as written text (blank items dropped)."""
+    if isinstance(corrections, str) or not isinstance(corrections, Sequence):
+        raise ValidationError("corrections", "list the corrections, one item each",
+                              field_label="补正事项")
+    if len(corrections) > services.limits.corrections:
+        raise ValidationError("corrections", f"at most {services.limits.corrections} items",
+                              field_label="补正事项")
+    items = [written_text(c, "corrections", "补正事项", services.limits.text_characters)
+             for c in corrections]
+    return [item for item in items if item]
 
 
 def _listed(materials: Sequence[str]) -> list[str]:
@@ -324,9 +340,9 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
         raise TransitionNotAllowed(flow.id, app.state, event)
     if deemed_at is None:
         authorize(actor, app, spec)
-    if spec.needs_reason and not reason:
+    if spec.needs_reason and not visible(reason):
         raise ValidationError("reason", f"{event} needs a written reason", field_label="理由")
-    if spec.needs_corrections and not [c for c in corrections if c.strip()]:
+    if spec.needs_corrections and not [c for c in corrections if visible(c)]:
         raise ValidationError("corrections", "list every correction needed at once",
                               field_label="补正事项")
     if spec.needs_corrections and _corrected_since_submission(uow, app):
