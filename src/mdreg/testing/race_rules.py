@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -181,6 +182,9 @@ class RuleRaceResult:
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
+#: Seconds one side waits after the barrier (the other side in the next round).
+HEAD_START = 0.004
+
 
 def rule_race(url: str, scenario: str, *, rounds: int, timeout: float = 120.0
               ) -> RuleRaceResult:
@@ -215,6 +219,10 @@ def _approve(url: str, side: int, pairs: list[Pair], barrier: threading.Barrier,
         if not wait_at(barrier):
             outcomes.append((round_no, "BrokenBarrierError"))
             break
+        if side == round_no % 2:
+            # the sides take turns at a short head start, so both orders occur among the
+            # rounds while the two commands still overlap
+            time.sleep(HEAD_START)
         command, subject, department = pair[side]
         try:
             if command == "revoke":
