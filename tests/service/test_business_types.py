@@ -606,7 +606,7 @@ BAD: dict[str, tuple[Callable[[Scene, Registration], Act], type[MdregError], str
     "another_physicians_legacy_record": (_another_physicians_legacy_record, NotFoundError, ""),
     "unknown_registration": (_unknown_registration, NotFoundError, ""),
     "unknown_institution": (_unknown_institution, NotFoundError, ""),
-    "missing_ground": (_missing_ground, IneligibleError, "cancellation.ground_accepted"),
+    "missing_ground": (_missing_ground, ValidationError, "ground"),
     "missing_proof": (_missing_proof, IneligibleError, "military.proof_from_military_organ"),
     "filing_ends_before_it_starts": (_filing_ends_before_it_starts, ValidationError, "valid_to"),
     "no_military_unit": (_no_military_unit, ValidationError, "military_unit"),

@@ -214,6 +214,9 @@ def _non_empty(field: str, label: str) -> Callable[[object, object, str], None]:
 
 
 def _tuple(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError("scopes", f"must be a list, not {type(value).__name__}",
+                              field_label="执业范围")
     return tuple(value)
 
 
@@ -311,6 +314,11 @@ class CancellationRequest:
 
 
 def _filing_dates(instance: FilingRequest, _: object, value: date) -> None:
+    for name, day, label in (("valid_from", instance.valid_from, "备案起始日期"),
+                             ("valid_to", value, "备案结束日期")):
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise ValidationError(name, f"must be a date, not {type(day).__name__}",
+                                  field_label=label)
     if value < instance.valid_from:
         raise ValidationError("valid_to", "the end date is before the start date",
                               field_label="备案结束日期")

@@ -15,6 +15,7 @@ import attrs
 
 from mdreg.domain.application import Application
 from mdreg.domain.clock import business_date
+from mdreg.domain.inputs import LABELS
 from mdreg.infra.documents import Document, Field, Printable, Section
 from mdreg.ports import UnitOfWork
 from mdreg.service.applications import application
@@ -22,17 +23,6 @@ from mdreg.service.notice_documents import Parties
 from mdreg.service.pinning import engine
 from mdreg.service.services import Services, read
 from mdreg.workflows import declaration_for
-
-#: Chinese labels of payload fields (a field without one shows its name).
-LABELS = {
-    "institution_id": "拟执业机构", "new_institution_id": "拟变更执业机构",
-    "qualification_no": "医师资格证书编码", "scopes": "执业范围", "category": "执业类别",
-    "re_registration": "重新注册", "evidence": "培训考核情况", "county_approved": "县级部门已批准",
-    "registration_id": "注册记录", "filing_id": "备案记录", "legacy_id": "多地点执业记录",
-    "ground": "注销情形", "ground_on": "情形发生日期", "valid_from": "备案起始日期",
-    "valid_to": "备案截止日期", "proof_document": "证明文件", "military_unit": "军队单位",
-    "military_registered_on": "军队注册日期", "military_practice_ended_on": "军队执业终止日期",
-}
 
 
 def application_form(services: Services, application_id: str) -> Printable:

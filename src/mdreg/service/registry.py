@@ -27,6 +27,7 @@ from mdreg.domain.assessment import AssessmentStatus
 from mdreg.domain.calendar import CalendarOverrides, WorkingDayCalendar
 from mdreg.domain.clock import Clock, business_date
 from mdreg.domain.deadlines import Deadline
+from mdreg.domain.inputs import guard_public_methods
 from mdreg.domain.model import (
     Filing,
     HealthDepartment,
@@ -69,6 +70,7 @@ __all__ = ["BatchResult", "Registry"]
 T = TypeVar("T")
 
 
+@guard_public_methods
 class Registry:
     """An mdreg registry on one backend. Create it with :func:`mdreg.open`.
 

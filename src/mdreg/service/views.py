@@ -27,6 +27,7 @@ import attrs
 
 from mdreg.domain.application import Actor, ActorKind, Application, AuditEvent, BusinessType
 from mdreg.domain.clock import business_date
+from mdreg.domain.inputs import guard_public_methods
 from mdreg.domain.model import Physician, Registration
 from mdreg.domain.notices import Notice
 from mdreg.errors import AlreadyClaimed, PermissionDenied, ValidationError
@@ -97,6 +98,7 @@ class ApplicationStatus:
     notices: tuple[Notice, ...] = ()
 
 
+@guard_public_methods
 class ActorView:
     """The registry as one actor sees it (see the module). Create with
     :meth:`mdreg.Registry.view`."""
