@@ -5,8 +5,6 @@ SQLite and PostgreSQL, and nothing is written."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,6 +13,7 @@ import attrs
 import pytest
 
 import mdreg
+from backends import BACKENDS, populated, scratch_backend
 from mdreg import Actor, ResidentId
 from mdreg.domain.application import (
     CancellationGround,
@@ -23,13 +22,9 @@ from mdreg.domain.application import (
     MilitaryOutRequest,
     RegistrationRequest,
 )
-from mdreg.domain.clock import FakeClock
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category, Level, Physician, Qualification
-from mdreg.testing.builders import World
-from mdreg.testing.databases import migrated_postgres
 
-PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 HUGE = "照" * 10_000_000
 
@@ -46,29 +41,15 @@ class Scene:
     application_id: str
 
 
-@pytest.fixture(scope="module", params=["memory", "sqlite",
-                                        pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def scene(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[Scene]:
-    if request.param == "postgres" and not PG_URL:
-        pytest.skip("needs MDREG_TEST_POSTGRES_URL")
-    with contextlib.ExitStack() as stack:
-        url = {"memory": lambda: "memory://",
-               "sqlite": lambda: f"sqlite:///{tmp_path_factory.mktemp('b02') / 'b02.db'}",
-               "postgres": lambda: stack.enter_context(migrated_postgres(PG_URL, "mdreg_b02")),
-               }[request.param]()
-        registry = mdreg.open(url, clock=FakeClock(T0))
-        world = World(registry)
-        home, other = world.institution("110105"), world.institution("110108")
-        doctor = world.physician()
-        registration = world.registration(doctor, home)
-        me = Actor.physician(doctor.id)
-        second = world.physician()
-        pending = registry.apply(Actor.physician(second.id), RegistrationRequest(
-            home.id, second.qualifications[0].certificate_no, ("内科专业",)))
-        yield Scene(registry, me, Actor.authority(registration.approved_by), registration.id,
-                    home.id, other.id, doctor.qualifications[0].certificate_no, pending.id)
-        registry.release()
+    with scratch_backend(request, tmp_path_factory, "mdreg_b02") as url:
+        p = populated(url, T0)
+        yield Scene(p.registry, Actor.physician(p.doctor.id),
+                    Actor.authority(p.registration.approved_by), p.registration.id, p.home.id,
+                    p.other.id, p.doctor.qualifications[0].certificate_no, p.pending.id)
+        p.registry.release()
 
 
 def _filing(s: Scene, **changes: Any) -> Callable[[], object]:

@@ -9,7 +9,6 @@ figures".
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mdreg
+from backends import BACKENDS, populated, scratch_backend
 from mdreg import Actor, ResidentId
 from mdreg.domain.application import (
     PAYLOAD_CLASSES,
@@ -29,15 +29,11 @@ from mdreg.domain.application import (
     DepartureKind,
     Evidence,
     FilingRequest,
-    RegistrationRequest,
     ScopeEvidence,
 )
-from mdreg.domain.clock import FakeClock
 from mdreg.domain.model import Category, Level, Physician, Qualification
 from mdreg.testing.builders import World, make_id_number
-from mdreg.testing.databases import migrated_postgres
 
-PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
 EXAMPLES = int(os.environ.get("MDREG_FUZZ_EXAMPLES", "30"))
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
@@ -66,18 +62,14 @@ class Scene:
 
 
 def _scene(url: str) -> Scene:
-    registry = mdreg.open(url, clock=FakeClock(T0))
+    p = populated(url, T0)
+    registry, home, other, doctor, registration, second, pending = (
+        p.registry, p.home, p.other, p.doctor, p.registration, p.second, p.pending)
     world = World(registry)
-    home, other = world.institution("110105"), world.institution("110108")
-    doctor = world.physician()
-    registration = world.registration(doctor, home)
     me = Actor.physician(doctor.id)
     filing = registry.apply(me, FilingRequest(
         registration.id, other.id, registration.scopes[:1], valid_from=T0.date(),
         valid_to=date(2026, 12, 1)))
-    second = world.physician()
-    pending = registry.apply(Actor.physician(second.id), RegistrationRequest(
-        home.id, second.qualifications[0].certificate_no, ("内科专业",)))
     actors = [me, Actor.physician(second.id), Actor.institution(home.id),
               Actor.authority(registration.approved_by), Actor.authority(pending.department_id),
               Actor.system()]
@@ -95,18 +87,11 @@ def _scene(url: str) -> Scene:
     })
 
 
-@pytest.fixture(scope="module", params=["memory", "sqlite",
-                                        pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def scene(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[Scene]:
     """One populated registry per backend, shared by every command's run."""
-    if request.param == "postgres" and not PG_URL:
-        pytest.skip("needs MDREG_TEST_POSTGRES_URL")
-    with contextlib.ExitStack() as stack:
-        url = {"memory": lambda: "memory://",
-               "sqlite": lambda: f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}",
-               "postgres": lambda: stack.enter_context(migrated_postgres(PG_URL, "mdreg_fuzz")),
-               }[request.param]()
+    with scratch_backend(request, tmp_path_factory, "mdreg_fuzz") as url:
         found = _scene(url)
         found.backend = request.param
         yield found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -49,3 +50,17 @@ def migrated_postgres(server_url: str, prefix: str) -> Iterator[str]:
     with scratch_postgres(server_url, prefix) as url:
         migrate.upgrade(url)
         yield url
+
+
+@contextmanager
+def backend_url(backend: str, directory: Path, prefix: str, server_url: str = ""
+                ) -> Iterator[str]:
+    """A registry URL of ``backend``: ``memory``, ``sqlite`` (a file in ``directory``) or
+    ``postgres`` (a migrated scratch database on ``server_url``, dropped on exit)."""
+    if backend == "postgres":
+        with migrated_postgres(server_url, prefix) as url:
+            yield url
+    elif backend == "sqlite":
+        yield f"sqlite:///{directory / (prefix + '.db')}"
+    else:
+        yield "memory://"
