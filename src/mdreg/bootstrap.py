@@ -7,7 +7,7 @@ import logging
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
 from mdreg.domain.calendar import WorkingDayCalendar, default_calendar
@@ -23,6 +23,9 @@ from mdreg.service.records import publish
 from mdreg.service.registry import Registry
 from mdreg.service.services import BulkImporter, Services, TransactionRunner, run_once
 from mdreg.workflows import BASE_POLICY
+
+if TYPE_CHECKING:
+    from mdreg.adapters.sql import SqlStore
 
 _log = logging.getLogger(__name__)
 
@@ -57,7 +60,9 @@ def open(
     registry opens.
 
     On a SQL backend the schema is upgraded to the newest migration first unless
-    ``migrate=False`` (then run :func:`mdreg.adapters.sql.upgrade` yourself). The registry's
+    ``migrate=False`` (then run :func:`mdreg.adapters.sql.upgrade` yourself). The schema version
+    is read without a lock; only an upgrade takes the write lock, waiting for it as commands do
+    (transient failures retried), so a database at head opens while another process writes. The registry's
     connections are closed when it is garbage-collected.
 
     ``limits`` caps one application's history (:class:`~mdreg.infra.limits.Limits`). ``isolation``
@@ -122,6 +127,18 @@ class _Options:
                         bulk=bulk, photos=default_photo_store(url), release=release)
 
 
+def _migrate(store: SqlStore) -> None:
+    """Upgrade the schema only when it is behind: the version is read without a lock, and the
+    upgrade, which needs the write lock, waits for it with the retry policy of commands."""
+    from mdreg.adapters.sql.migrate import at_head, upgrade
+
+    def run() -> None:
+        if not at_head(store.engine):
+            upgrade(store.engine)
+
+    store.retry.call(run)
+
+
 def _open_sql(url: str, options: _Options, *, migrate: bool, isolation: str,
               protection: IdProtection | None) -> Registry:
     # SQLAlchemy is imported only when a SQL URL is used, alembic only when migrating
@@ -133,10 +150,8 @@ def _open_sql(url: str, options: _Options, *, migrate: bool, isolation: str,
                               else {})
     store = SqlStore.connect(url, protection=protection, **engine)
     if migrate:
-        from mdreg.adapters.sql.migrate import upgrade
-
         try:
-            upgrade(store.engine)
+            _migrate(store)
         except BaseException:
             store.close()
             raise

@@ -18,9 +18,10 @@ the registry's current state.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -159,14 +160,19 @@ def publish(services: Services) -> str:
     definitions = {definition_revision(d.definition): d.definition
                    for d in DECLARATIONS.values()}
 
-    def store(uow: UnitOfWork) -> str:
-        now = services.now()
-        uow.revisions.publish(found, export(policy), now)
-        for name, definition in definitions.items():
-            uow.revisions.publish(name, definition_document(definition), now)
-        return found
+    documents: dict[str, Callable[[], Mapping[str, Any]]] = {found: lambda: export(policy)}
+    documents.update({name: functools.partial(definition_document, definition)
+                      for name, definition in definitions.items()})
+    # read first: opening a registry whose revisions are stored takes no write lock
+    missing = read(services, lambda uow: [name for name in documents
+                                          if uow.revisions.get(name) is None])
+    if missing:
+        def store(uow: UnitOfWork) -> None:
+            now = services.now()
+            for name in missing:
+                uow.revisions.publish(name, documents[name](), now)
 
-    transact(services, store)
+        transact(services, store)
     services.published.update({found, *definitions})
     return found
 

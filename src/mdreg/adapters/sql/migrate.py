@@ -4,6 +4,8 @@
 :func:`~mdreg.adapters.sql.engine.create_engine`. Each runs in one transaction holding a lock —
 ``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL — so several processes may call
 :func:`upgrade` at start-up: one migrates, the others wait and find the schema at head.
+:func:`current` and :func:`at_head` only read the version table, without any lock, so a database
+at head opens while another process holds its write lock.
 :func:`drift` compares the tables with a migrated database (alembic autogenerate);
 :func:`revision` writes the next migration script from that comparison.
 """
@@ -47,13 +49,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 @contextmanager
-def _locked(database: str | Engine) -> Iterator[Connection]:
+def _locked(database: str | Engine, *, lock: bool = True) -> Iterator[Connection]:
+    """A connection in a transaction holding the migration lock (``lock=False``: one that only
+    reads, taking no lock)."""
     engine = create_engine(database) if isinstance(database, str) else database
     try:
         with engine.connect() as conn, conn.begin():
-            if conn.dialect.name == "sqlite":
+            if lock and conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
+            elif lock:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
             yield conn
     except SQLAlchemyError as exc:
@@ -88,10 +92,17 @@ def downgrade(database: str | Engine, revision: str) -> None:
 
 
 def current(database: str | Engine) -> str | None:
-    """The revision the database is at, or ``None`` before the first migration."""
-    with _locked(database) as conn:
+    """The revision the database is at, or ``None`` before the first migration (read without
+    taking any lock)."""
+    with _locked(database, lock=False) as conn:
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         return context.get_current_revision()
+
+
+def at_head(database: str | Engine) -> bool:
+    """Whether the database is at the newest revision shipped (read without taking any lock:
+    :func:`upgrade` is needed only when this is false)."""
+    return current(database) == head()
 
 
 def head() -> str:

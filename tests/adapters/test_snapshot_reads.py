@@ -1,0 +1,141 @@
+"""A command reads the application and the rows its rules read from one moment.
+
+Two approvals of one physician that pass alone and conflict together (the scenarios of
+:mod:`mdreg.testing.race_rules`): while the first reads, right between its read of the
+application and its read of the rule inputs, the second is approved from another registry (its
+own connections). Either the second waits for the first (the first holds the physician), or the
+first must end in a conflict; it must never be refused by a rule computed on an application of
+one moment and rule inputs of another. The same for a ``check`` (reads only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mdreg
+from mdreg.adapters.sql import migrate
+from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
+from mdreg.domain.application import Actor
+from mdreg.domain.clock import FakeClock
+from mdreg.errors import IneligibleError, MdregError
+from mdreg.ports import RuleInputs
+from mdreg.testing.builders import World
+from mdreg.testing.databases import scratch_postgres
+from mdreg.testing.race_rules import SCENARIOS, T0
+from mdreg.testing.stateful import truncate
+
+POSTGRES_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
+#: the scenarios whose two sides are both approvals
+APPROVALS = [name for name in SCENARIOS if name != "filing_under_revoked"]
+#: how long the second approval may take while the first is between its reads
+MEANWHILE = 0.5
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    if POSTGRES_URL:
+        with scratch_postgres(POSTGRES_URL, "mdreg_snapshot") as url:
+            migrate.upgrade(url)
+            yield url
+    else:
+        pytest.skip("needs MDREG_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'mdreg.db'}"
+    found: str = request.getfixturevalue("postgres")
+    truncate(found)
+    return found
+
+
+def between_the_reads(monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], None],
+                      threads: list[threading.Thread]) -> list[bool]:
+    """Run ``meanwhile`` (in another thread, added to ``threads``, for up to :data:`MEANWHILE`
+    seconds) when a unit first reads the rule inputs; the list returned tells whether it
+    finished in that time."""
+    finished: list[bool] = []
+    read = SqlUnitOfWork.rule_inputs
+
+    def rule_inputs(uow: SqlUnitOfWork, *args: Any) -> RuleInputs:
+        if not threads:  # the first unit to read rule inputs (not the one run meanwhile)
+            done = threading.Event()
+
+            def run() -> None:
+                try:
+                    meanwhile()
+                finally:
+                    done.set()
+
+            threads.append(threading.Thread(target=run, daemon=True))
+            threads[0].start()
+            finished.append(done.wait(MEANWHILE))
+        return read(uow, *args)
+
+    monkeypatch.setattr(SqlUnitOfWork, "rule_inputs", rule_inputs)
+    return finished
+
+
+def prepared(url: str, scenario: str) -> tuple[Any, Any, mdreg.Registry, mdreg.Registry]:
+    world = World(mdreg.open(url, clock=FakeClock(T0)))
+    first, second = SCENARIOS[scenario].prepare(world)
+    world.registry.release()
+    later = FakeClock(T0 + timedelta(hours=1))
+    return (first, second, mdreg.open(url, clock=later, migrate=False),
+            mdreg.open(url, clock=later, migrate=False))
+
+
+def approve(registry: mdreg.Registry, side: Any) -> Callable[[], None]:
+    _, application_id, department = side
+    return lambda: _quietly(lambda: registry.fire(application_id, "approve",
+                                                  Actor.authority(department)))
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    with contextlib.suppress(MdregError):  # the second approval's own outcome is not checked
+        action()
+
+
+@pytest.mark.parametrize("scenario", APPROVALS)
+def test_an_approval_is_not_refused_on_rows_of_two_moments(
+        url: str, scenario: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second, a, b = prepared(url, scenario)
+    threads: list[threading.Thread] = []
+    finished = between_the_reads(monkeypatch, approve(b, second), threads)
+    try:
+        a.fire(first[1], "approve", Actor.authority(first[2]))
+    except IneligibleError as refused:
+        assert not finished[0], (
+            f"refused by {[v.rule_id for v in refused.violations]} on an application read "
+            "before, and rule inputs read after, another approval committed")
+    finally:
+        for thread in threads:
+            thread.join()
+        a.release()
+        b.release()
+
+
+@pytest.mark.parametrize("scenario", APPROVALS)
+def test_a_check_reads_one_moment(url: str, scenario: str,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second, a, b = prepared(url, scenario)
+    threads: list[threading.Thread] = []
+    finished = between_the_reads(monkeypatch, approve(b, second), threads)
+    try:
+        verdict = a.check(first[1], "approve")
+        assert verdict.passed or not finished[0], (
+            "a check refused on rule inputs newer than the application it read")
+    finally:
+        for thread in threads:
+            thread.join()
+        a.release()
+        b.release()
