@@ -1,4 +1,5 @@
-"""D-01 and D-02: four dispatcher processes on one outbox, on SQLite and on PostgreSQL.
+"""O-01 (healthy, and with one killed): four dispatcher processes on one outbox, on SQLite and
+on PostgreSQL.
 
 Each dispatcher's sender appends the ids it is given to a file of its own
 (:mod:`mdreg.testing.race_delivery`); the deliveries are counted per id across the files.
@@ -66,7 +67,7 @@ def test_d01_healthy_dispatchers_deliver_each_message_exactly_once(
     assert race.exit_codes == (0,) * PROCESSES
     assert race.missing == 0
     assert set(race.deliveries.values()) == {1}
-    figures(f"D-01: {PROCESSES} dispatchers x {MESSAGES} messages (batches of {BATCH}) -> "
+    figures(f"O-01: {PROCESSES} dispatchers x {MESSAGES} messages (batches of {BATCH}) -> "
             f"{describe(race)}")
 
 
@@ -80,6 +81,6 @@ def test_d02_a_killed_dispatcher_loses_nothing_and_repeats_only_its_lease(
     assert len(race.unreported) == kill_after
     assert race.repeated == race.unreported
     assert max(race.deliveries.values()) == 2
-    figures(f"D-02: {PROCESSES} dispatchers x {MESSAGES} messages, one killed (os._exit) after "
+    figures(f"O-01 killed: {PROCESSES} dispatchers x {MESSAGES} messages, one killed (os._exit) after "
             f"{kill_after} sends of a batch of {BATCH} -> {describe(race)}; the repeated are "
             f"exactly its {len(race.unreported)} sent, unreported messages")
