@@ -1,4 +1,4 @@
-"""Every public command, called with arbitrary values — of the wrong types too — on memory, SQLite
+"""B-01: every public command, called with arbitrary values — of the wrong types too — on memory, SQLite
 and PostgreSQL: it succeeds or raises an :class:`~mdreg.errors.MdregError`, and a refused call
 leaves nothing behind (no audit event, no notice, no loaded row).
 
@@ -238,5 +238,5 @@ def test_a_command_with_arbitrary_arguments_succeeds_or_refuses_with_nothing_per
 
     run()
     outcome = ", ".join(f"{n} {k}" for k, n in tally.most_common())
-    record_property("figures", f"fuzz {command}: {sum(tally.values())} calls -> {outcome}; "
+    record_property("figures", f"B-01 {command}: {sum(tally.values())} calls -> {outcome}; "
                                f"0 other exceptions [{scene.backend}]")

@@ -370,7 +370,7 @@ class SqlReliabilityContract(ReliabilityContract):
                         "ConcurrencyConflict", "UniquenessConflict"), outcome
                     losers[lost] += n
         assert losers, "the race never produced a loser"
-        figures(f"{case.ref} {'/'.join(case.rules)} race: 2 processes x {RULE_ROUNDS} rounds -> "
+        figures(f"X-01 {case.ref} {'/'.join(case.rules)} race: 2 processes x {RULE_ROUNDS} rounds -> "
                 f"{dict(losers)} for the loser; 0 invariant violations")
 
     def test_r04_concurrent_duplicates_get_one_result(self, url: str,

@@ -1,4 +1,4 @@
-"""A command reads the application and the rows its rules read from one moment.
+"""X-02: a command reads the application and the rows its rules read from one moment.
 
 Two approvals of one physician that pass alone and conflict together (the scenarios of
 :mod:`mdreg.testing.race_rules`): while the first reads, right between its read of the
