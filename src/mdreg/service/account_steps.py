@@ -25,6 +25,7 @@ from mdreg.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
+from mdreg.infra.limits import field_text
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Policy
 from mdreg.service.services import append_audit
@@ -36,10 +37,25 @@ ACCOUNT_FLOW = Workflow(ACCOUNT)
 _LOGIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{3,31}$")
 
 
+#: The longest login name, name, phone or e-mail field accepted before its format is checked.
+FIELD_CHARACTERS = 256
+
+
+def login_input(raw: object) -> str:
+    """A login name as entered (login, recovery): text of at most :data:`FIELD_CHARACTERS`
+    characters without control characters, stripped; its format is not checked (an unknown
+    name is answered like a wrong password).
+
+    Raises:
+        ValidationError: naming ``login_name`` (用户名).
+    """
+    return field_text(raw, "login_name", "用户名", FIELD_CHARACTERS)
+
+
 def check_login_name(raw: str) -> str:
     """4–32 letters, digits, ``_ . -``, starting with a letter; never 8+ digits in a row (it
     would put a phone or ID number into logs)."""
-    login = str(raw).strip()
+    login = login_input(raw)
     if not _LOGIN.fullmatch(login) or re.search(r"\d{8,}", login):
         raise ValidationError("login_name", "4-32 letters, digits, '_', '.' or '-', starting "
                               "with a letter, without 8 digits in a row", field_label="用户名")
@@ -59,7 +75,7 @@ def real_name(raw: str) -> str:
     >>> real_name(" 阿卜杜·热合曼 ")
     '阿卜杜·热合曼'
     """
-    name = str(raw).strip()
+    name = field_text(raw, "name", "姓名", FIELD_CHARACTERS)
     if not name or len(name) > 50 or not all(_name_character(c) for c in name) \
             or set(name) <= _NAME_DOTS:
         raise ValidationError("name", "enter the real name as on the ID card: no letters, "
