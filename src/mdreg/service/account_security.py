@@ -17,9 +17,11 @@ from mdreg.service.account_recovery import other_channels, security_notice
 from mdreg.service.account_steps import (
     FIELD_CHARACTERS,
     account_by_id,
+    email_input,
     log,
     login_input,
     own_account,
+    phone_input,
     same_version,
     update,
 )
@@ -96,7 +98,7 @@ class AccountSecurity(PortalBase):
 
     def request_phone_change(self, actor: Actor, password: str, new_phone: str | Phone) -> CodeTicket:
         """修改手机号, step 1: the current password, then a code to the *new* phone."""
-        phone = new_phone if isinstance(new_phone, Phone) else Phone.parse(new_phone)
+        phone = phone_input(new_phone)
         account = self._read(lambda uow: own_account(uow, actor))
         self._check_password(account, password)
         return self._run(lambda uow, now: self._issue(
@@ -109,7 +111,7 @@ class AccountSecurity(PortalBase):
 
     def request_email_change(self, actor: Actor, password: str, new_email: str | Email) -> CodeTicket:
         """修改安全邮箱, step 1: the current password, then a code to the *new* address."""
-        email = new_email if isinstance(new_email, Email) else Email.parse(new_email)
+        email = email_input(new_email)
         account = self._read(lambda uow: own_account(uow, actor))
         self._check_password(account, password)
         return self._run(lambda uow, now: self._issue(

@@ -14,8 +14,9 @@ from typing import Any
 
 import attrs
 
-from mdreg.domain.account import Account, ActivationPath, Assessment, Channel
+from mdreg.domain.account import Account, ActivationPath, Assessment, Channel, Email
 from mdreg.domain.application import Actor, ActorKind, Application
+from mdreg.domain.identifiers import Phone
 from mdreg.domain.model import Institution
 from mdreg.errors import (
     AccountNotActive,
@@ -50,6 +51,28 @@ def login_input(raw: object) -> str:
         ValidationError: naming ``login_name`` (用户名).
     """
     return field_text(raw, "login_name", "用户名", FIELD_CHARACTERS)
+
+
+def phone_input(raw: object) -> Phone:
+    """A phone number as entered (or a :class:`Phone`): text first, then a mainland mobile.
+
+    Raises:
+        ValidationError: naming ``phone`` (手机号).
+    """
+    if isinstance(raw, Phone):
+        return raw
+    return Phone.parse(field_text(raw, "phone", "手机号", FIELD_CHARACTERS))
+
+
+def email_input(raw: object) -> Email:
+    """An e-mail address as entered (or an :class:`Email`): text first, then an address.
+
+    Raises:
+        ValidationError: naming ``email`` (邮箱).
+    """
+    if isinstance(raw, Email):
+        return raw
+    return Email.parse(field_text(raw, "email", "邮箱", FIELD_CHARACTERS))
 
 
 def check_login_name(raw: str) -> str:
