@@ -19,7 +19,7 @@ attempts per hour are possible on one account; the defaults allow 15.
 ...     counter = counter.failed(now, rule.attempts, rule)
 >>> counter.locked_at(now) == now + rule.lockout, counter.lockouts
 (True, 1)
->>> LoginThrottle(attempts=100)
+>>> LoginThrottle(attempts=100, source_attempts=100)
 Traceback (most recent call last):
 ...
 mdreg.errors.InsecureConfiguration: the login throttle allows 300 failed logins per hour; at most 100
