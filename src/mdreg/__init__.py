@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         RegistrationStatus,
     )
     from mdreg.domain.notices import Notice, NoticeKind
+    from mdreg.domain.throttle import LoginThrottle
     from mdreg.errors import (
         AccountNotActive,
         ActivationRefused,
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
         IneligibleError,
         LeaseLost,
         LimitExceeded,
+        LoginThrottled,
         MdregError,
         MigrationRefused,
         NoActiveCode,
@@ -129,11 +131,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Physician", "Qualification", "Record", "RecordKind", "Registration", "RegistrationStatus",
     ),
     "mdreg.domain.notices": ("Notice", "NoticeKind"),
+    "mdreg.domain.throttle": ("LoginThrottle",),
     "mdreg.errors": (
         "AccountNotActive", "ActivationRefused", "AlreadyClaimed", "AuthenticationFailed",
         "CodeAlreadyUsed", "CodeExhausted", "CodeExpired", "CodeMismatch", "CodeRejected",
         "ConcurrencyConflict", "DeliveryFailed", "IdentityMismatch", "IneligibleError", "LeaseLost",
-        "LimitExceeded", "MdregError", "MigrationRefused", "NoActiveCode",
+        "LimitExceeded", "LoginThrottled", "MdregError", "MigrationRefused", "NoActiveCode",
         "NotFoundError", "PermissionDenied",
         "PhotoRejected", "QuotaExceeded", "TransitionNotAllowed", "UniquenessConflict", "ValidationError",
         "WeakPassword",
@@ -211,6 +214,8 @@ __all__ = [
     "Level",
     "LimitExceeded",
     "Limits",
+    "LoginThrottle",
+    "LoginThrottled",
     "MdregError",
     "MigrationPlan",
     "MigrationRefused",

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mdreg.domain.law import Violation
 
 
@@ -266,6 +268,18 @@ class AuthenticationFailed(MdregError):
 
     def __init__(self, reason: str = "wrong login name or password") -> None:
         super().__init__(reason)
+
+
+class LoginThrottled(AuthenticationFailed):
+    """Too many failed logins for this login name or from this source: every login through it
+    is refused, the right password included, until ``retry_after`` (an aware datetime). The
+    message names neither the login name nor the source."""
+
+    label = "登录失败次数过多，请稍后再试"
+
+    def __init__(self, retry_after: datetime) -> None:
+        super().__init__(f"too many failed logins; try again after {retry_after.isoformat()}")
+        self.retry_after = retry_after
 
 
 class WeakPassword(ValidationError):

@@ -64,6 +64,7 @@ from mdreg.domain.model import (
     Registration,
 )
 from mdreg.domain.notices import Notice
+from mdreg.domain.throttle import LoginCounter
 
 T = TypeVar("T")
 
@@ -321,6 +322,32 @@ class OneTimeCodeRepository(abc.ABC):
     def lock_destination(self, destination: str) -> None:
         """Hold, until the unit of work ends, the right to send codes to ``destination``: a
         concurrent unit sending there waits, so a quota counted after this call stays exact."""
+
+
+class LoginAttemptRepository(abc.ABC):
+    """Failed-login counters per throttled key (:class:`~mdreg.domain.throttle.LoginCounter`).
+
+    A key is a keyed hash of a login name or a source, never the name or address itself."""
+
+    @abc.abstractmethod
+    def get(self, key: str) -> LoginCounter | None:
+        """The key's counter as last committed, or ``None`` (a plain read: no hold)."""
+
+    @abc.abstractmethod
+    def hold(self, key: str) -> LoginCounter | None:
+        """The key's counter, read holding the key until the unit of work ends: a concurrent
+        unit holding it waits, so a count read after this call and written with :meth:`put`
+        stays exact. Hold several keys in one order (login name, then source)."""
+
+    @abc.abstractmethod
+    def put(self, counter: LoginCounter) -> None:
+        """Store the counter of ``counter.key`` (inserted or replaced)."""
+
+    @abc.abstractmethod
+    def purge(self, before: datetime) -> int:
+        """Delete the counters whose lockout (if any) ended by ``before`` and whose last failure
+        (if any) was before it; how many were deleted. Callers pass ``now - max_lockout``: older
+        counters no longer change what a login is answered."""
 
 
 class OutboxRepository(abc.ABC):
@@ -586,6 +613,7 @@ class UnitOfWork(abc.ABC):
     idempotency: IdempotencyStore
     accounts: AccountRepository
     codes: OneTimeCodeRepository
+    login_attempts: LoginAttemptRepository
     outbox: OutboxRepository
     notices: NoticeRepository
     personal_changes: PersonalChangeRepository

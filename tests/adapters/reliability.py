@@ -38,6 +38,7 @@ from mdreg.domain.application import (
     UpgradeRequest,
 )
 from mdreg.domain.model import Category, Level, Physician, Qualification
+from mdreg.domain.throttle import LoginThrottle
 from mdreg.errors import IdempotencyConflict, PersistenceError
 from mdreg.infra.security import SecuritySettings
 from mdreg.infra.serialization import dumps, loads, unstructure
@@ -49,7 +50,7 @@ from mdreg.testing.faults import STAGES, InjectedFault, failing_at
 from mdreg.testing.killed_migration import KILLED, killed_migration
 from mdreg.testing.race import idempotent_race, open_race, sql_registry, tail_race
 from mdreg.testing.race_claims import claim_race
-from mdreg.testing.race_portal import QUOTA, code_race, quota_race
+from mdreg.testing.race_portal import QUOTA, code_race, login_race, quota_race
 from mdreg.testing.race_rules import SCENARIOS, rule_race
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
@@ -431,6 +432,20 @@ class SqlReliabilityContract(ReliabilityContract):
         figures(f"S-03: {n} processes x {guesses} wrong guesses -> {result.attempts} attempts "
                 f"counted, then exhausted; the correct code afterwards: "
                 f"{result.correct_at_the_end}")
+
+    def test_s05_failed_logins_are_counted_exactly_under_a_race(
+            self, url: str, figures: Callable[[str], None]) -> None:
+        """S-05: 8 processes guess the password of one login name 5 times each at once."""
+        n, guesses, limit = 8, 5, LoginThrottle().attempts
+        result = login_race(url, processes=n, guesses=guesses)
+        assert result.outcomes == Counter({"AuthenticationFailed": limit,
+                                           "LoginThrottled": n * guesses - limit}), result.outcomes
+        assert result.lockouts == 1
+        assert result.right_password == ("LoginThrottled", "ok")
+        figures(f"S-05: {n} processes x {guesses} wrong passwords -> {limit} failures counted, "
+                f"{result.outcomes['LoginThrottled']} refused as throttled; the right password "
+                f"while locked: {result.right_password[0]}, after the lockout: "
+                f"{result.right_password[1]}")
 
     def test_s13_a_failing_commit_changes_nothing(self, url: str, clock: FakeClock,
                                                   figures: Callable[[str], None]) -> None:

@@ -89,3 +89,27 @@ def _unwritable(ch: str) -> bool:
     if ch in "\n\r\t":
         return False
     return unicodedata.category(ch) in ("Cc", "Cs")
+
+
+def field_text(value: object, field: str, label: str, limit: int) -> str:
+    r"""``value`` as a one-line form field (a login name, a name, a phone number …): a string
+    of at most ``limit`` characters without control characters (line breaks and tabs
+    included), line separators or lone surrogates; stripped. Whether it is *well formed* is
+    the caller's check.
+
+    >>> field_text(" doctor7 ", "login_name", "用户名", 64)
+    'doctor7'
+    >>> field_text(None, "login_name", "用户名", 64)
+    Traceback (most recent call last):
+    ...
+    mdreg.errors.ValidationError: login_name: must be text, not NoneType
+    """
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text, not {type(value).__name__}",
+                              field_label=label)
+    if len(value) > limit:
+        raise ValidationError(field, f"at most {limit} characters", field_label=label)
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in value):
+        raise ValidationError(field, "holds control characters or unpaired surrogates",
+                              field_label=label)
+    return value.strip()

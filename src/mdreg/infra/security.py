@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import timedelta
 from functools import cached_property
 
@@ -39,7 +40,8 @@ import attrs
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from mdreg.domain.account import CodeHash
-from mdreg.errors import InsecureConfiguration, WeakPassword
+from mdreg.domain.throttle import LoginThrottle
+from mdreg.errors import InsecureConfiguration, ValidationError, WeakPassword
 
 CODE_DIGITS = 6
 MAX_CODE_TTL = timedelta(minutes=10)
@@ -125,12 +127,36 @@ class Passwords:
         return self._hasher.hash(secrets.token_hex(16))
 
 
-def check_password_strength(password: str, *, login_name: str = "") -> None:
-    """Refuse a password that is too short, too long, common, or equal to the login name.
+def given_password(value: object, field: str = "password", label: str = "密码") -> str:
+    """``value`` as a password entered in a form: a string of at most
+    :data:`MAX_PASSWORD_LENGTH` characters without control characters or lone surrogates (not
+    stripped: spaces count).
 
     Raises:
+        ValidationError: naming ``field`` (never quoting the value).
+    """
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text, not {type(value).__name__}",
+                              field_label=label)
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(field, f"at most {MAX_PASSWORD_LENGTH} characters",
+                              field_label=label)
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise ValidationError(field, "holds control characters or unpaired surrogates",
+                              field_label=label)
+    return value
+
+
+def check_password_strength(password: str, *, login_name: str = "") -> None:
+    """Refuse a password that is not text, too short, too long, common, or equal to the login
+    name.
+
+    Raises:
+        ValidationError: not a string, or holding control characters or lone surrogates.
         WeakPassword: with the reason (never the password).
     """
+    if not isinstance(password, str) or len(password) <= MAX_PASSWORD_LENGTH:
+        given_password(password)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(f"at least {MIN_PASSWORD_LENGTH} characters are required")
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -221,13 +247,16 @@ class SecuritySettings:
     Attributes:
         passwords: the Argon2id profile; below OWASP's floor only with ``allow_weak_hashing``.
         codes: lifetime, attempts and quotas of one-time codes.
-        code_key: the HMAC key for code hashes (random per process unless given: share one
-            across processes that use the same database).
+        throttle: how failed logins are counted and locked out (OWASP ASVS V2.2.1).
+        code_key: the HMAC key for code hashes and for the keys failed logins are counted by
+            (random per process unless given: share one across processes that use the same
+            database).
         allow_weak_hashing: accept a profile below the floor (tests only).
     """
 
     passwords: HashProfile = PRODUCTION_HASHING
     codes: CodePolicy = attrs.field(factory=CodePolicy)
+    throttle: LoginThrottle = attrs.field(factory=LoginThrottle)
     code_key: bytes = attrs.field(factory=lambda: secrets.token_bytes(32), repr=False,
                                   validator=_key_length)
     allow_weak_hashing: bool = False
@@ -240,6 +269,15 @@ class SecuritySettings:
             )
 
     @classmethod
-    def for_tests(cls, codes: CodePolicy | None = None) -> SecuritySettings:
+    def for_tests(cls, codes: CodePolicy | None = None,
+                  throttle: LoginThrottle | None = None) -> SecuritySettings:
         """Cheap hashing for test suites; never use it in production."""
-        return cls(TEST_HASHING, codes or CodePolicy(), allow_weak_hashing=True)
+        return cls(TEST_HASHING, codes or CodePolicy(), throttle or LoginThrottle(),
+                   allow_weak_hashing=True)
+
+    def throttle_key(self, scope: str, value: str) -> str:
+        """The key failed logins of ``value`` are counted by: ``scope:`` and 32 hex digits of
+        an HMAC-SHA256 under :attr:`code_key`, so neither a login name (which may be a phone
+        number typed in the wrong field) nor an address is stored."""
+        digest = hmac.new(self.code_key, f"{scope}\x00{value}".encode(), hashlib.sha256)
+        return f"{scope}:{digest.hexdigest()[:32]}"

@@ -32,7 +32,13 @@ from mdreg.domain.application import Actor, ActorKind
 from mdreg.domain.identifiers import Phone
 from mdreg.errors import ConcurrencyConflict, PermissionDenied, ValidationError
 from mdreg.ports import IdGenerator, UnitOfWork
-from mdreg.service.account_steps import account_of, primary_institutions, update
+from mdreg.service.account_steps import (
+    account_of,
+    email_input,
+    phone_input,
+    primary_institutions,
+    update,
+)
 from mdreg.service.portal_base import PortalBase
 
 #: What each security notice says (the contact that changed is masked).
@@ -88,8 +94,8 @@ class AccountRecovery(PortalBase):
                 malformed phone or e-mail.
             ConcurrencyConflict: the account changed meanwhile (the physician's own change won).
         """
-        new_phone = phone if isinstance(phone, Phone) or phone is None else Phone.parse(phone)
-        new_email = email if isinstance(email, Email) or email is None else Email.parse(email)
+        new_phone = None if phone is None else phone_input(phone)
+        new_email = None if email is None else email_input(email)
         officer = _officer(actor)
         how = _checked(checked)
         if new_phone is None and new_email is None:

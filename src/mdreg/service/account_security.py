@@ -2,37 +2,75 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from mdreg.domain.account import Account, Channel, CodePurpose, Email, mask_contact
 from mdreg.domain.application import Actor
 from mdreg.domain.identifiers import Phone
-from mdreg.errors import AuthenticationFailed, CodeRejected
-from mdreg.infra.security import check_password_strength
+from mdreg.domain.throttle import LoginCounter
+from mdreg.errors import AuthenticationFailed, CodeRejected, LoginThrottled
+from mdreg.infra.limits import field_text
+from mdreg.infra.security import check_password_strength, given_password
 from mdreg.ports import UnitOfWork
 from mdreg.service.account_recovery import other_channels, security_notice
-from mdreg.service.account_steps import account_by_id, log, own_account, same_version, update
+from mdreg.service.account_steps import (
+    FIELD_CHARACTERS,
+    account_by_id,
+    email_input,
+    log,
+    login_input,
+    own_account,
+    phone_input,
+    same_version,
+    update,
+)
 from mdreg.service.portal_base import CodeTicket, PortalBase
+from mdreg.service.services import append_audit
 
 
 class AccountSecurity(PortalBase):
     """Login and the security settings of :class:`~mdreg.service.accounts.Accounts`."""
 
-    def login(self, login_name: str, password: str) -> Account:
+    def login(self, login_name: str, password: str, *, source: str | None = None) -> Account:
         """Check the password; upgrade a hash made with older parameters (check_needs_rehash).
 
+        Failed logins are counted per login name (case-folded, whether or not an account has
+        it) and, when the portal names it, per ``source`` (the client's address or device key),
+        under :attr:`SecuritySettings.throttle <mdreg.infra.security.SecuritySettings.throttle>`;
+        both are kept only as keyed hashes. While either is locked every login through it is
+        refused, the right password included. A successful login clears the login name's count
+        (not the source's). Each refusal is audited on the account (``login_refused``) when the
+        name is an account's.
+
         Raises:
+            ValidationError: ``login_name``, ``password`` or ``source`` is not text, too long or
+                holds control characters.
+            LoginThrottled: the login name or the source is locked (``retry_after``).
             AuthenticationFailed: unknown login name or wrong password (not told apart).
         """
-        account = self._read(lambda uow: uow.accounts.by_login(str(login_name).strip()))
+        login = login_input(login_name)
+        secret = given_password(password)
+        where = None if source is None else field_text(source, "source", "来源", FIELD_CHARACTERS)
+        keys = self._throttle_keys(login, where)
+        services = self.services
+
+        def look(uow: UnitOfWork) -> tuple[Account | None, datetime | None]:
+            counters = [uow.login_attempts.get(key) for key in keys]
+            return uow.accounts.by_login(login), _locked(counters, services.now())
+
+        account, locked = self._read(look)
         stored = account.password_hash if account is not None else ""
-        matches = self._passwords.verify(stored, password)  # as slow for an unknown login name
-        if account is None or not matches:
-            log.info("login refused")
+        # an unknown login name is verified against a dummy hash: as slow as a wrong password
+        matches = locked is None and self._passwords.verify(stored, secret)
+        refusal = self._run(lambda uow, now: self._count(uow, keys, account, matches, now))
+        if refusal is not None:
+            raise refusal
+        if account is None:  # pragma: no cover - matches is False without an account
             raise AuthenticationFailed()
         if not self._passwords.needs_rehash(stored):
             return account
-        fresh = self._passwords.hash(password)
+        fresh = self._passwords.hash(secret)
 
         def work(uow: UnitOfWork, now: datetime) -> Account:
             current = account_by_id(uow, account.id)
@@ -60,7 +98,7 @@ class AccountSecurity(PortalBase):
 
     def request_phone_change(self, actor: Actor, password: str, new_phone: str | Phone) -> CodeTicket:
         """修改手机号, step 1: the current password, then a code to the *new* phone."""
-        phone = new_phone if isinstance(new_phone, Phone) else Phone.parse(new_phone)
+        phone = phone_input(new_phone)
         account = self._read(lambda uow: own_account(uow, actor))
         self._check_password(account, password)
         return self._run(lambda uow, now: self._issue(
@@ -73,7 +111,7 @@ class AccountSecurity(PortalBase):
 
     def request_email_change(self, actor: Actor, password: str, new_email: str | Email) -> CodeTicket:
         """修改安全邮箱, step 1: the current password, then a code to the *new* address."""
-        email = new_email if isinstance(new_email, Email) else Email.parse(new_email)
+        email = email_input(new_email)
         account = self._read(lambda uow: own_account(uow, actor))
         self._check_password(account, password)
         return self._run(lambda uow, now: self._issue(
@@ -111,9 +149,14 @@ class AccountSecurity(PortalBase):
 
         Returns ``None`` — and sends nothing — for an unknown login name or a channel that is
         not verified, so the answer does not tell which login names exist.
+
+        Raises:
+            ValidationError: ``login_name`` is not text, too long or holds control characters.
         """
+        login = login_input(login_name)
+
         def work(uow: UnitOfWork, now: datetime) -> CodeTicket | None:
-            account = uow.accounts.by_login(str(login_name).strip())
+            account = uow.accounts.by_login(login)
             if account is None:
                 return None
             if channel is Channel.SMS and account.phone and account.phone_verified:
@@ -134,7 +177,7 @@ class AccountSecurity(PortalBase):
             CodeRejected: wrong (attempt counted), expired, used, exhausted or missing code.
             WeakPassword: the new password is too short or too common.
         """
-        login = str(login_name).strip()
+        login = login_input(login_name)
         check_password_strength(new_password, login_name=login)
         fresh = self._passwords.hash(new_password)
 
@@ -151,8 +194,45 @@ class AccountSecurity(PortalBase):
 
         return self._run(work, keep_attempts=True)
 
+    def _throttle_keys(self, login: str, source: str | None) -> tuple[str, ...]:
+        keys = [self.settings.throttle_key("login", login.casefold())]
+        if source:
+            keys.append(self.settings.throttle_key("source", source))
+        return tuple(keys)
+
+    def _count(self, uow: UnitOfWork, keys: tuple[str, ...], account: Account | None,
+               matches: bool, now: datetime) -> AuthenticationFailed | None:
+        """Hold the login name's and the source's counters, then: refuse while one is locked
+        (nothing counted); count a failure on each; or clear the login name's count."""
+        rule = self.settings.throttle
+        counters = [uow.login_attempts.hold(key) or LoginCounter(key) for key in keys]
+        until = _locked(counters, now)
+        if until is None and account is not None and matches:
+            if counters[0] != LoginCounter(keys[0]):
+                uow.login_attempts.put(LoginCounter(keys[0]))
+            return None
+        if until is None:
+            limits = (rule.attempts, rule.source_attempts)
+            for counter, limit in zip(counters, limits, strict=False):
+                uow.login_attempts.put(counter.failed(now, limit, rule))
+        reason = "wrong_password" if until is None else "throttled"
+        if account is not None:
+            data = {"reason": [reason], "source": [keys[1][-8:] if len(keys) > 1 else ""]}
+            append_audit(uow, account.id, "login_refused", account.state, account.state,
+                         Actor.system("login"), now, data=data)
+        log.info("login refused (%s) for %s, throttle key %s", reason,
+                 account.id if account is not None else "an unknown login name", keys[0][-8:])
+        return AuthenticationFailed() if until is None else LoginThrottled(until)
+
     def _check_password(self, account: Account, password: str) -> None:
         if not self._passwords.verify(account.password_hash, password):
             log.info("account %s: wrong current password", account.id)
             raise AuthenticationFailed("the current password is wrong")
 
+
+
+def _locked(counters: Iterable[LoginCounter | None], now: datetime) -> datetime | None:
+    """The latest end of a lockout running at ``now`` on one of ``counters`` (``None``: none
+    runs)."""
+    return max((end for c in counters if c is not None and (end := c.locked_at(now))),
+               default=None)

@@ -14,8 +14,9 @@ from typing import Any
 
 import attrs
 
-from mdreg.domain.account import Account, ActivationPath, Assessment, Channel
+from mdreg.domain.account import Account, ActivationPath, Assessment, Channel, Email
 from mdreg.domain.application import Actor, ActorKind, Application
+from mdreg.domain.identifiers import Phone
 from mdreg.domain.model import Institution
 from mdreg.errors import (
     AccountNotActive,
@@ -25,6 +26,7 @@ from mdreg.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
+from mdreg.infra.limits import field_text
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Policy
 from mdreg.service.services import append_audit
@@ -36,10 +38,47 @@ ACCOUNT_FLOW = Workflow(ACCOUNT)
 _LOGIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{3,31}$")
 
 
+#: The longest login name, name, phone or e-mail field accepted before its format is checked.
+FIELD_CHARACTERS = 256
+
+
+def login_input(raw: object) -> str:
+    """A login name as entered (login, recovery): text of at most :data:`FIELD_CHARACTERS`
+    characters without control characters, stripped; its format is not checked (an unknown
+    name is answered like a wrong password).
+
+    Raises:
+        ValidationError: naming ``login_name`` (用户名).
+    """
+    return field_text(raw, "login_name", "用户名", FIELD_CHARACTERS)
+
+
+def phone_input(raw: object) -> Phone:
+    """A phone number as entered (or a :class:`Phone`): text first, then a mainland mobile.
+
+    Raises:
+        ValidationError: naming ``phone`` (手机号).
+    """
+    if isinstance(raw, Phone):
+        return raw
+    return Phone.parse(field_text(raw, "phone", "手机号", FIELD_CHARACTERS))
+
+
+def email_input(raw: object) -> Email:
+    """An e-mail address as entered (or an :class:`Email`): text first, then an address.
+
+    Raises:
+        ValidationError: naming ``email`` (邮箱).
+    """
+    if isinstance(raw, Email):
+        return raw
+    return Email.parse(field_text(raw, "email", "邮箱", FIELD_CHARACTERS))
+
+
 def check_login_name(raw: str) -> str:
     """4–32 letters, digits, ``_ . -``, starting with a letter; never 8+ digits in a row (it
     would put a phone or ID number into logs)."""
-    login = str(raw).strip()
+    login = login_input(raw)
     if not _LOGIN.fullmatch(login) or re.search(r"\d{8,}", login):
         raise ValidationError("login_name", "4-32 letters, digits, '_', '.' or '-', starting "
                               "with a letter, without 8 digits in a row", field_label="用户名")
@@ -59,7 +98,7 @@ def real_name(raw: str) -> str:
     >>> real_name(" 阿卜杜·热合曼 ")
     '阿卜杜·热合曼'
     """
-    name = str(raw).strip()
+    name = field_text(raw, "name", "姓名", FIELD_CHARACTERS)
     if not name or len(name) > 50 or not all(_name_character(c) for c in name) \
             or set(name) <= _NAME_DOTS:
         raise ValidationError("name", "enter the real name as on the ID card: no letters, "

@@ -54,9 +54,11 @@ from mdreg.service.account_steps import (
     account_of,
     allowed,
     check_login_name,
+    email_input,
     fire,
     log,
     own_account,
+    phone_input,
     primary_institution,
     primary_institutions,
     real_name,
@@ -124,8 +126,8 @@ class Accounts(AccountSecurity, AccountRecovery):
         rid = id_number if isinstance(id_number, ResidentId) else ResidentId.parse(id_number)
         given_name = real_name(name)
         login = check_login_name(login_name)
-        number = phone if isinstance(phone, Phone) else Phone.parse(phone)
-        address = email if isinstance(email, Email) or email is None else Email.parse(email)
+        number = phone_input(phone)
+        address = None if email is None else email_input(email)
         check_password_strength(password, login_name=login)
         number_given = _qualification_number(qualification_no)
         hashed = self._passwords.hash(password)

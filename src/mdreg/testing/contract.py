@@ -39,6 +39,7 @@ from mdreg.testing.contract_notices import NoticeContract
 from mdreg.testing.contract_outbox import OutboxContract
 from mdreg.testing.contract_portal import PortalContract
 from mdreg.testing.contract_registry import FailingIds, RegistryContract, Scene
+from mdreg.testing.contract_throttle import ThrottleContract
 from mdreg.testing.entities import (
     T0,
     MakeUow,
@@ -58,7 +59,8 @@ from mdreg.testing.entities import (
 # -- the unit-of-work contract --------------------------------------------------------------
 
 
-class UnitOfWorkContract(PortalContract, OutboxContract, DeadlineContract, NoticeContract):
+class UnitOfWorkContract(PortalContract, OutboxContract, DeadlineContract, NoticeContract,
+                         ThrottleContract):
     """What every backend's units of work promise (:mod:`mdreg.ports`)."""
 
     @pytest.fixture

@@ -21,6 +21,7 @@ import mdreg
 from mdreg.domain.account import CodePurpose
 from mdreg.domain.application import Actor
 from mdreg.domain.clock import FakeClock
+from mdreg.domain.model import Physician
 from mdreg.errors import MdregError
 from mdreg.infra.security import CodePolicy, SecuritySettings
 from mdreg.service.accounts import Accounts
@@ -51,13 +52,8 @@ def quota_race(url: str, *, processes: int, sends: int,
     """``processes`` workers each send ``sends`` phone-verification codes for one account at the
     same moment (a fake clock stands still), with :data:`QUOTA`; then the clock moves past the
     hour and one more send is tried."""
-    clock = FakeClock(T0)
-    registry = mdreg.open(url, clock=clock)
-    accounts = portal_of(registry)
-    doctor = World(registry).physician(account=False)
     phone = "13800138000"
-    accounts.sign_up(name=doctor.name, id_number=doctor.id_number, login_name="s04-race",
-                     password=PASSWORD, phone=phone)
+    clock, registry, accounts, doctor = _signed_up(url, "s04-race")
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(processes), context.Queue()
     args = (url, "send_phone_code", (Actor.physician(doctor.id),), sends, barrier, results)
@@ -74,6 +70,18 @@ def quota_race(url: str, *, processes: int, sends: int,
     except MdregError as error:
         after = type(error).__name__
     return QuotaRaceResult(outcomes, codes, messages, after)
+
+
+def _signed_up(url: str, login: str) -> tuple[FakeClock, Registry, Accounts, Physician]:
+    """A registry at ``url`` on a fake clock at :data:`T0`, and a physician signed up as
+    ``login`` with :data:`PASSWORD` and phone 13800138000."""
+    clock = FakeClock(T0)
+    registry = mdreg.open(url, clock=clock)
+    accounts = portal_of(registry)
+    doctor = World(registry).physician(account=False)
+    accounts.sign_up(name=doctor.name, id_number=doctor.id_number, login_name=login,
+                     password=PASSWORD, phone="13800138000")
+    return clock, registry, accounts, doctor
 
 
 def portal_of(registry: Registry) -> Accounts:
@@ -121,13 +129,8 @@ def code_race(url: str, *, processes: int, guesses: int, wrong: bool,
     """An account asks to change its phone (a code goes to the new phone); then ``processes``
     workers each enter a code ``guesses`` times at once: the right code (S-02) or a wrong one
     (S-03)."""
-    clock = FakeClock(T0)
-    registry = mdreg.open(url, clock=clock)
-    accounts = portal_of(registry)
-    doctor = World(registry).physician(account=False)
+    _, registry, accounts, doctor = _signed_up(url, "s02-race")
     me = Actor.physician(doctor.id)
-    accounts.sign_up(name=doctor.name, id_number=doctor.id_number, login_name="s02-race",
-                     password=PASSWORD, phone="13800138000")
     accounts.request_phone_change(me, PASSWORD, "13912345678")
     (message,) = [m for m in accounts.pending_messages(limit=100) if m.to == "13912345678"]
     found = re.search(r"码：(\d{6})", message.body)
@@ -150,3 +153,45 @@ def code_race(url: str, *, processes: int, guesses: int, wrong: bool,
     return CodeRaceResult(outcomes, attempts, status, at_the_end)
 
 
+
+
+# -- S-05: one login name, guessed by racing processes --------------------------------------------
+
+
+@attrs.frozen
+class LoginRaceResult:
+    """How the concurrent wrong logins ended, by outcome; the lockouts stored for the login
+    name; and the outcomes of the right password at the end of the race and after the lockout."""
+
+    outcomes: Counter[str]
+    lockouts: int
+    right_password: tuple[str, str]
+
+
+def login_race(url: str, *, processes: int, guesses: int,
+               timeout: float = 120.0) -> LoginRaceResult:
+    """``processes`` workers each log in ``guesses`` times at once with a wrong password (the
+    default :class:`~mdreg.LoginThrottle`); then the right password is tried, and again once
+    the lockout has passed."""
+    clock, registry, accounts, _ = _signed_up(url, "s05-race")
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    args = (url, "login", ("s05-race", "Wrong#guess-1"), guesses, barrier, results)
+    outcomes = Counter[str]()
+    for got in gather(results, start_workers(_portal_worker, args, processes), timeout):
+        outcomes.update(got or ["!worker_lost"])
+    clock.set(T0 + timedelta(minutes=1))  # when the workers guessed
+    with registry.services.uow() as uow:
+        row = uow.login_attempts.get(accounts.settings.throttle_key("login", "s05-race"))
+    at_the_end = _outcome(lambda: accounts.login("s05-race", PASSWORD))
+    clock.advance(minutes=accounts.settings.throttle.lockout.total_seconds() / 60)
+    after = _outcome(lambda: accounts.login("s05-race", PASSWORD))
+    return LoginRaceResult(outcomes, row.lockouts if row else -1, (at_the_end, after))
+
+
+def _outcome(call: Any) -> str:
+    try:
+        call()
+    except MdregError as error:
+        return type(error).__name__
+    return "ok"

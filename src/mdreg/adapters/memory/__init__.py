@@ -27,6 +27,7 @@ from mdreg.adapters.memory.repositories import (
 )
 from mdreg.adapters.memory.store import MemoryStore
 from mdreg.adapters.memory.tables import Keyed, Overlay
+from mdreg.adapters.memory.throttle import MemoryLoginAttempts
 from mdreg.domain.application import require_one_open
 from mdreg.errors import ConcurrencyConflict, PersistenceError, UniquenessConflict
 from mdreg.ports import UnitOfWork
@@ -58,6 +59,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._portal = MemoryPortalRepositories(store.portal, store.lock)
         self.accounts = self._portal.accounts
         self.codes = self._portal.codes
+        self.login_attempts = self._logins = MemoryLoginAttempts(store.login_counters, store.lock)
         self.outbox = self._portal.outbox
         self.personal_changes = self._portal.personal_changes
         self.practice_info = self._portal.practice_info
@@ -106,6 +108,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _end(self) -> None:
         self._done = True
         self._dl.release()
+        self._logins.release()
         for hold in self._held.values():
             hold.release()
         self._held.clear()
@@ -164,6 +167,7 @@ class InMemoryUnitOfWork(UnitOfWork):
             self.store.revisions.setdefault(revision, document)
         self._revisions.pending.clear()
         self._years.pending.clear()
+        self._logins.merge()
 
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mdreg.adapters.memory.tables import Table
+from mdreg.adapters.memory.throttle import LoginCounters
 from mdreg.domain.account import (
     Account,
     Assessment,
@@ -97,6 +98,8 @@ class MemoryStore:
         self.calendar_years: dict[int, ImportedYear] = {}
         self.revisions: dict[str, Mapping[str, Any]] = {}
         self.portal = PortalTables()
+        #: failed-login counters per throttled key, and the keys' holds
+        self.login_counters = LoginCounters()
         self.notices: Table[Notice] = Table(lambda n: n.id, {"subject": lambda n: n.subject_id})
         self.deadlines: Table[Deadline] = Table(
             lambda d: d.id, {"subject": lambda d: d.subject_id, "open": lambda d: d.is_open}

@@ -39,6 +39,7 @@ from mdreg.domain.model import (
     Registration,
 )
 from mdreg.domain.notices import Notice
+from mdreg.domain.throttle import LoginCounter
 from mdreg.errors import DefinitionError, SerializationError
 from mdreg.infra.protection import IdProtection
 from mdreg.infra.serialization import load_stored, unstructure
@@ -166,6 +167,7 @@ AUDIT_EVENTS = RowMapper(AuditEvent, tables.audit_events, surrogates=("id", "xac
 ACCOUNTS = RowMapper(Account, tables.accounts, derived={"login_key": lambda a: a.login_key})
 ONE_TIME_CODES = RowMapper(OneTimeCode, tables.one_time_codes)
 OUTBOX_MESSAGES = RowMapper(OutboxMessage, tables.outbox_messages)
+LOGIN_ATTEMPTS = RowMapper(LoginCounter, tables.login_attempts)
 PERSONAL_CHANGES = RowMapper(PersonalChange, tables.personal_changes)
 PRACTICE_INFO = RowMapper(PracticeInfo, tables.practice_info)
 ASSESSMENTS = RowMapper(Assessment, tables.assessments)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Insert, Select, Update, bindparam, insert, select, update
+from sqlalchemy import Delete, Insert, Select, Update, bindparam, insert, select, update
 
 from mdreg.adapters.sql import mapping, tables
 from mdreg.adapters.sql.statements import Keyed, Statements, Versioned, insert_new
@@ -75,7 +75,7 @@ class Executor(Protocol):
 
     def read(self, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]: ...
 
-    def write(self, statement: Insert | Update, params: Mapping[str, Any],
+    def write(self, statement: Insert | Update | Delete, params: Mapping[str, Any],
               subject: Subject) -> int: ...
 
 

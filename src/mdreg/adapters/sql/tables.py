@@ -251,6 +251,17 @@ class OneTimeCodeRow(TableModel, table=True):
     doc: str = Field(sa_type=Text)
 
 
+class LoginAttemptRow(TableModel, table=True):
+    """Failed-login counters; ``key`` is a keyed hash, never a login name or an address."""
+
+    __tablename__ = "login_attempts"
+
+    key: str = Field(primary_key=True)
+    last_failure: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    doc: str = Field(sa_type=Text)
+
+
 class OutboxMessageRow(TableModel, table=True):
     __tablename__ = "outbox_messages"
     __table_args__ = (
@@ -401,6 +412,7 @@ idempotency_keys = table(IdempotencyKeyRow)
 accounts = table(AccountRow)
 one_time_codes = table(OneTimeCodeRow)
 outbox_messages = table(OutboxMessageRow)
+login_attempts = table(LoginAttemptRow)
 personal_changes = table(PersonalChangeRow)
 practice_info = table(PracticeInfoRow)
 assessments = table(AssessmentRow)

@@ -23,7 +23,7 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Insert, Select, TextClause, Update
+from sqlalchemy import Delete, Insert, Select, TextClause, Update
 from sqlalchemy.pool import PoolProxiedConnection
 
 from mdreg.adapters.sql import mapping
@@ -55,6 +55,7 @@ from mdreg.adapters.sql.repositories import (
     SqlRevisions,
 )
 from mdreg.adapters.sql.statements import RULE_INPUT_PARTS
+from mdreg.adapters.sql.throttle import SqlLoginAttempts
 from mdreg.adapters.sql.translation import Subject, carries_row_values, translate
 from mdreg.adapters.sql.worklists import count_params, page_params, work_list_statements
 from mdreg.domain.application import Application
@@ -140,6 +141,10 @@ class SqlUnitOfWork(UnitOfWork):
     @cached_property
     def codes(self) -> SqlCodes:  # type: ignore[override]
         return SqlCodes(self, self.store.statements.portal)
+
+    @cached_property
+    def login_attempts(self) -> SqlLoginAttempts:  # type: ignore[override]
+        return SqlLoginAttempts(self, self.store.dialect)
 
     @cached_property
     def outbox(self) -> SqlOutbox:  # type: ignore[override]
@@ -232,7 +237,7 @@ class SqlUnitOfWork(UnitOfWork):
         finally:
             raw.close()
 
-    def write(self, statement: Insert | Update, params: Mapping[str, Any],
+    def write(self, statement: Insert | Update | Delete, params: Mapping[str, Any],
               subject: Subject) -> int:
         """Run a write (taking the write lock first) and return how many rows it changed."""
         plan = self.store.plans.write(statement, params)
