@@ -435,14 +435,14 @@ class SqlReliabilityContract(ReliabilityContract):
 
     def test_s05_failed_logins_are_counted_exactly_under_a_race(
             self, url: str, figures: Callable[[str], None]) -> None:
-        """S-05: 8 processes guess the password of one login name 5 times each at once."""
+        """S-15: 8 processes guess the password of one login name 5 times each at once."""
         n, guesses, limit = 8, 5, LoginThrottle().attempts
         result = login_race(url, processes=n, guesses=guesses)
         assert result.outcomes == Counter({"AuthenticationFailed": limit,
                                            "LoginThrottled": n * guesses - limit}), result.outcomes
         assert result.lockouts == 1
         assert result.right_password == ("LoginThrottled", "ok")
-        figures(f"S-05: {n} processes x {guesses} wrong passwords -> {limit} failures counted, "
+        figures(f"S-15: {n} processes x {guesses} wrong passwords -> {limit} failures counted, "
                 f"{result.outcomes['LoginThrottled']} refused as throttled; the right password "
                 f"while locked: {result.right_password[0]}, after the lockout: "
                 f"{result.right_password[1]}")

@@ -155,7 +155,7 @@ def code_race(url: str, *, processes: int, guesses: int, wrong: bool,
 
 
 
-# -- S-05: one login name, guessed by racing processes --------------------------------------------
+# -- S-15: one login name, guessed by racing processes --------------------------------------------
 
 
 @attrs.frozen
