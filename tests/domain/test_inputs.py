@@ -21,6 +21,9 @@ from mdreg.domain.inputs import (
 )
 from mdreg.domain.model import HealthDepartment
 from mdreg.errors import ValidationError
+from mdreg.service.account_recovery import AccountRecovery
+from mdreg.service.account_security import AccountSecurity
+from mdreg.service.accounts import Accounts
 from mdreg.service.registry import Registry
 from mdreg.service.views import ActorView
 
@@ -103,7 +106,8 @@ def test_a_payload_constructed_with_wrong_types_is_refused_at_construction() -> 
     assert refused.value.field == "valid_to"
 
 
-PUBLIC = [(cls, name, member) for cls in (Registry, ActorView)
+PUBLIC = [(cls, name, member) for cls in (Registry, ActorView, Accounts, AccountSecurity,
+                                           AccountRecovery)
           for name, member in vars(cls).items()
           if not name.startswith("_") and inspect.isfunction(member)]
 

@@ -87,6 +87,13 @@ LABELS: dict[str, str] = {
     "revision": "版本", "mapping": "状态对应", "progress": "进度回调", "legacy": "多地点执业记录",
     "schedule": "节假日安排", "suspension_months": "暂停执业月数", "where": "筛选条件",
     "assignee": "经办人", "officer": "经办人", "after": "上一页末位", "accounts": "账号",
+    # account commands
+    "auto_activation": "自动激活", "certificate_no": "资格证书编码", "change_id": "变更申请编号",
+    "channel": "验证方式", "checked": "身份核验方式", "code": "验证码", "current": "当前密码",
+    "data": "照片", "department": "科室", "education": "学历", "email": "邮箱",
+    "id_number": "身份证号", "login_name": "用户名", "message_id": "消息编号", "name": "姓名",
+    "new": "新密码", "new_email": "新邮箱", "new_password": "新密码", "new_phone": "新手机号",
+    "password": "密码", "phone": "手机号", "school": "毕业院校", "source": "来源", "title": "职称",
 }
 
 #: Argument and field names that are identifiers (one short line).

@@ -30,6 +30,7 @@ from mdreg.domain.account import (
 )
 from mdreg.domain.application import Actor, ActorKind
 from mdreg.domain.identifiers import Phone
+from mdreg.domain.inputs import guard_public_methods
 from mdreg.errors import ConcurrencyConflict, PermissionDenied, ValidationError
 from mdreg.ports import IdGenerator, UnitOfWork
 from mdreg.service.account_steps import (
@@ -72,6 +73,7 @@ def other_channels(account: Account, used: Channel | None) -> list[tuple[Channel
     return found
 
 
+@guard_public_methods
 class AccountRecovery(PortalBase):
     """Institution-assisted recovery of :class:`~mdreg.service.accounts.Accounts`."""
 

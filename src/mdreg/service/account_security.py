@@ -8,6 +8,7 @@ from datetime import datetime
 from mdreg.domain.account import Account, Channel, CodePurpose, Email, mask_contact
 from mdreg.domain.application import Actor
 from mdreg.domain.identifiers import Phone
+from mdreg.domain.inputs import guard_public_methods
 from mdreg.domain.throttle import LoginCounter
 from mdreg.errors import AuthenticationFailed, CodeRejected, LoginThrottled
 from mdreg.infra.limits import field_text
@@ -29,6 +30,7 @@ from mdreg.service.portal_base import CodeTicket, PortalBase
 from mdreg.service.services import append_audit
 
 
+@guard_public_methods
 class AccountSecurity(PortalBase):
     """Login and the security settings of :class:`~mdreg.service.accounts.Accounts`."""
 

@@ -34,6 +34,7 @@ from mdreg.domain.account import (
 )
 from mdreg.domain.application import Actor, ActorKind, Application
 from mdreg.domain.identifiers import Phone, ResidentId
+from mdreg.domain.inputs import guard_public_methods
 from mdreg.domain.model import Filing, Institution, LegacySite, Qualification, Registration
 from mdreg.errors import (
     ActivationRefused,
@@ -91,6 +92,7 @@ class WorkList:
     applications: tuple[Application, ...]
 
 
+@guard_public_methods
 class Accounts(AccountSecurity, AccountRecovery):
     """The personal portal of one registry (``registry.accounts``).
 
