@@ -149,8 +149,9 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
             uow.idempotency.put("key", "fingerprint", "result")
             uow.commit()
         verbs = [sql.split(None, 1)[0].upper() for sql in seen]
-        assert verbs == ["SELECT", "BEGIN", "INSERT", "COMMIT"]
-        assert "physicians" in seen[0]
+        # the read transaction, ended when the unit writes; the write transaction
+        assert verbs == ["BEGIN", "SELECT", "COMMIT", "BEGIN", "INSERT", "COMMIT"]
+        assert "physicians" in seen[1]
         with store.unit_of_work() as uow:
             uow.physicians.get("P1")
         assert len(seen) == len(verbs)  # collected only inside the block

@@ -68,12 +68,15 @@ class TestPostgres(SqlBackendContract):
         engine.dispose()
         return databases["fresh"]
 
-    def test_units_of_work_read_in_autocommit_and_write_read_committed(
+    def test_units_of_work_read_repeatable_read_and_write_read_committed(
             self, store: SqlStore) -> None:
         with store.unit_of_work() as uow:
-            uow.audit.count()
-            assert uow.driver_sql("SELECT now() = statement_timestamp()") == [(True,)]  # autocommit
-            uow.idempotency.put("key", "fingerprint", "result")  # the first write: BEGIN
+            assert uow.driver_sql("SELECT now() = statement_timestamp()") == [(True,)]  # nothing open
+            uow.audit.count()  # the first read: BEGIN, sent with it
+            assert uow.driver_sql("SHOW transaction_isolation") == [("repeatable read",)]
+            assert uow.driver_sql("SHOW transaction_read_only") == [("on",)]
+            uow.idempotency.put("key", "fingerprint", "result")  # the first write: COMMIT, BEGIN
+            assert uow.driver_sql("SHOW transaction_read_only") == [("off",)]
             assert uow.driver_sql("SHOW transaction_isolation") == [("read committed",)]
             assert uow.driver_sql("SELECT now() = statement_timestamp()") == [(False,)]  # one tx
 

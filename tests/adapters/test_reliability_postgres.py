@@ -103,7 +103,7 @@ def test_mdreg_open_selects_the_isolation_level(reliability_databases: dict[str,
                                                 isolation: Any, expected: str) -> None:
     registry = mdreg.open(reliability_databases["serial"], isolation=isolation)
     with registry.services.uow() as uow:
-        uow.idempotency.get(isolation)  # a read first: at READ COMMITTED it runs in autocommit
+        uow.idempotency.get(isolation)  # a read first: at READ COMMITTED in a read-only snapshot
         uow.idempotency.put(isolation, "fingerprint", "result")  # the unit's transaction
         level = uow.driver_sql("SHOW transaction_isolation")[0][0]
     registry.release()

@@ -6,6 +6,11 @@ application and its read of the rule inputs, the second is approved from another
 own connections). Either the second waits for the first (the first holds the physician), or the
 first must end in a conflict; it must never be refused by a rule computed on an application of
 one moment and rule inputs of another. The same for a ``check`` (reads only).
+
+Beyond decisions: every read of a unit, until it writes, sees the moment of its first read —
+another connection's commit in between shows in none of them, on any table — and a unit that
+reads and then writes sees the latest commit from its first write on, a stale save still ending
+in a :class:`~mdreg.errors.ConcurrencyConflict`.
 """
 
 from __future__ import annotations
@@ -18,17 +23,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import mdreg
 from mdreg.adapters.sql import migrate
+from mdreg.adapters.sql.store import SqlStore
 from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
 from mdreg.domain.application import Actor
 from mdreg.domain.clock import FakeClock
-from mdreg.errors import IneligibleError, MdregError
+from mdreg.errors import ConcurrencyConflict, IneligibleError, MdregError
 from mdreg.ports import RuleInputs
 from mdreg.testing.builders import World
+from mdreg.testing.contract import UnitOfWorkContract
 from mdreg.testing.databases import scratch_postgres
+from mdreg.testing.entities import application, audit_event, commit_after, physician
 from mdreg.testing.race_rules import SCENARIOS, T0
 from mdreg.testing.stateful import truncate
 
@@ -139,3 +148,65 @@ def test_a_check_reads_one_moment(url: str, scenario: str,
             thread.join()
         a.release()
         b.release()
+
+
+# -- one snapshot per unit, decisions or not ------------------------------------------------------
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[SqlStore]:
+    if url.startswith("sqlite"):
+        migrate.upgrade(url)
+    found = SqlStore.connect(url)
+    UnitOfWorkContract.seed(found.unit_of_work, physician(1), application(1))
+    yield found
+    found.close()
+
+
+def returned_elsewhere(store: SqlStore) -> None:
+    """Commit, on another connection, the application returned (version 2) with its audit
+    event: one commit touching two tables."""
+    with store.unit_of_work() as other:
+        other.applications.save(attrs.evolve(application(1), state="returned", version=2), 1)
+        other.audit.append(audit_event("A1", 1))
+        other.commit()
+
+
+def test_a_reading_unit_sees_one_moment(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        before = uow.applications.get("A1")
+        returned_elsewhere(store)
+        again = uow.read_many([(store.statements.applications.get, {"key": "A1"}),
+                               (store.statements.audit_count, {})])
+        assert uow.applications.get("A1") == before  # a read-only unit reads the same row
+        assert [len(rows) for rows in again] == [1, 1]
+        assert again[1][0][0] == 0  # and none of the audit event committed with the change
+        assert uow.audit.for_aggregate("A1") == ()
+        assert uow.audit.next_seq("A1") == 1
+    with store.unit_of_work() as uow:  # the next unit sees the commit
+        assert uow.audit.next_seq("A1") == 2
+
+
+def test_a_unit_that_read_then_writes_reads_the_latest_commit(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        assert uow.audit.for_aggregate("A1") == ()
+        returned_elsewhere(store)
+        uow.audit.append(audit_event("A2", 1))  # the first write ends the snapshot
+        assert [e.seq for e in uow.audit.for_aggregate("A1")] == [1]
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert [e.seq for e in uow.audit.for_aggregate("A2")] == [1]
+
+
+def test_a_stale_read_still_ends_in_a_conflict(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        mine = uow.applications.get("A1")
+        assert mine is not None
+        returned_elsewhere(store)
+        with pytest.raises(ConcurrencyConflict):
+            commit_after(uow, lambda: uow.applications.save(
+                attrs.evolve(mine, state="withdrawn", version=2), 1))
+    with store.unit_of_work() as uow:
+        stored = uow.applications.get("A1")
+    assert stored is not None
+    assert (stored.state, stored.version) == ("returned", 2)

@@ -341,6 +341,7 @@ class UnitOfWorkContract(PortalContract, OutboxContract, DeadlineContract, Notic
         with late:
             assert late.audit.next_seq("A1") == 1
             self.seed(make_uow, audit_event("A1", 1))
+            late.audit.append(audit_event("A2", 1))  # writing, the unit reads the latest commit
             assert late.audit.next_seq("A1") == 2
 
     @pytest.mark.parametrize("seq", [1, 2, 4], ids=["duplicate", "duplicate_last", "gap"])

@@ -2,8 +2,9 @@
 
 * SQLite (``sqlite:///path`` or ``sqlite+pysqlite:///path``): a file, never ``:memory:`` (each
   connection would get its own database). On connect: WAL journal, ``busy_timeout`` 5000 ms,
-  foreign keys on, and sqlite3's own transaction handling off, so that reads run in autocommit
-  and a unit of work takes the write lock with ``BEGIN IMMEDIATE`` before its first write.
+  foreign keys on, and sqlite3's own transaction handling off: a unit of work opens its
+  transactions itself (``BEGIN`` before its first read, ``BEGIN IMMEDIATE`` before its first
+  write).
 * PostgreSQL (``postgresql+psycopg://…``; plain ``postgresql://`` means psycopg 3 too): READ
   COMMITTED, a 5 s connect timeout. Stale writes are caught by the version column.
 """
@@ -80,8 +81,8 @@ def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # sqlite3 must not open transactions by itself: reads stay in autocommit and the unit of
-    # work issues BEGIN IMMEDIATE before its first write.
+    # sqlite3 must not open transactions by itself: the unit of work issues BEGIN before its
+    # first read and BEGIN IMMEDIATE before its first write.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:

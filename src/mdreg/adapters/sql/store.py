@@ -110,9 +110,9 @@ class SqlStore:
         return f"SqlStore({self.url!r})"
 
     def autocommit_reads(self, raw: PoolProxiedConnection) -> bool:
-        """Whether a unit on ``raw`` reads in autocommit and opens its transaction itself with
-        :attr:`begin_write`: on PostgreSQL at READ COMMITTED (a stricter level keeps every
-        statement of a unit in the transaction psycopg opens)."""
+        """Whether a unit on ``raw`` runs in autocommit and opens its transactions itself with
+        :attr:`begin_read` and :attr:`begin_write`: on PostgreSQL at READ COMMITTED (a stricter
+        level keeps every statement of a unit in the transaction psycopg opens)."""
         if self.dialect != "postgresql" or raw.driver_connection is None:
             return False
         level = raw.driver_connection.isolation_level
@@ -122,6 +122,14 @@ class SqlStore:
     def begin_write(self) -> str:
         """What a unit runs before its first write, when it opens its own transaction."""
         return "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+    @property
+    def begin_read(self) -> str:
+        """What a unit runs before its first read, when it opens its own transaction: one
+        snapshot for every read until the unit ends or writes (a deferred transaction on SQLite,
+        which takes no lock; a read-only REPEATABLE READ one on PostgreSQL)."""
+        return "BEGIN" if self.dialect == "sqlite" else \
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
     def is_disconnect(self, error: Exception, raw: PoolProxiedConnection) -> bool:
         """Whether ``error`` means the connection is gone (so it must not go back to the pool)."""

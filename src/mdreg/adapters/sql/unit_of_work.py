@@ -3,13 +3,19 @@
 A finished unit (committed or rolled back) refuses writes and a second commit, but still reads
 committed data, as the in-memory backend does.
 
-Reads run as they come (in autocommit: on SQLite always, on PostgreSQL at READ COMMITTED, the
-default), so each read sees the latest committed data and a unit that only reads never opens a
-transaction. The first write takes the write lock — ``BEGIN IMMEDIATE`` on SQLite; ``BEGIN`` and
-row locks on PostgreSQL — and from then on the unit is isolated from other writers until it
-commits or rolls back. Versions and unique indexes catch whatever changed between a read and the
-write. At a stricter isolation level (``isolation_level="SERIALIZABLE"``) a PostgreSQL unit runs
-every statement, reads included, in one transaction, so the server sees what it read.
+Every unit reads one snapshot. Its first read opens a read transaction — a deferred ``BEGIN``
+on SQLite (a WAL reader: it keeps the moment of its first read and takes no lock, so writers do
+not wait for it); ``BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`` on PostgreSQL at READ
+COMMITTED, the default, sent in one round trip with that read — and every later read of the unit
+sees the same committed state, whatever other connections commit meanwhile, until the unit ends
+or writes. The first write (or locking read) ends the read transaction and takes the write lock
+— ``BEGIN IMMEDIATE`` on SQLite; ``BEGIN`` at READ COMMITTED and row locks on PostgreSQL, sent
+together with the ``COMMIT`` of the read transaction — and from then on the unit reads the latest
+committed data and is isolated from other writers until it commits or rolls back. Versions and
+unique indexes catch whatever changed between a read and the write. A unit that starts by writing,
+or by holding a physician, never opens a read transaction. At a stricter isolation level
+(``isolation_level="SERIALIZABLE"``) a PostgreSQL unit runs every statement, reads included, in
+the one transaction psycopg opens, so the server sees what it read.
 
 Statements run on the driver's cursor through plans compiled once per dialect
 (:mod:`mdreg.adapters.sql.driver`); the connection comes from the engine's pool.
@@ -68,6 +74,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: psycopg's ``TransactionStatus.IDLE`` (libpq's ``PQTRANS_IDLE``): no transaction open
+_IDLE = 0
+
 
 def _reused() -> PersistenceError:
     return PersistenceError("a unit of work cannot be reused")
@@ -90,7 +99,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._cursor: Any = None
         self._writing = False
         self._done = False
-        self._manual = False  # PostgreSQL at READ COMMITTED: autocommit reads, BEGIN by hand
+        self._manual = False  # PostgreSQL at READ COMMITTED: autocommit, BEGIN by hand
         self._held: set[str] = set()  # physicians this unit holds (hold_physician)
 
     # -- repositories, each built on first use in this unit (the port declares them as plain
@@ -220,8 +229,8 @@ class SqlUnitOfWork(UnitOfWork):
         plan = self.store.plans.read(statement)
         if self._done:
             return self._guarded(lambda: self._read_committed(plan, params))
-        cursor = self._connect()
-        return self._guarded(lambda: self._fetch(cursor, plan, params))
+        rows: Sequence[Sequence[Any]] = self._run([(plan, params)])[0]
+        return rows
 
     def _fetch(self, cursor: Any, plan: Plan, params: Mapping[str, Any]) -> list[Any]:
         execute(cursor, plan.sql, plan.parameters(params))
@@ -255,21 +264,63 @@ class SqlUnitOfWork(UnitOfWork):
     def read_many(self, queries: Sequence[Query]) -> list[Sequence[Sequence[Any]]]:
         """The rows of several queries; on PostgreSQL sent together (one round trip, psycopg's
         pipeline mode), elsewhere one after the other."""
-        if self._done or self.store.dialect != "postgresql" or len(queries) < 2:
+        if self._done:
             return [self.read(statement, params) for statement, params in queries]
-        plans = [(self.store.plans.read(statement), params) for statement, params in queries]
-        self._connect()
-        return self._guarded(lambda: self._pipelined(plans))
+        return self._run([(self.store.plans.read(statement), params)
+                          for statement, params in queries])
 
-    def _pipelined(self, plans: list[tuple[Plan, Mapping[str, Any]]]) -> list[Any]:
+    # -- transactions: a snapshot for the reads, the write lock for the writes ---------------
+
+    def _opening(self, write: bool) -> list[str]:
+        """What must run before the unit's next statement, so that it runs in the right
+        transaction: nothing once the unit writes (or when psycopg opens the transaction, at a
+        stricter isolation level); else, before a read, :attr:`SqlStore.begin_read` unless the
+        read transaction is open; before a write, the end of the read transaction (if open) and
+        :attr:`SqlStore.begin_write`."""
+        if self._writing or not (self._manual or self.store.dialect == "sqlite"):
+            return []
+        reading = self._in_transaction()
+        if write:
+            return ["COMMIT", self.store.begin_write] if reading else [self.store.begin_write]
+        return [] if reading else [self.store.begin_read]
+
+    def _in_transaction(self) -> bool:
+        """Whether the unit's connection has a transaction open (the driver's own account)."""
+        connection = self._raw.driver_connection if self._raw is not None else None
+        if connection is None:
+            return False
+        if self.store.dialect == "sqlite":
+            return bool(connection.in_transaction)
+        return bool(connection.info.transaction_status != _IDLE)
+
+    def _run(self, plans: list[tuple[Plan, Mapping[str, Any]]],
+             write: bool = False) -> list[Any]:
+        """The rows of ``plans``, run in the unit's read transaction, or its write transaction
+        if ``write`` (opening it first)."""
+        cursor = self._connect()
+        opening = self._opening(write)
+        rows = self._guarded(lambda: self._send(cursor, opening, plans))
+        self._writing = self._writing or write
+        return rows
+
+    def _send(self, cursor: Any, opening: list[str],
+              plans: list[tuple[Plan, Mapping[str, Any]]]) -> list[Any]:
+        """Run ``opening`` and ``plans``: on PostgreSQL, several statements go together (one
+        round trip, psycopg's pipeline mode); elsewhere one after the other."""
+        if self.store.dialect != "postgresql" or len(opening) + len(plans) < 2:
+            for sql in opening:
+                execute(cursor, sql)
+            return [self._fetch(cursor, plan, params) for plan, params in plans]
         connection = self._raw.driver_connection if self._raw is not None else None
         if connection is None:  # pragma: no cover - _connect() checked a connection out
             raise _reused()
         cursors = [connection.cursor() for _ in plans]
         with connection.pipeline():
-            for cursor, (plan, params) in zip(cursors, plans, strict=True):
-                execute(cursor, plan.sql, plan.parameters(params))
-        return [plan.convert(cursor.fetchall()) for cursor, (plan, _) in zip(cursors, plans, strict=True)]
+            for sql in opening:
+                execute(connection.cursor(), sql)
+            for each, (plan, params) in zip(cursors, plans, strict=True):
+                execute(each, plan.sql, plan.parameters(params))
+        return [plan.convert(each.fetchall()) for each, (plan, _) in zip(cursors, plans, strict=True)]
 
     def _rule_sources(self) -> tuple[tuple[ReadAhead, ...], tuple[ReadAheadPerPhysician, ...]]:
         """The repositories the rule inputs come from, in the order of
@@ -326,23 +377,9 @@ class SqlUnitOfWork(UnitOfWork):
         """PostgreSQL: begin the write transaction (if not yet), run the locking ``lock`` and
         then ``statement``, sent together in one round trip."""
         lock_plan, plan = self.store.plans.read(lock), self.store.plans.read(statement)
-        self._connect()
-        begin = self._manual and not self._writing
-        self._writing = True
-
-        def run() -> list[Any]:
-            connection = self._raw.driver_connection if self._raw is not None else None
-            if connection is None:  # pragma: no cover - _connect() checked a connection out
-                raise _reused()
-            cursors = [connection.cursor() for _ in range(3)]
-            with connection.pipeline():
-                if begin:
-                    execute(cursors[0], self.store.begin_write)
-                execute(cursors[1], lock_plan.sql, lock_plan.parameters(params))
-                execute(cursors[2], plan.sql, plan.parameters(params))
-            return plan.convert(cursors[2].fetchall())
-
-        return self._guarded(run)
+        rows: Sequence[Sequence[Any]] = self._run([(lock_plan, params), (plan, params)],
+                                                  write=True)[1]
+        return rows
 
     def work_list(self, query: WorkQuery) -> tuple[tuple[Application, date], ...]:
         """One statement: the page with each application's earliest open deadline."""
@@ -387,17 +424,14 @@ class SqlUnitOfWork(UnitOfWork):
                     params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Rows of a locking query (``FOR UPDATE``), read after taking the write lock, so on
         SQLite (no row locks) concurrent lockers are serialized by ``BEGIN IMMEDIATE``."""
-        plan = self.store.plans.read(statement)
-        cursor = self._begin_write()
-        return self._guarded(lambda: self._fetch(cursor, plan, params))
+        rows: Sequence[Sequence[Any]] = self._run([(self.store.plans.read(statement), params)],
+                                                  write=True)[0]
+        return rows
 
     def _begin_write(self) -> Any:
-        cursor = self._connect()
-        if not self._writing:
-            if self._manual or self.store.dialect == "sqlite":
-                self._guarded(lambda: execute(cursor, self.store.begin_write))
-            self._writing = True
-        return cursor
+        """The unit's cursor, in its write transaction (opened, if not yet)."""
+        self._run([], write=True)
+        return self._cursor
 
     def driver_sql(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a literal statement run on the unit's connection (diagnostics and tests)."""
@@ -445,7 +479,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     def _end(self, raw: PoolProxiedConnection, command: str) -> None:
         if self._manual or self.store.dialect == "sqlite":  # the unit began the transaction
-            if self._writing:
+            if self._in_transaction():  # reading or writing
                 execute(self._cursor, command)
         elif command == "COMMIT":  # psycopg began it
             raw.commit()
