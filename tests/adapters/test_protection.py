@@ -121,5 +121,7 @@ def test_s11_blind_indexes_of_100000_numbers_never_collide() -> None:
 
 
 def test_the_key_is_never_shown() -> None:
-    assert repr(PROTECTION) == "IdProtection(key=***)"
+    assert repr(PROTECTION) == f"IdProtection(key=***, key_ids=['{PROTECTION.key_id}'])"
     assert KEY.decode() not in repr(PROTECTION)
+    ring = IdProtection(b"n" * 32, previous=(KEY,))
+    assert KEY.decode() not in repr(ring) and "n" * 32 not in repr(ring)

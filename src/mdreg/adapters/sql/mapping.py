@@ -133,11 +133,14 @@ class RowMapper(Generic[E]):
 
 class ProtectedPhysicians(RowMapper[Physician]):
     """Physicians with their ID numbers protected (:mod:`mdreg.infra.protection`): the
-    ``id_number`` column holds the blind index, the document the sealed number."""
+    ``id_number`` column holds the blind index, the document the sealed number. With
+    ``read_clear`` a row stored without protection is read too (``mdreg keys protect``
+    converting a database); otherwise it is refused."""
 
-    def __init__(self, protection: IdProtection) -> None:
+    def __init__(self, protection: IdProtection, *, read_clear: bool = False) -> None:
         super().__init__(Physician, tables.physicians)
         self.protection = protection
+        self.read_clear = read_clear
 
     def _before_store(self, row: dict[str, Any], doc: dict[str, Any]) -> None:
         plain: str = row["id_number"]
@@ -146,6 +149,8 @@ class ProtectedPhysicians(RowMapper[Physician]):
 
     def _load(self, data: dict[str, Any]) -> Physician:
         sealed = data.pop(SEALED_ID_NUMBER, None)
+        if sealed is None and self.read_clear:
+            return super()._load(data)
         if not isinstance(sealed, str):
             raise SerializationError(["id_number: stored without protection"])
         data["id_number"] = self.protection.unseal(sealed)
