@@ -50,7 +50,8 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -67,6 +68,9 @@ LEGACY_SEALED_PREFIX = "aes-256-gcm:"
 #: the fields protected: each has its own index subkey and names itself in the associated data
 FIELDS = ("id_number", "phone", "email")
 _SALT = b"mdreg-protection-v2"
+#: the environment variables :meth:`IdProtection.from_environment` reads
+KEY_VARIABLE = "MDREG_PROTECTION_KEY"
+PREVIOUS_VARIABLE = "MDREG_PREVIOUS_KEYS"
 MIN_KEY_BYTES = 32
 
 
@@ -79,6 +83,16 @@ def _check_key(key: object) -> bytes:
     if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
         raise InsecureConfiguration(
             f"the ID protection key must have at least {MIN_KEY_BYTES} bytes")
+    return key
+
+
+def _decoded(value: str, variable: str) -> bytes:
+    try:
+        key = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise InsecureConfiguration(f"{variable}: not base64") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise InsecureConfiguration(f"{variable}: a key must have at least {MIN_KEY_BYTES} bytes")
     return key
 
 
@@ -132,6 +146,29 @@ class IdProtection:
             subkeys = _Subkeys(_check_key(old))
             ring.setdefault(subkeys.key_id, subkeys)
         self._ring = ring
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> IdProtection:
+        """The protection of the keys in ``environ`` (default: the process's environment):
+        ``MDREG_PROTECTION_KEY`` the current key, ``MDREG_PREVIOUS_KEYS`` the previous ones,
+        comma-separated; each base64 of 32 bytes or more.
+
+        >>> import base64
+        >>> key = base64.b64encode(b"k" * 32).decode()
+        >>> IdProtection.from_environment({"MDREG_PROTECTION_KEY": key}).key_ids
+        ('822ab143',)
+
+        Raises:
+            InsecureConfiguration: the current key is not set, or a key is not base64 or too
+                short (the message names the variable, never the value).
+        """
+        environ = os.environ if environ is None else environ
+        current = environ.get(KEY_VARIABLE, "").strip()
+        if not current:
+            raise InsecureConfiguration(f"{KEY_VARIABLE} is not set")
+        previous = [v.strip() for v in environ.get(PREVIOUS_VARIABLE, "").split(",") if v.strip()]
+        return cls(_decoded(current, KEY_VARIABLE),
+                   [_decoded(value, PREVIOUS_VARIABLE) for value in previous])
 
     def __repr__(self) -> str:
         return f"IdProtection(key=***, key_ids={list(self._ring)})"

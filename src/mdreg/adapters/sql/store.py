@@ -68,7 +68,7 @@ class SqlStore:
 
     def __init__(self, engine: Engine, *, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 protection: IdProtection | None = None) -> None:
+                 protection: IdProtection | None = None, read_clear: bool = False) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
         self.statements: Statements = Statements.build(self.dialect)
@@ -76,7 +76,8 @@ class SqlStore:
         #: ID numbers protected at rest (:mod:`mdreg.infra.protection`), or ``None``
         self.protection: IdProtection | None = protection
         self.physician_mapper: mapping.RowMapper[Physician] = (
-            mapping.PHYSICIANS if protection is None else mapping.ProtectedPhysicians(protection))
+            mapping.PHYSICIANS if protection is None
+            else mapping.ProtectedPhysicians(protection, read_clear=read_clear))
         #: the mappers of :data:`~mdreg.adapters.sql.statements.RULE_INPUT_PARTS`, this store's
         self.rule_input_mappers: tuple[mapping.RowMapper[Any], ...] = tuple(
             self.physician_mapper if m is mapping.PHYSICIANS else m
@@ -95,11 +96,14 @@ class SqlStore:
 
     @classmethod
     def connect(cls, url: str, *, retry: RetryPolicy | None = None,
-                protection: IdProtection | None = None, **engine_options: Any) -> SqlStore:
+                protection: IdProtection | None = None, read_clear: bool = False,
+                **engine_options: Any) -> SqlStore:
         """A store on ``url`` (see :func:`~mdreg.adapters.sql.engine.create_engine`, which
         takes ``engine_options``: ``isolation_level="SERIALIZABLE"`` on PostgreSQL, say);
-        ``protection`` keeps ID numbers out of the database in clear."""
-        return cls(create_engine(url, **engine_options), retry=retry, protection=protection)
+        ``protection`` keeps ID numbers out of the database in clear. ``read_clear`` (with
+        ``protection``) reads rows stored without protection too: for ``mdreg keys protect``."""
+        return cls(create_engine(url, **engine_options), retry=retry, protection=protection,
+                   read_clear=read_clear)
 
     @property
     def url(self) -> str:
