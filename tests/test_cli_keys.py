@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 import mdreg
 from mdreg import IdProtection
 from mdreg.cli import app
+from mdreg.domain.account import Account
+from mdreg.domain.identifiers import Phone
 from mdreg.testing import World
 
 RUNNER = CliRunner()
@@ -30,9 +32,13 @@ def clear_db(tmp_path: Path) -> tuple[str, list[str]]:
     url = f"sqlite:///{tmp_path / 'keys.db'}"
     registry = mdreg.open(url)
     world = World(registry)
-    physicians = [world.physician() for _ in range(3)]
+    physicians = [world.physician(account=False) for _ in range(3)]
+    phones = [f"1380013800{n}" for n in range(3)]
+    registry.load(accounts=[Account.imported(f"U{p.id}", p.id, f"login-{p.id}",
+                                             at=registry.clock.now(), phone=Phone.parse(phone))
+                            for p, phone in zip(physicians, phones, strict=True)])
     registry.release()
-    return url, [p.id_number.value for p in physicians]
+    return url, [*(p.id_number.value for p in physicians), *phones]
 
 
 def assert_nothing_secret(*outputs: str, numbers: list[str]) -> None:
@@ -45,16 +51,16 @@ def test_protect_then_rotate(clear_db: tuple[str, list[str]]) -> None:
     url, numbers = clear_db
     old = {"MDREG_PROTECTION_KEY": B64[OLD_KEY]}
     old_id = IdProtection(OLD_KEY).key_id
-    assert run(old, "status", "--db", url)[:2] == (0, f"{url}: key {old_id}: done 0, remaining 3\n")
+    assert run(old, "status", "--db", url)[:2] == (0, f"{url}: key {old_id}: done 0, remaining 6\n")
     code, out, err = run(old, "protect", "--db", url, "--batch-size", "2")
     assert code == 0, err
-    assert out == f"{url}: converted 3; key {old_id}: done 3, remaining 0\n"
-    assert err.splitlines() == [f"key {old_id}: done 2, remaining 1",
-                                f"key {old_id}: done 3, remaining 0"]
+    assert out == f"{url}: converted 6; key {old_id}: done 6, remaining 0\n"
+    assert err.splitlines() == [f"key {old_id}: done {done}, remaining {6 - done}"
+                                for done in (2, 3, 5, 6)]  # physicians, then accounts
     ring = {"MDREG_PROTECTION_KEY": B64[NEW_KEY], "MDREG_PREVIOUS_KEYS": f" {B64[OLD_KEY]} ,"}
     new_id = IdProtection(NEW_KEY).key_id
     code, out2, err2 = run(ring, "rotate", "--db", url)
-    assert (code, out2) == (0, f"{url}: converted 3; key {new_id}: done 3, remaining 0\n"), err2
+    assert (code, out2) == (0, f"{url}: converted 6; key {new_id}: done 6, remaining 0\n"), err2
     assert_nothing_secret(out, err, out2, err2, numbers=numbers)
 
 

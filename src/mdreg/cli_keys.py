@@ -1,4 +1,5 @@
-"""``mdreg keys status|protect|rotate``: protect ID numbers at rest, and rotate the key.
+"""``mdreg keys status|protect|rotate``: protect ID numbers and phones at rest, and rotate the
+key.
 
 The keys come from the environment, never from the command line and never printed:
 ``MDREG_PROTECTION_KEY`` (the current key) and ``MDREG_PREVIOUS_KEYS`` (comma-separated), each
@@ -18,13 +19,13 @@ from mdreg.cli_support import fail, opening, redact
 from mdreg.errors import MdregError
 from mdreg.infra.protection import IdProtection
 
-keys_app = typer.Typer(help="Protect resident ID numbers at rest, and rotate the key (keys "
+keys_app = typer.Typer(help="Protect ID numbers and phones at rest, and rotate the key (keys "
                        "from MDREG_PROTECTION_KEY and MDREG_PREVIOUS_KEYS).",
                        no_args_is_help=True)
 
 Db = Annotated[str, typer.Option("--db", help="the registry's database URL")]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, max=10_000,
-                                        help="physicians per transaction")]
+                                        help="rows per transaction")]
 
 
 def _protection() -> IdProtection:
@@ -40,8 +41,8 @@ def describe(progress: keys.KeyProgress) -> str:
 
 @keys_app.command("status")
 def status(db: Db) -> None:
-    """Count the physicians under the current key and the rest (in clear or under a previous
-    key)."""
+    """Count the protected rows (physicians, accounts, codes, outbox messages) under the
+    current key and the rest (in clear or under a previous key)."""
     protection = _protection()
     with opening(db):
         store = SqlStore.connect(db, protection=protection)
@@ -62,7 +63,7 @@ def _batch_done(progress: keys.KeyProgress) -> None:
 
 @keys_app.command("protect")
 def protect(db: Db, batch_size: BatchSize = 500) -> None:
-    """Turn protection on for a database holding ID numbers in clear: every physician is
+    """Turn protection on for a database holding ID numbers and phones in clear: every row is
     written again, indexed and sealed under the current key. Online and resumable: run it
     again after an interruption to finish."""
     protection = _protection()
@@ -73,8 +74,8 @@ def protect(db: Db, batch_size: BatchSize = 500) -> None:
 
 @keys_app.command("rotate")
 def rotate(db: Db, batch_size: BatchSize = 500) -> None:
-    """Re-seal and re-index every physician under the current key; MDREG_PREVIOUS_KEYS must
-    hold the keys the rest were written with. Online and resumable."""
+    """Re-seal and re-index every protected row under the current key; MDREG_PREVIOUS_KEYS
+    must hold the keys the rest were written with. Online and resumable."""
     protection = _protection()
     with opening(db):
         report = keys.rotate(db, protection, batch_size=batch_size, progress=_batch_done)

@@ -10,6 +10,7 @@ import hmac
 import json
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
@@ -23,6 +24,8 @@ from mdreg.adapters.sql import SqlStore, keys, migrate, tables
 from mdreg.adapters.sql.mapping import SEALED_ID_NUMBER
 from mdreg.errors import SerializationError, UniquenessConflict, ValidationError
 from mdreg.testing import World
+from mdreg.testing import contract_portal as portal
+from mdreg.testing.contract import physician as contract_physician
 from mdreg.testing.databases import scratch_postgres
 from mdreg.testing.killed_rotation import key_ids
 
@@ -195,3 +198,54 @@ def test_rotate_converts_the_old_format(url: str) -> None:
     registry = mdreg.open(url, protection=IdProtection(NEW_KEY))
     assert all(registry.physician(p.id) == p for p in physicians)
     registry.release()
+
+
+def portal_rows(url: str, protection: IdProtection | None) -> None:
+    """An account with a phone and an e-mail address, three codes sent to the phone, and the
+    SMS messages that carry them."""
+    store = SqlStore.connect(url, protection=protection)
+    with store.unit_of_work() as uow:
+        uow.physicians.put(physician_for(portal.account()))
+        uow.accounts.add(portal.account())
+        for n in range(3):
+            uow.codes.add(portal.code(n))
+            uow.outbox.add(portal.message(n))
+        uow.commit()
+    store.close()
+
+
+def physician_for(account: mdreg.Account) -> mdreg.Physician:
+    return attrs.evolve(contract_physician(1), id=account.physician_id)
+
+
+def test_phones_are_protected_then_rotated_and_the_quota_counts_throughout(url: str) -> None:
+    portal_rows(url, None)
+    raw = dump_all(url)
+    assert "13800138000" in raw and "d1@" in raw
+    assert keys.protect(url, OLD, batch_size=2).progress == keys.KeyProgress(OLD.key_id, 8, 0)
+    raw = dump_all(url)
+    assert "13800138000" not in raw and "d1@" not in raw
+    half_rotated(url, batch_size=4)  # the physician, the account, two of three codes
+    since = portal.AT - timedelta(days=1)
+    store = SqlStore.connect(url, protection=RING)
+    with store.unit_of_work() as uow:
+        assert uow.accounts.get("U1") == portal.account()
+        assert uow.codes.sent_since("13800138000", since) == 3  # under both keys
+        assert [m.to for m in uow.outbox.pending(10)] == ["13800138000"] * 3
+    store.close()
+    assert keys.rotate(url, RING).progress == keys.KeyProgress(RING.key_id, 8, 0)
+    store = SqlStore.connect(url, protection=IdProtection(NEW_KEY))
+    with store.unit_of_work() as uow:
+        latest = uow.codes.latest("U1", portal.code(0).purpose)
+        assert latest is not None and (latest.id, latest.destination) == ("C2", "13800138000")
+        assert uow.codes.sent_since("13800138000", since) == 3
+    store.close()
+
+
+def dump_all(url: str) -> str:
+    store = SqlStore.connect(url)
+    with store.engine.connect() as conn:
+        rows = [str(row) for table in tables.METADATA.sorted_tables
+                for row in conn.execute(table.select()).all()]
+    store.close()
+    return "\n".join(rows)

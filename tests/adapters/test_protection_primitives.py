@@ -57,7 +57,7 @@ def test_subkeys_are_distinct_per_purpose_and_field() -> None:
     derived = [*subkeys.index_keys.values(), module._hkdf(NEW, "mdreg/seal/aes-siv", 64)]
     assert len({*derived, NEW}) == len(derived) + 1
     protection = IdProtection(NEW)
-    assert protection.index("13800138000", "phone") != protection.index("13800138000")
+    assert protection.index("13800138000", "destination") != protection.index("13800138000")
 
 
 def test_the_associated_data_names_the_field() -> None:

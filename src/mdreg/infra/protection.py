@@ -65,8 +65,9 @@ SEALED_PREFIX = "aes-siv:"
 #: the formats written before key ids; read only so that a rotation can convert them
 LEGACY_INDEX_PREFIX = "hmac-sha256:"
 LEGACY_SEALED_PREFIX = "aes-256-gcm:"
-#: the fields protected: each has its own index subkey and names itself in the associated data
-FIELDS = ("id_number", "phone", "email")
+#: the fields with a blind index, each under its own subkey (a sealed value's associated data
+#: names its field, whichever it is)
+INDEXED_FIELDS = ("id_number", "destination")
 _SALT = b"mdreg-protection-v2"
 #: the environment variables :meth:`IdProtection.from_environment` reads
 KEY_VARIABLE = "MDREG_PROTECTION_KEY"
@@ -104,7 +105,7 @@ class _Subkeys:
 
     def __init__(self, key: bytes) -> None:
         self.key_id = _hkdf(key, "mdreg/key-id", 16).hex()[:8]
-        self.index_keys = {field: _hkdf(key, f"mdreg/index/{field}", 32) for field in FIELDS}
+        self.index_keys = {field: _hkdf(key, f"mdreg/index/{field}", 32) for field in INDEXED_FIELDS}
         self._siv = AESSIV(_hkdf(key, "mdreg/seal/aes-siv", 64))
         self._legacy_index = hmac.new(key, b"mdreg-protection:index", hashlib.sha256).digest()
         self._legacy_seal = hmac.new(key, b"mdreg-protection:seal", hashlib.sha256).digest()
@@ -131,7 +132,8 @@ class _Subkeys:
 class IdProtection:
     """Blind indexes and sealing under the secret ``key`` (≥ 32 bytes), reading also what the
     ``previous`` keys made (a keyring; see the module). Subkeys are derived with HKDF, one per
-    purpose and field; ``field`` is one of :data:`FIELDS`.
+    purpose and indexed field (:data:`INDEXED_FIELDS`); ``field`` names what is protected: an
+    ID number, a code's ``destination`` (a phone or e-mail address), an account's ``phone``…
 
     Raises:
         InsecureConfiguration: a key is not bytes, or shorter than 32 bytes.

@@ -1,18 +1,26 @@
-"""密钥轮换 — turning ID protection on for a database, and rotating its key, online.
+"""密钥轮换 — turning protection on for a database, and rotating its key, online.
 
-:func:`protect` converts a database holding ID numbers in clear; :func:`rotate` re-seals and
-re-indexes every physician under the current key of an :class:`~mdreg.infra.protection
-.IdProtection` whose ``previous`` keys read the rest. Both walk the physicians in batches of
-``batch_size``, one transaction per batch; each physician is re-read under the hold the
-registry takes for it (:meth:`~mdreg.ports.UnitOfWork.hold_physician`) and written back
-through the protected mapper, so other processes may keep working meanwhile (with the same
-keyring). A row is converted by one statement — its index and its sealed number together —
-so no row is ever half converted.
+:func:`protect` converts a database holding ID numbers and phones in clear; :func:`rotate`
+re-seals and re-indexes every protected row under the current key of an
+:class:`~mdreg.infra.protection.IdProtection` whose ``previous`` keys read the rest. The rows
+are the physicians (ID numbers) and the portal's accounts (phones, e-mail addresses), one-time
+codes (their destination) and outbox messages (their recipient), walked table by table in
+batches of ``batch_size``, one transaction per batch:
 
-No separate state is kept: a row is done when its ``id_number`` column begins with the current
-key's index prefix (``hmac-sha256/hkdf:<key id>:``), so running either again after a crash
-(or on a database already converted) finishes the rest and counts the rows done before.
-:func:`key_progress` counts them.
+- each physician is re-read under the hold the registry takes for it
+  (:meth:`~mdreg.ports.UnitOfWork.hold_physician`) and written back through the protected
+  mapper;
+- a portal row is re-read and its protected columns and document written back only if they
+  are still as read (a compare-and-set: a writer that got there first wrote it under the
+  current key already, and what it changed is kept).
+
+So other processes may keep working meanwhile (with the same keyring). A row is converted by
+one statement — its index and its sealed values together — so no row is ever half converted.
+
+No separate state is kept: a physician is done when its ``id_number`` column begins with the
+current key's index prefix (``hmac-sha256/hkdf:<key id>:``), a portal row when its document
+names the current key (``"protected_by":"<key id>"``); running either again after a crash (or
+on a database already converted) finishes the rest. :func:`key_progress` counts the rows.
 """
 
 from __future__ import annotations
@@ -22,9 +30,10 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, Select, func, not_, select
+from sqlalchemy import ColumnElement, Select, Table, func, not_, select, update
 
-from mdreg.adapters.sql import tables
+from mdreg.adapters.sql import mapping, tables
+from mdreg.adapters.sql.mapping import DOC
 from mdreg.adapters.sql.store import SqlStore
 from mdreg.adapters.sql.translation import translate
 from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -36,8 +45,9 @@ _physicians = tables.physicians
 
 @attrs.frozen
 class KeyProgress:
-    """Physicians under the current key (``done``, ``key_id``) and the rest (``remaining``:
-    in clear, or under a previous key); counts only, no personal data."""
+    """Protected rows (physicians, accounts, codes, outbox messages) under the current key
+    (``done``, ``key_id``) and the rest (``remaining``: in clear, or under a previous key);
+    counts only, no personal data."""
 
     key_id: str
     done: int
@@ -53,8 +63,19 @@ class ResealReport:
     progress: KeyProgress
 
 
-def _pending(protection: IdProtection) -> ColumnElement[Any]:
-    return not_(_physicians.c.id_number.startswith(protection.index_prefix, autoescape=True))
+def _pending(table: Table, protection: IdProtection) -> ColumnElement[Any]:
+    """The rows of ``table`` not written under the current key."""
+    if table is _physicians:
+        return not_(_physicians.c.id_number.startswith(protection.index_prefix, autoescape=True))
+    marker = f'"{mapping.PROTECTED_BY}":"{protection.key_id}"'
+    return not_(table.c.doc.contains(marker, autoescape=True))
+
+
+def _mappers(store: SqlStore) -> dict[Table, mapping.RowMapper[Any]]:
+    """The protected tables, each with the store's mapper: physicians first."""
+    return {_physicians: store.physician_mapper, tables.accounts: store.account_mapper,
+            tables.one_time_codes: store.code_mapper,
+            tables.outbox_messages: store.outbox_mapper}
 
 
 def _read(store: SqlStore, statement: Select[Any]) -> list[Any]:
@@ -78,17 +99,19 @@ def key_progress(store: SqlStore) -> KeyProgress:
         PersistenceError: the database failed.
     """
     protection = _protection(store)
-    total = _read(store, select(func.count()).select_from(_physicians))[0]
-    remaining = _read(store, select(func.count()).select_from(_physicians).where(
-        _pending(protection)))[0]
+    total = remaining = 0
+    for table in _mappers(store):
+        total += _read(store, select(func.count()).select_from(table))[0]
+        remaining += _read(store, select(func.count()).select_from(table).where(
+            _pending(table, protection)))[0]
     return KeyProgress(protection.key_id, total - remaining, remaining)
 
 
 def reseal(store: SqlStore, *, batch_size: int = 500,
            progress: Callable[[KeyProgress], None] | None = None,
            on_row: Callable[[str], None] | None = None) -> ResealReport:
-    """Write every physician not under ``store``'s current key again, under it; see the module.
-    ``progress`` is called with the counts after each batch; ``on_row`` with each physician's
+    """Write every protected row not under ``store``'s current key again, under it; see the
+    module. ``progress`` is called with the counts after each batch; ``on_row`` with each row's
     id after it is written, inside its batch's transaction (an observer: what it raises rolls
     the batch back).
 
@@ -99,23 +122,31 @@ def reseal(store: SqlStore, *, batch_size: int = 500,
     """
     protection = _protection(store)
     if not 1 <= batch_size <= 10_000:
-        raise ValidationError("batch_size", "a batch holds 1 to 10000 physicians",
+        raise ValidationError("batch_size", "a batch holds 1 to 10000 rows",
                               field_label="批次大小")
-    converted, after = 0, ""
-    while True:
-        ids = _read(store, select(_physicians.c.id).where(
-            _physicians.c.id > after, _pending(protection)
-        ).order_by(_physicians.c.id).limit(batch_size))
-        if not ids:
-            break
-        converted += store.run_in_transaction(functools.partial(_batch, store, ids, on_row))
-        after = ids[-1]
-        if progress is not None:
-            progress(key_progress(store))
+    converted = 0
+    for table, mapper in _mappers(store).items():
+        after = ""
+        while True:
+            ids = _read(store, select(table.c.id).where(
+                table.c.id > after, _pending(table, protection)
+            ).order_by(table.c.id).limit(batch_size))
+            if not ids:
+                break
+            if table is _physicians:
+                batch = functools.partial(_physician_batch, store, ids, on_row)
+            else:
+                batch = functools.partial(_row_batch, store, mapper, ids, on_row)
+            converted += store.run_in_transaction(batch)
+            after = ids[-1]
+            if progress is not None:
+                progress(key_progress(store))
     return ResealReport(converted, key_progress(store))
 
 
-def _batch(store: SqlStore, ids: list[str], on_row: Callable[[str], None] | None) -> int:
+def _physician_batch(store: SqlStore, ids: list[str],
+                     on_row: Callable[[str], None] | None) -> int:
+    """Physicians written again, each under the hold the registry takes for it."""
     written = 0
     with SqlUnitOfWork(store) as uow:
         for physician_id in ids:  # sorted: one lock order for every run
@@ -131,12 +162,36 @@ def _batch(store: SqlStore, ids: list[str], on_row: Callable[[str], None] | None
     return written
 
 
+def _row_batch(store: SqlStore, mapper: mapping.RowMapper[Any], ids: list[str],
+               on_row: Callable[[str], None] | None) -> int:
+    """Rows of the portal's tables written again: only their protected columns and document,
+    each only if unchanged since it was read (a writer that got there first wrote it under
+    the current key already; what it changed is kept)."""
+    table, key = mapper.table, mapper.table.c.id
+    protected = [c for c in table.c if c.name in (*mapping.PROTECTED[table.name][0], DOC)]
+    written = 0
+    try:
+        with store.engine.begin() as conn:
+            for row in conn.execute(select(*mapper.selected).where(key.in_(ids))
+                                    .order_by(key)).all():
+                old = dict(zip((*mapper.column_names, DOC), row, strict=True))
+                new = mapper.to_row(mapper.from_row(row))
+                changed = conn.execute(update(table).where(
+                    key == old["id"], *(c == old[c.name] for c in protected)
+                ).values({c.name: new[c.name] for c in protected})).rowcount
+                written += changed
+                if changed and on_row is not None:
+                    on_row(str(old["id"]))
+    except store.driver_errors as error:
+        raise translate(error) from error
+    return written
+
+
 def protect(url: str, protection: IdProtection, *, batch_size: int = 500,
             progress: Callable[[KeyProgress], None] | None = None,
             on_row: Callable[[str], None] | None = None) -> ResealReport:
-    """Turn protection on for the database at ``url``: every physician stored in clear (or
-    under a previous key) is written again under ``protection``'s current key. See
-    :func:`reseal`."""
+    """Turn protection on for the database at ``url``: every row stored in clear (or under a
+    previous key) is written again under ``protection``'s current key. See :func:`reseal`."""
     store = SqlStore.connect(url, protection=protection, read_clear=True)
     try:
         return reseal(store, batch_size=batch_size, progress=progress, on_row=on_row)
@@ -147,8 +202,9 @@ def protect(url: str, protection: IdProtection, *, batch_size: int = 500,
 def rotate(url: str, protection: IdProtection, *, batch_size: int = 500,
            progress: Callable[[KeyProgress], None] | None = None,
            on_row: Callable[[str], None] | None = None) -> ResealReport:
-    """Move every physician of the database at ``url`` to ``protection``'s current key; its
-    ``previous`` keys must read the rest. A row in clear is refused (that is :func:`protect`).
+    """Move every protected row of the database at ``url`` to ``protection``'s current key; its
+    ``previous`` keys must read the rest. A physician in clear is refused (that is
+    :func:`protect`); portal rows in clear, from before phones were protected, are converted.
     See :func:`reseal`."""
     store = SqlStore.connect(url, protection=protection)
     try:

@@ -20,6 +20,7 @@ from mdreg.adapters.sql.engine import create_engine, display_url
 from mdreg.adapters.sql.statements import RULE_INPUT_PARTS, Statements
 from mdreg.adapters.sql.translation import transient_code
 from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
+from mdreg.domain.account import Account, OneTimeCode, OutboxMessage
 from mdreg.domain.model import Physician
 from mdreg.errors import PersistenceError
 from mdreg.infra.protection import IdProtection
@@ -75,9 +76,15 @@ class SqlStore:
         self.plans: Plans = Plans(engine.dialect)
         #: ID numbers protected at rest (:mod:`mdreg.infra.protection`), or ``None``
         self.protection: IdProtection | None = protection
-        self.physician_mapper: mapping.RowMapper[Physician] = (
-            mapping.PHYSICIANS if protection is None
-            else mapping.ProtectedPhysicians(protection, read_clear=read_clear))
+        self.physician_mapper: mapping.RowMapper[Physician] = mapping.protected(
+            mapping.PHYSICIANS, protection, read_clear=read_clear)
+        #: the portal's rows holding phones and e-mail addresses, protected like ID numbers
+        self.account_mapper: mapping.RowMapper[Account] = mapping.protected(
+            mapping.ACCOUNTS, protection, read_clear=read_clear)
+        self.code_mapper: mapping.RowMapper[OneTimeCode] = mapping.protected(
+            mapping.ONE_TIME_CODES, protection, read_clear=read_clear)
+        self.outbox_mapper: mapping.RowMapper[OutboxMessage] = mapping.protected(
+            mapping.OUTBOX_MESSAGES, protection, read_clear=read_clear)
         #: the mappers of :data:`~mdreg.adapters.sql.statements.RULE_INPUT_PARTS`, this store's
         self.rule_input_mappers: tuple[mapping.RowMapper[Any], ...] = tuple(
             self.physician_mapper if m is mapping.PHYSICIANS else m
