@@ -352,18 +352,20 @@ class SqlReliabilityContract(ReliabilityContract):
         figures(f"migration killed after 6 of 9 moves (batches of 4): {len(result.moved_before)} "
                 f"moved, 0 half-moved; the rerun moved {len(result.finished.moved)}")
 
-    def test_a_key_rotation_killed_mid_batch_leaves_no_half_rotated_physician(
-            self, url: str, figures: Callable[[str], None]) -> None:
-        """A process dies with a rotation batch half done: every row stays wholly under one
-        key, the batches committed before are under the new key; rotating again finishes."""
-        result = killed_rotation(url, physicians=10, batch_size=4, kill_after=6)
+    @pytest.mark.parametrize(("kill_after", "before"), [(6, 4), (13, 10)])
+    def test_a_key_rotation_killed_mid_batch_leaves_no_half_rotated_row(
+            self, url: str, figures: Callable[[str], None], kill_after: int, before: int) -> None:
+        """A process dies with a rotation batch half done — of physicians (under their holds) or
+        of accounts (compare-and-set): every row stays wholly under one key, the batches
+        committed before are under the new key; rotating again finishes."""
+        result = killed_rotation(url, physicians=10, batch_size=4, kill_after=kill_after)
         assert result.exit_code == KILLED
         assert result.half_rotated == ()
-        assert result.rotated_before == 4  # the first batch committed, the second died
-        assert result.finished.converted == 6
-        assert (result.finished.progress.done, result.finished.progress.remaining) == (10, 0)
+        assert result.rotated_before == before  # the batches committed before the death
+        assert result.finished.converted == 20 - before
+        assert (result.finished.progress.done, result.finished.progress.remaining) == (20, 0)
         assert result.read_back
-        figures(f"key rotation killed after 6 of 10 physicians (batches of 4): "
+        figures(f"key rotation killed after {kill_after} of 20 rows (batches of 4): "
                 f"{result.rotated_before} rotated, 0 half-rotated; the rerun rotated "
                 f"{result.finished.converted}")
 

@@ -172,6 +172,8 @@ def _row_batch(store: SqlStore, mapper: mapping.RowMapper[Any], ids: list[str],
     written = 0
     try:
         with store.engine.begin() as conn:
+            if store.dialect == "sqlite":  # sqlite3 opens no transaction itself (engine.py)
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             for row in conn.execute(select(*mapper.selected).where(key.in_(ids))
                                     .order_by(key)).all():
                 old = dict(zip((*mapper.column_names, DOC), row, strict=True))
