@@ -111,9 +111,10 @@ def reseal(store: SqlStore, *, batch_size: int = 500,
            progress: Callable[[KeyProgress], None] | None = None,
            on_row: Callable[[str], None] | None = None) -> ResealReport:
     """Write every protected row not under ``store``'s current key again, under it; see the
-    module. ``progress`` is called with the counts after each batch; ``on_row`` with each row's
-    id after it is written, inside its batch's transaction (an observer: what it raises rolls
-    the batch back).
+    module. ``progress`` is called after each batch with the counts (those at the start, less
+    the rows converted since: rows other writers convert meanwhile are counted at the end);
+    ``on_row`` with each row's id after it is written, inside its batch's transaction (an
+    observer: what it raises rolls the batch back).
 
     Raises:
         ValidationError: the store has no protection, or ``batch_size`` is not 1 to 10000.
@@ -125,6 +126,7 @@ def reseal(store: SqlStore, *, batch_size: int = 500,
         raise ValidationError("batch_size", "a batch holds 1 to 10000 rows",
                               field_label="批次大小")
     converted = 0
+    start = key_progress(store) if progress is not None else None
     for table, mapper in _mappers(store).items():
         after = ""
         while True:
@@ -139,8 +141,9 @@ def reseal(store: SqlStore, *, batch_size: int = 500,
                 batch = functools.partial(_row_batch, store, mapper, ids, on_row)
             converted += store.run_in_transaction(batch)
             after = ids[-1]
-            if progress is not None:
-                progress(key_progress(store))
+            if progress is not None and start is not None:  # counted once: no scan per batch
+                progress(KeyProgress(protection.key_id, start.done + converted,
+                                     max(start.remaining - converted, 0)))
     return ResealReport(converted, key_progress(store))
 
 
