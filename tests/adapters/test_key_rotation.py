@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -249,3 +250,28 @@ def dump_all(url: str) -> str:
                 for row in conn.execute(table.select()).all()]
     store.close()
     return "\n".join(rows)
+
+
+def test_a_rotation_runs_while_the_registry_writes(url: str) -> None:
+    """Online: a reference-data load renames every physician while a rotation runs, one
+    physician per batch; every rename survives and every row ends under the new key."""
+    physicians = stored(url, OLD, count=12)
+    renamed = [attrs.evolve(p, name=f"{p.name}改") for p in physicians]
+    registry = mdreg.open(url, protection=RING)
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            for physician in renamed:
+                registry.load(physicians=[physician])
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+
+    writer = threading.Thread(target=load)
+    writer.start()
+    keys.rotate(url, RING, batch_size=1)
+    writer.join()
+    assert errors == []
+    assert keys.rotate(url, RING).progress.remaining == 0
+    assert all(registry.physician(p.id) == p for p in renamed)
+    registry.release()

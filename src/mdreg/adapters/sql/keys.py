@@ -8,8 +8,8 @@ codes (their destination) and outbox messages (their recipient), walked table by
 batches of ``batch_size``, one transaction per batch:
 
 - each physician is re-read under the hold the registry takes for it
-  (:meth:`~mdreg.ports.UnitOfWork.hold_physician`) and written back through the protected
-  mapper;
+  (:meth:`~mdreg.ports.UnitOfWork.hold_physician`) and its row lock, and written back through
+  the protected mapper;
 - a portal row is re-read and its protected columns and document written back only if they
   are still as read (a compare-and-set: a writer that got there first wrote it under the
   current key already, and what it changed is kept).
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, Select, Table, func, not_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, not_, select, update
 
 from mdreg.adapters.sql import mapping, tables
 from mdreg.adapters.sql.mapping import DOC
@@ -41,6 +41,9 @@ from mdreg.errors import ValidationError
 from mdreg.infra.protection import IdProtection
 
 _physicians = tables.physicians
+#: a physician's row, locked (``FOR UPDATE`` on PostgreSQL; SQLite's write lock serializes)
+_LOCK_PHYSICIAN = select(*mapping.PHYSICIANS.selected).where(
+    _physicians.c.id == bindparam("physician_id")).with_for_update()
 
 
 @attrs.frozen
@@ -149,15 +152,16 @@ def reseal(store: SqlStore, *, batch_size: int = 500,
 
 def _physician_batch(store: SqlStore, ids: list[str],
                      on_row: Callable[[str], None] | None) -> int:
-    """Physicians written again, each under the hold the registry takes for it."""
+    """Physicians written again, each under the hold the registry takes for it and its row
+    lock (a writer taking no hold, such as a reference-data load, waits, and is not undone)."""
     written = 0
     with SqlUnitOfWork(store) as uow:
         for physician_id in ids:  # sorted: one lock order for every run
             uow.hold_physician(physician_id)
-            physician = uow.physicians.get(physician_id)
-            if physician is None:  # deleted since the batch was listed
+            rows = uow.read_locked(_LOCK_PHYSICIAN, {"physician_id": physician_id})
+            if not rows:  # deleted since the batch was listed
                 continue
-            uow.physicians.put(physician)
+            uow.physicians.put(store.physician_mapper.from_row(rows[0]))
             written += 1
             if on_row is not None:
                 on_row(physician_id)
