@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from mdreg.adapters.sql.keys import KeyProgress, ResealReport
     from mdreg.bootstrap import open
     from mdreg.domain.account import (
         Account,
@@ -144,6 +145,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "mdreg.infra.documents": ("Printable",),
     "mdreg.infra.limits": ("Limits",),
     "mdreg.infra.protection": ("IdProtection",),
+    "mdreg.adapters.sql.keys": ("KeyProgress", "ResealReport"),
     "mdreg.infra.security": ("CodePolicy", "HashProfile", "SecuritySettings"),
     "mdreg.infra.senders": ("ConsoleSender", "Sender", "SmtpSender", "WebhookSender"),
     "mdreg.infra.storage": ("FileSystemPhotoStore", "InMemoryPhotoStore", "PhotoLimits", "PhotoStore"),
@@ -210,6 +212,7 @@ __all__ = [
     "IneligibleError",
     "Institution",
     "InstitutionKind",
+    "KeyProgress",
     "LeaseLost",
     "Level",
     "LimitExceeded",
@@ -251,6 +254,7 @@ __all__ = [
     "Registry",
     "ReplayReport",
     "ReplayedDecision",
+    "ResealReport",
     "ResidentId",
     "ScopeEvidence",
     "SecuritySettings",

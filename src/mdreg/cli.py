@@ -11,6 +11,7 @@ from rich.table import Column, Table
 
 from mdreg import __version__
 from mdreg.cli_calendar import calendar_app, health
+from mdreg.cli_keys import keys_app
 from mdreg.cli_migrate import migrate_app
 from mdreg.cli_outbox import outbox_app
 from mdreg.cli_replay import replay
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(keys_app, name="keys")
 app.command("health")(health)
 app.command("simulate")(simulate)
 rules_app.command("replay")(replay)

@@ -48,6 +48,7 @@ from mdreg.testing import World
 from mdreg.testing.crash import CRASH_STAGES, consistency, crash_loop
 from mdreg.testing.faults import STAGES, InjectedFault, failing_at
 from mdreg.testing.killed_migration import KILLED, killed_migration
+from mdreg.testing.killed_rotation import killed_rotation
 from mdreg.testing.race import idempotent_race, open_race, sql_registry, tail_race
 from mdreg.testing.race_claims import claim_race
 from mdreg.testing.race_portal import QUOTA, code_race, login_race, quota_race
@@ -351,6 +352,23 @@ class SqlReliabilityContract(ReliabilityContract):
         assert len(result.finished.moved) == 5 and not result.finished.skipped
         figures(f"migration killed after 6 of 9 moves (batches of 4): {len(result.moved_before)} "
                 f"moved, 0 half-moved; the rerun moved {len(result.finished.moved)}")
+
+    @pytest.mark.parametrize(("kill_after", "before"), [(6, 4), (13, 10)])
+    def test_a_key_rotation_killed_mid_batch_leaves_no_half_rotated_row(
+            self, url: str, figures: Callable[[str], None], kill_after: int, before: int) -> None:
+        """A process dies with a rotation batch half done — of physicians (under their holds) or
+        of accounts (compare-and-set): every row stays wholly under one key, the batches
+        committed before are under the new key; rotating again finishes."""
+        result = killed_rotation(url, physicians=10, batch_size=4, kill_after=kill_after)
+        assert result.exit_code == KILLED
+        assert result.half_rotated == ()
+        assert result.rotated_before == before  # the batches committed before the death
+        assert result.finished.converted == 20 - before
+        assert (result.finished.progress.done, result.finished.progress.remaining) == (20, 0)
+        assert result.read_back
+        figures(f"key rotation killed after {kill_after} of 20 rows (batches of 4): "
+                f"{result.rotated_before} rotated, 0 half-rotated; the rerun rotated "
+                f"{result.finished.converted}")
 
     @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
     def test_cross_row_rules_hold_under_a_race(self, url: str, scenario: str,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import attrs
@@ -12,13 +12,15 @@ import pytest
 
 import mdreg
 from mdreg import Actor, IdProtection, RegistrationRequest
-from mdreg.adapters.sql import SqlStore
+from mdreg.adapters.sql import SqlStore, migrate
 from mdreg.adapters.sql.tables import METADATA
+from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
 from mdreg.errors import SerializationError, UniquenessConflict
 from mdreg.infra.security import SecuritySettings
 from mdreg.service.accounts import Accounts
 from mdreg.testing import World
 from mdreg.testing.builders import make_id_number
+from mdreg.testing.contract import UnitOfWorkContract
 from mdreg.testing.databases import scratch_postgres
 
 PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
@@ -121,5 +123,36 @@ def test_s11_blind_indexes_of_100000_numbers_never_collide() -> None:
 
 
 def test_the_key_is_never_shown() -> None:
-    assert repr(PROTECTION) == "IdProtection(key=***)"
+    assert repr(PROTECTION) == f"IdProtection(key=***, key_ids=['{PROTECTION.key_id}'])"
     assert KEY.decode() not in repr(PROTECTION)
+    ring = IdProtection(b"n" * 32, previous=(KEY,))
+    assert KEY.decode() not in repr(ring) and "n" * 32 not in repr(ring)
+
+
+class TestProtectedSqliteUnitOfWork(UnitOfWorkContract):
+    """The unit-of-work contract (portal and outbox included) with ID numbers, phones and
+    e-mail addresses protected, under a keyring."""
+
+    @pytest.fixture
+    def make_uow(self, tmp_path: Path) -> Iterator[Callable[[], SqlUnitOfWork]]:
+        url = f"sqlite:///{tmp_path / 'protected.db'}"
+        migrate.upgrade(url)
+        store = SqlStore.connect(url, protection=IdProtection(b"n" * 32, previous=(KEY,)))
+        yield store.unit_of_work
+        store.close()
+
+
+def test_s11_phones_and_addresses_are_not_stored_in_clear(url: str) -> None:
+    registry, physicians = populated(url)
+    accounts = Accounts(registry, settings=SecuritySettings.for_tests())
+    accounts.send_phone_code(Actor.physician(physicians[-1].id))
+    with registry.services.uow() as uow:
+        account = uow.accounts.by_login("s11-newcomer")
+    assert account is not None and account.phone is not None
+    stored = dump(url)
+    assert "13800138000" not in stored
+    with registry.services.uow() as uow:
+        assert uow.accounts.get(account.id) == account
+        assert uow.codes.sent_since("13800138000", datetime(2000, 1, 1, tzinfo=UTC)) == 1
+        assert [m.to for m in uow.outbox.pending(10)] == ["13800138000"]
+    registry.release()

@@ -50,10 +50,11 @@ from mdreg.domain.model import (
     Record,
     Registration,
 )
-from mdreg.errors import NotFoundError, ValidationError
+from mdreg.errors import NotFoundError, UniquenessConflict, ValidationError
 
 if TYPE_CHECKING:
     from mdreg.adapters.sql.store import SqlStore
+    from mdreg.infra.protection import IdProtection
 
 E = TypeVar("E")
 Row = tuple[Any, ...]
@@ -174,6 +175,23 @@ def _physician_kind(store: SqlStore) -> Kind[Physician]:
                 lambda p: tuple(mapper.to_row(p)[c] for c in columns))
 
 
+def _no_twin_under_previous_keys(writer: _Writer, protection: IdProtection | None,
+                                 batch: Sequence[Physician]) -> None:
+    """The unique index sees the current key's index only: a stored physician with one of
+    ``batch``'s ID numbers still indexed under a previous key (a rotation half done) is
+    looked for here."""
+    if protection is None:
+        return
+    wanted: dict[str, str] = {}
+    for physician in batch:
+        for index in protection.indexes(physician.id_number.value)[1:]:
+            wanted[index] = physician.id
+    for index, stored_id in writer.ids_by("physicians", "id_number", list(wanted)).items():
+        if stored_id != wanted[index]:
+            raise UniquenessConflict("physician_id_number",
+                                     "ID number already registered (under a previous key)")
+
+
 class _Rows(Generic[E]):
     """Builds the rows of one kind, checking the fast builder against the mapper per batch."""
 
@@ -219,12 +237,17 @@ class _Writer:
         raise NotImplementedError
 
     def existing(self, table: str, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _batches(ids, _LOOKUP_CHUNK):
+        return set(self.ids_by(table, "id", ids))
+
+    def ids_by(self, table: str, column: str, values: Sequence[str]) -> dict[str, str]:
+        """The id of the row of ``table`` whose ``column`` holds each of ``values`` found."""
+        found: dict[str, str] = {}
+        for chunk in _batches(values, _LOOKUP_CHUNK):
             marks = ", ".join([self.mark] * len(chunk))
-            query = f"SELECT id FROM {table} WHERE id IN ({marks})"  # noqa: S608 - own table
+            query = (f"SELECT {column}, id FROM {table} "  # noqa: S608 - own table and column
+                     f"WHERE {column} IN ({marks})")
             result = self.conn.exec_driver_sql(query, tuple(chunk))
-            found.update(str(row[0]) for row in result)
+            found.update((str(row[0]), str(row[1])) for row in result)
         return found
 
     mark = "?"
@@ -361,7 +384,8 @@ def import_entities(
             job.run(DEPARTMENTS, departments)
             job.run(INSTITUTIONS, institutions, lambda batch: job.require(
                 "departments", "department", (i.approved_by for i in batch)))
-            job.run(_physician_kind(store), physicians)
+            job.run(_physician_kind(store), physicians,
+                    functools.partial(_no_twin_under_previous_keys, writer, store.protection))
 
             def registration_refs(batch: Sequence[Registration]) -> None:
                 job.require("physicians", "physician", (r.physician_id for r in batch))

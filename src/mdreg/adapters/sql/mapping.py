@@ -78,6 +78,8 @@ class RowMapper(Generic[E]):
         self.cls = cls
         self.table = table
         self._derived = dict(derived or {})
+        #: the ``derived`` columns and how each is computed
+        self.derived: Mapping[str, Callable[[E], Any]] = self._derived
         fields = {f.name for f in attrs.fields(cls)}  # type: ignore[arg-type]
         skipped = {DOC, *surrogates, *self._derived}
         columns = [c for c in table.columns if c.name not in skipped]
@@ -132,29 +134,80 @@ class RowMapper(Generic[E]):
         return load_stored(data, self.cls)
 
 
-class ProtectedPhysicians(RowMapper[Physician]):
-    """Physicians with their ID numbers protected (:mod:`mdreg.infra.protection`): the
-    ``id_number`` column holds the blind index, the document the sealed number."""
+class ProtectedRows(RowMapper[E]):
+    """Rows with personal data protected (:mod:`mdreg.infra.protection`): each ``indexed``
+    column holds a blind index of its value and the document the value sealed (under
+    ``<column>_sealed``); each ``sealed`` field of the document holds its value sealed (as
+    JSON). The
+    document names the key that wrote the row (:data:`PROTECTED_BY`). With ``read_clear`` a
+    row stored without protection is read too (``mdreg keys protect`` converting a database);
+    otherwise it is refused."""
 
-    def __init__(self, protection: IdProtection) -> None:
-        super().__init__(Physician, tables.physicians)
+    def __init__(self, cls: type[E], table: Table, protection: IdProtection, *,
+                 indexed: tuple[str, ...] = (), sealed: tuple[str, ...] = (),
+                 read_clear: bool = False,
+                 derived: Mapping[str, Callable[[E], Any]] | None = None) -> None:
+        super().__init__(cls, table, derived=derived)
         self.protection = protection
+        self.indexed = indexed
+        self.sealed = sealed
+        self.read_clear = read_clear
 
     def _before_store(self, row: dict[str, Any], doc: dict[str, Any]) -> None:
-        plain: str = row["id_number"]
-        row["id_number"] = self.protection.index(plain)
-        doc[SEALED_ID_NUMBER] = self.protection.seal(plain)
+        for name in self.indexed:
+            plain: str = row[name]
+            row[name] = self.protection.index(plain, name)
+            doc[f"{name}_sealed"] = self.protection.seal(plain, name)
+        for name in self.sealed:
+            if doc.get(name) is not None:  # as JSON: a phone is text, an address an object
+                doc[name] = self.protection.seal(_dumps(doc[name]), name)
+        doc[PROTECTED_BY] = self.protection.key_id
 
-    def _load(self, data: dict[str, Any]) -> Physician:
-        sealed = data.pop(SEALED_ID_NUMBER, None)
-        if not isinstance(sealed, str):
-            raise SerializationError(["id_number: stored without protection"])
-        data["id_number"] = self.protection.unseal(sealed)
+    def _load(self, data: dict[str, Any]) -> E:
+        protected = data.pop(PROTECTED_BY, None) is not None or any(
+            f"{name}_sealed" in data for name in self.indexed)
+        if not protected:
+            if self.read_clear:
+                return super()._load(data)
+            names = (*self.indexed, *self.sealed)
+            raise SerializationError([f"{name}: stored without protection" for name in names])
+        for name in self.indexed:
+            sealed = data.pop(f"{name}_sealed", None)
+            if not isinstance(sealed, str):
+                raise SerializationError([f"{name}: stored without protection"])
+            data[name] = self.protection.unseal(sealed, name)
+        for name in self.sealed:
+            if data.get(name) is not None:
+                data[name] = json.loads(self.protection.unseal(str(data[name]), name))
         return super()._load(data)
+
+
+def protected(mapper: RowMapper[E], protection: IdProtection | None, *,
+              read_clear: bool = False) -> RowMapper[E]:
+    """``mapper`` with its table's personal data protected (:data:`PROTECTED`), or ``mapper``
+    itself without ``protection`` or personal data. Rows of the portal's tables stored in clear
+    are always read (phones were protected after ID numbers: such rows are read as they are
+    until ``mdreg keys rotate`` writes them again)."""
+    fields = PROTECTED.get(mapper.table.name)
+    if protection is None or fields is None:
+        return mapper
+    indexed, sealed = fields
+    return ProtectedRows(mapper.cls, mapper.table, protection, indexed=indexed, sealed=sealed,
+                         read_clear=read_clear or mapper.table.name != "physicians",
+                         derived=mapper.derived)
 
 
 #: the document key of a protected physician's sealed ID number
 SEALED_ID_NUMBER = "id_number_sealed"
+#: the document key naming the key id that wrote a protected row
+PROTECTED_BY = "protected_by"
+#: the protected tables: (columns holding a blind index, document fields sealed in place)
+PROTECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "physicians": (("id_number",), ()),
+    "accounts": ((), ("phone", "email")),
+    "one_time_codes": (("destination",), ()),
+    "outbox_messages": ((), ("to",)),
+}
 
 PHYSICIANS = RowMapper(Physician, tables.physicians)
 DEPARTMENTS = RowMapper(HealthDepartment, tables.departments)

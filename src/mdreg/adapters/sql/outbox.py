@@ -113,10 +113,11 @@ def outbox_statements(dialect: str) -> OutboxStatements:
 class SqlOutbox(LeasedOutbox):
     """The outbox of a SQL unit of work."""
 
-    def __init__(self, db: LockingExecutor, dialect: str) -> None:
+    def __init__(self, db: LockingExecutor, dialect: str,
+                 mapper: mapping.RowMapper[OutboxMessage] = mapping.OUTBOX_MESSAGES) -> None:
         self._db = db
         self._sql = outbox_statements(dialect)
-        self._mapper = mapping.OUTBOX_MESSAGES
+        self._mapper = mapper
         self._lists: Callable[[list[str]], Any] = (
             json.dumps if dialect == "sqlite" else list)
 

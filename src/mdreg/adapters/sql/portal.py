@@ -22,6 +22,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
+from mdreg.infra.protection import IdProtection
 from mdreg.ports import (
     AccountRepository,
     AssessmentRepository,
@@ -32,8 +33,9 @@ from mdreg.ports import (
 
 
 class SqlAccounts(SqlVersioned[Account], AccountRepository):
-    def __init__(self, db: Executor, statements: PortalStatements) -> None:
-        super().__init__(db, mapping.ACCOUNTS, statements.accounts, "account")
+    def __init__(self, db: Executor, statements: PortalStatements,
+                 mapper: mapping.RowMapper[Account] = mapping.ACCOUNTS) -> None:
+        super().__init__(db, mapper, statements.accounts, "account")
         self._sql = statements
 
     def by_login(self, login_name: str) -> Account | None:
@@ -46,10 +48,16 @@ class SqlAccounts(SqlVersioned[Account], AccountRepository):
 
 
 class SqlCodes(SqlVersioned[OneTimeCode], OneTimeCodeRepository):
-    def __init__(self, db: LockingExecutor, statements: PortalStatements) -> None:
-        super().__init__(db, mapping.ONE_TIME_CODES, statements.codes, "one_time_code")
+    """Codes; with protection the ``destination`` column holds a blind index of the phone or
+    address, so the quota counts by it."""
+
+    def __init__(self, db: LockingExecutor, statements: PortalStatements,
+                 mapper: mapping.RowMapper[OneTimeCode] = mapping.ONE_TIME_CODES,
+                 protection: IdProtection | None = None) -> None:
+        super().__init__(db, mapper, statements.codes, "one_time_code")
         self._sql = statements
         self._locking = db
+        self._protection = protection
 
     def latest(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None:
         found = self._many(self._sql.latest_code,
@@ -57,12 +65,18 @@ class SqlCodes(SqlVersioned[OneTimeCode], OneTimeCodeRepository):
         return found[0] if found else None
 
     def sent_since(self, destination: str, since: datetime) -> int:
-        rows = self._db.read(self._sql.codes_sent_since,
-                             {"destination": destination, "since": since})
-        return int(rows[0][0])
+        # protected, the column holds the index under any key of the ring (a rotation half
+        # done) or, for a code sent before phones were protected, the destination in clear
+        keys = ((destination,) if self._protection is None
+                else (*self._protection.indexes(destination, "destination"), destination))
+        return sum(int(self._db.read(self._sql.codes_sent_since,
+                                     {"destination": key, "since": since})[0][0])
+                   for key in keys)
 
     def lock_destination(self, destination: str) -> None:
-        self._locking.read_locked(self._sql.lock_destination, {"destination": destination})
+        key = (destination if self._protection is None
+               else self._protection.index(destination, "destination"))
+        self._locking.read_locked(self._sql.lock_destination, {"destination": key})
 
 
 class SqlPersonalChanges(SqlVersioned[PersonalChange], PersonalChangeRepository):

@@ -139,10 +139,28 @@ class SqlPhysicians(SqlKeyed[Physician], PhysicianRepository):
         self._protection = protection
 
     def by_id_number(self, id_number: ResidentId) -> Physician | None:
-        key = (id_number.value if self._protection is None
-               else self._protection.index(id_number.value))
-        rows = self._db.read(self._by_id_number, {"id_number": key})
-        return self._mapper.from_row(rows[0]) if rows else None
+        for key in self._keys(id_number):
+            rows = self._db.read(self._by_id_number, {"id_number": key})
+            if rows:
+                return self._mapper.from_row(rows[0])
+        return None
+
+    def _keys(self, id_number: ResidentId) -> tuple[str, ...]:
+        """What the ``id_number`` column may hold for ``id_number``: the number itself, or
+        (protected) its index under each key of the ring, the current key's first."""
+        if self._protection is None:
+            return (id_number.value,)
+        return self._protection.indexes(id_number.value)
+
+    def put(self, entity: Physician) -> None:
+        # the unique index sees the current key's index only: a row of the same person still
+        # indexed under a previous key (a rotation half done) is looked for here
+        for key in self._keys(entity.id_number)[1:]:
+            rows = self._db.read(self._by_id_number, {"id_number": key})
+            if rows and self._mapper.from_row(rows[0]).id != entity.id:
+                raise UniquenessConflict("physician_id_number",
+                                         "ID number already registered (under a previous key)")
+        super().put(entity)
 
 
 class SqlDepartments(SqlKeyed[HealthDepartment], DepartmentRepository):

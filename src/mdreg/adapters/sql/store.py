@@ -20,6 +20,7 @@ from mdreg.adapters.sql.engine import create_engine, display_url
 from mdreg.adapters.sql.statements import RULE_INPUT_PARTS, Statements
 from mdreg.adapters.sql.translation import transient_code
 from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
+from mdreg.domain.account import Account, OneTimeCode, OutboxMessage
 from mdreg.domain.model import Physician
 from mdreg.errors import PersistenceError
 from mdreg.infra.protection import IdProtection
@@ -68,15 +69,22 @@ class SqlStore:
 
     def __init__(self, engine: Engine, *, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 protection: IdProtection | None = None) -> None:
+                 protection: IdProtection | None = None, read_clear: bool = False) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
         self.statements: Statements = Statements.build(self.dialect)
         self.plans: Plans = Plans(engine.dialect)
         #: ID numbers protected at rest (:mod:`mdreg.infra.protection`), or ``None``
         self.protection: IdProtection | None = protection
-        self.physician_mapper: mapping.RowMapper[Physician] = (
-            mapping.PHYSICIANS if protection is None else mapping.ProtectedPhysicians(protection))
+        self.physician_mapper: mapping.RowMapper[Physician] = mapping.protected(
+            mapping.PHYSICIANS, protection, read_clear=read_clear)
+        #: the portal's rows holding phones and e-mail addresses, protected like ID numbers
+        self.account_mapper: mapping.RowMapper[Account] = mapping.protected(
+            mapping.ACCOUNTS, protection, read_clear=read_clear)
+        self.code_mapper: mapping.RowMapper[OneTimeCode] = mapping.protected(
+            mapping.ONE_TIME_CODES, protection, read_clear=read_clear)
+        self.outbox_mapper: mapping.RowMapper[OutboxMessage] = mapping.protected(
+            mapping.OUTBOX_MESSAGES, protection, read_clear=read_clear)
         #: the mappers of :data:`~mdreg.adapters.sql.statements.RULE_INPUT_PARTS`, this store's
         self.rule_input_mappers: tuple[mapping.RowMapper[Any], ...] = tuple(
             self.physician_mapper if m is mapping.PHYSICIANS else m
@@ -95,11 +103,14 @@ class SqlStore:
 
     @classmethod
     def connect(cls, url: str, *, retry: RetryPolicy | None = None,
-                protection: IdProtection | None = None, **engine_options: Any) -> SqlStore:
+                protection: IdProtection | None = None, read_clear: bool = False,
+                **engine_options: Any) -> SqlStore:
         """A store on ``url`` (see :func:`~mdreg.adapters.sql.engine.create_engine`, which
         takes ``engine_options``: ``isolation_level="SERIALIZABLE"`` on PostgreSQL, say);
-        ``protection`` keeps ID numbers out of the database in clear."""
-        return cls(create_engine(url, **engine_options), retry=retry, protection=protection)
+        ``protection`` keeps ID numbers out of the database in clear. ``read_clear`` (with
+        ``protection``) reads rows stored without protection too: for ``mdreg keys protect``."""
+        return cls(create_engine(url, **engine_options), retry=retry, protection=protection,
+                   read_clear=read_clear)
 
     @property
     def url(self) -> str:

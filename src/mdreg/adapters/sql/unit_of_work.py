@@ -145,11 +145,12 @@ class SqlUnitOfWork(UnitOfWork):
 
     @cached_property
     def accounts(self) -> SqlAccounts:  # type: ignore[override]
-        return SqlAccounts(self, self.store.statements.portal)
+        return SqlAccounts(self, self.store.statements.portal, self.store.account_mapper)
 
     @cached_property
     def codes(self) -> SqlCodes:  # type: ignore[override]
-        return SqlCodes(self, self.store.statements.portal)
+        return SqlCodes(self, self.store.statements.portal, self.store.code_mapper,
+                        self.store.protection)
 
     @cached_property
     def login_attempts(self) -> SqlLoginAttempts:  # type: ignore[override]
@@ -157,7 +158,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     @cached_property
     def outbox(self) -> SqlOutbox:  # type: ignore[override]
-        return SqlOutbox(self, self.store.dialect)
+        return SqlOutbox(self, self.store.dialect, self.store.outbox_mapper)
 
     @cached_property
     def notices(self) -> SqlNotices:  # type: ignore[override]
