@@ -366,7 +366,7 @@ class SqlReliabilityContract(ReliabilityContract):
         assert result.finished.converted == 20 - before
         assert (result.finished.progress.done, result.finished.progress.remaining) == (20, 0)
         assert result.read_back
-        figures(f"key rotation killed after {kill_after} of 20 rows (batches of 4): "
+        figures(f"S-17: key rotation killed after {kill_after} of 20 rows (batches of 4): "
                 f"{result.rotated_before} rotated, 0 half-rotated; the rerun rotated "
                 f"{result.finished.converted}")
 

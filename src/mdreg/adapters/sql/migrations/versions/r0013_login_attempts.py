@@ -1,8 +1,8 @@
 """Failed-login counters per throttled key (a keyed hash of a login name or a source).
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-08
+Create Date: 2026-12-03
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
