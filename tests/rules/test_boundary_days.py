@@ -186,20 +186,6 @@ def test_r_reg_2_is_checked_on_the_last_day_of_the_old_law_and_the_first_of_the_
     assert cited is VERSIONS[version - 1].citations[0].instrument
 
 
-# 29 February: add_years falls back to 28 February -------------------------------------------------
-
-@pytest.mark.parametrize(("start", "years", "expected"), [
-    (date(2024, 2, 29), 1, date(2025, 2, 28)),
-    (date(2024, 2, 29), 2, date(2026, 2, 28)),
-    (date(2024, 2, 29), 4, date(2028, 2, 29)),
-    (date(2023, 2, 28), 1, date(2024, 2, 28)),
-    (date(2024, 3, 1), 2, date(2026, 3, 1)),
-])
-def test_add_years_keeps_the_day_and_29_february_falls_back_to_28(
-        start: date, years: int, expected: date) -> None:
-    assert add_years(start, years) == expected
-
-
 # Registration refusals on their boundary days, one table ----------------------------------------
 
 REVOKED_ON_LEAP_DAY = date(2024, 2, 29)
