@@ -587,17 +587,22 @@ def test_r_asm_1_an_assessment_on_a_cycles_first_or_last_day_belongs_to_it(
     after=CycleResult.MISSED, name="R-ASM-3").params())
 def test_r_asm_3_a_cycle_without_a_result_is_missed_only_after_its_last_day(
         world: World, case: BoundaryCase[date, CycleResult]) -> None:
+    """Registered since 2021 with no result: 2021-2022 is missed; 2023-2025 runs to its last
+    day and is missed, the second in a row, from the next."""
     doctor = world.physician()
     registration = Registration(
         "R-1", doctor.id, doctor.qualifications[0].certificate_no, Level.PHYSICIAN,
         Category.CLINICAL, ("内科专业",), DivisionCode("110000"), "I1", "D110105",
-        CYCLE.start, "110000000000001")
+        date(2021, 1, 1), "110000000000001")
     status = assessment_status(doctor, [registration], [], case.day, BASE_POLICY.parameters)
-    assert status.cycles[0].cycle == CYCLE
-    assert status.cycles[0].result is case.expected
+    assert [c.cycle for c in status.cycles[:2]] == [
+        AssessmentCycle(date(2021, 1, 1), date(2022, 12, 31)), CYCLE]
+    assert status.cycles[1].result is case.expected
     assert status.current is not None
     assert (status.current.cycle == CYCLE) is (case.day <= CYCLE.end)
-    assert status.missed_in_a_row == (case.expected is CycleResult.MISSED)
+    missed = case.expected is CycleResult.MISSED
+    assert status.missed_in_a_row == (2 if missed else 1)
+    assert (status.ground_known_on == CYCLE.end + timedelta(days=1)) is missed
 
 
 #: ``start +N years|months = expected``: 29 February falls back to 28 February, a day a shorter
