@@ -32,9 +32,16 @@ from mdreg import (
     RegistrationRequest,
     RegistrationStatus,
 )
-from mdreg.domain.assessment import AssessmentCycle, CycleResult, assessment_cycles
+from mdreg.domain.assessment import (
+    AssessmentCycle,
+    CycleResult,
+    assessment_cycles,
+    assessment_status,
+    cycle_years,
+)
 from mdreg.domain.calendar import CalendarOverrides, ChineseCalendar, WeekendFallback, default_calendar
 from mdreg.domain.clock import SHANGHAI, FakeClock
+from mdreg.domain.dates import add_months, add_years
 from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, PeriodUnit
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category, Institution, Level
@@ -48,6 +55,7 @@ from mdreg.errors import (
 from mdreg.service.deadlines import TickReport
 from mdreg.service.registry import Registry
 from mdreg.testing import World
+from mdreg.testing.boundaries import BoundaryCase, boundary
 from mdreg.workflows import BASE_POLICY
 
 CAL = default_calendar()
@@ -548,6 +556,79 @@ def test_r_asm_1_the_cycle_length_is_a_policy_parameter() -> None:
     assert [c.label for c in assessment_cycles(date(2019, 1, 1), date(2026, 1, 1),
                                                province.parameters)] == [
         "2019-2021", "2022-2024", "2025-2028"]
+
+
+@pytest.mark.parametrize("case", boundary(
+    date(2022, 3, 1), build=lambda day: day, before=2, on=3, name="R-ASM-1").params())
+def test_r_asm_1_a_cycle_starting_on_2022_03_01_lasts_three_years(
+        case: BoundaryCase[date, int]) -> None:
+    assert cycle_years(case.day, BASE_POLICY.parameters) == case.expected
+
+
+CYCLE = AssessmentCycle(date(2023, 1, 1), date(2025, 12, 31))
+
+
+def _assessed(day: date) -> Assessment:
+    """A result recorded under no cycle label: only its date places it."""
+    return Assessment("AS-1", "P1", "", AssessmentResult.PASSED, day, "")
+
+
+@pytest.mark.parametrize("case", [
+    *boundary(CYCLE.start, build=_assessed, before=False, on=True, name="R-ASM-1-first-day"),
+    *boundary(CYCLE.end, build=_assessed, before=True, on=True, after=False,
+              name="R-ASM-1-last-day")], ids=lambda case: case.id)
+def test_r_asm_1_an_assessment_on_a_cycles_first_or_last_day_belongs_to_it(
+        case: BoundaryCase[Assessment, bool]) -> None:
+    assert CYCLE.holds(case.case) is case.expected
+
+
+@pytest.mark.parametrize("case", boundary(
+    CYCLE.end, build=lambda day: day, before=CycleResult.CURRENT, on=CycleResult.CURRENT,
+    after=CycleResult.MISSED, name="R-ASM-3").params())
+def test_r_asm_3_a_cycle_without_a_result_is_missed_only_after_its_last_day(
+        world: World, case: BoundaryCase[date, CycleResult]) -> None:
+    """Registered since 2021 with no result: 2021-2022 is missed; 2023-2025 runs to its last
+    day and is missed, the second in a row, from the next."""
+    doctor = world.physician()
+    registration = Registration(
+        "R-1", doctor.id, doctor.qualifications[0].certificate_no, Level.PHYSICIAN,
+        Category.CLINICAL, ("内科专业",), DivisionCode("110000"), "I1", "D110105",
+        date(2021, 1, 1), "110000000000001")
+    status = assessment_status(doctor, [registration], [], case.day, BASE_POLICY.parameters)
+    assert [c.cycle for c in status.cycles[:2]] == [
+        AssessmentCycle(date(2021, 1, 1), date(2022, 12, 31)), CYCLE]
+    assert status.cycles[1].result is case.expected
+    assert status.current is not None
+    assert (status.current.cycle == CYCLE) is (case.day <= CYCLE.end)
+    missed = case.expected is CycleResult.MISSED
+    assert status.missed_in_a_row == (2 if missed else 1)
+    assert (status.ground_known_on == CYCLE.end + timedelta(days=1)) is missed
+
+
+#: ``start +N years|months = expected``: 29 February falls back to 28 February, a day a shorter
+#: month lacks to its last day; months carry across one or two year ends.
+DATE_SUM_TEXT = ("2024-02-29 +1 years = 2025-02-28, 2024-02-29 +2 years = 2026-02-28, "
+                 "2024-02-29 +4 years = 2028-02-29, 2024-03-01 +2 years = 2026-03-01, "
+                 "2026-09-15 +3 months = 2026-12-15, 2026-10-15 +3 months = 2027-01-15, "
+                 "2026-12-31 +1 months = 2027-01-31, 2026-12-31 +2 months = 2027-02-28, "
+                 "2026-08-31 +6 months = 2027-02-28, 2027-11-30 +3 months = 2028-02-29, "
+                 "2026-06-01 +18 months = 2027-12-01, 2026-06-01 +19 months = 2028-01-01")
+DATE_SUMS = DATE_SUM_TEXT.split(", ")
+
+
+@pytest.mark.parametrize("line", DATE_SUMS, ids=lambda line: line.replace(" ", ""))
+def test_add_years_and_add_months_keep_the_day_or_fall_back_to_the_months_last(
+        line: str) -> None:
+    start, n, unit, _, expected = line.split()
+    add = add_years if unit == "years" else add_months
+    assert add(date.fromisoformat(start), int(n)) == date.fromisoformat(expected)
+
+
+def test_r_asm_2_a_suspension_from_october_ends_in_the_next_year(desk: Desk) -> None:
+    staff = Staff(desk, date(2025, 6, 1))
+    staff.result(1, date(2026, 10, 15), AssessmentResult.FAILED, months=3)
+    (record,) = desk.registry.physician(staff.doctor.id).records
+    assert (record.on, record.until) == (date(2026, 10, 15), date(2027, 1, 15))
 
 
 class Staff:

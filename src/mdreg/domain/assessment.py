@@ -8,7 +8,6 @@ give (reported by :func:`~mdreg.domain.deadlines.cancellation_report_due`).
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 from itertools import pairwise
@@ -18,6 +17,7 @@ import attrs
 
 from mdreg.domain.account import Assessment, AssessmentResult
 from mdreg.domain.application import CancellationGround
+from mdreg.domain.dates import add_months
 from mdreg.domain.deadlines import cancellation_report_due
 from mdreg.domain.model import (
     LabelledEnum,
@@ -271,15 +271,5 @@ def suspension(assessment: Assessment, months: int, parameters: Mapping[str, Any
                               f"a failed assessment suspends practice {shortest}–{longest} months",
                               field_label="暂停执业期限")
     return Record(RecordKind.ASSESSMENT_SUSPENSION, assessment.assessed_on,
-                  _add_months(assessment.assessed_on, months))
+                  add_months(assessment.assessed_on, months))
 
-
-def _add_months(start: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day if it is shorter).
-
-    >>> _add_months(date(2026, 8, 31), 6)
-    datetime.date(2027, 2, 28)
-    """
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, monthrange(year, month)[1]))

@@ -14,12 +14,12 @@ and the remedies with their last days — so a notice can be written from it at 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from datetime import date, timedelta
 
 import attrs
 
+from mdreg.domain.dates import add_months
 from mdreg.domain.law import Citation, Instrument
 
 #: The instrument rules cite too (:mod:`mdreg.rules.citations` takes it from here).
@@ -55,10 +55,7 @@ class Remedy:
     def last_day(self, known_on: date) -> date:
         """The last day to take this remedy when the decision was known on ``known_on``."""
         if self.months:
-            month = known_on.month - 1 + self.months
-            year, month = known_on.year + month // 12, month % 12 + 1
-            day = min(known_on.day, calendar.monthrange(year, month)[1])
-            return date(year, month, day)
+            return add_months(known_on, self.months)
         return known_on + timedelta(days=self.days)
 
 
