@@ -489,7 +489,7 @@ def test_r_dept_1_a_configured_department_takes_effect_without_approval(
     assert portal.accounts.practice(me).info.department_at(hospital.id) == "儿科"
     assert portal.accounts.work_list(Actor.institution(hospital.id)).changes == ()
     assert [(e.event, e.actor) for e in portal.registry.trail(change.id)] == [
-        ("submit", me), ("approve", me)]
+        ("submit", me), ("take_effect", me)]
     assert portal.accounts.choose_department(me, "外科").state == "approved"
     assert portal.accounts.practice(me).info.department_at(hospital.id) == "外科"
 

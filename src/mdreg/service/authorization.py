@@ -9,7 +9,7 @@ from mdreg.domain.application import ActorKind, Application
 from mdreg.errors import PermissionDenied
 from mdreg.rules.policy import Policy
 from mdreg.workflows import DECLARATIONS
-from mdreg.workflows.base import EventSpec, Role
+from mdreg.workflows.base import EventSpec, Role, WorkflowDefinition
 from mdreg.workflows.declaration import BusinessTypeDeclaration
 
 
@@ -33,6 +33,29 @@ def authorize(actor: ActorT, application: Application, event: EventSpec) -> None
         why = "only the system may do this"
     if not ok:
         raise PermissionDenied(str(actor), f"{event.id} application {application.id}", why)
+
+
+#: The kind of actor that fires an event of each role in the portal workflows (account, personal
+#: change), where no application names the parties.
+ROLE_KINDS = {
+    Role.APPLICANT: ActorKind.PHYSICIAN,
+    Role.INSTITUTION: ActorKind.INSTITUTION,
+    Role.AUTHORITY: ActorKind.AUTHORITY,
+    Role.SYSTEM: ActorKind.SYSTEM,
+}
+
+
+def authorize_kind(actor: ActorT, definition: WorkflowDefinition, event: str,
+                   subject: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` is of the kind the ``by`` column of
+    ``definition`` names for ``event``: the table is the source of who may fire a portal event
+    (the caller still checks which physician or institution, e.g. the routed one)."""
+    spec = definition.event(event)
+    role = spec.by if spec is not None else None
+    if role is None or actor.kind is not ROLE_KINDS[role]:
+        who = f"a {ROLE_KINDS[role].value}" if role is not None else "no one"
+        raise PermissionDenied(str(actor), f"{event} {definition.id} {subject}",
+                               f"only {who} may do this")
 
 
 def authorize_applicant(actor: ActorT, declaration: BusinessTypeDeclaration[Any],

@@ -21,6 +21,7 @@ from mdreg.domain.application import Actor, ActorKind
 from mdreg.domain.model import Institution
 from mdreg.errors import NotFoundError, PermissionDenied, ValidationError
 from mdreg.ports import UnitOfWork
+from mdreg.service.authorization import authorize_kind
 from mdreg.service.ids import IdGenerator
 from mdreg.service.services import append_audit
 from mdreg.workflows.base import Workflow
@@ -70,16 +71,17 @@ def choose_department(uow: UnitOfWork, ids: IdGenerator, actor: Actor, physician
                       institution_id: str | None, department: str, now: datetime
                       ) -> PersonalChange:
     """科室信息设置 without the institution's approval: the choice is recorded as a change
-    approved at once (audited ``approve`` by the physician) and written to the practice
+    approved at once (audited ``take_effect`` by the physician) and written to the practice
     record. A pending choice of the same kind is replaced first."""
     change, _ = submit(uow, ids, actor, physician_id, ChangeKind.DEPARTMENT, institution_id,
                        now, department=department)
+    authorize_kind(actor, PERSONAL_CHANGE, "take_effect", change.id)
     _apply(uow, change)
-    dest = CHANGE_FLOW.fire(change.state, "approve")
+    dest = CHANGE_FLOW.fire(change.state, "take_effect")
     new = attrs.evolve(change, state=dest, version=change.version + 1, updated_at=now,
                        decided_at=now)
     uow.personal_changes.save(new, change.version)
-    append_audit(uow, change.id, "approve", change.state, dest, actor, now,
+    append_audit(uow, change.id, "take_effect", change.state, dest, actor, now,
                  reason="科室信息设置无需机构审核", data=_summary(change))
     return new
 
@@ -101,6 +103,7 @@ def submit(uow: UnitOfWork, ids: IdGenerator, actor: Actor, physician_id: str, k
         uow.personal_changes.add(new)
         append_audit(uow, new.id, "submit", "", PENDING, actor, now, data=_summary(new))
         return new, None
+    authorize_kind(actor, PERSONAL_CHANGE, "replace", current.id)
     dest = CHANGE_FLOW.fire(current.state, "replace")
     new = attrs.evolve(current, institution_id=institution.id, state=dest,
                        version=current.version + 1, updated_at=now, **{**_EMPTY, **fields})
@@ -125,7 +128,8 @@ def decide(uow: UnitOfWork, actor: Actor, change_id: str, event: str, reason: st
     change = uow.personal_changes.get(change_id)
     if change is None:
         raise NotFoundError("personal change", change_id)
-    if actor.kind is not ActorKind.INSTITUTION or actor.party_id != change.institution_id:
+    authorize_kind(actor, PERSONAL_CHANGE, event, change_id)
+    if actor.party_id != change.institution_id:
         raise PermissionDenied(str(actor), f"{event} personal change {change_id}",
                                "only the institution the change is routed to")
     dest = CHANGE_FLOW.fire(change.state, event)

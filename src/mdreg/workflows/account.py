@@ -37,6 +37,7 @@ ACCOUNT = WorkflowDefinition(
         EventSpec("auto_activate", "机构自动激活", (VERIFIED,), ACTIVE, Role.SYSTEM),
         EventSpec("activate_with_qualification", "输入资格证书编码", (VERIFIED,), ACTIVE,
                   Role.APPLICANT),
-        EventSpec("activate_on_approval", "注册或变更审核通过", (VERIFIED,), ACTIVE, Role.SYSTEM),
+        EventSpec("activate_on_approval", "注册或变更审核通过", (VERIFIED,), ACTIVE,
+                  Role.AUTHORITY),
     ),
 )
