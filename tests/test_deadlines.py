@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
+import attrs
 import pytest
 
 import mdreg
@@ -42,7 +43,15 @@ from mdreg.domain.assessment import (
 from mdreg.domain.calendar import CalendarOverrides, ChineseCalendar, WeekendFallback, default_calendar
 from mdreg.domain.clock import SHANGHAI, FakeClock
 from mdreg.domain.dates import add_months, add_years
-from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, PeriodUnit
+from mdreg.domain.deadlines import (
+    PROVISIONAL,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    PeriodUnit,
+    new_deadline,
+    recomputed,
+)
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import Category, Institution, Level
 from mdreg.errors import (
@@ -191,10 +200,32 @@ def test_returning_to_the_applicant_closes_the_decision_and_a_new_acceptance_ope
     desk.on(date(2026, 3, 10)).registry.fire(app.id, "confirm", desk.inst)
     desk.registry.fire(app.id, "accept", desk.dept)
     decisions = [d for d in desk.registry.deadlines(app.id) if d.kind is DeadlineKind.DECISION]
-    assert [(d.id, d.status, d.closed_by) for d in decisions] == [
-        (f"{app.id}:decision:1", DeadlineStatus.MET, "return_to_applicant"),
-        (f"{app.id}:decision:2", DeadlineStatus.OPEN, "")]
+    assert [(d.id, d.status, d.closed_by, d.version) for d in decisions] == [
+        (f"{app.id}:decision:1", DeadlineStatus.MET, "return_to_applicant", 2),
+        (f"{app.id}:decision:2", DeadlineStatus.OPEN, "", 1)]
     assert decisions[1].start == date(2026, 3, 10)
+
+
+def test_each_change_to_a_deadline_adds_exactly_one_to_its_version() -> None:
+    opened = new_deadline("A1:decision:1", DeadlineKind.DECISION, "A1", "P1", date(2026, 3, 2),
+                          nine_am(date(2026, 3, 2)), CAL, BASE_POLICY.parameters)
+    assert opened.version == 1
+    flagged = opened.flag(date(2026, 4, 1))
+    reminded = flagged.remind(date(2026, 4, 2))
+    assert (flagged.version, reminded.version) == (2, 3)
+    assert [d.version for d in (reminded.close(date(2026, 4, 3), "approve"),
+                                reminded.fire(date(2026, 4, 3)),
+                                reminded.end(date(2026, 4, 3), "withdraw"))] == [4, 4, 4]
+
+
+def test_a_provisional_deadline_counted_again_replaces_it_with_the_next_version() -> None:
+    provisional = attrs.evolve(
+        new_deadline("A1:decision:1", DeadlineKind.DECISION, "A1", "P1", date(2026, 3, 2),
+                     nine_am(date(2026, 3, 2)), CAL, BASE_POLICY.parameters),
+        source=PROVISIONAL, version=3)
+    counted = recomputed(provisional, CAL)
+    assert counted is not None
+    assert (counted.version, counted.source) == (4, "chinesecalendar")
 
 
 # R-DL-3: the correction window and deemed acceptance ---------------------------------------------
@@ -598,6 +629,7 @@ def test_r_asm_3_a_cycle_without_a_result_is_missed_only_after_its_last_day(
     assert [c.cycle for c in status.cycles[:2]] == [
         AssessmentCycle(date(2021, 1, 1), date(2022, 12, 31)), CYCLE]
     assert status.cycles[1].result is case.expected
+    assert [c.assessment_ids for c in status.cycles] == [()] * len(status.cycles)
     assert status.current is not None
     assert (status.current.cycle == CYCLE) is (case.day <= CYCLE.end)
     missed = case.expected is CycleResult.MISSED
@@ -690,6 +722,7 @@ def test_r_asm_2_a_pass_on_reassessment_restores_practice(desk: Desk) -> None:
     status = desk.registry.assessment_status(staff.doctor.id, date(2026, 9, 2))
     assert status.suspended_until == date(2026, 9, 1)
     assert status.current is not None and status.current.result is CycleResult.PASSED
+    assert status.current.assessment_ids == (f"AS-{staff.doctor.id}-1", f"AS-{staff.doctor.id}-2")
     assert (status.ground, status.needs_action) == (None, False)
 
 
@@ -714,7 +747,9 @@ def test_r_asm_2_a_reassessment_failed_in_the_next_cycle_is_a_cancellation_groun
     staff.result(1, date(2025, 10, 1), AssessmentResult.FAILED, months=6)
     staff.result(2, date(2026, 4, 1), AssessmentResult.FAILED)
     status = desk.registry.assessment_status(staff.doctor.id, date(2026, 4, 2))
-    assert [c.result for c in status.cycles] == [CycleResult.FAILED, CycleResult.FAILED]
+    assert [(c.result, c.assessment_ids) for c in status.cycles] == [
+        (CycleResult.FAILED, (f"AS-{staff.doctor.id}-1",)),
+        (CycleResult.FAILED, (f"AS-{staff.doctor.id}-2",))]
     assert (status.ground, status.ground_known_on) == (
         CancellationGround.FAILED_REASSESSMENT, date(2026, 4, 1))
 
