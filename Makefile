@@ -54,7 +54,7 @@ docs: $(VENV)/.installed
 	$(PY) -m sphinx -W -q -b html docs docs/_build/html
 
 # Mutation testing of rules/, workflows/, the deadlines and the calendar (docs/rule-authors.md);
-# MODULES=mdreg.rules.account,... narrows it. Writes mutation/summary.md; fails below 95 % killed.
+# MODULES=mdreg.rules.account,... narrows it. Writes mutation/summary.txt; fails below 95 % killed.
 mutation: $(VENV)/.installed
 	$(PY) -c "import mutmut" 2>/dev/null || $(PY) -m pip install -q "mutmut>=3.8,<4"
 	$(PY) tools/mutation.py $(if $(MODULES),--modules $(MODULES)) --max-children 1

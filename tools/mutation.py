@@ -7,7 +7,7 @@ actor (``by``) swapped for each other role, each flag (``needs_reason``, ``needs
 flipped, and each source state dropped from an event with several. A table mutant is written into
 a copy of ``src/`` and the same tests run against it; a failing run kills it.
 
-The summary (stdout and ``mutation/summary.md``) gives per module the killed, survived, timed-out
+The summary (stdout and ``mutation/summary.txt``) gives per module the killed, survived, timed-out
 and equivalent mutants and the kill rate over the non-equivalent ones (a timeout counts as
 killed); the surviving mutants follow, each with the line it changes. Equivalent mutants are read
 from ``mutation/equivalent.txt`` (a mutant name, then its one-line reason). The exit status is 1
@@ -74,8 +74,10 @@ def changed_files(base: str | None) -> list[str]:
 
 
 def test_args() -> list[str]:
+    """mutmut's pytest arguments, the workflow tests first (a table mutant mostly dies there)."""
     c = config()
-    return [*c.get("pytest_add_cli_args", []), *c["pytest_add_cli_args_test_selection"]]
+    selection = sorted(c["pytest_add_cli_args_test_selection"], key=lambda t: t != "tests/workflows")
+    return [*c.get("pytest_add_cli_args", []), *selection]
 
 
 # --- mutmut ---------------------------------------------------------------------------------
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--no-tables", action="store_true", help="skip the workflow-table mutants")
     parser.add_argument("--target", type=float, default=0.95)
-    parser.add_argument("--summary", type=Path, default=OUT / "summary.md")
+    parser.add_argument("--summary", type=Path, default=OUT / "summary.txt")
     args = parser.parse_args(argv)
 
     files = configured_files()
