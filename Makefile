@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint package bench clean docs FORCE
+.PHONY: demo test lint package bench clean docs mutation mutation-changed FORCE
 
 # Which interpreter a python is. A .venv whose python is not $(PYTHON) — another version, another
 # installation — or does not run, or cannot import mdreg, is removed and built again.
@@ -31,7 +31,7 @@ demo: $(VENV)/.installed
 		--json simulation.json --html simulation.html
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check src tests examples
+	$(PY) -m ruff check src tests examples tools
 	$(PY) -m mypy
 
 # The wheel and the sdist as a user gets them, installed into a clean environment (.ci/check-package).
@@ -43,7 +43,7 @@ test: lint package
 	$(PY) -m pytest -n 2 -q
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
 
 # The benchmark suite (docs/performance.md); BENCH="--quick" or BENCH="--only command" to narrow it.
 bench: $(VENV)/.installed
@@ -52,3 +52,14 @@ bench: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(PY) -m sphinx -W -q -b html docs docs/_build/html
+
+# Mutation testing of rules/, workflows/, the deadlines and the calendar (docs/rule-authors.md);
+# MODULES=mdreg.rules.account,... narrows it. Writes mutation/summary.txt; fails below 95 % killed.
+mutation: $(VENV)/.installed
+	$(PY) -c "import mutmut" 2>/dev/null || $(PY) -m pip install -q "mutmut>=3.8,<4"
+	$(PY) tools/mutation.py $(if $(MODULES),--modules $(MODULES)) --max-children 1
+
+# Only the configured modules changed since BASE (default: the merge-base with main~1).
+mutation-changed: $(VENV)/.installed
+	$(PY) -c "import mutmut" 2>/dev/null || $(PY) -m pip install -q "mutmut>=3.8,<4"
+	$(PY) tools/mutation.py --changed $(if $(BASE),--base $(BASE)) --budget $(or $(BUDGET),170)

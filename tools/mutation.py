@@ -1,0 +1,326 @@
+"""Mutation testing of the law's modules: ``make mutation`` (docs/rule-authors.md).
+
+mutmut (configured under ``[tool.mutmut]`` in pyproject.toml) mutates the code of ``rules/``,
+``workflows/``, the deadlines and the calendar; mutmut 3 leaves module-level tables alone, so the
+workflow tables (every ``EventSpec(...)`` in ``workflows/``) get mutants of their own here: the
+actor (``by``) swapped for each other role, each flag (``needs_reason``, ``needs_corrections``)
+flipped, and each source state dropped from an event with several. A table mutant is written into
+a copy of ``src/`` and the same tests run against it; a failing run kills it.
+
+The summary (stdout and ``mutation/summary.txt``) gives per module the killed, survived, timed-out
+and equivalent mutants and the kill rate over the non-equivalent ones (a timeout counts as
+killed); the surviving mutants follow, each with the line it changes. Equivalent mutants are read
+from ``mutation/equivalent.txt`` (a mutant name, then its one-line reason). The exit status is 1
+when a module's kill rate is below ``--target`` (95 %).
+
+    python tools/mutation.py                     # the whole set
+    python tools/mutation.py --modules mdreg.rules.account,mdreg.workflows.account
+    python tools/mutation.py --changed [--base REF] [--budget 170]   # what a change touched
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "mutation"
+EQUIVALENT = OUT / "equivalent.txt"
+ROLES = ("APPLICANT", "INSTITUTION", "AUTHORITY", "SYSTEM")
+FLAGS = ("needs_reason", "needs_corrections")
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+
+
+def module_of(path: str) -> str:
+    return path.removeprefix("src/").removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+
+
+def configured_files() -> list[str]:
+    patterns = config()["only_mutate"]
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "src").rglob("*.py"))
+    return [f for f in files if any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+
+
+def changed_files(base: str | None) -> list[str]:
+    """The configured files changed since ``base`` (default: the merge-base with main's previous
+    commit, else ``HEAD~1``), committed or not."""
+    if base is None:
+        base = "HEAD~1"
+        for ref in ("main~1", "origin/main~1"):
+            found = subprocess.run(["git", "merge-base", "HEAD", ref], cwd=ROOT, capture_output=True,
+                                   text=True, check=False)
+            if found.returncode == 0:
+                base = found.stdout.strip()
+                break
+    diff = subprocess.run(["git", "diff", "--name-only", base, "--", "src"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.split()
+    return [f for f in configured_files() if f in diff]
+
+
+def test_args() -> list[str]:
+    """mutmut's pytest arguments, the workflow tests first (a table mutant mostly dies there)."""
+    c = config()
+    selection = sorted(c["pytest_add_cli_args_test_selection"], key=lambda t: t != "tests/workflows")
+    return [*c.get("pytest_add_cli_args", []), *selection]
+
+
+# --- mutmut ---------------------------------------------------------------------------------
+
+def run_mutmut(modules: list[str] | None, children: int, budget: float | None) -> bool:
+    """Runs mutmut on ``modules`` (all configured ones when None); False when the budget ran out."""
+    names = [f"{m}.*" for m in modules] if modules is not None else []
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names]
+    env = {k: v for k, v in os.environ.items() if k != "MDREG_TEST_POSTGRES_URL"}
+    try:
+        subprocess.run(command, cwd=ROOT, env=env, check=False, timeout=budget,
+                       stdout=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def mutmut_results(modules: list[str] | None) -> dict[str, str]:
+    listed = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=ROOT,
+                            capture_output=True, text=True, check=False).stdout
+    results = {}
+    for line in listed.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name and (modules is None or mutmut_module(name) in modules):
+            results[name] = status
+    return results
+
+
+def mutmut_module(name: str) -> str:
+    """``mdreg.rules.account.xǁActiveǁcheck__mutmut_3`` → ``mdreg.rules.account``."""
+    return re.sub(r"\.x_?[^.]*__mutmut_\d+$", "", name)
+
+
+def mutmut_change(name: str) -> str:
+    try:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+        diff = get_diff_for_mutant(name)
+    except Exception as error:  # the report still lists the name
+        return f"(diff unavailable: {error})"
+    lines = diff.splitlines()
+    minus = [line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---")]
+    plus = [line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")]
+    return f"{' / '.join(minus)} → {' / '.join(plus)}"
+
+
+# --- the tables -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TableMutant:
+    name: str
+    path: str
+    source: str
+    change: str
+
+
+def _segment(lines: list[str], node: ast.AST) -> tuple[int, int]:
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    start = offsets[node.lineno - 1] + len(lines[node.lineno - 1].encode()[:node.col_offset].decode())
+    end_line = lines[node.end_lineno - 1]  # type: ignore[operator]
+    end = offsets[node.end_lineno - 1] + len(end_line.encode()[:node.end_col_offset].decode())  # type: ignore[operator]
+    return start, end
+
+
+def table_mutants(path: str) -> list[TableMutant]:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    module = module_of(path)
+    found: list[TableMutant] = []
+
+    def replaced(node: ast.AST, new: str) -> str:
+        start, end = _segment(lines, node)
+        return text[:start] + new + text[end:]
+
+    for call in ast.walk(ast.parse(text)):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "EventSpec"):
+            continue
+        keywords = {k.arg: k.value for k in call.keywords}
+        by = call.args[4] if len(call.args) > 4 else keywords.get("by")
+        sources = call.args[2] if len(call.args) > 2 else keywords.get("sources")
+        event = call.args[0].value if isinstance(call.args[0], ast.Constant) else "?"
+        if not (isinstance(by, ast.Attribute) and isinstance(sources, ast.Tuple)):
+            continue
+        prefix = f"table:{module}:{event}"
+        for role in ROLES:
+            if role != by.attr:
+                found.append(TableMutant(f"{prefix}:by={role.lower()}", path,
+                                         replaced(by, f"Role.{role}"), f"by Role.{by.attr} → Role.{role}"))
+        for flag in FLAGS:
+            value = keywords.get(flag)
+            if isinstance(value, ast.Constant) and value.value is True:
+                new, change = replaced(value, "False"), f"{flag}=True → False"
+            else:
+                _, end = _segment(lines, call)
+                new, change = text[:end - 1] + f", {flag}=True" + text[end - 1:], f"{flag} → True"
+            found.append(TableMutant(f"{prefix}:{flag}", path, new, change))
+        if len(sources.elts) > 1:
+            for i, state in enumerate(sources.elts):
+                kept = [ast.get_source_segment(text, e) for e in sources.elts if e is not state]
+                label = ast.get_source_segment(text, state)
+                found.append(TableMutant(f"{prefix}:drop={label}", path,
+                                         replaced(sources, "(" + ", ".join(kept) + ",)"),
+                                         f"source {label} dropped (#{i})"))
+    return found
+
+
+def run_table_mutant(mutant: TableMutant, timeout: float) -> str:
+    with tempfile.TemporaryDirectory(prefix="mdreg-table-") as tmp:
+        src = Path(tmp) / "src"
+        shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
+        (Path(tmp) / mutant.path).write_text(mutant.source, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "MDREG_TEST_POSTGRES_URL"}
+        env["PYTHONPATH"] = str(src)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        command = [sys.executable, "-m", "pytest", "-x", "-p", "no:xdist", *test_args()]
+        try:
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=timeout,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            return "timeout"
+        return {0: "survived", 5: "no tests"}.get(done.returncode, "killed")
+
+
+# --- the summary ----------------------------------------------------------------------------
+
+def equivalents() -> dict[str, str]:
+    found = {}
+    if EQUIVALENT.exists():
+        for line in EQUIVALENT.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                name, _, reason = line.strip().partition(" ")
+                found[name] = reason.strip()
+    return found
+
+
+def summarize(results: dict[str, tuple[str, str]], target: float, seconds: float,
+              complete: bool) -> tuple[str, bool]:
+    """``results``: mutant name → (module, status). Returns the report and whether it passes."""
+    equivalent = equivalents()
+    by_module: dict[str, Counter[str]] = defaultdict(Counter)
+    survivors: list[str] = []
+    for name, (module, status) in sorted(results.items()):
+        if status == "not checked":
+            by_module[module]["not checked"] += 1
+        elif name in equivalent:
+            by_module[module]["equivalent"] += 1
+        elif status in KILLED:
+            by_module[module]["killed" if status != "timeout" else "timeout"] += 1
+        else:
+            by_module[module]["survived"] += 1
+            survivors.append(name)
+    lines = ["# Mutation testing", "",
+             f"{len(results)} mutants, {seconds / 60:.1f} min; target {target:.0%} of the "
+             "non-equivalent mutants killed (a timeout counts as killed)."
+             + ("" if complete else " **The time budget ran out: the run is incomplete.**"), "",
+             "| module | killed | timeout | survived | equivalent | not checked | kill rate |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    ok = True
+    totals: Counter[str] = Counter()
+    for module, c in sorted(by_module.items()):
+        totals.update(c)
+        checked = c["killed"] + c["timeout"] + c["survived"]
+        rate = (c["killed"] + c["timeout"]) / checked if checked else 1.0
+        below = rate < target
+        ok &= not below
+        lines.append(f"| {module} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+                     f"{c['equivalent']} | {c['not checked']} | {rate:.1%}{' ✗' if below else ''} |")
+    checked = totals["killed"] + totals["timeout"] + totals["survived"]
+    rate = (totals["killed"] + totals["timeout"]) / checked if checked else 1.0
+    lines.append(f"| **all** | {totals['killed']} | {totals['timeout']} | {totals['survived']} | "
+                 f"{totals['equivalent']} | {totals['not checked']} | {rate:.1%} |")
+    stale = sorted(set(equivalent) - set(results))
+    if survivors:
+        lines += ["", "## Surviving mutants", ""]
+        changes = {name: results_change(name) for name in survivors}
+        lines += [f"- `{name}`: {changes[name]}" for name in survivors]
+    if stale and complete:
+        lines += ["", "Listed as equivalent but not produced by this run: "
+                  + ", ".join(f"`{n}`" for n in stale)]
+    return "\n".join(lines) + "\n", ok and complete and not totals["not checked"]
+
+
+_TABLE_CHANGES: dict[str, str] = {}
+
+
+def results_change(name: str) -> str:
+    return _TABLE_CHANGES.get(name) or mutmut_change(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", help="comma-separated modules (mdreg.rules.account,…); default all")
+    parser.add_argument("--changed", action="store_true",
+                        help="only the configured modules changed since --base")
+    parser.add_argument("--base", help="git ref for --changed (default: merge-base with main~1)")
+    parser.add_argument("--budget", type=float, help="seconds for the whole run; incomplete = failure")
+    parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument("--no-run", action="store_true",
+                        help="summarize the results mutmut already has; run no mutant")
+    parser.add_argument("--no-tables", action="store_true", help="skip the workflow-table mutants")
+    parser.add_argument("--target", type=float, default=0.95)
+    parser.add_argument("--summary", type=Path, default=OUT / "summary.txt")
+    args = parser.parse_args(argv)
+
+    files = configured_files()
+    if args.changed:
+        files = changed_files(args.base)
+        if not files:
+            print("mutation: no configured module changed; nothing to run")
+            return 0
+    elif args.modules:
+        wanted = set(args.modules.split(","))
+        files = [f for f in files if module_of(f) in wanted]
+        if missing := wanted - {module_of(f) for f in files}:
+            parser.error(f"not configured for mutation: {', '.join(sorted(missing))}")
+    modules = [module_of(f) for f in files]
+    whole = not (args.changed or args.modules)
+
+    started = time.monotonic()
+    deadline = started + args.budget if args.budget else None
+    complete = args.no_run or run_mutmut(None if whole else modules, args.max_children, args.budget)
+    results = {name: (mutmut_module(name), status)
+               for name, status in mutmut_results(None if whole else modules).items()}
+    if not (args.no_tables or args.no_run):
+        tables = [m for f in files if f.startswith("src/mdreg/workflows/") for m in table_mutants(f)]
+        per_mutant = 600.0
+        for mutant in tables:
+            _TABLE_CHANGES[mutant.name] = f"{mutant.path}: {mutant.change}"
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left < 5:
+                complete = False
+                results[mutant.name] = (f"{module_of(mutant.path)} (table)", "not checked")
+                continue
+            status = run_table_mutant(mutant, per_mutant if left is None else min(per_mutant, left))
+            results[mutant.name] = (f"{module_of(mutant.path)} (table)", status)
+            print(f"{status:>9} {mutant.name}", flush=True)
+    report, ok = summarize(results, args.target, time.monotonic() - started, complete)
+    args.summary.parent.mkdir(parents=True, exist_ok=True)
+    args.summary.write_text(report, encoding="utf-8")
+    print(report)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
