@@ -111,6 +111,15 @@ def test_an_inactive_account_is_named_with_its_state() -> None:
         "先激活个人账户（机构激活码、资格证书编码或机构自动激活）")]
 
 
+def test_a_physician_without_an_account_is_told_so_unless_the_policy_needs_none() -> None:
+    ctx = attrs.evolve(context(AS_OF), account_state=None)
+    assert [(v.message, v.message_en, dict(v.facts)) for v in AccountActive().check(ctx)] == [(
+        "个人账户未激活（无账户）", "the physician's portal account is not active: none",
+        {"account_state": None})]
+    lenient = attrs.evolve(ctx, parameters={**ctx.parameters, "require_active_account": False})
+    assert list(AccountActive().check(lenient)) == []
+
+
 def test_an_assistant_at_a_province_level_institution_is_told_the_division() -> None:
     assert told(AssistantCountyLocation(), level=Level.ASSISTANT,
                 division=DivisionCode("110000")) == [(
