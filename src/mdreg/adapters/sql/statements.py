@@ -3,6 +3,7 @@ compiled form; building a ``select()`` per call costs more than the indexed look
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import attrs
@@ -45,8 +46,10 @@ def upsert(table: Table, dialect: str) -> Insert:
     return stmt.on_conflict_do_update(index_elements=keys, set_=changes)
 
 
+@functools.cache
 def insert_new(table: Table, dialect: str) -> Insert:
-    """Insert a row unless its primary key exists (rowcount 0 then)."""
+    """Insert a row unless its primary key exists (rowcount 0 then). One statement per table
+    and dialect for the process, so its compiled plan is found again by every unit of work."""
     return _insert(table, dialect).on_conflict_do_nothing(
         index_elements=list(table.primary_key.columns)).execution_options(preserve_rowcount=True)
 
