@@ -119,22 +119,38 @@ def _is_identifier(field: str) -> bool:
 def _text(value: object, field: str) -> None:
     if type(value) is str and len(value) <= IDENTIFIER_CHARACTERS and value.isprintable():
         return  # the common case: a short line of printable text fits every string field
-    if not isinstance(value, str):
-        raise _refuse(field, f"must be text, not {type(value).__name__}")
     identifier = _is_identifier(field)
-    limit = IDENTIFIER_CHARACTERS if identifier else TEXT_CHARACTERS
+    text(value, field, label(field), IDENTIFIER_CHARACTERS if identifier else TEXT_CHARACTERS,
+         one_line=identifier)
+
+
+def text(value: object, field: str, field_label: str, limit: int, *,
+         one_line: bool = False) -> str:
+    """``value`` if it is text mdreg may store: a string of at most ``limit`` characters
+    without control characters or lone surrogates (line breaks and tabs allowed unless
+    ``one_line``, which refuses line separators too); unchanged, not stripped.
+
+    Raises:
+        ValidationError: naming ``field`` (``field_label`` in Chinese), never quoting the value.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text, not {type(value).__name__}",
+                              field_label=field_label)
     if len(value) > limit:
-        raise _refuse(field, f"at most {limit} characters")
-    if not value.isprintable() and any(unwritable(ch, one_line=identifier) for ch in value):
-        raise _refuse(field, "holds control characters or unpaired surrogates")
+        raise ValidationError(field, f"at most {limit} characters", field_label=field_label)
+    if not value.isprintable() and any(unwritable(ch, one_line=one_line) for ch in value):
+        raise ValidationError(field, "holds control characters or unpaired surrogates",
+                              field_label=field_label)
+    return value
 
 
 def unwritable(ch: str, *, one_line: bool = False) -> bool:
     """Whether ``ch`` may not be stored in text: a control character (line breaks and tabs
-    allowed unless ``one_line``) or half of a surrogate pair."""
+    allowed unless ``one_line``; line and paragraph separators never on one line) or half of a
+    surrogate pair."""
     if ch in "\n\r\t":
         return one_line
-    return unicodedata.category(ch) in ("Cc", "Cs")
+    return unicodedata.category(ch) in (("Cc", "Cs", "Zl", "Zp") if one_line else ("Cc", "Cs"))
 
 
 def _in_years(value: date, field: str, what: str) -> None:

@@ -16,10 +16,9 @@ mdreg.errors.ValidationError: limits: every limit must be at least 1
 
 from __future__ import annotations
 
-import unicodedata
-
 import attrs
 
+from mdreg.domain.inputs import text
 from mdreg.errors import ValidationError
 
 
@@ -66,29 +65,15 @@ def written_text(value: object, field: str, label: str, limit: int, *,
     ...
     mdreg.errors.ValidationError: reason: write something visible
     """
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be text, not {type(value).__name__}",
-                              field_label=label)
-    if len(value) > limit:
-        raise ValidationError(field, f"at most {limit} characters", field_label=label)
-    if any(_unwritable(ch) for ch in value):
-        raise ValidationError(field, "holds control characters or unpaired surrogates",
-                              field_label=label)
-    text = value.strip()
-    if required and not visible(text):
+    written = text(value, field, label, limit).strip()
+    if required and not visible(written):
         raise ValidationError(field, "write something visible", field_label=label)
-    return text
+    return written
 
 
 def visible(text: str) -> bool:
     """Whether ``text`` shows anything (not only spaces and zero-width characters)."""
     return any(not ch.isspace() and ch not in _INVISIBLE for ch in text)
-
-
-def _unwritable(ch: str) -> bool:
-    if ch in "\n\r\t":
-        return False
-    return unicodedata.category(ch) in ("Cc", "Cs")
 
 
 def field_text(value: object, field: str, label: str, limit: int) -> str:
@@ -104,12 +89,4 @@ def field_text(value: object, field: str, label: str, limit: int) -> str:
     ...
     mdreg.errors.ValidationError: login_name: must be text, not NoneType
     """
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be text, not {type(value).__name__}",
-                              field_label=label)
-    if len(value) > limit:
-        raise ValidationError(field, f"at most {limit} characters", field_label=label)
-    if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in value):
-        raise ValidationError(field, "holds control characters or unpaired surrogates",
-                              field_label=label)
-    return value.strip()
+    return text(value, field, label, limit, one_line=True).strip()

@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import unicodedata
 from datetime import timedelta
 from functools import cached_property
 
@@ -40,8 +39,9 @@ import attrs
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from mdreg.domain.account import CodeHash
+from mdreg.domain.inputs import text
 from mdreg.domain.throttle import LoginThrottle
-from mdreg.errors import InsecureConfiguration, ValidationError, WeakPassword
+from mdreg.errors import InsecureConfiguration, WeakPassword
 
 CODE_DIGITS = 6
 MAX_CODE_TTL = timedelta(minutes=10)
@@ -135,16 +135,7 @@ def given_password(value: object, field: str = "password", label: str = "密码"
     Raises:
         ValidationError: naming ``field`` (never quoting the value).
     """
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be text, not {type(value).__name__}",
-                              field_label=label)
-    if len(value) > MAX_PASSWORD_LENGTH:
-        raise ValidationError(field, f"at most {MAX_PASSWORD_LENGTH} characters",
-                              field_label=label)
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-        raise ValidationError(field, "holds control characters or unpaired surrogates",
-                              field_label=label)
-    return value
+    return text(value, field, label, MAX_PASSWORD_LENGTH, one_line=True)
 
 
 def check_password_strength(password: str, *, login_name: str = "") -> None:
