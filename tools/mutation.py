@@ -77,7 +77,10 @@ def test_args() -> list[str]:
     """mutmut's pytest arguments, the workflow tests first (a table mutant mostly dies there)."""
     c = config()
     selection = sorted(c["pytest_add_cli_args_test_selection"], key=lambda t: t != "tests/workflows")
-    return [*c.get("pytest_add_cli_args", []), *selection]
+    # addopts is replaced: its --doctest-modules would import the test directories' conftest.py
+    # files as modules of one name when the selection names several directories
+    plugin = ["-o", "addopts=", "-p", "mdreg.testing.plugin", "--strict-markers"]
+    return [*plugin, *c.get("pytest_add_cli_args", []), *selection]
 
 
 # --- mutmut ---------------------------------------------------------------------------------
@@ -104,6 +107,72 @@ def mutmut_results(modules: list[str] | None) -> dict[str, str]:
         if name and (modules is None or mutmut_module(name) in modules):
             results[name] = status
     return results
+
+
+def run_cold(name: str, timeout: float) -> str:
+    """Runs the tests once more for mutmut's survivor ``name``, in a new process with the mutant
+    switched on from the start. mutmut imports the code before it switches a mutant on, so code
+    that runs at import (a rule's versions, the catalogue, tables built by functions) is never
+    mutated in its runs; here it is."""
+    return run_tests(ROOT / "mutants", {"MUTANT_UNDER_TEST": name,
+                                        "PYTHONPATH": str(ROOT / "mutants" / "src")}, timeout)
+
+
+_COLLECTING = """
+import sys, pytest
+seen = set()
+def profile(frame, event, arg):
+    if event == "call":
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("mdreg."):
+            seen.add(module + "." + frame.f_code.co_qualname)
+sys.setprofile(profile)
+code = pytest.main(["--co", "-q", "-p", "no:xdist", *sys.argv[2:]])
+sys.setprofile(None)
+open(sys.argv[1], "w").write("\\n".join(sorted(seen)))
+sys.exit(code)
+"""
+
+
+def import_time_functions() -> set[str]:
+    """The functions of mdreg that run while the selected tests are imported and collected
+    (``module.Class.method``)."""
+    with tempfile.TemporaryDirectory(prefix="mdreg-collect-") as tmp:
+        out = Path(tmp) / "seen.txt"
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        done = subprocess.run([sys.executable, "-c", _COLLECTING, str(out), *test_args()], cwd=ROOT,
+                              env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"mutation: collecting the tests failed:\n{done.stdout[-2000:]}")
+        return set(out.read_text(encoding="utf-8").split())
+
+
+def function_of(name: str) -> str:
+    """``mdreg.rules.base.xǁPolicyǁcheck__mutmut_3`` → ``mdreg.rules.base.Policy.check``."""
+    module, _, mutant = name.rpartition(".")
+    mutant = re.sub(r"__mutmut_\d+$", "", mutant)
+    qualname = mutant[2:].replace("ǁ", ".") if mutant.startswith("xǁ") else mutant[2:]
+    return f"{module}.{qualname}"
+
+
+def check_unmutated(timeout: float) -> None:
+    """The selected tests must pass on the unmutated code, or every mutant would look killed."""
+    status = run_tests(ROOT, {"PYTHONPATH": str(ROOT / "src")}, timeout)
+    if status != "survived":
+        raise SystemExit(f"mutation: the selected tests do not pass on the unmutated code ({status})")
+
+
+def run_tests(cwd: Path, env: dict[str, str], timeout: float) -> str:
+    """The selected tests, stopping at the first failure: killed, survived, no tests or timeout."""
+    env = {**{k: v for k, v in os.environ.items() if k != "MDREG_TEST_POSTGRES_URL"}, **env,
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-p", "no:xdist", *test_args()]
+    try:
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return {0: "survived", 5: "no tests"}.get(done.returncode, "killed")
 
 
 def mutmut_module(name: str) -> str:
@@ -190,16 +259,7 @@ def run_table_mutant(mutant: TableMutant, timeout: float) -> str:
         src = Path(tmp) / "src"
         shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
         (Path(tmp) / mutant.path).write_text(mutant.source, encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k != "MDREG_TEST_POSTGRES_URL"}
-        env["PYTHONPATH"] = str(src)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        command = [sys.executable, "-m", "pytest", "-x", "-p", "no:xdist", *test_args()]
-        try:
-            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=timeout,
-                                  check=False)
-        except subprocess.TimeoutExpired:
-            return "timeout"
-        return {0: "survived", 5: "no tests"}.get(done.returncode, "killed")
+        return run_tests(ROOT, {"PYTHONPATH": str(src)}, timeout)
 
 
 # --- the summary ----------------------------------------------------------------------------
@@ -302,7 +362,22 @@ def main(argv: list[str] | None = None) -> int:
     complete = args.no_run or run_mutmut(None if whole else modules, args.max_children, args.budget)
     results = {name: (mutmut_module(name), status)
                for name, status in mutmut_results(None if whole else modules).items()}
-    if not (args.no_tables or args.no_run):
+    todo_tables = not (args.no_tables or args.no_run) and any(
+        f.startswith("src/mdreg/workflows/") for f in files)
+    at_import = import_time_functions() if not args.no_run else set()
+    cold = sorted(name for name, (_, status) in results.items()
+                  if status in ("survived", "no tests") and function_of(name) in at_import)
+    if cold or todo_tables:
+        check_unmutated(1800.0)
+    for name in cold:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left < 5:
+            complete = False
+            break
+        status = run_cold(name, 600.0 if left is None else min(600.0, left))
+        results[name] = (results[name][0], status)
+        print(f"{status:>9} {name} (run from import)", flush=True)
+    if todo_tables:
         tables = [m for f in files if f.startswith("src/mdreg/workflows/") for m in table_mutants(f)]
         per_mutant = 600.0
         for mutant in tables:

@@ -173,3 +173,34 @@ def test_generated_applications_refer_to_the_registry(data, generated, business)
 def test_generated_invalid_id_numbers_are_all_rejected(raw: str) -> None:
     with pytest.raises(ValidationError):
         mdreg.ResidentId.parse(raw)
+
+
+def test_diff_reports_every_kind_of_change_exactly() -> None:
+    before = {"name": "base", "as_of": "2021-06-01", "parameters": {"a": 1, "b": 2},
+              "rules": {"x": {"label": "X", "version": 1}, "y": {"label": "Y", "version": 1},
+                        "z": {"label": "Z", "version": 1, "fix": "old"}}}
+    after = {"name": "province", "as_of": None, "parameters": {"b": 3, "c": 4},
+             "rules": {"w": {"label": "W", "version": 1}, "y": {"label": "Y", "version": 1},
+                       "z": {"label": "Z", "version": 2, "title": "new"}}}
+    assert diff(before, after) == {
+        "before": "base@2021-06-01",
+        "after": "province",
+        "rules": [{"rule": "w", "change": "added", "label": "W"},
+                  {"rule": "x", "change": "removed", "label": "X"},
+                  {"rule": "z", "change": "changed", "fields": ["fix", "title", "version"]}],
+        "parameters": {"a": {"before": 1, "after": None}, "b": {"before": 2, "after": 3},
+                       "c": {"before": None, "after": 4}},
+    }
+    assert diff(after, after) == {"before": "province", "after": "province", "rules": [],
+                                  "parameters": {}}
+
+
+def test_diff_of_a_province_that_switches_a_rule_off_and_changes_a_parameter() -> None:
+    inferred = next(r for r in BASE_POLICY.all_rules() if r.inferred)
+    province = BASE_POLICY.with_changes("province", switch_off=[inferred.id], extra_scopes=["X"])
+    changes = diff(export(BASE_POLICY, date(2026, 3, 2)), export(province, date(2026, 3, 2)))
+    assert changes["before"] == f"{BASE_POLICY.name}@2026-03-02"
+    assert changes["after"] == "province@2026-03-02"
+    assert changes["rules"] == [{"rule": inferred.id, "change": "removed", "label": inferred.label}]
+    assert changes["parameters"] == {"extra_scopes": {
+        "before": export(BASE_POLICY)["parameters"].get("extra_scopes"), "after": ["X"]}}

@@ -441,6 +441,36 @@ def test_r_ind_1_a_change_to_an_individual_clinic_is_checked_too(
     assert registry.check(app.id, "submit").failed_rule_ids == ("individual_practice.five_years",)
 
 
+def test_r_ind_1_a_change_keeps_the_special_skills_of_the_qualification_it_rests_on(
+    world: World, registry: Registry, beijing: Institution, clinic: Institution
+) -> None:
+    special = Qualification("Q-ZC", Level.PHYSICIAN, Category.TCM, date(2025, 9, 1),
+                            special_skills=True)
+    doctor = world.physician(qualification=special)
+    registration = world.registration(doctor, beijing, qualification_no="Q-ZC")
+    app = registry.apply(Actor.physician(doctor.id),
+                         ChangeRequest(registration.id, clinic.id, registration.scopes), submit=False)
+    result = registry.check(app.id, "submit")
+    assert "individual_practice.five_years" in result.checked
+    assert result.passed
+
+
+def test_r_ind_1_a_change_naming_a_special_skills_qualification_is_judged_by_it(
+    world: World, registry: Registry, beijing: Institution, clinic: Institution
+) -> None:
+    special = Qualification("Q-ZC", Level.PHYSICIAN, Category.TCM, date(2025, 9, 1),
+                            special_skills=True)
+    doctor = world.physician(extra_qualifications=(special,))
+    registration = world.registration(doctor, beijing)
+    assert registration.qualification_no != "Q-ZC"
+    request = ChangeRequest(registration.id, clinic.id, ("中医专业",), category=Category.TCM,
+                            qualification_no="Q-ZC")
+    app = registry.apply(Actor.physician(doctor.id), request, submit=False)
+    result = registry.check(app.id, "submit")
+    assert "individual_practice.five_years" in result.checked
+    assert "individual_practice.five_years" not in result.failed_rule_ids
+
+
 @pytest.mark.parametrize(
     ("kind", "allowed", "refused"),
     [(InstitutionKind.INDIVIDUAL_CLINIC, False, True), (InstitutionKind.INDIVIDUAL_CLINIC, True, False),
