@@ -17,10 +17,12 @@ from mdreg import (
     Actor,
     Category,
     DivisionCode,
+    HashProfile,
     HealthDepartment,
     Institution,
     InstitutionKind,
     Level,
+    LoginThrottle,
     Physician,
     Qualification,
     Registration,
@@ -100,10 +102,12 @@ def _registration(rid: str, physician: Physician, institution: Institution, on: 
                         institution.approved_by, on, f"1101{rid[1:]:0>11}")
 
 
-def seed(registry: mdreg.Registry) -> StaffDirectory:
+def seed(registry: mdreg.Registry, *, profile: HashProfile | None = None,
+         throttle: LoginThrottle | None = None) -> StaffDirectory:
     """Load the demo province into ``registry`` (once: a registry that has it is left as it is)
-    and return the staff users."""
-    staff = StaffDirectory.of(STAFF)
+    and return the staff users (their passwords hashed with ``profile``, production Argon2id
+    by default)."""
+    staff = StaffDirectory.of(STAFF, profile, throttle)
     try:
         registry.institution(INSTITUTIONS[0].id)
     except mdreg.NotFoundError:
