@@ -101,7 +101,7 @@ def router(portal: Portal) -> APIRouter:
             raise HTTPException(429 if refused.throttled else 401,
                                 "too many failed logins" if refused.throttled
                                 else "wrong login name or password") from None
-        return Session(kind=who.kind, party=who.actor.id, display=who.display,
+        return Session(kind=who.kind, party=who.actor.party_id, display=who.display,
                        csrf_token=request.session[CSRF_FIELD])
 
     @api.delete("/session", status_code=204, dependencies=guarded)

@@ -121,7 +121,7 @@ class Who:
 def start_session(request: Request, actor: Actor, display: str, party_name: str) -> None:
     """A fresh session for ``actor`` (a new CSRF token: nothing from before the login survives)."""
     request.session.clear()
-    request.session.update({"kind": actor.kind.value, "party": actor.id, "user": actor.user or "",
+    request.session.update({"kind": actor.kind.value, "party": actor.party_id, "user": actor.user or "",
                             "display": display, "party_name": party_name,
                             CSRF_FIELD: secrets.token_urlsafe(32)})
 

@@ -112,7 +112,7 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
     def phone(request: Request) -> Response:
         who = portal.who(request)
         portal.deliver()
-        recipients = [f"{who.kind}:{who.actor.id}"]
+        recipients = [f"{who.kind}:{who.actor.party_id}"]
         if who.kind == "physician":
             account = registry.accounts.account(who.actor)
             recipients += [c for c in (account.phone and account.phone.national,
@@ -162,9 +162,9 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
             return RedirectResponse("/me/verify", 303)
         if account.state == "active" and error is None:
             return done(request, "账户已激活", "/me")
-        practice = registry.accounts.practice(who.actor)
+        registrations = registry.view(who.actor).registrations(who.actor.party_id)
         return portal.page(request, "activate.html", who, account=account, error=error,
-                           status=status, registered=any(r.is_valid for r in practice.registrations))
+                           status=status, registered=any(r.is_valid for r in registrations))
 
     @routes.post("/me/activate")
     def activate(request: Request, code: Text) -> Response:
@@ -191,7 +191,7 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
                                     303)
         view = registry.view(who.actor)
         return portal.page(
-            request, "me.html", who, account=account, physician=view.physician(who.actor.id),
+            request, "me.html", who, account=account, physician=view.physician(who.actor.party_id),
             qualifications=registry.accounts.qualifications(who.actor),
             practice=registry.accounts.practice(who.actor),
             assessments=registry.accounts.assessments(who.actor),
@@ -296,7 +296,7 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
     def apply_page(request: Request, who: Any, kind: mdreg.BusinessType, *,
                    error: dict[str, Any] | None = None, status: int = 200,
                    values: dict[str, Any] | None = None) -> Response:
-        choices = forms.Choices.of(registry, who.actor.id, portal.institutions)
+        choices = forms.Choices.of(registry, who.actor.party_id, portal.institutions)
         return portal.page(request, "apply.html", who, kind=kind,
                            description=forms.DESCRIPTIONS.get(kind.value, ""),
                            fields=forms.fields(kind, choices), values=values or {},
@@ -374,7 +374,7 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
         inbox = registry.accounts.work_list(who.actor)
         return portal.page(request, "org.html", who, error=error, status=status,
                            work=view.work_list(limit=100), counts=view.counts(),
-                           changes=inbox.changes, institution=registry.institution(who.actor.id),
+                           changes=inbox.changes, institution=registry.institution(who.actor.party_id),
                            physician_name=lambda pid: view.physician(pid).name,
                            labels=lambda app: forms.declaration_for(app.type).definition.state(
                                app.state).label)
