@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,7 +27,7 @@ import mdreg
 from mdreg import Actor, MdregError
 from mdreg.workflows import declaration_for
 
-from . import api, forms
+from . import api, pages
 from .auth import (
     SESSION_MAX_AGE,
     LoginRefused,
@@ -39,41 +39,16 @@ from .auth import (
     start_session,
 )
 from .phone import DemoPhone, dispatcher
+from .responses import problem, status_of
 
 HERE = Path(__file__).parent
-STATUS = {mdreg.ValidationError: 400, mdreg.IneligibleError: 422, mdreg.NotFoundError: 404,
-          mdreg.PermissionDenied: 404, mdreg.TransitionNotAllowed: 409,
-          mdreg.ConcurrencyConflict: 409, mdreg.AuthenticationFailed: 401}
 ROLE_OF = {"physician": "applicant", "institution": "institution", "authority": "authority"}
-HOME = {"physician": "/me", "institution": "/org", "authority": "/dept"}
-
-
 class LoginRequired(Exception):
     """The page needs a logged-in user of one of ``kinds``."""
 
 
 class Forbidden(Exception):
     """The logged-in user is not of the kind the page is for."""
-
-
-def problem(error: MdregError) -> dict[str, Any]:
-    """What a page or the API shows of an error: its label, field and message, and for a
-    refusal every rule with its citations. Never a stack trace or an ID number (mdreg's messages
-    quote none)."""
-    found: dict[str, Any] = {"label": error.label, "message": error.message,
-                             "field": getattr(error, "field", None),
-                             "field_label": getattr(error, "field_label", None)}
-    if isinstance(error, mdreg.IneligibleError):
-        found["violations"] = [
-            {"rule_id": v.rule_id, "label": v.label, "message": v.message, "fix": v.fix,
-             "citations": [str(c) for c in v.citations]} for v in error.violations]
-    if isinstance(error, mdreg.PermissionDenied):  # as for an id that does not exist
-        found = {"label": "未找到", "message": "not found", "field": None, "field_label": None}
-    return found
-
-
-def status_of(error: MdregError) -> int:
-    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
 
 
 class Portal:
@@ -219,7 +194,6 @@ def create_app(registry: mdreg.Registry, staff: StaffDirectory, *,
     @app.exception_handler(MdregError)
     async def mdreg_error(request: Request, error: MdregError) -> Response:
         if request.url.path.startswith("/api/"):
-            from fastapi.responses import JSONResponse
             return JSONResponse({"detail": problem(error)}, status_of(error))
         return portal.page(request, "error.html", current(request), status=status_of(error),
                            error=problem(error))
@@ -227,17 +201,15 @@ def create_app(registry: mdreg.Registry, staff: StaffDirectory, *,
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):
-            from fastapi.responses import JSONResponse
             return JSONResponse({"detail": error.detail}, error.status_code)
         label = {403: "请求无效（CSRF 校验失败），请刷新页面后重试", 404: "未找到"}.get(
             error.status_code, "请求无效")
         return portal.page(request, "error.html", current(request), status=error.status_code,
                            error={"label": label, "message": str(error.detail)})
 
-    from . import pages
     app.include_router(pages.router(portal), dependencies=[Depends(check_csrf)])
     app.include_router(api.router(portal), prefix="/api")
     return app
 
 
-__all__ = ["File", "Form", "Portal", "UploadFile", "create_app", "forms", "problem"]
+__all__ = ["Portal", "create_app", "problem"]

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from stdnum.cn import ric
+
 import mdreg
 from mdreg import (
     Actor,
@@ -28,8 +30,6 @@ from mdreg import (
     Registration,
     ResidentId,
 )
-
-from stdnum.cn import ric
 
 from .auth import StaffDirectory, StaffUser
 

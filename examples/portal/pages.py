@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 import mdreg
 from mdreg import Actor, MdregError
 
 from . import forms
-from .auth import LoginRefused
+from .auth import LoginRefused, current, start_session
+from .responses import HOME, problem, status_of
 
 if TYPE_CHECKING:
     from .app import Portal
@@ -25,9 +27,7 @@ if TYPE_CHECKING:
 Text = Annotated[str, Form()]
 
 
-def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read top to bottom
-    from .app import HOME, problem, status_of
-
+def router(portal: Portal) -> APIRouter:
     routes = APIRouter()
     registry = portal.registry
 
@@ -51,16 +51,12 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
 
     @routes.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
-        who = portal_who(request)
+        who = current(request)
         return RedirectResponse(HOME[who.kind] if who else "/login", 303)
-
-    def portal_who(request: Request) -> Any:
-        from .auth import current
-        return current(request)
 
     @routes.get("/login", response_class=HTMLResponse)
     def login_page(request: Request) -> Response:
-        return portal.page(request, "login.html", portal_who(request))
+        return portal.page(request, "login.html", current(request))
 
     @routes.post("/login")
     def login(request: Request, login_name: Text, password: Text) -> Response:
@@ -84,7 +80,7 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
 
     @routes.get("/signup", response_class=HTMLResponse)
     def signup_page(request: Request) -> Response:
-        return portal.page(request, "signup.html", portal_who(request), form={})
+        return portal.page(request, "signup.html", current(request), form={})
 
     @routes.post("/signup")
     def signup(request: Request, name: Text, id_number: Text, login_name: Text, password: Text,
@@ -101,7 +97,6 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
             return portal.page(request, "signup.html", None, status=status_of(error),
                                error=problem(error), form=form)
         physician = registry.physician(account.physician_id)
-        from .auth import start_session
         start_session(request, Actor.physician(account.physician_id), physician.name,
                       account.login_name)
         return done(request, "账户已注册，请验证手机号", "/me/verify")
@@ -314,7 +309,6 @@ def router(portal: Portal) -> APIRouter:  # noqa: C901 - one route table, read t
         kind = forms.business(business)
         submitted = await request.form()
         values = {k: submitted.getlist(k) for k in submitted if k != "csrf_token"}
-        from starlette.concurrency import run_in_threadpool
 
         def submit() -> Response:
             try:
