@@ -146,8 +146,20 @@ class Browser:
         return self
 
     def click(self, element_id: str) -> Browser:
+        """Click a button or link and wait for the page it leads to."""
         from selenium.webdriver.common.by import By
-        self.driver.find_element(By.ID, element_id).click()
+        return self.navigating(lambda: self.driver.find_element(By.ID, element_id).click())
+
+    def navigating(self, action: Any) -> Browser:
+        """Run ``action`` and wait until the browser has loaded the next page."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        before = self.driver.find_element(By.TAG_NAME, "html")
+        action()
+        wait = WebDriverWait(self.driver, 15)
+        wait.until(expected_conditions.staleness_of(before))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
         return self
 
     def text(self, selector: str = "body") -> str:

@@ -42,7 +42,8 @@ def test_a_form_without_its_csrf_token_is_refused(browser, served) -> None:
     browser.driver.execute_script(
         "document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove());")
     browser.fill(education="博士研究生")
-    browser.driver.execute_script("document.querySelector('form[action=\"/me/info\"]').submit();")
+    browser.navigating(lambda: browser.driver.execute_script(
+        "document.querySelector('form[action=\"/me/info\"]').submit();"))
     assert "CSRF" in browser.text()
     assert not [c for c in served.registry.accounts.changes(Actor.physician("P1004"))
                 if c.education == "博士研究生"]
