@@ -151,15 +151,15 @@ class Browser:
         return self.navigating(lambda: self.driver.find_element(By.ID, element_id).click())
 
     def navigating(self, action: Any) -> Browser:
-        """Run ``action`` and wait until the browser has loaded the next page."""
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
+        """Run ``action`` and wait until the browser has loaded the next page (a new document
+        has no marker)."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
-        before = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.execute_script("window.portalPageMarker = true;")
         action()
-        wait = WebDriverWait(self.driver, 15)
-        wait.until(expected_conditions.staleness_of(before))
-        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(self.driver, 15, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script(
+                "return !window.portalPageMarker && document.readyState === 'complete';"))
         return self
 
     def text(self, selector: str = "body") -> str:
