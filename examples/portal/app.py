@@ -139,6 +139,7 @@ class Portal:
             "labels": {e.id: e.label for e in definition.events},
             "materials": declaration_for(application.type).materials,
             "refusal": self.registry.refusal(application_id),
+            "rules": {r.id: r for r in self.registry.policy.all_rules()},
         }
 
 

@@ -17,6 +17,8 @@ from stdnum.cn import ric
 import mdreg
 from mdreg import (
     Actor,
+    Assessment,
+    AssessmentResult,
     Category,
     DivisionCode,
     HashProfile,
@@ -131,6 +133,8 @@ def _load(registry: mdreg.Registry) -> None:
         registrations=(_registration("R1001", zhang, hospital, date(2020, 3, 2)),
                        _registration("R1003", zhao, centre, date(2017, 3, 1)),
                        _registration("R1004", wang, hospital, date(2016, 3, 1))),
+        assessments=(Assessment("AS1004", wang.id, "2021-2023", AssessmentResult.PASSED,
+                                date(2024, 3, 15), hospital.id),),
     )
     phones = {"wangwu": "13900001004", "sunqi": "13900001005"}
     for (login, password), physician in zip(PHYSICIAN_LOGINS.items(), (wang, sun), strict=True):

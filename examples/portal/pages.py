@@ -412,8 +412,10 @@ def router(portal: Portal) -> APIRouter:
         who = portal.who(request, "authority")
         view = registry.view(who.actor)
         where = mdreg.WorkFilter(overdue=True) if overdue else None
+        registration = forms.declaration_for(mdreg.BusinessType.REGISTRATION).definition
+        counts = {registration.state(state).label: n for state, n in view.counts().items()}
         return portal.page(request, "dept.html", who, work=view.work_list(where, limit=100),
-                           counts=view.counts(), overdue=bool(overdue),
+                           counts=counts, overdue=bool(overdue),
                            physician_name=lambda pid: view.physician(pid).name,
                            institution_name=portal.institution_name,
                            labels=lambda app: forms.declaration_for(app.type).definition.state(

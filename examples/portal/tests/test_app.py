@@ -159,3 +159,12 @@ def test_a_send_back_reaches_the_physician(app, client) -> None:
     registry.fire(app_id, "send_back", Actor.institution("I11001"), reason="请写明原因")
     assert "请写明原因" in client.get(f"/applications/{app_id}").text
     assert "机构退回通知" in client.get("/phone").text
+
+
+def test_the_personal_page_shows_every_kind_of_information(client) -> None:
+    login(client, "wangwu", PHYSICIAN_LOGINS["wangwu"])
+    page = client.get("/me").text
+    for part in ("基本信息", "资格信息", "执业信息", "考核信息", "2021-2023", "合格", "北京市朝阳区示范医院"):
+        assert part in page, part
+    assert "*******1004" in page
+    assert "13900001004" not in page

@@ -38,6 +38,7 @@ def test_a_newcomer_registers_and_is_approved(browser, served) -> None:
     browser.screenshot("phone")
     browser.open("/me/verify").fill_in("form:has(#sms-code)", code=code).click("verify-sms")
     assert browser.path == "/me/activate"
+    assert browser.text("#physician-id") == "P1001"  # what the physician tells the institution
     browser.screenshot("activate")
 
     staff(browser, "cy_hospital")
@@ -114,6 +115,7 @@ def test_a_refusal_shows_its_reasons_and_rules(browser, served) -> None:
     refusal = browser.text("#refusal")
     assert "申请人受刑事处罚，刑罚尚未执行完毕" in refusal
     assert "refusal.criminal_punishment" in refusal
+    assert "《中华人民共和国医师法》第十六条第二项" in refusal
     notice = browser.text("body")
     assert "医师法" in notice and "行政复议" in notice
     browser.screenshot("refusal")
