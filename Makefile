@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint package bench clean docs mutation mutation-changed FORCE
+.PHONY: demo test lint package bench clean docs portal mutation mutation-changed FORCE
 
 # Which interpreter a python is. A .venv whose python is not $(PYTHON) — another version, another
 # installation — or does not run, or cannot import mdreg, is removed and built again.
@@ -29,6 +29,12 @@ FORCE:
 demo: $(VENV)/.installed
 	$(VENV)/bin/mdreg simulate --physicians 500 --days 60 --seed 1 \
 		--json simulation.json --html simulation.html
+
+# The reference portal (examples/portal, docs/portal.md) on http://127.0.0.1:8000 with the demo
+# province, on portal.sqlite; DB=postgresql+psycopg://user@host/db for PostgreSQL.
+portal: $(VENV)/.installed
+	$(PY) -c "import uvicorn, multipart, itsdangerous" 2>/dev/null || $(PY) -m pip install -q -e ".[portal]"
+	$(PY) -m examples.portal $(if $(DB),--db $(DB))
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check src tests examples tools
