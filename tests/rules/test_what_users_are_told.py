@@ -184,7 +184,10 @@ CANCEL_FIX = "选择法定的注销情形，“其他情形”须写明具体情
      ("注销情形「own_request」不被接受", "ground 'own_request' is not accepted", {}, CANCEL_FIX)),
     (CancellationRequest("R1", CancellationGround.OTHER, ON, " "), {},
      ("“其他情形”未写明具体情况", "ground 'other' needs details", {}, CANCEL_FIX)),
-], ids=["ground_not_accepted", "other_without_details"])
+    # a payload built without the engine's argument check may hold a plain string
+    (CancellationRequest("R1", "retired", ON), {},  # type: ignore[arg-type]
+     ("注销情形「retired」不被接受", "ground 'retired' is not accepted", {}, CANCEL_FIX)),
+], ids=["ground_not_accepted", "other_without_details", "ground_not_a_ground"])
 def test_a_cancellation_ground_refused_is_named(
         payload: CancellationRequest, parameters: dict[str, object], expected: Said) -> None:
     assert said(GroundAccepted(), payload, parameters=parameters) == [expected]
