@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
 import pytest
 
-from mdreg.domain.application import BusinessType, RegistrationRequest, UpgradeRequest
-from mdreg.errors import WorkflowDefinitionError
+from mdreg import Actor
+from mdreg.domain.application import Application, BusinessType, RegistrationRequest, UpgradeRequest
+from mdreg.errors import ValidationError, WorkflowDefinitionError
 from mdreg.rules import Rule
 from mdreg.rules.account import SUBMISSION_RULES
 from mdreg.rules.refusal import FullCivilCapacity
@@ -20,8 +22,10 @@ from mdreg.workflows import (
     checked_on,
     declaration_for,
     declaration_for_payload,
+    redeclare,
 )
 from mdreg.workflows.lifecycle import application_lifecycle
+from mdreg.workflows.materials import PHOTO
 from mdreg.workflows.registration import REGISTRATION
 
 BUILT_IN_IDS = [d.business.value for d in BUILT_IN]
@@ -108,3 +112,44 @@ def test_an_inconsistent_declaration_is_refused_when_built(changes: dict[str, An
 
 def test_the_registration_payload_is_the_declared_one() -> None:
     assert REGISTRATION.payload is RegistrationRequest
+
+
+def test_an_undeclared_business_type_or_payload_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError) as refused:
+        declaration_for("no_such_type")  # type: ignore[arg-type]
+    assert (refused.value.field, refused.value.field_label) == ("business", "业务类型")
+    assert str(refused.value) == "business: business type 'no_such_type' is not declared"
+    with pytest.raises(ValidationError) as refused:
+        declaration_for_payload({"institution_id": "I1"})
+    assert (refused.value.field, refused.value.field_label) == ("payload", "申请内容")
+    assert str(refused.value) == "payload: dict is not an application payload"
+
+
+def test_only_a_declared_type_with_its_own_payload_can_be_redeclared() -> None:
+    with pytest.raises(WorkflowDefinitionError) as refused:
+        redeclare(attrs.evolve(REGISTRATION, payload=UpgradeRequest, rules={}, effects={},
+                               facts={}))
+    assert str(refused.value) == ("business type 'registration' with payload UpgradeRequest is "
+                                  "not declared")
+    assert declaration_for(BusinessType.REGISTRATION) is REGISTRATION
+
+
+def test_an_application_carrying_another_types_payload_is_refused() -> None:
+    app = attrs.evolve(_application(), payload=UpgradeRequest("R1", "Q2"))
+    with pytest.raises(WorkflowDefinitionError) as refused:
+        REGISTRATION.payload_of(app)
+    assert str(refused.value) == ("application A1 of registration carries a UpgradeRequest, "
+                                  "not a RegistrationRequest")
+    assert REGISTRATION.payload_of(_application()) == _application().payload
+
+
+def _application() -> Application:
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    return Application("A1", BusinessType.REGISTRATION, "P1", Actor.physician("P1"),
+                       RegistrationRequest("I1", "Q1", ("内科专业",)), "I1", "D1", "110000",
+                       "draft", 1, now, now, date(2026, 3, 2))
+
+
+def test_a_material_shows_its_citation_when_it_has_one() -> None:
+    assert str(PHOTO) == "近6个月2寸白底免冠正面半身照片（《医师执业注册管理办法》第十二条第（二）项）"
+    assert str(attrs.evolve(PHOTO, citation=None)) == "近6个月2寸白底免冠正面半身照片"

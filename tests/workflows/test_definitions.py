@@ -22,31 +22,49 @@ def make(states: tuple[StateSpec, ...], events: tuple[EventSpec, ...], initial: 
 A, B, C = StateSpec("a", "甲"), StateSpec("b", "乙", final=True), StateSpec("c", "丙")
 
 
-@pytest.mark.parametrize(
-    ("states", "events", "problem"),
-    [
-        ((A, B), (EventSpec("go", "走", ("a",), "x", Role.APPLICANT),), "unknown states"),
-        ((A, B, C), (EventSpec("go", "走", ("a",), "b", Role.APPLICANT),), "unreachable"),
-        ((A, B, StateSpec("c", "甲")), (EventSpec("go", "走", ("a",), "b", Role.APPLICANT),),
-         "duplicate state labels"),
-        ((A, B), (EventSpec("go", "走", ("a",), "b", Role.APPLICANT),
-                  EventSpec("back", "回", ("b",), "a", Role.APPLICANT)), "leaves final"),
-        ((A, B), (EventSpec("to_b", "走", ("a",), "b", Role.APPLICANT),), "bad event id"),
-        ((A, StateSpec("b", "乙")), (EventSpec("go", "走", ("a",), "b", Role.APPLICANT),),
-         "without a way out"),
-        ((A, B), (EventSpec("go", " ", ("a",), "b", Role.APPLICANT),), "no label"),
-    ],
-    ids=["unknown_dest", "unreachable_state", "duplicate_label", "exit_from_final",
-         "reserved_event_id", "dead_end", "blank_label"],
-)
+GO = EventSpec("go", "走", ("a",), "b", Role.APPLICANT)
+MALFORMED = {
+    "unknown_dest": ((A, B), (EventSpec("go", "走", ("a",), "x", Role.APPLICANT),),
+                     "event 'go' names unknown states {'x'}"),
+    "unreachable_state": ((A, B, C), (GO,), "unreachable states ['c']"),
+    "duplicate_state_label": ((A, B, StateSpec("c", "甲")), (GO,), "duplicate state labels"),
+    "duplicate_state_id": ((A, B, StateSpec("a", "丁")), (GO,), "duplicate state ids"),
+    "duplicate_event_id": ((A, B), (GO, EventSpec("go", "行", ("a",), "b", Role.APPLICANT)),
+                           "duplicate event ids"),
+    "duplicate_event_label": ((A, B), (GO, EventSpec("run", "走", ("a",), "b", Role.APPLICANT)),
+                              "duplicate event labels"),
+    "exit_from_final": ((A, B), (GO, EventSpec("back", "回", ("b",), "a", Role.APPLICANT)),
+                        "event 'back' leaves final states {'b'}"),
+    "reserved_event_id": ((A, B), (EventSpec("to_b", "走", ("a",), "b", Role.APPLICANT),),
+                          "bad event id 'to_b'"),
+    "bad_state_id": ((A, B, StateSpec("C-1", "丙")), (GO,), "bad state id 'C-1'"),
+    "dead_end": ((A, StateSpec("b", "乙")), (GO,), "non-final states without a way out: ['b']"),
+    "blank_event_label": ((A, B), (EventSpec("go", " ", ("a",), "b", Role.APPLICANT),),
+                          "event 'go' has no label"),
+    "blank_state_label": ((StateSpec("a", " "), B), (GO,), "state 'a' has no label"),
+    "event_without_source": ((A, B), (GO, EventSpec("jump", "跳", (), "b", Role.APPLICANT)),
+                             "event 'jump' has no source"),
+}
+
+
+@pytest.mark.parametrize(("states", "events", "problem"), MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_definitions_are_refused_when_built(states, events, problem: str) -> None:
-    with pytest.raises(WorkflowDefinitionError, match=problem):
+    with pytest.raises(WorkflowDefinitionError) as refused:
         make(states, events)
+    assert str(refused.value) == f"workflow 't': {problem}"
 
 
 def test_initial_state_must_be_declared() -> None:
-    with pytest.raises(WorkflowDefinitionError, match="initial"):
-        make((A, B), (EventSpec("go", "走", ("a",), "b", Role.APPLICANT),), initial="z")
+    with pytest.raises(WorkflowDefinitionError) as refused:
+        make((A, B), (GO,), initial="z")
+    assert str(refused.value) == "workflow 't': initial state 'z' is not declared"
+
+
+def test_a_hook_on_an_unknown_event_or_stage_is_refused() -> None:
+    engine = Workflow(make((A, B), (GO,)))
+    for event, stage in (("jump", "after"), ("go", "someday")):
+        with pytest.raises(ValueError, match=f"no event {event!r} or stage {stage!r} in workflow 't'"):
+            engine.attach(event, stage, lambda: None)
 
 
 @pytest.mark.parametrize(("business", "definition"), WORKFLOWS, ids=IDS)
