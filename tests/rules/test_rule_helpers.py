@@ -1,0 +1,53 @@
+"""The helpers rules share, and what an assistant's second location is told: read on their own,
+with a context built by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+import pytest
+from test_rule_properties import context
+
+from mdreg import Category, DivisionCode, Level, Qualification, Registration, RegistrationRequest
+from mdreg.domain.application import UNDER_REVIEW, ScopeApproval
+from mdreg.rules.practice_location import AssistantSingleLocation
+from mdreg.rules.scope import county_approval
+
+AS_OF = date(2026, 3, 2)
+
+
+def registration(rid: str, province: str) -> Registration:
+    return Registration(rid, "P", "Q", Level.ASSISTANT, Category.CLINICAL, ("内科专业",),
+                        DivisionCode(province), "I0", "D", date(2024, 1, 1), "1")
+
+
+def test_a_registration_not_held_is_none() -> None:
+    ctx = context(AS_OF, registrations=(registration("R1", "310000"),))
+    assert ctx.registration_named("R1") == registration("R1", "310000")
+    assert ctx.registration_named("R2") is None
+    assert ctx.registration_named(None) is None
+
+
+@pytest.mark.parametrize(("division", "approved"), [
+    ("110105", True), ("110106", False), ("110100", False), ("110000", False)],
+    ids=["the_institutions_county", "another_county", "the_city", "the_province"])
+def test_a_recorded_scope_approval_counts_only_from_the_institutions_county(
+        division: str, approved: bool) -> None:
+    base = context(AS_OF)  # the institution is in 110105
+    app = attrs.evolve(base.application, state=UNDER_REVIEW,
+                       scope_approval=ScopeApproval(f"D{division}", division, AS_OF))
+    assert county_approval(attrs.evolve(base, application=app)) is approved
+
+
+def test_an_assistant_with_a_valid_registration_is_told_where_it_is() -> None:
+    held = registration("R1", "310104")
+    base = context(AS_OF, level=Level.ASSISTANT, registrations=(held,))
+    (violation,) = AssistantSingleLocation().check(base)
+    assert (violation.message, violation.message_en, dict(violation.facts), violation.fix) == (
+        "已有有效执业注册（执业地点310104）", "already holds a valid registration at 310104",
+        {"registration": "R1", "location": "310104"}, "如需更换执业地点，请办理“变更”业务")
+    physician = attrs.evolve(base.physician, qualifications=(
+        Qualification("Q", Level.PHYSICIAN, Category.CLINICAL, date(2020, 1, 1)),))
+    assert list(AssistantSingleLocation().check(attrs.evolve(base, physician=physician))) == []
+    assert isinstance(base.payload, RegistrationRequest)
