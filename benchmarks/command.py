@@ -287,7 +287,7 @@ def trace_mdreg(action: Callable[[], object]) -> dict[str, int]:
     return summarize(seen)
 
 
-class _Recording:
+class Recording:
     """A driver connection that records the SQL it is given (for the trace only)."""
 
     def __init__(self, conn: Any, seen: list[str]) -> None:
@@ -306,7 +306,7 @@ class _Recording:
 
 def trace_raw(raw: RawApprove, action: Callable[[], object]) -> dict[str, int]:
     seen: list[str] = []
-    conn, raw.conn = raw.conn, _Recording(raw.conn, seen)
+    conn, raw.conn = raw.conn, Recording(raw.conn, seen)
     try:
         action()
     finally:
