@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in [n for n in runners if n in chosen]:
             runner, postgres = runners[name]
             if postgres and pg_problem:
-                config = {"command_postgres": ("s", 2.0), "eligibility_p99_postgres": ("s", 3.0),
+                config = {"command_postgres": ("s", 2.0), "eligibility_p99_postgres": ("s", 1.5),
                           "bulk_import_postgres": ("s", 2.0), "workers_postgres": ("commands/s", 1.6),
                           "tail_writers_postgres": ("s", 1.2)}
                 unit, target = config[name]

@@ -667,15 +667,19 @@ class UnitOfWork(abc.ABC):
                   for state in states}
         return {state: n for state, n in counts.items() if n}
 
-    def application_for_rules(self, application_id: str) -> Application | None:
+    def application_for_rules(self, application_id: str, *, hold: bool = True
+                              ) -> Application | None:
         """The application (``None``: not found), read so that :meth:`rule_inputs` for it
         costs nothing more where a backend can read both at once (PostgreSQL: one statement).
 
         The unit holds the application's physician first (:meth:`hold_physician`), so the
-        application and the rows its rules read include everything other holders committed."""
+        application and the rows its rules read include everything other holders committed.
+        With ``hold`` false (a check or an explanation: nothing is decided) it does not: the
+        application and the rows its rules read are read as the unit reads everything, from
+        one moment, and no command of the physician waits for the unit, nor it for one."""
         app = self.applications.get(application_id)
-        if app is None:
-            return None
+        if app is None or not hold:
+            return app
         if self.hold_physician(app.physician_id):
             app = self.applications.get(application_id)
         return app
