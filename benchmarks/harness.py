@@ -256,6 +256,8 @@ METRICS = (
     "command_postgres",
     "eligibility_p99_sqlite",
     "eligibility_p99_postgres",
+    "worklist_p99_sqlite",
+    "worklist_p99_postgres",
     "bulk_import_sqlite",
     "bulk_import_postgres",
     "retained_memory",
