@@ -37,6 +37,7 @@ def _runners(pg: fixtures.Postgres) -> dict[str, tuple[Runner, bool]]:
         retained,
         simulation,
         tail,
+        tick,
         transition,
         worklist,
     )
@@ -51,6 +52,8 @@ def _runners(pg: fixtures.Postgres) -> dict[str, tuple[Runner, bool]]:
         "eligibility_p99_postgres": (lambda ctx: eligibility.run_postgres(ctx, pg), True),
         "worklist_p99_sqlite": (worklist.run_sqlite, False),
         "worklist_p99_postgres": (lambda ctx: worklist.run_postgres(ctx, pg), True),
+        "tick_throughput_sqlite": (tick.run_sqlite, False),
+        "tick_throughput_postgres": (lambda ctx: tick.run_postgres(ctx, pg), True),
         "retained_memory": (retained.run, False),
         "workers_postgres": (lambda ctx: simulation.run_workers(ctx, pg), True),
         "tail_writers_postgres": (lambda ctx: tail.run(ctx, pg), True),
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             if postgres and pg_problem:
                 config = {"command_postgres": ("s", 2.0), "eligibility_p99_postgres": ("s", 1.5),
                           "worklist_p99_postgres": ("s", 3.0),
+                          "tick_throughput_postgres": ("s", 2.0),
                           "bulk_import_postgres": ("s", 2.0), "workers_postgres": ("commands/s", 1.6),
                           "tail_writers_postgres": ("s", 1.2)}
                 unit, target = config[name]

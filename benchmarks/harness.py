@@ -258,6 +258,8 @@ METRICS = (
     "eligibility_p99_postgres",
     "worklist_p99_sqlite",
     "worklist_p99_postgres",
+    "tick_throughput_sqlite",
+    "tick_throughput_postgres",
     "bulk_import_sqlite",
     "bulk_import_postgres",
     "retained_memory",

@@ -544,6 +544,12 @@ class DeadlineRepository(abc.ABC):
     def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
         """Open deadlines whose last day is in ``[start, end]``."""
 
+    def provisional(self, since: date) -> tuple[Deadline, ...]:
+        """Open provisional deadlines (counted through a year without holiday data) whose
+        last day is on or after ``since``, by due date; a backend may select them where they
+        are stored."""
+        return tuple(d for d in self.due_between(since, date.max) if d.provisional)
+
     @abc.abstractmethod
     def claim_reminders(self, as_of: date, horizon: date, limit: int,
                         exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
