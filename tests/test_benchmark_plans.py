@@ -7,15 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from benchmarks import fixtures, worklist
-from benchmarks.harness import Context
+
+fixtures = pytest.importorskip("benchmarks.fixtures")
+worklist = pytest.importorskip("benchmarks.worklist")
+harness = pytest.importorskip("benchmarks.harness")
 
 
 def test_a_work_list_page_reads_through_indexes(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MDREG_BENCH_PHYSICIANS", "2000")
     fixtures.install()
-    ctx = Context(quick=True, workdir=tmp_path, postgres_url="", reps=5, log=lambda _: None)
+    ctx = harness.Context(quick=True, workdir=tmp_path, postgres_url="", reps=5, log=lambda _: None)
     listing = worklist.build(ctx, fixtures.sqlite_url(tmp_path / "worklist.db"))
     try:
         plan, indexed, _ = worklist._plan(listing, listing.departments[0])
