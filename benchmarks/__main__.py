@@ -37,7 +37,9 @@ def _runners(pg: fixtures.Postgres) -> dict[str, tuple[Runner, bool]]:
         retained,
         simulation,
         tail,
+        tick,
         transition,
+        worklist,
     )
 
     return {
@@ -48,6 +50,10 @@ def _runners(pg: fixtures.Postgres) -> dict[str, tuple[Runner, bool]]:
         "eligibility_p99_sqlite": (eligibility.run_sqlite, False),
         "bulk_import_postgres": (lambda ctx: bulk_import.run_postgres(ctx, pg), True),
         "eligibility_p99_postgres": (lambda ctx: eligibility.run_postgres(ctx, pg), True),
+        "worklist_p99_sqlite": (worklist.run_sqlite, False),
+        "worklist_p99_postgres": (lambda ctx: worklist.run_postgres(ctx, pg), True),
+        "tick_throughput_sqlite": (tick.run_sqlite, False),
+        "tick_throughput_postgres": (lambda ctx: tick.run_postgres(ctx, pg), True),
         "retained_memory": (retained.run, False),
         "workers_postgres": (lambda ctx: simulation.run_workers(ctx, pg), True),
         "tail_writers_postgres": (lambda ctx: tail.run(ctx, pg), True),
@@ -113,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in [n for n in runners if n in chosen]:
             runner, postgres = runners[name]
             if postgres and pg_problem:
-                config = {"command_postgres": ("s", 2.0), "eligibility_p99_postgres": ("s", 3.0),
+                config = {"command_postgres": ("s", 2.0), "eligibility_p99_postgres": ("s", 1.5),
+                          "worklist_p99_postgres": ("s", 3.0),
+                          "tick_throughput_postgres": ("s", 2.0),
                           "bulk_import_postgres": ("s", 2.0), "workers_postgres": ("commands/s", 1.6),
                           "tail_writers_postgres": ("s", 1.2)}
                 unit, target = config[name]

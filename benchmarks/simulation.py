@@ -3,8 +3,11 @@
 workers_postgres: the simulation's throughput (commands per second, from its report: commands /
 seconds, where seconds covers loading the province, starting the worker processes and the
 simulated days) with ``workers=2`` vs ``workers=1`` on PostgreSQL, each run on a fresh database
-cloned from a migrated template. Target: 2 workers ≥ 1.6× one worker. On this 2-core machine the
-PostgreSQL server shares the two cores with the workers.
+cloned from a migrated template. Both sides of a repetition simulate the same seed, and so the
+same work: the number of workers changes only the speed (``mdreg.simulation``); the benchmark
+checks that both reports agree on everything but the timings (the commands, the audit events,
+the applications per type and state …) and records the command counts. Target: 2 workers ≥ 1.6×
+one worker. On this 2-core machine the PostgreSQL server shares the two cores with the workers.
 
 simulation_overhead: a seeded single-process simulation on SQLite (the default backend), its
 wall time (report ``seconds``) vs the time spent inside its registry commands (report
@@ -22,6 +25,9 @@ from benchmarks import fixtures
 from benchmarks.harness import Context, Result, alternate, median
 from mdreg.simulation import SimulationConfig, run
 
+#: report keys that depend on how a run was carried out, not on the work it did
+RUN_ONLY = frozenset({"seconds", "commands_per_second", "command_seconds", "workers", "database"})
+
 
 def _config(ctx: Context, seed: int) -> SimulationConfig:
     if ctx.quick:
@@ -32,6 +38,7 @@ def _config(ctx: Context, seed: int) -> SimulationConfig:
 def run_workers(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
     reps = ctx.reps
     reports: dict[str, list[dict[str, Any]]] = {"1": [], "2": []}
+    work: dict[int, dict[int, dict[str, Any]]] = {1: {}, 2: {}}  # workers → rep → what was done
 
     def simulate(workers: int, rep: int) -> float:
         url = pg.fresh(f"sim_{workers}_{rep}")
@@ -44,6 +51,7 @@ def run_workers(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
             gc.collect()
             pg.drop(f"mdreg_bench_sim_{workers}_{rep}")
         assert not report["invariant_violations"], report["invariant_violations"]
+        work[workers][rep] = {k: v for k, v in report.items() if k not in RUN_ONLY}
         reports[str(workers)].append({
             **{k: report[k] for k in ("commands", "seconds", "command_seconds",
                                       "commands_per_second")},
@@ -51,13 +59,20 @@ def run_workers(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
         return float(report["commands"]) / float(report["seconds"])
 
     two, one = alternate(reps, lambda rep: simulate(2, rep), lambda rep: simulate(1, rep))
+    for rep in range(reps):
+        differing = sorted(k for k in work[1][rep] if work[1][rep][k] != work[2][rep].get(k))
+        assert not differing, f"seed {rep + 1}: 1 and 2 workers did different work: {differing}"
+    commands = [work[1][rep]["commands"] for rep in range(reps)]
     config = _config(ctx, 1)
     return [Result("workers_postgres", median(two), median(one), "commands/s", 1.6,
                    check="ratio>=",
                    note=f"{config.physicians} physicians × {config.days} days per run, seed = "
-                        f"repetition; median of {reps} runs each; throughput includes loading "
-                        "and process start-up (details: first_day_done_at)",
-                   details={"mdreg_samples": two, "baseline_samples": one, "reports": reports})]
+                        f"repetition, the same work on both sides ({', '.join(map(str, commands))} "
+                        f"commands); median of {reps} runs each; throughput includes loading and "
+                        "process start-up (details: first_day_done_at)",
+                   details={"mdreg_samples": two, "baseline_samples": one, "reports": reports,
+                            "commands_per_seed": commands,
+                            "same_work": True})]
 
 
 def run_overhead(ctx: Context) -> list[Result]:

@@ -1,5 +1,6 @@
-"""``mdreg simulate --workers N``: a worker process that dies or fails ends the run promptly, with
-one line on stderr and a non-zero exit, whatever the other workers were doing."""
+"""``mdreg simulate --workers N``: the workers do the work one process would do, and a worker
+process that dies or fails ends the run promptly, with one line on stderr and a non-zero exit,
+whatever the other workers were doing."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from mdreg.simulation import SimulationConfig, run
+from mdreg.testing.databases import migrated_postgres
 
 #: Runs ``mdreg simulate`` with worker 1 of 2 failing on its second day, the way argv[1] says.
 SCRIPT = """
@@ -62,3 +67,41 @@ def test_a_failing_worker_ends_the_run(tmp_path: Path, how: str) -> None:
     expected = {"exit": "exit code 9", "kill": "signal 9", "raise": "worker broke on purpose"}
     assert expected[how] in err, err
     assert "Traceback" not in out + err
+
+
+# -- the same work, whatever the number of workers -----------------------------------------------
+
+#: what depends on how the run was carried out, not on what it did
+RUN_ONLY = {"seconds", "commands_per_second", "command_seconds", "workers", "database"}
+PG_URL = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
+SAME_WORK = SimulationConfig(physicians=80, days=10, seed=5)
+
+
+def what_happened(report: dict[str, Any]) -> dict[str, Any]:
+    """A report without what depends on how the run was carried out."""
+    return {key: value for key, value in report.items() if key not in RUN_ONLY}
+
+
+def assert_same_work(one: dict[str, Any], two: dict[str, Any]) -> None:
+    assert one["workers"] == 1 and two["workers"] == 2
+    assert one["commands"] > 100 and one["invariant_violations"] == []
+    for key in what_happened(one):  # one key at a time: a difference names its key
+        assert two[key] == one[key], key
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_two_workers_do_the_work_of_one_on_sqlite(tmp_path: Path) -> None:
+    one = run(SAME_WORK, f"sqlite:///{tmp_path / 'one.db'}")
+    two = run(SAME_WORK, f"sqlite:///{tmp_path / 'two.db'}", workers=2, start_method="fork")
+    assert_same_work(one, two)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="needs MDREG_TEST_POSTGRES_URL")
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_two_workers_do_the_work_of_one_on_postgresql() -> None:
+    with migrated_postgres(PG_URL, "mdreg_sim_one") as url_one, \
+            migrated_postgres(PG_URL, "mdreg_sim_two") as url_two:
+        one = run(SAME_WORK, url_one)
+        two = run(SAME_WORK, url_two, workers=2, start_method="fork")
+    assert_same_work(one, two)

@@ -544,6 +544,12 @@ class DeadlineRepository(abc.ABC):
     def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
         """Open deadlines whose last day is in ``[start, end]``."""
 
+    def provisional(self, since: date) -> tuple[Deadline, ...]:
+        """Open provisional deadlines (counted through a year without holiday data) whose
+        last day is on or after ``since``, by due date; a backend may select them where they
+        are stored."""
+        return tuple(d for d in self.due_between(since, date.max) if d.provisional)
+
     @abc.abstractmethod
     def claim_reminders(self, as_of: date, horizon: date, limit: int,
                         exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
@@ -667,15 +673,19 @@ class UnitOfWork(abc.ABC):
                   for state in states}
         return {state: n for state, n in counts.items() if n}
 
-    def application_for_rules(self, application_id: str) -> Application | None:
+    def application_for_rules(self, application_id: str, *, hold: bool = True
+                              ) -> Application | None:
         """The application (``None``: not found), read so that :meth:`rule_inputs` for it
         costs nothing more where a backend can read both at once (PostgreSQL: one statement).
 
         The unit holds the application's physician first (:meth:`hold_physician`), so the
-        application and the rows its rules read include everything other holders committed."""
+        application and the rows its rules read include everything other holders committed.
+        With ``hold`` false (a check or an explanation: nothing is decided) it does not: the
+        application and the rows its rules read are read as the unit reads everything, from
+        one moment, and no command of the physician waits for the unit, nor it for one."""
         app = self.applications.get(application_id)
-        if app is None:
-            return None
+        if app is None or not hold:
+            return app
         if self.hold_physician(app.physician_id):
             app = self.applications.get(application_id)
         return app

@@ -265,7 +265,7 @@ def explain(services: Services, application_id: str) -> Explanation:
     """Which events are possible now, which rules block the others, and why (no changes)."""
 
     def query(uow: UnitOfWork) -> Explanation:
-        app = application(uow, application_id, for_rules=True)
+        app = application(uow, application_id, for_rules=True, deciding=False)
         definition = engine(uow, app).definition
         events = definition.allowed(app.state)
         return explanation(app, {e.id: verdict(services, uow, app, e.id) for e in events},
@@ -292,7 +292,7 @@ def recorded_refusal(services: Services, application_id: str) -> Refusal | None:
 def check(services: Services, application_id: str, event: str) -> Verdict:
     """The verdict ``event`` would get now, without changing anything."""
     return read(services, lambda uow: verdict(
-        services, uow, application(uow, application_id, for_rules=True), event))
+        services, uow, application(uow, application_id, for_rules=True, deciding=False), event))
 
 
 # -- steps inside a unit of work ------------------------------------------------------------------
@@ -483,11 +483,12 @@ def audit(services: Services, uow: UnitOfWork, app: Application, event: str, fro
                  data=data or {}, cap=services.limits.audit_events_per_application)
 
 
-def application(uow: UnitOfWork, application_id: str, *, for_rules: bool = False
-                ) -> Application:
-    """The application; ``for_rules``: the rules will read about it (see
+def application(uow: UnitOfWork, application_id: str, *, for_rules: bool = False,
+                deciding: bool = True) -> Application:
+    """The application; ``for_rules``: the rules will read about it, for a decision (holding
+    the physician) unless not ``deciding`` (see
     :meth:`~mdreg.ports.UnitOfWork.application_for_rules`)."""
-    app = (uow.application_for_rules(application_id) if for_rules
+    app = (uow.application_for_rules(application_id, hold=deciding) if for_rules
            else uow.applications.get(application_id))
     if app is None:
         raise ApplicationNotFound(application_id)

@@ -128,10 +128,10 @@ def recompute_provisional(services: Services, uow: UnitOfWork, calendar: Working
     """Count every open provisional deadline again on ``calendar``; those whose years all have
     data now are saved (audited; a notice to the applicant and the department if the date
     moved). A provisional deadline's last day lies in a year without data, so only deadlines
-    due from this year on are read."""
+    due from this year on are read, and only provisional ones (not every open deadline)."""
     today = business_date(now)
     done: list[Recomputed] = []
-    for deadline in uow.deadlines.due_between(date(today.year, 1, 1), date.max):
+    for deadline in uow.deadlines.provisional(date(today.year, 1, 1)):
         new = recomputed(deadline, calendar)
         if new is None:
             continue

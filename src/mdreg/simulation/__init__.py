@@ -203,7 +203,8 @@ def _worker(config: SimulationConfig, url: str, worker: int, workers: int, barri
             if worker == 0:
                 days.put(day)
 
-        simulation = Simulation(registry, config, step, worker=worker, workers=workers)
+        simulation = Simulation(registry, config, step, worker=worker, workers=workers,
+                                planned=barrier.wait)
         if not loaded.wait(LOAD_TIMEOUT_S):
             raise PersistenceError("the province was not loaded in time")
         simulation.run(load=False)

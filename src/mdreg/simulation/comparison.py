@@ -9,7 +9,7 @@ registered under one may apply for a 变更 where under the other she applies to
 >>> from mdreg.simulation import SimulationConfig, compare
 >>> from mdreg.workflows import BASE_POLICY
 >>> lenient = BASE_POLICY.with_changes("lenient", require_active_account=False)
->>> comparison = compare(SimulationConfig(physicians=60, days=10, seed=2), BASE_POLICY, lenient)
+>>> comparison = compare(SimulationConfig(physicians=60, days=10, seed=4), BASE_POLICY, lenient)
 >>> refused = comparison.refusals_by_rule["account.active"]
 >>> refused.a > 0, refused.b
 (True, 0)

@@ -9,6 +9,13 @@ arrivals (how many applications of which business type on which day) come from a
 no decision touches, and every arrival, and every party's action on the application it became on a
 given day, draws from its own stream, named by the seed, the arrival and the day. A decision that
 differs between two policies changes what follows from it, never the draws of anything else.
+
+The workload is a function of the seed alone, whatever the number of worker processes: every
+process draws the whole day's arrivals from the same streams and chooses their physicians on the
+registry as the previous day left it (the processes wait for each other before anyone acts on
+the new applications), then submits those of its own physicians; every other command concerns
+one physician's applications, made by the process acting for that physician, in the order one
+process would make them. ``--workers`` changes how fast the work is done, not what it is.
 """
 
 from __future__ import annotations
@@ -105,14 +112,17 @@ class Simulation:
 
     def __init__(self, registry: Registry, config: SimulationConfig,
                  on_day: Callable[[int], None] | None = None, *, worker: int = 0,
-                 workers: int = 1) -> None:
+                 workers: int = 1, planned: Callable[[], None] | None = None) -> None:
         if not isinstance(registry.clock, FakeClock):
             raise TypeError("the simulation needs a registry on a FakeClock")
         self.registry, self.config, self.clock = registry, config, registry.clock
-        self.rng = random.Random(config.seed * 1009 + worker)  # noqa: S311 - arrivals only
+        self.rng = random.Random(config.seed * 1009)  # noqa: S311 - arrivals only
         self.worker, self.workers = worker, workers
         self.tally = Tally()
         self.on_day = on_day or (lambda _day: None)
+        #: called when the day's applications are in, before anyone acts on them: the worker
+        #: processes wait there for each other (see the module's documentation)
+        self.planned = planned or (lambda: None)
         self.apps: dict[str, Application] = {}
         self.arrival_of: dict[str, str] = {}  # application id → the arrival that created it
         self.day = 0
@@ -124,9 +134,11 @@ class Simulation:
         self.mine = [p for i, p in enumerate(self.province.physicians) if i % workers == worker]
         self.mine_ids = {p.id for p in self.mine}
         self.registrations, self.legacy = existing_registry(self.province, config.seed)
-        self.legacy_holders = sorted({r.physician_id for r in self.legacy} & self.mine_ids)
-        self.newcomers = [p for p in self.mine if _newcomer(p)]
-        self.filing_holders: list[str] = []
+        self.legacy_holders = sorted({r.physician_id for r in self.legacy})
+        self.newcomers = [p for p in self.province.physicians if _newcomer(p)]
+        #: physicians chosen for a 多执业机构备案, in the order of their arrivals (every process
+        #: chooses the same)
+        self.filers: list[str] = []
         self.accounts = Accounts(registry, settings=SecuritySettings.for_tests())
 
     # -- running ------------------------------------------------------------------------------
@@ -142,6 +154,7 @@ class Simulation:
             self._sign_ups(day)
             self._recoveries(day)
             self._new_applications()
+            self.planned()
             self._institutions_act()
             self._departments_act()
             self._applicants_act()
@@ -173,8 +186,6 @@ class Simulation:
         self.apps[app.id] = app
         if app.decided_at is not None and app.state in ("approved", "rejected"):
             self.tally.decided.append(app)
-        if app.state == "approved" and app.type is BusinessType.FILING:
-            self.filing_holders.append(app.physician_id)
         return app
 
     # -- reference data -----------------------------------------------------------------------
@@ -194,7 +205,8 @@ class Simulation:
 
     def _sign_ups(self, day: int) -> None:
         """Newcomers sign up, verify their phone and activate through one of the four paths."""
-        due = [p for n, p in enumerate(self.newcomers) if n % max(1, self.config.days) == day]
+        due = [p for n, p in enumerate(self.newcomers)
+               if n % max(1, self.config.days) == day and p.id in self.mine_ids]
         for physician in due:
             for name, step in self._sign_up_steps(physician):
                 if not self._account_step(step):
@@ -223,8 +235,10 @@ class Simulation:
         recovers the password with a code to the new phone."""
         rng = self.draws(f"recoveries/{day}")
         for registration in self.registrations:
-            if registration.physician_id not in self.mine_ids or _newcomer(
-                    self.by_id[registration.physician_id]) or rng.random() >= RECOVERY_SHARE:
+            if _newcomer(self.by_id[registration.physician_id]):
+                continue
+            lost = rng.random() < RECOVERY_SHARE  # drawn for every physician, by every process
+            if not lost or registration.physician_id not in self.mine_ids:
                 continue
             for name, step in self._recovery_steps(registration, day):
                 if not self._account_step(step):
@@ -283,7 +297,7 @@ class Simulation:
     def draws(self, name: str) -> random.Random:
         """The random stream ``name`` (an arrival, or a party's turn on an application on a
         day): the same for a seed, whatever was drawn before."""
-        key = f"{self.config.seed}/{self.worker}/{name}"
+        key = f"{self.config.seed}/{name}"
         return random.Random(key)  # noqa: S311 - simulation data
 
     def _turn(self, app: Application, party: str) -> random.Random:
@@ -293,15 +307,21 @@ class Simulation:
     # -- applicants ---------------------------------------------------------------------------
 
     def _new_applications(self) -> None:
-        count = sum(self.rng.random() < self.config.daily_rate for _ in self.mine)
+        """The day's arrivals, for the whole province: each process draws them all and chooses
+        their physicians alike, and submits those of its own physicians."""
+        count = sum(self.rng.random() < self.config.daily_rate for _ in self.province.physicians)
         types, weights = zip(*TYPE_WEIGHTS.items(), strict=True)
         for n in range(count):
             business = self.rng.choices(types, weights=weights)[0]
             arrival = f"arrival {self.day}.{n}"
             rng = self.draws(arrival)
             physician = self._candidate(business, rng)
-            payload = self._payload(business, physician, rng) if physician else None
-            if physician is not None and payload is not None:
+            if physician is not None and business is BusinessType.FILING:
+                self.filers.append(physician.id)
+            if physician is None or physician.id not in self.mine_ids:
+                continue
+            payload = self._payload(business, physician, rng)
+            if payload is not None:
                 app = self._apply(Actor.physician(physician.id), business, payload)
                 if app is not None:
                     self.arrival_of[app.id] = arrival
@@ -314,8 +334,10 @@ class Simulation:
         return self._command(business, apply)
 
     def _candidate(self, business: BusinessType, rng: random.Random) -> Physician | None:
-        """A physician for whom ``business`` is plausible (sometimes not, on purpose)."""
-        pool = self.mine
+        """A physician of the province for whom ``business`` is plausible (sometimes not, on
+        purpose), chosen on what the registry holds before today's decisions: the same in
+        every process."""
+        pool = self.province.physicians
         if not pool:
             return None
         if business is BusinessType.UPGRADE:
@@ -323,14 +345,22 @@ class Simulation:
         elif business is BusinessType.MULTISITE_CANCEL:
             pool = [self.by_id[i] for i in self.legacy_holders] or pool
         elif business is BusinessType.FILING_CANCEL:
-            pool = [self.by_id[i] for i in self.filing_holders] or pool
+            pool = [self.by_id[i] for i in self.filers] or pool
         for _ in range(5):
             physician = rng.choice(pool)
-            registered = any(r.is_valid for r in self.registry.registrations(physician.id))
-            new_registration = business in (BusinessType.REGISTRATION, BusinessType.MILITARY_IN)
-            if registered != new_registration or rng.random() < 0.1:
+            if self._plausible(business, physician) or rng.random() < 0.1:
                 return physician
         return None
+
+    def _plausible(self, business: BusinessType, physician: Physician) -> bool:
+        """A registered physician asks for a registration, or an unregistered one for anything
+        else, only by mistake; a 多执业机构取消备案 needs an active filing."""
+        registered = any(r.is_valid for r in self.registry.registrations(physician.id))
+        if business in (BusinessType.REGISTRATION, BusinessType.MILITARY_IN):
+            return not registered
+        if business is BusinessType.FILING_CANCEL:
+            return registered and any(f.is_active for f in self.registry.filings(physician.id))
+        return registered
 
     def _payload(self, business: BusinessType, physician: Physician, rng: random.Random
                  ) -> Payload | None:

@@ -10,12 +10,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import attrs
 import pytest
 
 from mdreg.domain.application import BusinessType
-from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, PeriodUnit
+from mdreg.domain.deadlines import (
+    PROVISIONAL,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    PeriodUnit,
+)
 from mdreg.errors import ConcurrencyConflict, UniquenessConflict
 from mdreg.infra.serialization import unstructure
 from mdreg.ports import NO_DUE_DATE, UnitOfWork, WorkQuery
@@ -138,6 +145,18 @@ class DeadlineContract:
             assert _ids(uow.deadlines.due_between(date(2026, 3, 5), date(2026, 3, 10))) == [
                 "DL2", "DL1", "DL4"]
             assert _ids(uow.deadlines.due_between(date(2026, 3, 11), date(2026, 3, 31))) == ["DL3"]
+
+    def test_provisional_reads_open_provisional_deadlines_from_a_day(self,
+                                                                     make_uow: MakeUow) -> None:
+        def provisional(n: int, due: date, **kw: Any) -> Deadline:
+            return attrs.evolve(deadline(n, due=due, **kw), source=PROVISIONAL)
+
+        self.add(make_uow, provisional(1, date(2027, 3, 10)), deadline(2, due=date(2027, 3, 9)),
+                 provisional(3, date(2027, 3, 1)), provisional(4, date(2025, 12, 31)),
+                 provisional(5, date(2027, 3, 2), status=DeadlineStatus.MET))
+        with make_uow() as uow:
+            assert _ids(uow.deadlines.provisional(date(2026, 1, 1))) == ["DL3", "DL1"]
+            assert _ids(uow.deadlines.provisional(date(2027, 3, 5))) == ["DL1"]
 
     def test_claim_takes_passed_unflagged_deadlines_oldest_first(self, make_uow: MakeUow) -> None:
         self.add(make_uow, deadline(1, due=date(2026, 3, 10)), deadline(2, due=date(2026, 3, 9)),

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from mdreg.adapters.sql import mapping, tables
 from mdreg.adapters.sql.repositories import LockingExecutor, SqlVersioned
 from mdreg.adapters.sql.statements import Versioned
-from mdreg.domain.deadlines import Deadline
+from mdreg.domain.deadlines import PROVISIONAL, Deadline
 from mdreg.ports import DeadlineRepository
 
 
@@ -37,6 +37,7 @@ class DeadlineStatements:
     open_of_subject: Select[Any]
     overdue: Select[Any]
     due_between: Select[Any]
+    provisional: Select[Any]
     claim: Select[Any]
     claim_reminders: Select[Any]
 
@@ -55,6 +56,9 @@ class DeadlineStatements:
             open_of_subject=select(*columns)
             .where(rows.c.subject_id == bindparam("subject_id"), is_open).order_by(*by_due),
             overdue=select(*columns).where(is_open, rows.c.due < bindparam("as_of"))
+            .order_by(*by_due),
+            provisional=select(*columns)
+            .where(is_open, rows.c.source == PROVISIONAL, rows.c.due >= bindparam("start"))
             .order_by(*by_due),
             due_between=select(*columns)
             .where(is_open, rows.c.due >= bindparam("start"), rows.c.due <= bindparam("end"))
@@ -109,6 +113,9 @@ class SqlDeadlines(SqlVersioned[Deadline], DeadlineRepository):
 
     def due_between(self, start: date, end: date) -> tuple[Deadline, ...]:
         return self._many(self._sql.due_between, {"start": start, "end": end})
+
+    def provisional(self, since: date) -> tuple[Deadline, ...]:
+        return self._many(self._sql.provisional, {"start": since})
 
     def claim(self, as_of: date, limit: int,
               exclude: Collection[str] = ()) -> tuple[Deadline, ...]:

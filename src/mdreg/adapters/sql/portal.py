@@ -3,7 +3,9 @@ and assessments (the outbox is in :mod:`mdreg.adapters.sql.outbox`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from mdreg.adapters.sql import mapping
 from mdreg.adapters.sql.repositories import (
@@ -33,18 +35,39 @@ from mdreg.ports import (
 
 
 class SqlAccounts(SqlVersioned[Account], AccountRepository):
+    """Accounts. A physician's account row read with the rule inputs (PostgreSQL's combined
+    statement) is kept as the answer of :meth:`for_physician` until the unit writes an account
+    of that physician."""
+
     def __init__(self, db: Executor, statements: PortalStatements,
                  mapper: mapping.RowMapper[Account] = mapping.ACCOUNTS) -> None:
         super().__init__(db, mapper, statements.accounts, "account")
         self._sql = statements
+        self._held: dict[str, Mapping[str, Any] | None] = {}
 
     def by_login(self, login_name: str) -> Account | None:
         found = self._many(self._sql.account_by_login, {"key": login_name.casefold()})
         return found[0] if found else None
 
     def for_physician(self, physician_id: str) -> Account | None:
+        if physician_id in self._held:
+            row = self._held[physician_id]
+            return None if row is None else self._mapper.from_json(row)
         found = self._many(self._sql.account_of_physician, {"physician_id": physician_id})
         return found[0] if found else None
+
+    def hold_json(self, physician_id: str, row: Mapping[str, Any] | None) -> None:
+        """Keep ``row`` (a JSON object of the selected columns; ``None``: no account) as the
+        physician's account."""
+        self._held[physician_id] = row
+
+    def add(self, entity: Account) -> None:
+        self._held.pop(entity.physician_id, None)
+        super().add(entity)
+
+    def save(self, entity: Account, expected_version: int) -> None:
+        self._held.pop(entity.physician_id, None)
+        super().save(entity, expected_version)
 
 
 class SqlCodes(SqlVersioned[OneTimeCode], OneTimeCodeRepository):

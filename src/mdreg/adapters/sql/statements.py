@@ -319,17 +319,24 @@ RULE_INPUT_PARTS: tuple[tuple[mapping.RowMapper[Any], str, str], ...] = (
 )
 
 
+#: The part of :func:`rule_inputs` that holds the physician's portal account (the rules of a
+#: submission read its state; a decision's effects read it too).
+ACCOUNT_PART = len(RULE_INPUT_PARTS)
+
+
 def rule_inputs(*, by_application: bool = False) -> TextClause:
-    """PostgreSQL: the rows of :data:`RULE_INPUT_PARTS` as ``(part, id, row)``, ``row`` a JSON
-    object of the selected columns, ordered by part and then as the per-part queries order
-    them (by ``id``). One statement instead of six: each lookup is still an index probe.
+    """PostgreSQL: the rows of :data:`RULE_INPUT_PARTS`, and the physician's account as part
+    :data:`ACCOUNT_PART`, as ``(part, id, row)``, ``row`` a JSON object of the selected
+    columns, ordered by part and then as the per-part queries order them (by ``id``). One
+    statement instead of seven: each lookup is still an index probe.
 
     ``by_application``: the parameter is ``:application_id`` instead; part ``-1`` is the
     application itself and the other parts read the ids from its row."""
     parts = []
     if by_application:
         parts.append(_part(-1, mapping.APPLICATIONS, "id", ":application_id"))
-    for number, (mapper, key, parameter) in enumerate(RULE_INPUT_PARTS):
+    account = (mapping.ACCOUNTS, "physician_id", "physician_id")
+    for number, (mapper, key, parameter) in enumerate((*RULE_INPUT_PARTS, account)):
         value = (f"(SELECT {parameter} FROM applications WHERE id = :application_id)"  # noqa: S608
                  if by_application else f":{parameter}")
         parts.append(_part(number, mapper, key, value))

@@ -60,7 +60,7 @@ from mdreg.adapters.sql.repositories import (
     SqlRegistrations,
     SqlRevisions,
 )
-from mdreg.adapters.sql.statements import RULE_INPUT_PARTS
+from mdreg.adapters.sql.statements import ACCOUNT_PART, RULE_INPUT_PARTS
 from mdreg.adapters.sql.throttle import SqlLoginAttempts
 from mdreg.adapters.sql.translation import Subject, carries_row_values, translate
 from mdreg.adapters.sql.worklists import count_params, page_params, work_list_statements
@@ -84,7 +84,7 @@ def _reused() -> PersistenceError:
 
 #: The repositories whose rows the rules read, forgotten when a unit takes a hold.
 _RULE_SOURCES = ("physicians", "institutions", "departments", "registrations", "filings",
-                 "legacy", "applications")
+                 "legacy", "applications", "accounts")
 
 
 #: How each repository is built, on first use (a command touches a few of the sixteen).
@@ -330,37 +330,55 @@ class SqlUnitOfWork(UnitOfWork):
                 (self.registrations, self.filings, self.legacy))
 
     def _hold_rule_inputs(self, rows: Sequence[Sequence[Any]], keys: tuple[str, str, str]) -> None:
-        """Keep the rows of a combined rule-inputs statement as the repositories' answers."""
+        """Keep the rows of a combined rule-inputs statement as the repositories' answers (the
+        account's row as it is: it is loaded if asked for)."""
         parts: list[list[Any]] = [[] for _ in RULE_INPUT_PARTS]
+        account: Mapping[str, Any] | None = None
         for part, _, row in rows:
-            if part >= 0:
+            if part == ACCOUNT_PART:
+                account = row
+            elif part >= 0:
                 parts[part].append(self.store.rule_input_mappers[part].from_json(row))
+        self.accounts.hold_json(keys[0], account)
         keyed, per_physician = self._rule_sources()
         for repository, key, found in zip(keyed, keys, parts, strict=False):
             repository.hold(key, found[0] if found else None)
         for rows_of, found in zip(per_physician, parts[len(keyed):], strict=True):
             rows_of.hold_of(keys[0], tuple(found))
 
-    def application_for_rules(self, application_id: str) -> Application | None:
+    def application_for_rules(self, application_id: str, *, hold: bool = True
+                              ) -> Application | None:
         """The application, read holding its physician. On SQLite the write lock is taken
         first (it serializes every writer); on PostgreSQL one round trip begins the
         transaction, takes the physician's advisory lock and reads the application with what
-        the rules read."""
+        the rules read. Without ``hold``, the unit reads them in its read transaction (one
+        moment, no lock): on PostgreSQL in one statement, on SQLite the application first."""
         statements = self.store.statements
         if self._done:
             return self.applications.get(application_id)
+        params = {"application_id": application_id}
         if statements.application_rule_inputs is None or statements.hold_applicant is None:
+            if not hold:
+                return self.applications.get(application_id)
             self._begin_write()
             app = self.applications.get(application_id)
             if app is not None:
                 self._held.add(app.physician_id)
             return app
-        rows = self._read_holding(statements.hold_applicant, statements.application_rule_inputs,
-                                  {"application_id": application_id})
+        if not hold:
+            return self._with_rule_inputs(self.read(statements.application_rule_inputs, params))
+        app = self._with_rule_inputs(self._read_holding(
+            statements.hold_applicant, statements.application_rule_inputs, params))
+        if app is not None:
+            self._held.add(app.physician_id)
+        return app
+
+    def _with_rule_inputs(self, rows: Sequence[Sequence[Any]]) -> Application | None:
+        """The application of a combined read (part -1), its rule inputs kept by the
+        repositories."""
         if not rows or rows[0][0] != -1:
             return None
         app = mapping.APPLICATIONS.from_json(rows[0][2])
-        self._held.add(app.physician_id)
         self._hold_rule_inputs(rows[1:], (app.physician_id, app.institution_id, app.department_id))
         return app
 
