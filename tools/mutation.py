@@ -85,9 +85,9 @@ def test_args() -> list[str]:
 
 # --- mutmut ---------------------------------------------------------------------------------
 
-def run_mutmut(modules: list[str] | None, children: int, budget: float | None) -> bool:
-    """Runs mutmut on ``modules`` (all configured ones when None); False when the budget ran out."""
-    names = [f"{m}.*" for m in modules] if modules is not None else []
+def run_mutmut(names: list[str], children: int, budget: float | None) -> bool:
+    """``mutmut run`` on ``names`` (patterns or mutant names; all configured modules when empty;
+    a named mutant runs again even if mutmut has its verdict); False when the budget ran out."""
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names]
     env = {k: v for k, v in os.environ.items() if k != "MDREG_TEST_POSTGRES_URL"}
     try:
@@ -114,8 +114,8 @@ def run_cold(name: str, timeout: float) -> str:
     switched on from the start. mutmut imports the code before it switches a mutant on, so code
     that runs at import (a rule's versions, the catalogue, tables built by functions) is never
     mutated in its runs; here it is."""
-    return run_tests(ROOT / "mutants", {"MUTANT_UNDER_TEST": name,
-                                        "PYTHONPATH": str(ROOT / "mutants" / "src")}, timeout)
+    return run_tests(ROOT, {"MUTANT_UNDER_TEST": name, "PYTHONPATH": str(ROOT / "mutants" / "src")},
+                     timeout)
 
 
 _COLLECTING = """
@@ -339,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-run", action="store_true",
                         help="summarize the results mutmut already has; run no mutant")
     parser.add_argument("--no-tables", action="store_true", help="skip the workflow-table mutants")
+    parser.add_argument("--retry", action="store_true",
+                        help="run the survivors of earlier runs again against the current tests")
     parser.add_argument("--target", type=float, default=0.95)
     parser.add_argument("--summary", type=Path, default=OUT / "summary.txt")
     args = parser.parse_args(argv)
@@ -359,9 +361,18 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     deadline = started + args.budget if args.budget else None
-    complete = args.no_run or run_mutmut(None if whole else modules, args.max_children, args.budget)
+    patterns = [] if whole else [f"{m}.*" for m in modules]
+    complete = args.no_run or run_mutmut(patterns, args.max_children, args.budget)
     results = {name: (mutmut_module(name), status)
                for name, status in mutmut_results(None if whole else modules).items()}
+    if args.retry and not args.no_run:
+        survivors = sorted(name for name, (_, status) in results.items()
+                           if status == "survived" and name not in equivalents())
+        left = None if deadline is None else max(deadline - time.monotonic(), 1.0)
+        # against the tests as they are now: mutmut keeps a verdict until a mutant is named
+        complete &= not survivors or run_mutmut(survivors, args.max_children, left)
+        results.update({name: (mutmut_module(name), status) for name, status
+                        in mutmut_results(None if whole else modules).items()})
     todo_tables = not (args.no_tables or args.no_run) and any(
         f.startswith("src/mdreg/workflows/") for f in files)
     at_import = import_time_functions() if not args.no_run else set()
