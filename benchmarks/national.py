@@ -124,13 +124,13 @@ class Backend:
         assert self.pg is not None
         from sqlalchemy import text
 
-        source = url.rsplit("/", 1)[1]
+        database = url.rsplit("/", 1)[1]
         full = f"{fixtures.PG_PREFIX}_{name}"
         self.pg.drop(full)
         with self.pg.admin.connect() as conn:
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": source})
-            conn.execute(text(f'CREATE DATABASE "{full}" TEMPLATE "{source}"'))
+                              "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": database})
+            conn.execute(text(f'CREATE DATABASE "{full}" TEMPLATE "{database}"'))
             conn.execute(text(f'ALTER DATABASE "{full}" SET synchronous_commit = off'))
         return self.pg.url(full)
 
