@@ -12,7 +12,12 @@ rules   the qualification is the physician's; no valid registration at an overla
         location (the baseline checks just these two: the raw limit, not a rule engine)
 writes  the application (state, version, timestamps, doc) with a version check; the decision
         deadline closed (version-checked); the new registration; the announcement in the
-        outbox; the audit event — then COMMIT
+        outbox; the 准予注册决定书 (notices.py: the same ``Document``, rendered by mdreg's
+        ``render_html`` / ``render_text``) stored as a notice, with one outbox message per
+        recipient; the audit event — then COMMIT
+
+Before timing, the rows each side's traced command wrote are counted per table and must agree
+(``details.statements.rows_written``).
 
 Before timing, one command on each side runs with a statement trace; the statements per
 (verb, table) are reported in the results (``details.statements``), and any kind of statement
