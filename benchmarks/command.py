@@ -12,7 +12,12 @@ rules   the qualification is the physician's; no valid registration at an overla
         location (the baseline checks just these two: the raw limit, not a rule engine)
 writes  the application (state, version, timestamps, doc) with a version check; the decision
         deadline closed (version-checked); the new registration; the announcement in the
-        outbox; the audit event — then COMMIT
+        outbox; the 准予注册决定书 (notices.py: the same ``Document``, rendered by mdreg's
+        ``render_html`` / ``render_text``) stored as a notice, with one outbox message per
+        recipient; the audit event — then COMMIT
+
+Before timing, the rows each side's traced command wrote are counted per table and must agree
+(``details.statements.rows_written``).
 
 Before timing, one command on each side runs with a statement trace; the statements per
 (verb, table) are reported in the results (``details.statements``), and any kind of statement
@@ -36,17 +41,34 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from benchmarks import fixtures
 from benchmarks.data import TODAY, generate
 from benchmarks.harness import Context, Reference, Result, alternate, median
 from mdreg.adapters.sql.driver import traced
-from mdreg.domain.application import Actor, Application, Evidence, RegistrationRequest
+from mdreg.domain.application import (
+    Actor,
+    Application,
+    BusinessType,
+    Evidence,
+    RegistrationRequest,
+)
+from mdreg.infra.documents import Document, Field, Section, render_html, render_text
 from mdreg.service.registry import Registry
+from mdreg.workflows import DECLARATIONS, declaration_for
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _approve_label(kind: BusinessType) -> str:
+    spec = declaration_for(kind).definition.event("approve")
+    return spec.label if spec is not None else "准予"
 
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 APP_COLUMNS = ("id, type, physician_id, institution_id, department_id, target, state, version, "
@@ -139,6 +161,24 @@ def _overlaps(a: str, b: str) -> bool:
     return contains(a, b) or contains(b, a)
 
 
+def _shanghai(value: Any) -> date:
+    """The business date (Asia/Shanghai) of a stored or given UTC timestamp."""
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(_SHANGHAI).date()
+
+
+def _mask(value: str) -> str:
+    """All but the last four characters as ``*``."""
+    return "*" * (len(value) - 4) + value[-4:] if len(value) > 4 else "*" * len(value)
+
+
+#: Per application type: its label, the label of its approve event, the legal basis (constants
+#: of the declarations, read once)
+_TYPE_LABEL = {t.value: t.label for t in DECLARATIONS}
+_APPROVE_LABEL = {t.value: _approve_label(t) for t in DECLARATIONS}
+_BASIS = {t.value: declaration_for(t).basis for t in DECLARATIONS}
+
+
 class RawApprove:
     """The approve command in hand-written sqlite3 or psycopg."""
 
@@ -167,7 +207,9 @@ class RawApprove:
             "registration": f"INSERT INTO registrations ({REG_COLUMNS}) "  # noqa: S608
                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "outbox": "INSERT INTO outbox_messages (id, template, aggregate_id, created_at, "
-                      "sent_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+                      "sent_at, doc, channel) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "notice": "INSERT INTO notices (id, kind, subject_id, physician_id, issued_at, doc) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
             "seq": "SELECT coalesce(max(seq), 0) FROM audit_events WHERE aggregate_id = ?",
             "audit": "INSERT INTO audit_events (aggregate_id, seq, event, from_state, to_state, "
                      "at, policy, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -253,16 +295,58 @@ class RawApprove:
         body = (f"准予注册：{physician[2]}，执业医师，临床类别，执业地点{location}，"
                 f"主要执业机构{institution[1]}")
         conn.execute(q["outbox"], (f"MB{self.counter:08d}", "registration_approved", new_id,
-                                   stamp, None, _JSON({"body": body, "channel": "announcement",
-                                                       "to": "public"})))
+                                   stamp, None, _JSON({"body": body, "to": "public"}),
+                                   "announcement"))
         if self.dialect == "sqlite":  # on PostgreSQL it came with the combined read
-            conn.execute(q["account"], (physician_id,)).fetchone()
+            account = conn.execute(q["account"], (physician_id,)).fetchone()
+        else:
+            account = found[7][0] if found[7] else None
+        self._notice(conn, q, row, version + 1, physician, institution, found[3][0], account,
+                     department_id, now, stamp)
         seq = conn.execute(q["seq"], (app_id,)).fetchone()[0] + 1
         audit = {"actor": {"kind": "authority", "party_id": department_id, "user": "审批科"},
                  "data": {"changed": [], "created": [new_id], "ended": []}, "reason": "",
                  "verdict": ["qualification.matches_category", "practice_location.one_primary"]}
         conn.execute(q["audit"], (app_id, seq, "approve", "under_review", "approved", stamp,
                                   "base", _JSON(audit)))
+
+
+    def _notice(self, conn: Any, q: dict[str, str], app: tuple[Any, ...], version: int,
+                physician: tuple[Any, ...], institution: tuple[Any, ...],
+                department: tuple[Any, ...], account: tuple[Any, ...] | None,
+                department_id: str, now: datetime, stamp: Any) -> None:
+        """The 准予注册决定书: the same document written, rendered with the same templates and
+        stored with one outbox message per recipient, as notices.issue does."""
+        app_id, kind = app[0], app[1]
+        submitted = _shanghai(app[11] or app[8])
+        name, institution_name = physician[2], institution[1]
+        fields = [Field("申请编号", app_id, "application no."),
+                  Field("业务类型", _TYPE_LABEL[kind], "business type"),
+                  Field("姓名", name, "name"),
+                  Field("身份证件号码", _mask(physician[1]), "ID number")]
+        phone = json.loads(account[-1]).get("phone") if account is not None else None
+        if phone:
+            fields.append(Field("手机号码", _mask(str(phone)), "mobile phone"))
+        fields += [Field("执业机构", institution_name, "institution"),
+                   Field("申请日期", submitted.isoformat(), "submitted on")]
+        decision = _APPROVE_LABEL[kind]
+        what = (f"你于{submitted.strftime('%Y年%m月%d日')}提交的{_TYPE_LABEL[kind]}申请"
+                f"（申请编号{app_id}）")
+        number = f"N-{app_id}-{version}"
+        title = f"{decision}决定书"
+        document = Document(
+            title, f"decision to approve: {kind}", number, f"{name}：", tuple(fields),
+            (Section("决定", "decision", paragraphs=(
+                f"{what}，经审查，符合法定条件、标准，根据{_BASIS[kind]}的规定，决定{decision}。",)),),
+            department[1] or department_id, _shanghai(now), (name, institution_name))
+        recipients = [f"physician:{physician[0]}", f"institution:{institution[0]}"]
+        conn.execute(q["notice"], (number, "approval", app_id, physician[0], stamp, _JSON({
+            "html": render_html(document), "issued_by": f"authority:{department_id}/审批科",
+            "recipients": recipients, "text": render_text(document), "title": title})))
+        body = f"{title}（{number}，{_shanghai(now).isoformat()}）"
+        for n, recipient in enumerate(recipients, start=1):
+            conn.execute(q["outbox"], (f"M{number[1:]}-{n}", "notice_approval", number, stamp,
+                                       None, _JSON({"body": body, "to": recipient}), "notice"))
 
 
 # -- which statements each side runs ----------------------------------------------------------
@@ -356,10 +440,16 @@ def _measure(ctx: Context, registry: Registry, raw: RawApprove, physicians: list
     departments = {app_id: _department(registry, app_id) for app_id in apps}
     now = registry.clock.now().astimezone(UTC)
     if traced is not None:
+        before = row_counts(raw.conn)
         mine = trace_mdreg(lambda: registry.fire(
             apps[needed], "approve", Actor.authority(departments[apps[needed]], user="审批科")))
+        middle = row_counts(raw.conn)
         theirs = trace_raw(raw, lambda: raw(apps[needed + 1], departments[apps[needed + 1]], now))
-        traced.update(compare(ctx, traced.pop("metric"), mine, theirs))
+        after = row_counts(raw.conn)
+        written = {"mdreg": _delta(before, middle), "baseline": _delta(middle, after)}
+        if written["mdreg"] != written["baseline"]:
+            raise RuntimeError(f"the sides wrote different rows: {written}")
+        traced.update(compare(ctx, traced.pop("metric"), mine, theirs), rows_written=written)
 
     def mdreg_rep(rep: int) -> float:
         def one(app_id: str) -> None:
@@ -380,13 +470,41 @@ def _measure(ctx: Context, registry: Registry, raw: RawApprove, physicians: list
     return samples[0], samples[1], rest, chunks["raw"][0]
 
 
+#: The tables an approval writes to, and the closed deadlines
+_WRITTEN = ("applications", "registrations", "notices", "outbox_messages", "audit_events")
+
+
+def row_counts(conn: Any) -> dict[str, int]:
+    """Rows per written table, and approved applications and closed deadlines."""
+    queries = {**{t: f"SELECT count(*) FROM {t}" for t in _WRITTEN},  # noqa: S608 - names above
+               "applications approved": "SELECT count(*) FROM applications "
+                                        "WHERE state = 'approved'",
+               "deadlines closed": "SELECT count(*) FROM deadlines WHERE status <> 'open'"}
+    found = {name: int(conn.execute(sql).fetchone()[0]) for name, sql in queries.items()}
+    if not isinstance(conn, sqlite3.Connection):
+        conn.rollback()
+    return found
+
+
+def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {name: after[name] - before[name] for name in before}
+
+
+def _statement_note(traced: dict[str, Any]) -> str:
+    return (f"statements per command: mdreg {traced['mdreg_total']}, "
+            f"baseline {traced['baseline_total']}; same rows written")
+
+
 def _check_raw_rows(registry: Registry, app_ids: list[str]) -> None:
-    """The baseline wrote rows mdreg reads back: state, registration, audit trail."""
+    """The baseline wrote rows mdreg reads back: state, registration, audit trail, notice."""
     for app_id in app_ids[:3]:
         app: Application = registry.application(app_id)
         assert app.state == "approved", app.state
         assert any(r.application_id == app_id for r in registry.registrations(app.physician_id))
         assert registry.history(app_id)[-1].event == "approve"
+        notice = registry.notices(app_id)[-1]
+        assert notice.kind.value == "approval", notice
+        assert "准予注册" in notice.text, notice
 
 
 def run_sqlite(ctx: Context) -> list[Result]:
@@ -423,7 +541,7 @@ def run_sqlite(ctx: Context) -> list[Result]:
     straightforward.close()
     return [Result("command_sqlite", median(mine), median(theirs), "s", 4.0,
                    note=f"one approve; median of {reps} repetitions × {per_rep} commands; "
-                        "synchronous=NORMAL on both sides",
+                        "synchronous=NORMAL on both sides; " + _statement_note(traced),
                    details={"mdreg_samples": mine, "baseline_samples": theirs,
                             "statements": traced})]
 
@@ -476,6 +594,6 @@ def run_postgres(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
             "WAL flush per commit"))
     return [Result("command_postgres", median(mine), median(theirs), "s", 2.0,
                    note=f"one approve; median of {reps} repetitions × {per_rep} commands; "
-                        "synchronous_commit=off on both sides",
+                        "synchronous_commit=off on both sides; " + _statement_note(traced),
                    details={"mdreg_samples": mine, "baseline_samples": theirs,
                             "statements": traced})]

@@ -77,9 +77,14 @@ def raw_sqlite(path: Path) -> sqlite3.Connection:
     return conn
 
 
+#: The id space of the registries :func:`open_registry` opens (``SequentialIds(worker)``): steps
+#: that share one database take different ones (benchmarks.national)
+ID_SPACE = 0
+
+
 def open_registry(url: str) -> Registry:
     """A registry on a fake clock (2026-03-02 09:00 Beijing) with sequential ids."""
-    return mdreg.open(url, clock=FakeClock(START), ids=SequentialIds())
+    return mdreg.open(url, clock=FakeClock(START), ids=SequentialIds(ID_SPACE))
 
 
 def copy_sqlite(source: Path, target: Path) -> Path:
