@@ -77,10 +77,7 @@ def test_args() -> list[str]:
     """mutmut's pytest arguments, the workflow tests first (a table mutant mostly dies there)."""
     c = config()
     selection = sorted(c["pytest_add_cli_args_test_selection"], key=lambda t: t != "tests/workflows")
-    # addopts is replaced: its --doctest-modules would import the test directories' conftest.py
-    # files as modules of one name when the selection names several directories
-    plugin = ["-o", "addopts=", "-p", "mdreg.testing.plugin", "--strict-markers"]
-    return [*plugin, *c.get("pytest_add_cli_args", []), *selection]
+    return [*c.get("pytest_add_cli_args", []), *selection]
 
 
 # --- mutmut ---------------------------------------------------------------------------------

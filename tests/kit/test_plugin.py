@@ -4,8 +4,14 @@ loading it (``-p``, ``pytest_plugins``) still work next to the entry point."""
 from __future__ import annotations
 
 import pytest
+from plugin_host import host_project
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def host(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    return host_project(pytester, monkeypatch)
 
 HOST_TEST = '''
 from mdreg import Level, RegistrationRequest

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from plugin_host import host_project
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def host(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    return host_project(pytester, monkeypatch)
 
 POLICY_TEST = '''
 from mdreg import Level, RegistrationRequest

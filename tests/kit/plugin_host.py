@@ -1,5 +1,6 @@
 """A host project for the plugin's tests (``pytester``, which the test modules load): a directory
-whose pytest runs in a subprocess."""
+whose pytest runs in a subprocess. (A module, not a conftest.py: two conftest.py files of one
+name in the test directories collide when a test selection names both directories.)"""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ import pytest
 import mdreg
 
 
-@pytest.fixture
-def host(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+def host_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A project whose environment has the mdreg under test and a distribution declaring mdreg's
     entry point, as installing mdreg gives (whatever metadata mdreg was installed with here)."""
     site = pytester.mkdir("site")
