@@ -118,8 +118,9 @@ def router(portal: Portal) -> APIRouter:
 
     # -- 找回密码: an anonymous session recovers a physician's password -------------------------
 
-    sent = ("如该用户名存在且所选联系方式已验证，验证码已发送（10 分钟内有效；同一号码每小时最多 5 条，"
-            "未收到请稍后再试）。")
+    codes = registry.accounts.settings.codes
+    sent = (f"如该用户名存在且所选联系方式已验证，验证码已发送（{codes.ttl.seconds // 60} 分钟内有效；"
+            f"同一号码每小时最多 {codes.sends_per_hour} 条，未收到请稍后再试）。")
 
     def recovering(request: Request) -> dict[str, str] | None:
         """The recovery in progress in this session: the login name typed, the channel, since."""
