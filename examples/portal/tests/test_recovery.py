@@ -64,6 +64,8 @@ def test_the_login_page_links_to_recovery_and_both_forms_need_their_token(app) -
     client = client_of(app)
     assert 'href="/recover"' in client.get("/login").text
     assert client.post("/recover", data={"login_name": "wangwu"}).status_code == 403
+    malformed = recover(client, "x" * 300)
+    assert malformed.status_code == 400 and '<span class="field">用户名</span>' in malformed.text
     recover(client, "wangwu")
     assert client.post("/recover/verify", data={
         "code": "123456", "new_password": NEW, "new_password2": NEW}).status_code == 403
