@@ -175,7 +175,7 @@ def create_app(registry: mdreg.Registry, staff: StaffDirectory, *,
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.url.path.startswith(("/me", "/org", "/dept", "/applications", "/notices",
-                                         "/phone")):
+                                         "/phone", "/recover")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -8,6 +8,7 @@ for a refusal every rule with its citation — never as a server error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -19,6 +20,7 @@ from mdreg import Actor, MdregError
 
 from . import forms
 from .auth import LoginRefused, current, start_session
+from .phone import recovery_codes
 from .responses import HOME, problem, status_of
 
 if TYPE_CHECKING:
@@ -113,6 +115,76 @@ def router(portal: Portal) -> APIRouter:
             recipients += [c for c in (account.phone and account.phone.national,
                                        account.email and account.email.address) if c]
         return portal.page(request, "phone.html", who, messages=portal.phone.messages(*recipients))
+
+    # -- 找回密码: an anonymous session recovers a physician's password -------------------------
+
+    codes = registry.accounts.settings.codes
+    sent = (f"如该用户名存在且所选联系方式已验证，验证码已发送（{codes.ttl.seconds // 60} 分钟内有效；"
+            f"同一号码每小时最多 {codes.sends_per_hour} 条，未收到请稍后再试）。")
+
+    def recovering(request: Request) -> dict[str, str] | None:
+        """The recovery in progress in this session: the login name typed, the channel, since."""
+        found = request.session.get("recovery")
+        return found if isinstance(found, dict) else None
+
+    @routes.get("/recover", response_class=HTMLResponse)
+    def recover_page(request: Request) -> Response:
+        return portal.page(request, "recover.html", current(request), form={})
+
+    @routes.post("/recover")
+    def recover(request: Request, login_name: Text, channel: Annotated[str, Form()] = "sms"
+                ) -> Response:
+        chosen = mdreg.Channel.EMAIL if channel == "email" else mdreg.Channel.SMS
+        since = registry.clock.now()
+        try:
+            registry.accounts.start_recovery(login_name.strip(), chosen)
+        except mdreg.QuotaExceeded:
+            pass  # answered like any other request: only a known account has a quota to reach
+        except MdregError as error:  # a malformed login name, whoever has it
+            return portal.page(request, "recover.html", current(request), status=status_of(error),
+                               error=problem(error), form={"login_name": login_name,
+                                                          "channel": chosen.value})
+        request.session["recovery"] = {"login_name": login_name.strip(), "channel": chosen.value,
+                                       "since": since.isoformat()}
+        return done(request, sent, "/recover/verify")
+
+    @routes.get("/recover/verify", response_class=HTMLResponse)
+    def recover_verify_page(request: Request, error: dict[str, Any] | None = None,
+                            status: int = 200) -> Response:
+        recovery = recovering(request)
+        if recovery is None:
+            return RedirectResponse("/recover", 303)
+        return portal.page(request, "recover_verify.html", current(request), recovery=recovery,
+                           error=error, status=status)
+
+    @routes.post("/recover/verify")
+    def recover_verify(request: Request, code: Text, new_password: Text,
+                       new_password2: Text) -> Response:
+        recovery = recovering(request)
+        if recovery is None:
+            return RedirectResponse("/recover", 303)
+        if new_password != new_password2:
+            return recover_verify_page(request, {
+                "label": "两次输入的新密码不一致", "message": "the two new passwords differ",
+                "field": "new_password2", "field_label": "确认新密码"}, 400)
+        try:
+            registry.accounts.finish_recovery(recovery["login_name"], code.strip(), new_password)
+        except MdregError as error:
+            portal.deliver()
+            return recover_verify_page(request, problem(error), status_of(error))
+        request.session.pop("recovery", None)
+        return done(request, "密码已重新设置，请使用新密码登录", "/login")
+
+    @routes.get("/recover/phone", response_class=HTMLResponse)
+    def recover_phone(request: Request) -> Response:
+        recovery = recovering(request)
+        if recovery is None:
+            return RedirectResponse("/recover", 303)
+        portal.deliver()
+        since = datetime.fromisoformat(recovery["since"])
+        return portal.page(request, "phone.html", current(request), recovery=recovery,
+                           messages=recovery_codes(registry, portal.phone,
+                                                   recovery["login_name"], since))
 
     # -- 个人端: steps 2 to 4 ---------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 A real deployment gives the :class:`mdreg.Dispatcher` an SMS gateway, an SMTP server and its
 in-portal inbox; the demo delivers every channel here and shows each user the messages sent to
-their own phone, e-mail address and portal inbox on the 演示手机 page.
+their own phone, e-mail address and portal inbox on the 演示手机 page. A password recovery in
+progress (an anonymous session) sees only the recovery codes sent to the account it recovers
+(:func:`recovery_codes`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import mdreg
-from mdreg import Channel, OutboxMessage
+from mdreg import Channel, CodePurpose, OutboxMessage
+from mdreg.service.services import read
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,22 @@ class DemoPhone:
         with self._lock:
             found = [m for to in recipients for m in self._inbox.get(to, ())]
         return sorted(found, key=lambda m: m.at, reverse=True)
+
+
+def recovery_codes(registry: mdreg.Registry, phone: DemoPhone, login_name: str,
+                   since: datetime) -> list[Delivered]:
+    """The recovery codes sent to the account of ``login_name`` since ``since``, newest first:
+    what its owner's phone and mailbox received for 找回密码, nothing else; none for a login
+    name no account has. Looked up on the server — the anonymous session holds only the name
+    its user typed."""
+    account = read(registry.services, lambda uow: uow.accounts.by_login(login_name))
+    if account is None:
+        return []
+    contacts = [c for c in (account.phone and account.phone.national,
+                            account.email and account.email.address) if c]
+    return [m for m in phone.messages(*contacts)
+            if m.template == CodePurpose.RECOVERY.value and m.aggregate_id == account.id
+            and m.at >= since]
 
 
 def dispatcher(registry: mdreg.Registry, phone: DemoPhone) -> mdreg.Dispatcher:

@@ -24,6 +24,8 @@ def problem(error: MdregError) -> dict[str, Any]:
         found["violations"] = [
             {"rule_id": v.rule_id, "label": v.label, "message": v.message, "fix": v.fix,
              "citations": [str(c) for c in v.citations]} for v in error.violations]
+    if isinstance(error, mdreg.CodeRejected) and found["field"] is None:  # the code's input
+        found.update(field="code", field_label="验证码")
     if isinstance(error, mdreg.PermissionDenied):  # as for an id that does not exist
         found = {"label": "未找到", "message": "not found", "field": None, "field_label": None}
     return found
