@@ -347,6 +347,19 @@ class CodeExhausted(CodeRejected):
         super().__init__(purpose, "too many wrong attempts; the code is invalid")
 
 
+class RecoveryCodeRejected(CodeRejected):
+    """A password-recovery code was not accepted. One answer for every reason — wrong (the
+    attempt is counted), expired, used, exhausted, none sent, or no such login name — so the
+    step that takes the code does not tell whether a login name exists, as the step that sends
+    it does not."""
+
+    label = "验证码错误或已失效"
+
+    def __init__(self) -> None:
+        super().__init__("recovery", "the code is wrong, expired or used, or none was sent; "
+                                     "request a new one if it keeps failing")
+
+
 class QuotaExceeded(MdregError):
     """Too many codes were sent to one phone or e-mail address in the window."""
 

@@ -12,7 +12,7 @@ from portal_kit import PASSWORD, Portal
 from mdreg import Actor, IdentityMismatch, PermissionDenied, ValidationError
 from mdreg.domain.account import Channel
 from mdreg.domain.model import Category, Institution, Level, Physician, Qualification
-from mdreg.errors import ConcurrencyConflict, MdregError, NoActiveCode
+from mdreg.errors import ConcurrencyConflict, MdregError, NoActiveCode, RecoveryCodeRejected
 
 OFFICER = "人事科王科员"
 
@@ -48,7 +48,7 @@ def test_the_primary_institution_replaces_lost_contacts_and_recovery_works_again
     notices = portal.deliver()
     assert {(m.channel, m.to) for m in notices if m.template == "security_replace_contact"} == {
         (Channel.SMS, "13912340001"), (Channel.EMAIL, "doctor.old@example.com")}
-    with pytest.raises(NoActiveCode):  # the code sent before the replacement is void
+    with pytest.raises(RecoveryCodeRejected):  # the code sent before the replacement is void
         accounts.finish_recovery(login, "000000", "Another-Passw0rd!")
     assert accounts.start_recovery(login) is not None  # to the new phone
     sent = portal.deliver()
@@ -190,3 +190,26 @@ def test_a_registration_names_the_qualification_by_its_admission_number(
     registration = portal.world.registration(doctor, portal.world.institution("110105"),
                                              qualification_no=ADMISSION)
     assert registration.qualification_no == ADMISSION
+
+
+def test_the_code_step_of_a_recovery_does_not_tell_whether_a_login_name_exists(
+        portal: Portal) -> None:
+    me = portal.verified(portal.physician())
+    login = portal.accounts.account(me).login_name
+    assert portal.accounts.start_recovery(login) is not None
+    assert portal.accounts.start_recovery("nobody") is None
+
+    def answer(name: str, code: str) -> tuple[type, str, str]:
+        with pytest.raises(RecoveryCodeRejected) as refused:
+            portal.accounts.finish_recovery(name, code, "Another-Passw0rd!")
+        error = refused.value  # nothing chained tells the reason either
+        assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+        return type(refused.value), str(refused.value), refused.value.label
+
+    wrong = answer(login, "000000")
+    assert answer("nobody", "000000") == wrong
+    assert answer("nobody-else", "123456") == wrong
+    assert wrong[2] == "验证码错误或已失效"
+    for _ in range(4):  # the wrong attempts are still counted: the code is exhausted now
+        assert answer(login, "000000") == wrong
+    assert answer(login, portal.code()) == wrong

@@ -10,7 +10,7 @@ from mdreg.domain.application import Actor
 from mdreg.domain.identifiers import Phone
 from mdreg.domain.inputs import guard_public_methods
 from mdreg.domain.throttle import LoginCounter
-from mdreg.errors import AuthenticationFailed, CodeRejected, LoginThrottled
+from mdreg.errors import AuthenticationFailed, CodeRejected, LoginThrottled, RecoveryCodeRejected
 from mdreg.infra.limits import field_text
 from mdreg.infra.security import check_password_strength, given_password
 from mdreg.ports import UnitOfWork
@@ -176,7 +176,9 @@ class AccountSecurity(PortalBase):
         """找回密码, step 2: the recovery code and a new password.
 
         Raises:
-            CodeRejected: wrong (attempt counted), expired, used, exhausted or missing code.
+            RecoveryCodeRejected: a wrong (attempt counted), expired, used, exhausted or missing
+                code, or an unknown login name: one answer for all, so that this step does not
+                tell whether a login name exists.
             WeakPassword: the new password is too short or too common.
         """
         login = login_input(login_name)
@@ -186,8 +188,11 @@ class AccountSecurity(PortalBase):
         def work(uow: UnitOfWork, now: datetime) -> Account:
             account = uow.accounts.by_login(login)
             if account is None:
-                raise CodeRejected(CodePurpose.RECOVERY.value, "no code is outstanding")
-            used = self._desk.redeem(uow, account.id, CodePurpose.RECOVERY, code, now)
+                raise RecoveryCodeRejected
+            try:
+                used = self._desk.redeem(uow, account.id, CodePurpose.RECOVERY, code, now)
+            except CodeRejected:
+                raise RecoveryCodeRejected from None  # the reason would tell the name exists
             recovered = update(uow, account, "recover_password",
                                Actor.system("password_recovery"), now, password_hash=fresh)
             security_notice(uow, self.services.ids, recovered, "recover_password",
