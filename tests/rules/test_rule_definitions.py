@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 import pytest
 
@@ -168,3 +168,38 @@ def test_cancelling_a_filing_or_record_not_on_file_is_left_to_other_rules() -> N
     assert list(FilingActive().check(filing)) == []
     legacy = _context(MultisiteCancelRequest("L-missing"), BusinessType.MULTISITE_CANCEL)
     assert list(LegacyActive().check(legacy)) == []
+
+
+def test_a_rules_declared_period_wins_over_its_citations() -> None:
+    declared = type("Declared", (Complete,), {"citations": Complete.citations,
+                                              "effective_from": date(2018, 1, 1),
+                                              "effective_until": date(2019, 12, 31)})
+    assert (declared.effective_from, declared.effective_until) == (date(2018, 1, 1),
+                                                                    date(2019, 12, 31))
+    cited = type("Cited", (Complete,), {"citations": (
+        PHYSICIANS_LAW.article("第十三条"), REGISTRATION_MEASURES.article("第六条"))})
+    assert cited.effective_from == max(PHYSICIANS_LAW.effective_from,
+                                       REGISTRATION_MEASURES.effective_from)
+    assert cited.effective_until is None
+
+
+def test_a_rule_reading_something_other_than_payload_classes_is_named() -> None:
+    with pytest.raises(RuleDefinitionError) as refused:
+        class Odd(Rule[Literal["registration"]]):  # type: ignore[type-var]
+            pass
+    assert str(refused.value) == ("rule Odd reads typing.Literal['registration']: name payload "
+                                  "classes, e.g. Rule[RegistrationRequest]")
+
+
+T = TypeVar("T")
+
+
+class Tagged(Generic[T]):
+    """A generic mixin that is not a rule."""
+
+
+def test_a_generic_mixin_does_not_change_what_a_rule_reads() -> None:
+    class Mixed(Tagged[int], Complete):
+        pass
+
+    assert Mixed.reads == Complete.reads == (RegistrationRequest,)
