@@ -10,9 +10,13 @@ import pytest
 from test_rule_properties import context
 
 from mdreg import Category, DivisionCode, Level, Qualification, Registration, RegistrationRequest
-from mdreg.domain.application import UNDER_REVIEW, ScopeApproval
+from mdreg.domain.application import UNDER_REVIEW, MilitaryInRequest, ScopeApproval
+from mdreg.errors import RuleDefinitionError
+from mdreg.rules.individual_practice import practised_days
+from mdreg.rules.policy import PARAMETERS
 from mdreg.rules.practice_location import AssistantSingleLocation
 from mdreg.rules.scope import county_approval
+from mdreg.workflows import BASE_POLICY
 
 AS_OF = date(2026, 3, 2)
 
@@ -51,3 +55,22 @@ def test_an_assistant_with_a_valid_registration_is_told_where_it_is() -> None:
         Qualification("Q", Level.PHYSICIAN, Category.CLINICAL, date(2020, 1, 1)),))
     assert list(AssistantSingleLocation().check(attrs.evolve(base, physician=physician))) == []
     assert isinstance(base.payload, RegistrationRequest)
+
+
+def test_military_practice_without_an_end_counts_to_the_application_date() -> None:
+    base = context(AS_OF)
+    payload = MilitaryInRequest("I", "Q", ("内科专业",), military_registered_on=date(2025, 3, 2))
+    ctx = attrs.evolve(base, application=attrs.evolve(base.application, payload=payload))
+    assert practised_days(ctx, True) == (AS_OF - date(2025, 3, 2)).days
+    ended = attrs.evolve(payload, military_practice_ended_on=date(2025, 9, 2))
+    ctx = attrs.evolve(base, application=attrs.evolve(base.application, payload=ended))
+    assert practised_days(ctx, True) == (date(2025, 9, 2) - date(2025, 3, 2)).days
+
+
+def test_a_policy_parameter_is_its_value_or_its_documented_default() -> None:
+    unset = next(name for name, parameter in PARAMETERS.items()
+                 if name not in BASE_POLICY.parameters and parameter.default is not None)
+    assert BASE_POLICY.param(unset) == PARAMETERS[unset].default
+    with pytest.raises(RuleDefinitionError) as refused:
+        BASE_POLICY.param("no_such_parameter")
+    assert str(refused.value) == "unknown policy parameter 'no_such_parameter'"

@@ -68,6 +68,7 @@ from mdreg.rules.refusal import (
     CancelledForFailedAssessment,
     CertificateRevoked,
     CriminalPunishment,
+    ExamFraud,
     RegistrationRevoked,
 )
 from mdreg.rules.scope import ScopeBelongsToCategory, ScopeCount
@@ -282,6 +283,29 @@ def test_filed_scopes_beyond_the_registration_are_named() -> None:
                 registrations=(R1,)) == [(
         "备案执业范围「外科专业」超出注册范围",
         "filed scopes ['外科专业'] exceed the registration's scopes", {}, "")]
+    assert said(FilingScopeWithinRegistration(), filing_for(("外科专业", "儿科专业")),
+                registrations=(R1,))[0][0] == "备案执业范围「外科专业、儿科专业」超出注册范围"
+
+
+@pytest.mark.parametrize(("kind", "english"), [
+    (RecordKind.EXAM_CHEATING, "exam cheating"),
+    (RecordKind.FORGED_QUALIFICATION, "forged qualification")])
+def test_an_exam_fraud_record_is_named_with_its_date(kind: RecordKind, english: str) -> None:
+    physician = holding(*context(AS_OF).physician.qualifications,
+                        records=(Record(kind, date(2024, 5, 6)),))
+    assert said(ExamFraud(), RegistrationRequest("I", "Q", ("内科专业",)), physician=physician) == [(
+        f"2024-05-06记录：{kind.label}", f"record of {english} on 2024-05-06",
+        {"record": kind.value}, "")]
+
+
+def test_a_refusal_lasting_more_than_three_years_counts_in_digits() -> None:
+    longer = type("RevokedFiveYears", (CertificateRevoked,), {"years": 5})()
+    physician = holding(*context(AS_OF).physician.qualifications,
+                        records=(Record(RecordKind.CERTIFICATE_REVOKED, date(2024, 5, 6)),))
+    ((message, english, _, _),) = said(longer, RegistrationRequest("I", "Q", ("内科专业",)),
+                                       physician=physician)
+    assert "至申请日不满5年" in message
+    assert "less than 5 year(s)" in english
 
 
 def test_cancelling_a_filing_no_longer_active_names_its_status() -> None:
