@@ -13,7 +13,7 @@ from mdreg import Category, DivisionCode, Level, Qualification, Registration, Re
 from mdreg.domain.application import UNDER_REVIEW, MilitaryInRequest, ScopeApproval
 from mdreg.errors import RuleDefinitionError
 from mdreg.rules.individual_practice import practised_days
-from mdreg.rules.policy import PARAMETERS
+from mdreg.rules.policy import PARAMETERS, Policy
 from mdreg.rules.practice_location import AssistantSingleLocation
 from mdreg.rules.scope import county_approval
 from mdreg.workflows import BASE_POLICY
@@ -68,9 +68,11 @@ def test_military_practice_without_an_end_counts_to_the_application_date() -> No
 
 
 def test_a_policy_parameter_is_its_value_or_its_documented_default() -> None:
-    unset = next(name for name, parameter in PARAMETERS.items()
-                 if name not in BASE_POLICY.parameters and parameter.default is not None)
-    assert BASE_POLICY.param(unset) == PARAMETERS[unset].default
+    bare = Policy("bare", {})  # sets no parameter
+    for name, parameter in PARAMETERS.items():
+        assert bare.param(name) == parameter.default
+        assert BASE_POLICY.param(name) == BASE_POLICY.parameters.get(name, parameter.default)
+    assert any(parameter.default is not None for parameter in PARAMETERS.values())
     with pytest.raises(RuleDefinitionError) as refused:
         BASE_POLICY.param("no_such_parameter")
     assert str(refused.value) == "unknown policy parameter 'no_such_parameter'"
