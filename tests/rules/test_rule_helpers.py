@@ -9,12 +9,22 @@ import attrs
 import pytest
 from test_rule_properties import context
 
-from mdreg import Category, DivisionCode, Level, Qualification, Registration, RegistrationRequest
+from mdreg import (
+    Category,
+    DivisionCode,
+    Level,
+    Qualification,
+    Record,
+    RecordKind,
+    Registration,
+    RegistrationRequest,
+)
 from mdreg.domain.application import UNDER_REVIEW, MilitaryInRequest, ScopeApproval
 from mdreg.errors import RuleDefinitionError
 from mdreg.rules.individual_practice import practised_days
 from mdreg.rules.policy import PARAMETERS, Policy
 from mdreg.rules.practice_location import AssistantSingleLocation
+from mdreg.rules.qualification import ReRegistrationEvidence
 from mdreg.rules.scope import county_approval
 from mdreg.workflows import BASE_POLICY
 
@@ -76,3 +86,29 @@ def test_a_policy_parameter_is_its_value_or_its_documented_default() -> None:
     with pytest.raises(RuleDefinitionError) as refused:
         BASE_POLICY.param("no_such_parameter")
     assert str(refused.value) == "unknown policy parameter 'no_such_parameter'"
+
+
+def _suspension_facts(*records: Record, registrations: tuple[Registration, ...] = ()
+                      ) -> list[dict[str, str]]:
+    """The facts of each violation of the re-registration rule for a 注册 without evidence."""
+    ctx = context(AS_OF, records=records, registrations=registrations)
+    return [dict(v.facts) for v in ReRegistrationEvidence().check(ctx)]
+
+
+def test_the_first_long_suspension_counts_whatever_records_come_before_it() -> None:
+    sentence = Record(RecordKind.CRIMINAL_SENTENCE, date(2015, 1, 1), date(2016, 1, 1))
+    short = Record(RecordKind.PRACTICE_SUSPENDED, date(2019, 1, 1), date(2020, 1, 1))
+    long = Record(RecordKind.PRACTICE_SUSPENDED, date(2021, 1, 1), date(2023, 6, 1))
+    facts = _suspension_facts(sentence, short, long)
+    assert facts and all(f == {"suspended_on": "2021-01-01"} for f in facts)
+
+
+@pytest.mark.parametrize(("granted_on", "returning"), [
+    (date(2021, 1, 1), True), (date(2021, 1, 2), False)],
+    ids=["granted_the_day_the_suspension_began_does_not_follow_it", "granted_after_follows_it"])
+def test_a_registration_follows_a_suspension_only_if_granted_after_it_began(
+        granted_on: date, returning: bool) -> None:
+    long = Record(RecordKind.PRACTICE_SUSPENDED, date(2021, 1, 1), date(2023, 6, 1))
+    granted = attrs.evolve(registration("R1", "310000"), level=Level.PHYSICIAN,
+                           approved_on=granted_on)
+    assert bool(_suspension_facts(long, registrations=(granted,))) is returning

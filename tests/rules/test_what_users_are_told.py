@@ -126,6 +126,10 @@ def test_an_assistant_at_a_province_level_institution_is_told_the_division() -> 
                 division=DivisionCode("110000")) == [(
         "拟执业机构的行政区划代码110000不是县级，无法确定执业地点", {"division": "110000"},
         "选择登记在县级行政区划的执业机构")]
+    (violation,) = AssistantCountyLocation().check(context(AS_OF, level=Level.ASSISTANT,
+                                                           division=DivisionCode("110000")))
+    assert violation.message_en == ("institution division 110000 is province-level; an "
+                                    "assistant's location must be a county")
 
 
 # -- the working-day calendar -------------------------------------------------------------------
