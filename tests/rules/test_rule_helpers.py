@@ -19,11 +19,11 @@ from mdreg import (
     Registration,
     RegistrationRequest,
 )
-from mdreg.domain.application import UNDER_REVIEW, MilitaryInRequest, ScopeApproval
+from mdreg.domain.application import UNDER_REVIEW, ChangeRequest, MilitaryInRequest, ScopeApproval
 from mdreg.errors import RuleDefinitionError
 from mdreg.rules.individual_practice import practised_days
 from mdreg.rules.policy import PARAMETERS, Policy
-from mdreg.rules.practice_location import AssistantSingleLocation
+from mdreg.rules.practice_location import AssistantSingleLocation, requested_level
 from mdreg.rules.qualification import ReRegistrationEvidence
 from mdreg.rules.scope import county_approval
 from mdreg.workflows import BASE_POLICY
@@ -112,3 +112,14 @@ def test_a_registration_follows_a_suspension_only_if_granted_after_it_began(
     granted = attrs.evolve(registration("R1", "310000"), level=Level.PHYSICIAN,
                            approved_on=granted_on)
     assert bool(_suspension_facts(long, registrations=(granted,))) is returning
+
+
+def test_the_level_of_a_change_whose_registration_is_not_held_is_unknown() -> None:
+    base = context(AS_OF)
+    change = ChangeRequest("R-missing", "I", ("内科专业",))
+    ctx = attrs.evolve(base, application=attrs.evolve(base.application, payload=change))
+    assert requested_level(ctx) is None
+    held = registration("R1", "310000")
+    ctx = attrs.evolve(ctx, application=attrs.evolve(ctx.application, payload=attrs.evolve(
+        change, registration_id="R1")), registrations=(held,))
+    assert requested_level(ctx) is Level.ASSISTANT

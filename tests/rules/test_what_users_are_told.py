@@ -14,6 +14,7 @@ from test_rule_properties import context
 
 from mdreg import (
     Category,
+    CivilCapacity,
     DivisionCode,
     Evidence,
     Institution,
@@ -69,6 +70,7 @@ from mdreg.rules.refusal import (
     CertificateRevoked,
     CriminalPunishment,
     ExamFraud,
+    FullCivilCapacity,
     RegistrationRevoked,
 )
 from mdreg.rules.scope import ScopeBelongsToCategory, ScopeCount
@@ -300,6 +302,15 @@ def test_an_exam_fraud_record_is_named_with_its_date(kind: RecordKind, english: 
     assert said(ExamFraud(), RegistrationRequest("I", "Q", ("内科专业",)), physician=physician) == [(
         f"2024-05-06记录：{kind.label}", f"record of {english} on 2024-05-06",
         {"record": kind.value}, "")]
+
+
+@pytest.mark.parametrize("capacity", [CivilCapacity.LIMITED, CivilCapacity.NONE])
+def test_an_applicant_without_full_civil_capacity_is_told_which(capacity: CivilCapacity) -> None:
+    physician = attrs.evolve(context(AS_OF).physician, civil_capacity=capacity)
+    assert said(FullCivilCapacity(), RegistrationRequest("I", "Q", ("内科专业",)),
+                physician=physician) == [(
+        f"申请人为{capacity.label}人", f"the applicant has {capacity.value} civil capacity, not full",
+        {"civil_capacity": capacity.value}, "民事行为能力恢复后方可申请注册")]
 
 
 def test_a_refusal_lasting_more_than_three_years_counts_in_digits() -> None:
