@@ -388,6 +388,18 @@ def test_r_ind_1_practising_alone_needs_five_years_of_registered_practice(
     assert ("individual_practice.five_years" in result.failed_rule_ids) is refused
 
 
+def test_r_ind_1_a_province_may_ask_for_other_than_five_years(
+    world: World, registry: Registry, clinic: Institution
+) -> None:
+    doctor = world.physician(qualified_on=date(2015, 9, 1))
+    registry.load(registrations=[_granted(doctor, world.institution("310104"), date(2022, 9, 1))])
+    assert "individual_practice.five_years" in checked_once(registry, doctor, clinic).failed_rule_ids
+    registry.policy = registry.policy.with_changes("three-years", individual_practice_years=3)
+    result = checked_once(registry, doctor, clinic)
+    assert "individual_practice.five_years" in result.checked
+    assert "individual_practice.five_years" not in result.failed_rule_ids
+
+
 def test_r_ind_1_periods_of_registration_add_up_and_gaps_do_not_count(
     world: World, registry: Registry, clinic: Institution
 ) -> None:
