@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -224,21 +224,24 @@ class MemoryDeadlines(Versioned[Deadline], DeadlineRepository):
 
     def claim(self, as_of: date, limit: int,
               exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
-        return self._claimed([d for d in self.overdue(as_of) if d.flagged_on is None],
+        return self._claimed(lambda: [d for d in self.overdue(as_of) if d.flagged_on is None],
                              limit, exclude)
 
     def claim_reminders(self, as_of: date, horizon: date, limit: int,
                         exclude: Collection[str] = ()) -> tuple[Deadline, ...]:
-        due = self.due_between(as_of, horizon)
-        return self._claimed([d for d in due if d.kind is DeadlineKind.DECISION
-                              and d.reminded_on is None], limit, exclude)
+        return self._claimed(lambda: [d for d in self.due_between(as_of, horizon)
+                                      if d.kind is DeadlineKind.DECISION and d.reminded_on is None],
+                             limit, exclude)
 
-    def _claimed(self, candidates: list[Deadline], limit: int,
+    def _claimed(self, candidates: Callable[[], list[Deadline]], limit: int,
                  exclude: Collection[str]) -> tuple[Deadline, ...]:
+        """The first ``limit`` candidates no other unit holds. The candidates are read under the
+        store's lock, as commits happen: a deadline another unit fired and released a moment ago
+        is no candidate any more (the SQL backends re-check a row they lock the same way)."""
         skipped = frozenset(exclude)
         with self._store.lock:
             claims = self._store.claims
-            free = [d for d in candidates
+            free = [d for d in candidates()
                     if d.id not in skipped and claims.get(d.id, self) is self]
             taken = free[:max(limit, 0)]
             claims.update((d.id, self) for d in taken)
