@@ -167,14 +167,8 @@ def test_a_reversed_range_names_the_end_date() -> None:
     assert str(refused.value) == "end: 2026-03-02 is before 2026-03-03"
 
 
-def test_the_hint_names_the_year_table_to_write() -> None:
-    with pytest.raises(CalendarDataMissing) as missing:
-        ChineseCalendar().is_workday(date(2099, 1, 5))
-    assert missing.value.year == 2099
-    assert str(missing.value) == (
-        "no working-day data for 2099; add the State Council holiday notice for 2099 to the "
-        "calendar override table (put a [years.2099] table (holidays, workdays) in a TOML file "
-        "and load it with ChineseCalendar.from_toml(path); see docs/calendar.md)")
+def test_a_table_calendar_names_the_year_it_lacks() -> None:
+    # ChineseCalendar's hint: tests/rules/test_what_users_are_told.py
     with pytest.raises(CalendarDataMissing) as missing:
         TableCalendar(years=[2026]).data_source(2027)
     assert missing.value.year == 2027
