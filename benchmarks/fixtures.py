@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 import mdreg
 from benchmarks.data import START
+from mdreg.adapters.sql import SqlStore
 from mdreg.adapters.sql.tables import METADATA
 from mdreg.domain.clock import FakeClock
 from mdreg.service.ids import SequentialIds
@@ -205,3 +206,19 @@ def psycopg_connection(dsn: str) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+def insert_rows(url: str, batches: Sequence[tuple[Table, Sequence[dict[str, Any]]]]) -> SqlStore:
+    """Insert each (table, rows) in batches of 5,000 in one transaction, analyze the tables on
+    PostgreSQL (fresh statistics for the planner), and return the store."""
+    store = SqlStore.connect(url)
+    with store.engine.begin() as conn:
+        for table, rows in batches:
+            for start in range(0, len(rows), 5_000):
+                conn.execute(insert(table), list(rows[start:start + 5_000]))
+    if store.dialect == "postgresql":
+        names = ", ".join(table.name for table, _ in batches)
+        with store.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                f"VACUUM ANALYZE {names}")
+    return store

@@ -30,7 +30,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import insert
 
 from benchmarks import fixtures
 from benchmarks.bulk_import import registry_data
@@ -77,15 +76,7 @@ def build(ctx: Context, url: str, days: int) -> Deadlines:
         rows.append(mapping.DEADLINES.to_row(attrs.evolve(
             deadline, id=f"TD{n:07d}", subject_id=app_id, physician_id=physician.id, due=due,
             reminded_on=deadline.start)))
-    store = SqlStore.connect(url)
-    with store.engine.begin() as conn:
-        for table, batch in ((tables.applications, apps), (tables.deadlines, rows)):
-            for start in range(0, len(batch), 5_000):
-                conn.execute(insert(table), batch[start:start + 5_000])
-    if store.dialect == "postgresql":
-        with store.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE applications, deadlines")
+    store = fixtures.insert_rows(url, ((tables.applications, apps), (tables.deadlines, rows)))
     # the template's own deadline passes too: flag it now, out of the measured ticks
     registry.tick(datetime.combine(deadline.due + timedelta(days=1), datetime.min.time(), UTC))
     ctx.log(f"    {stored:,} stored deadlines, {per_day:,} passing on each of {days} days")

@@ -33,7 +33,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import insert
 
 from benchmarks import fixtures
 from benchmarks.bulk_import import registry_data
@@ -109,15 +108,8 @@ def build(ctx: Context, url: str) -> Listing:
         deadlines.append(mapping.DEADLINES.to_row(attrs.evolve(
             deadline, id=f"WD{n:07d}", subject_id=app_id, physician_id=physician.id,
             due=deadline.due + timedelta(days=(n * 7919) % 60))))
-    store = SqlStore.connect(url)
-    with store.engine.begin() as conn:
-        for table, rows in ((tables.applications, apps), (tables.deadlines, deadlines)):
-            for start in range(0, len(rows), 5_000):
-                conn.execute(insert(table), rows[start:start + 5_000])
-    if store.dialect == "postgresql":
-        with store.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE applications, deadlines")
+    store = fixtures.insert_rows(url, ((tables.applications, apps),
+                                       (tables.deadlines, deadlines)))
     ctx.log(f"    {pending:,} pending applications over {len(approving)} departments")
     return Listing(registry, store, tuple(approving), pending)
 
