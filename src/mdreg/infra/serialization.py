@@ -22,7 +22,7 @@ mdreg.errors.SerializationError: division_code: must be 6 digits
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -110,6 +110,8 @@ def _stored_date(value: Any, _: object) -> date:
 
 
 def _stored_datetime(value: Any, _: object) -> datetime:
+    if type(value) is datetime and value.tzinfo is UTC:  # as the column types return it
+        return value
     if isinstance(value, datetime):
         return ensure_aware(value)
     return ensure_aware(datetime.fromisoformat(value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from mdreg.domain.clock import ensure_aware
+
+_Processor = Callable[[Any], Any]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,9 +36,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         aware = ensure_aware(value)
         return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> _Processor | None:
+        """On SQLite, one C-level parse per value (SQLAlchemy's own parser, a regular
+        expression, then this type's conversion cost about eight times as much per row read)."""
+        if dialect.name == "sqlite":
+            return _sqlite_timestamp
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _sqlite_timestamp(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:  # stored without an offset: read as UTC (``replace(tzinfo=…)`` costs more than this)
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # it has an offset of its own
+        return datetime.fromisoformat(value).astimezone(UTC)
