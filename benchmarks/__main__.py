@@ -54,6 +54,7 @@ def _runners(pg: fixtures.Postgres) -> dict[str, tuple[Runner, bool]]:
         "worklist_p99_postgres": (lambda ctx: worklist.run_postgres(ctx, pg), True),
         "tick_throughput_sqlite": (tick.run_sqlite, False),
         "tick_throughput_postgres": (lambda ctx: tick.run_postgres(ctx, pg), True),
+        "tick_scaling_postgres": (lambda ctx: tick.run_scaling(ctx, pg), True),
         "retained_memory": (retained.run, False),
         "workers_postgres": (lambda ctx: simulation.run_workers(ctx, pg), True),
         "tail_writers_postgres": (lambda ctx: tail.run(ctx, pg), True),

@@ -192,8 +192,8 @@ def _fmt(value: float | None, unit: str) -> str:
             f"{value * 1e3:.2f} ms" if value < 1 else f"{value:.2f} s")
     if unit == "B/command":
         return f"{value:.1f} B"
-    if unit == "commands/s":
-        return f"{value:.0f}/s"
+    if unit in ("commands/s", "deadlines/s"):
+        return f"{value:,.0f}/s"
     return f"{value:.3g} {unit}"
 
 
@@ -260,6 +260,7 @@ METRICS = (
     "worklist_p99_postgres",
     "tick_throughput_sqlite",
     "tick_throughput_postgres",
+    "tick_scaling_postgres",
     "bulk_import_sqlite",
     "bulk_import_postgres",
     "retained_memory",

@@ -34,7 +34,7 @@ import attrs
 from benchmarks import fixtures
 from benchmarks.bulk_import import registry_data
 from benchmarks.command import Recording, summarize
-from benchmarks.harness import Context, Result, alternate, median
+from benchmarks.harness import Context, Reference, Result, alternate, median
 from benchmarks.worklist import _template
 from mdreg.adapters.sql import SqlStore, mapping, tables
 from mdreg.adapters.sql.driver import traced
@@ -298,3 +298,82 @@ def run_postgres(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
     finally:
         conn.close()
         deadlines.store.close()
+
+
+# -- the scaling curve on PostgreSQL ----------------------------------------------------------
+
+#: how many processes tick at once, in the order of each repetition's measurements
+WORKERS = (1, 2, 4)
+
+
+def _ticker(url: str, worker: int, pipe: Any) -> None:
+    """A ticking process: opens the registry once, then for each day it is sent ticks as of it
+    and answers ``(started, finished, flagged)`` (``time.monotonic``, one clock per machine)."""
+    import mdreg
+    from mdreg.domain.clock import FakeClock
+    from mdreg.service.ids import SequentialIds
+
+    registry = mdreg.open(url, clock=FakeClock(fixtures.START), ids=SequentialIds(worker))
+    pipe.send("ready")
+    while (now := pipe.recv()) is not None:
+        started = time.monotonic()
+        report = registry.tick(now)
+        pipe.send((started, time.monotonic(), len(report.flagged)))
+
+
+def run_scaling(ctx: Context, pg: fixtures.Postgres) -> list[Result]:
+    """tick_scaling_postgres: deadlines flagged per second when 1, 2 or 4 processes tick as of
+    the same day at once (each day's N / 20 passed deadlines shared out by ``SKIP LOCKED``)."""
+    import multiprocessing
+
+    reps = ctx.reps
+    url = pg.fresh("tick_scaling")
+    deadlines = build(ctx, url, 1 + reps * len(WORKERS))
+    spawn = multiprocessing.get_context("spawn")
+    pipes, processes = [], []
+    for worker in range(1, max(WORKERS) + 1):
+        mine, theirs = spawn.Pipe()
+        process = spawn.Process(target=_ticker, args=(url, worker, theirs), daemon=True)
+        process.start()
+        pipes.append(mine)
+        processes.append(process)
+    try:
+        for pipe in pipes:
+            assert pipe.recv() == "ready"
+        day = [0]
+
+        def tick_with(count: int) -> float:
+            """Deadlines per second with ``count`` processes ticking the next day's set."""
+            now = datetime.combine(deadlines.first_due + timedelta(days=day[0] + 1),
+                                   datetime.min.time(), UTC)
+            day[0] += 1
+            for pipe in pipes[:count]:
+                pipe.send(now)
+            answers = [pipe.recv() for pipe in pipes[:count]]
+            flagged = sum(n for _, _, n in answers)
+            assert flagged == deadlines.per_day, (count, flagged)  # each exactly once
+            seconds = max(end for _, end, _ in answers) - min(start for start, _, _ in answers)
+            return flagged / seconds
+
+        tick_with(1)  # warm every side: the first tick compiles plans and fills caches
+        curve: dict[int, list[float]] = {n: [] for n in WORKERS}
+        for rep in range(reps):
+            for count in WORKERS[rep % len(WORKERS):] + WORKERS[:rep % len(WORKERS)]:
+                curve[count].append(tick_with(count))
+    finally:
+        for pipe in pipes:
+            pipe.send(None)
+        for process in processes:
+            process.join(timeout=60)
+        deadlines.store.close()
+    rates = {n: median(curve[n]) for n in WORKERS}
+    ctx.reference("tick_scaling_postgres", Reference(
+        "4 workers", rates[4], "deadlines/s", "against 1 worker in the ratio column"))
+    return [Result(
+        "tick_scaling_postgres", rates[2], rates[1], "deadlines/s", 1.6, check="ratio>=",
+        note=f"deadlines flagged and escalated per second by 1, 2 and 4 processes ticking as of "
+             f"the same day ({deadlines.per_day:,} passed of {deadlines.stored:,} stored, each "
+             f"flagged exactly once): {', '.join(f'{n}: {rates[n]:,.0f}/s' for n in WORKERS)}; "
+             f"median of {reps} ticks each, the order rotated per repetition",
+        details={"curve": curve, "rates": rates, "per_day": deadlines.per_day,
+                 "stored": deadlines.stored})]
