@@ -15,7 +15,8 @@ when a module's kill rate is below ``--target`` (95 %).
 
     python tools/mutation.py                     # the whole set
     python tools/mutation.py --modules mdreg.rules.account,mdreg.workflows.account
-    python tools/mutation.py --changed [--base REF] [--budget 170]   # what a change touched
+    python tools/mutation.py --changed [--budget 900]   # files changed since last measured
+    python tools/mutation.py --changed --base main      # files changed since a git ref
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from __future__ import annotations
 import argparse
 import ast
 import fnmatch
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -32,12 +35,14 @@ import tempfile
 import time
 import tomllib
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "mutation"
 EQUIVALENT = OUT / "equivalent.txt"
+MEASURED = OUT / "measured.json"
 ROLES = ("APPLICANT", "INSTITUTION", "AUTHORITY", "SYSTEM")
 FLAGS = ("needs_reason", "needs_corrections")
 KILLED = {"killed", "timeout", "caught by type check"}
@@ -57,20 +62,44 @@ def configured_files() -> list[str]:
     return [f for f in files if any(fnmatch.fnmatch(f, pat) for pat in patterns)]
 
 
-def changed_files(base: str | None) -> list[str]:
-    """The configured files changed since ``base`` (default: the merge-base with main's previous
-    commit, else ``HEAD~1``), committed or not."""
+def changed_files(base: str | None, recorded_only: bool = False) -> list[str]:
+    """The configured files to measure again: with ``base``, those changed since that git ref
+    (committed or not); without, those whose text differs from the one their last passing
+    measurement recorded in ``mutation/measured.json`` (``recorded_only``: of the files that
+    have such a record)."""
     if base is None:
-        base = "HEAD~1"
-        for ref in ("main~1", "origin/main~1"):
-            found = subprocess.run(["git", "merge-base", "HEAD", ref], cwd=ROOT, capture_output=True,
-                                   text=True, check=False)
-            if found.returncode == 0:
-                base = found.stdout.strip()
-                break
+        recorded = measured()
+        return [f for f in configured_files() if recorded.get(f) != digest(f)
+                and (f in recorded or not recorded_only)]
     diff = subprocess.run(["git", "diff", "--name-only", base, "--", "src"], cwd=ROOT,
                           capture_output=True, text=True, check=True).stdout.split()
     return [f for f in configured_files() if f in diff]
+
+
+def digest(path: str) -> str:
+    return hashlib.sha256((ROOT / path).read_bytes()).hexdigest()
+
+
+def measured() -> dict[str, str]:
+    """File → the SHA-256 of its text when a run last measured it at or above the target."""
+    if not MEASURED.exists():
+        return {}
+    return dict(json.loads(MEASURED.read_text(encoding="utf-8"))["files"])
+
+
+def record_measured(files: list[str], passed: set[str]) -> None:
+    """Record the files whose every module row passed (their text as it was measured)."""
+    recorded = measured()
+    for path in files:
+        if path in passed:
+            recorded[path] = digest(path)
+        else:
+            recorded.pop(path, None)
+    MEASURED.write_text(json.dumps(
+        {"about": "written by tools/mutation.py: each file's SHA-256 when its mutants were last "
+                  "measured at or above the target; --changed measures the files that differ",
+         "files": dict(sorted(recorded.items()))}, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8")
 
 
 def test_args() -> list[str]:
@@ -272,8 +301,9 @@ def equivalents() -> dict[str, str]:
 
 
 def summarize(results: dict[str, tuple[str, str]], target: float, seconds: float,
-              complete: bool) -> tuple[str, bool]:
-    """``results``: mutant name → (module, status). Returns the report and whether it passes."""
+              complete: bool) -> tuple[str, bool, set[str]]:
+    """``results``: mutant name → (module, status). Returns the report, whether it passes, and
+    the module rows that pass (the target met, every mutant checked)."""
     equivalent = equivalents()
     by_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: list[str] = []
@@ -294,6 +324,7 @@ def summarize(results: dict[str, tuple[str, str]], target: float, seconds: float
              "| module | killed | timeout | survived | equivalent | not checked | kill rate |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     ok = True
+    passing: set[str] = set()
     totals: Counter[str] = Counter()
     for module, c in sorted(by_module.items()):
         totals.update(c)
@@ -301,6 +332,8 @@ def summarize(results: dict[str, tuple[str, str]], target: float, seconds: float
         rate = (c["killed"] + c["timeout"]) / checked if checked else 1.0
         below = rate < target
         ok &= not below
+        if not below and not c["not checked"]:
+            passing.add(module)
         lines.append(f"| {module} | {c['killed']} | {c['timeout']} | {c['survived']} | "
                      f"{c['equivalent']} | {c['not checked']} | {rate:.1%}{' ✗' if below else ''} |")
     checked = totals["killed"] + totals["timeout"] + totals["survived"]
@@ -315,7 +348,7 @@ def summarize(results: dict[str, tuple[str, str]], target: float, seconds: float
     if stale and complete:
         lines += ["", "Listed as equivalent but not produced by this run: "
                   + ", ".join(f"`{n}`" for n in stale)]
-    return "\n".join(lines) + "\n", ok and complete and not totals["not checked"]
+    return "\n".join(lines) + "\n", ok and complete and not totals["not checked"], passing
 
 
 _TABLE_CHANGES: dict[str, str] = {}
@@ -329,8 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", help="comma-separated modules (mdreg.rules.account,…); default all")
     parser.add_argument("--changed", action="store_true",
-                        help="only the configured modules changed since --base")
-    parser.add_argument("--base", help="git ref for --changed (default: merge-base with main~1)")
+                        help="only the configured modules whose text differs from their last "
+                             "passing measurement (mutation/measured.json), or changed since --base")
+    parser.add_argument("--base", help="git ref for --changed (default: mutation/measured.json)")
+    parser.add_argument("--recorded-only", action="store_true",
+                        help="with --changed: only files that met the target once (a regression "
+                             "gate); the files never measured at the target are listed")
     parser.add_argument("--budget", type=float, help="seconds for the whole run; incomplete = failure")
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--no-run", action="store_true",
@@ -344,7 +381,10 @@ def main(argv: list[str] | None = None) -> int:
 
     files = configured_files()
     if args.changed:
-        files = changed_files(args.base)
+        files = changed_files(args.base, args.recorded_only)
+        if args.recorded_only and (unmeasured := sorted(set(configured_files()) - set(measured()))):
+            print(f"mutation: {len(unmeasured)} file(s) not yet measured at the target, not run "
+                  f"here: {', '.join(unmeasured)}")
         if not files:
             print("mutation: no configured module changed; nothing to run")
             return 0
@@ -377,28 +417,44 @@ def main(argv: list[str] | None = None) -> int:
                   if status in ("survived", "no tests") and function_of(name) in at_import)
     if cold or todo_tables:
         check_unmutated(1800.0)
-    for name in cold:
+
+    def from_import(name: str) -> str | None:
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left < 5:
-            complete = False
-            break
+            return None
         status = run_cold(name, 600.0 if left is None else min(600.0, left))
-        results[name] = (results[name][0], status)
         print(f"{status:>9} {name} (run from import)", flush=True)
+        return status
+
+    with ThreadPoolExecutor(max_workers=max(1, args.max_children)) as pool:
+        for name, status in zip(cold, pool.map(from_import, cold), strict=True):
+            if status is None:
+                complete = False
+            else:
+                results[name] = (results[name][0], status)
     if todo_tables:
         tables = [m for f in files if f.startswith("src/mdreg/workflows/") for m in table_mutants(f)]
-        per_mutant = 600.0
-        for mutant in tables:
-            _TABLE_CHANGES[mutant.name] = f"{mutant.path}: {mutant.change}"
+
+        def table(mutant: TableMutant) -> str:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left < 5:
-                complete = False
-                results[mutant.name] = (f"{module_of(mutant.path)} (table)", "not checked")
-                continue
-            status = run_table_mutant(mutant, per_mutant if left is None else min(per_mutant, left))
-            results[mutant.name] = (f"{module_of(mutant.path)} (table)", status)
+                return "not checked"
+            status = run_table_mutant(mutant, 600.0 if left is None else min(600.0, left))
             print(f"{status:>9} {mutant.name}", flush=True)
-    report, ok = summarize(results, args.target, time.monotonic() - started, complete)
+            return status
+
+        # each mutant runs in a process of its own: as many at once as mutmut's children
+        with ThreadPoolExecutor(max_workers=max(1, args.max_children)) as pool:
+            for mutant, status in zip(tables, pool.map(table, tables), strict=True):
+                _TABLE_CHANGES[mutant.name] = f"{mutant.path}: {mutant.change}"
+                results[mutant.name] = (f"{module_of(mutant.path)} (table)", status)
+                complete &= status != "not checked"
+    report, ok, passing = summarize(results, args.target, time.monotonic() - started, complete)
+    if not args.no_run:
+        rows = {module for module, _ in results.values()}
+        # a file without mutants (nothing mutmut changes, no table) passes as it is
+        record_measured(files, {f for f in files
+                                if {module_of(f), f"{module_of(f)} (table)"} & rows <= passing})
     args.summary.parent.mkdir(parents=True, exist_ok=True)
     args.summary.write_text(report, encoding="utf-8")
     print(report)
