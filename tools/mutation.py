@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutation: {len(unmeasured)} file(s) not yet measured at the target, not run "
                   f"here: {', '.join(unmeasured)}")
         if not files:
-            print("mutation: no configured module changed; nothing to run")
+            print("mutation: no configured file to measure; nothing to run")
             return 0
     elif args.modules:
         wanted = set(args.modules.split(","))

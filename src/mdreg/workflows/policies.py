@@ -44,7 +44,10 @@ def resolve(reference: str) -> tuple[Policy, date | None]:
         from mdreg.workflows import BASE_POLICY
 
         return BASE_POLICY, on
-    module_name, _, attribute = name.partition(":")
+    # the attribute follows the last colon; a path may hold colons of its own (C:\…)
+    module_name, colon, attribute = name.rpartition(":")
+    if not colon or not attribute.isidentifier():
+        module_name, attribute = name, ""
     try:
         found = getattr(_module(module_name), attribute or "POLICY")
     except (ImportError, AttributeError, ValueError, OSError):
