@@ -43,6 +43,7 @@ def upgrade(effect: Effect, app: Application, payload: UpgradeRequest) -> None:
         level=Level.PHYSICIAN, location=practice_location(Level.PHYSICIAN, institution),
         approved_by=app.department_id, approved_on=effect.on,
         certificate_no=effect.ids.certificate_no(), application_id=app.id,
+        registered_on=None,  # a new grant: its 注册日期 is today's, whatever a 变更 kept before
     )
     effect.add_registration(new)
     for filing in effect.active_filings(old.id, app.physician_id):
