@@ -37,6 +37,14 @@ from mdreg.workflows import (
     markdown_table,
     workflow_for,
 )
+from mdreg.workflows.periods import DecisionBasis, WithoutStatute
+
+
+def _period(basis: DecisionBasis, policy: Policy) -> str:
+    """The decision period's basis; a service target as ``policy`` sets it."""
+    if isinstance(basis, WithoutStatute):
+        return basis.describe_under(policy.parameters)
+    return basis.describe()
 
 
 def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
@@ -77,7 +85,7 @@ def workflow_page(business: BusinessType, policy: Policy = BASE_POLICY) -> str:
         f"- 申请人 Who applies: {applicants}",
         f"- 确认 Confirms: {declaration.confirms}",
         f"- 审批 Decides: {declaration.decides}",
-        f"- 审批期限 Decision period: {declaration.decision_period.describe()}",
+        f"- 审批期限 Decision period: {_period(declaration.decision_period, policy)}",
         f"- 申请内容 Payload: `{declaration.payload.__name__}`",
         "",
         "## 状态 States",

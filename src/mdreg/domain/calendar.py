@@ -39,7 +39,7 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_KEYS = ("holidays", "workdays", "notice")
 
 
-def _invalid(where: str, message: str, source: str = "") -> ValidationError:
+def _invalid(where: str, message: str, source: str) -> ValidationError:
     suffix = f" (in {source})" if source else ""
     return ValidationError(where, message + suffix, field_label="工作日历覆盖表")
 

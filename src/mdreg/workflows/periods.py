@@ -94,7 +94,16 @@ class WithoutStatute:
 
     def describe(self) -> str:
         return (f"[I] no statutory period ({self.reason}): the policy's service target "
-                "(decision_working_days_without_statute, 20 working days from acceptance)")
+                "(decision_working_days_without_statute; the base policy's is 20 working days "
+                "from acceptance)")
+
+    def describe_under(self, parameters: Mapping[str, Any]) -> str:
+        """:meth:`describe`, with the service target ``parameters`` set (or that there is none)."""
+        length = parameters.get("decision_working_days_without_statute")
+        target = ("no decision deadline" if length is None
+                  else f"{int(length)} working days from acceptance")
+        return (f"[I] no statutory period ({self.reason}): the policy's service target "
+                f"(decision_working_days_without_statute): {target}")
 
 
 #: A business type that declares no decision period.
