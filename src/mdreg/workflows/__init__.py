@@ -59,6 +59,8 @@ BUILT_IN: tuple[BusinessTypeDeclaration[Any], ...] = (
 _DECLARED: dict[BusinessType, BusinessTypeDeclaration[Any]] = {d.business: d for d in BUILT_IN}
 _BY_PAYLOAD: dict[type[Any], BusinessTypeDeclaration[Any]] = {d.payload: d for d in BUILT_IN}
 _ENGINES: dict[BusinessType, Workflow] = {}
+#: each host type's registration (a token its removal function holds)
+_REGISTERED: dict[BusinessType, object] = {}
 
 
 class _Catalogue(Mapping[BusinessType, BusinessTypeDeclaration[Any]]):
@@ -162,8 +164,14 @@ def register(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
     register_payload(declaration.payload)
     _DECLARED[declaration.business] = declaration
     _BY_PAYLOAD[declaration.payload] = declaration
+    token = _REGISTERED[declaration.business] = object()
 
     def remove() -> None:
+        """Remove the type this call declared (also as redeclared since); a second call, or a
+        call after another declaration took the id, changes nothing."""
+        if _REGISTERED.get(declaration.business) is not token:
+            return
+        del _REGISTERED[declaration.business]
         _DECLARED.pop(declaration.business, None)
         _BY_PAYLOAD.pop(declaration.payload, None)
         _ENGINES.pop(declaration.business, None)
@@ -188,9 +196,22 @@ def redeclare(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
     _DECLARED[declaration.business] = _BY_PAYLOAD[declaration.payload] = declaration
     _ENGINES.pop(declaration.business, None)
 
+    restored = False
+
     def restore() -> None:
+        """Put the previous declaration back; restores run in the reverse order of their
+        redeclarations (one while a later redeclaration is in place is refused; a second call
+        changes nothing)."""
+        nonlocal restored
+        if restored:
+            return
+        if _DECLARED.get(declaration.business) is not declaration:
+            raise WorkflowDefinitionError(
+                f"business type {declaration.business.value!r} was redeclared or removed since: "
+                "restore the later declaration first")
         _DECLARED[previous.business] = _BY_PAYLOAD[previous.payload] = previous
         _ENGINES.pop(previous.business, None)
+        restored = True
 
     return restore
 
