@@ -355,7 +355,12 @@ def markdown_table(definition: WorkflowDefinition, rules: Iterable[tuple[str, st
     for event in definition.events:
         sources = ", ".join(f"`{s}`" for s in event.sources)
         rows.append(
-            f"| `{event.id}` | {event.label} | {sources} | `{event.dest}` | {event.by.value} "
-            f"| {notes.get(event.id, '')} |"
+            f"| `{event.id}` | {_cell(event.label)} | {sources} | `{event.dest}` | "
+            f"{event.by.value} | {_cell(notes.get(event.id, ''))} |"
         )
     return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    """Text in one table cell: on one line, a ``|`` escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
