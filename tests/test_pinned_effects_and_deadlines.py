@@ -196,3 +196,24 @@ def test_a_rule_reading_other_payloads_is_refused_naming_each_of_them() -> None:
     assert str(refused.value) == (
         "business type 'registration': rule test.upgrade_or_filing on 'submit' reads "
         f"UpgradeRequest | FilingRequest, not {RegistrationRequest.__name__}")
+
+
+def test_approving_a_registration_whose_qualification_is_gone_names_the_qualification(
+        world: World, registry: Registry) -> None:
+    """The rules refuse such an approval first; the effect itself refuses too, naming the
+    number, and writes nothing."""
+    doctor = world.physician()
+    institution = world.institution("110105")
+    number = doctor.qualifications[0].certificate_no
+    app = registry.apply(Actor.institution(institution.id),
+                         RegistrationRequest(institution.id, number, ("内科专业",)),
+                         physician_id=doctor.id, submit=False)
+    registry.load(physicians=[attrs.evolve(doctor, qualifications=())])
+    with registry.services.uow() as uow:
+        effect = Effect(uow, SequentialIds(), TODAY, BASE_POLICY)
+        with pytest.raises(NotFoundError) as missing:
+            REGISTRATION.effects["approve"](effect, app, app.payload)
+        assert (missing.value.kind, missing.value.key) == ("qualification", number)
+        assert str(missing.value) == f"no qualification with key {number}"
+        _untouched(effect)
+    assert registry.registrations(doctor.id) == ()
