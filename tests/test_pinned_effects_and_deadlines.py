@@ -6,6 +6,7 @@ other payloads."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,17 +17,20 @@ from mdreg import Actor, NotFoundError, Registry
 from mdreg.adapters.memory import InMemoryUnitOfWork, MemoryStore
 from mdreg.domain.application import (
     BusinessType,
+    Evidence,
     FilingCancelRequest,
     FilingRequest,
     MultisiteCancelRequest,
     RegistrationRequest,
     UpgradeRequest,
 )
+from mdreg.domain.calendar import ChineseCalendar
 from mdreg.domain.deadlines import (
     Deadline,
     DeadlineKind,
     DeadlineStatus,
     PeriodUnit,
+    checked_due_date,
     filed_expiry_cutoff,
 )
 from mdreg.domain.model import Record, RecordKind
@@ -217,3 +221,44 @@ def test_approving_a_registration_whose_qualification_is_gone_names_the_qualific
         assert str(missing.value) == f"no qualification with key {number}"
         _untouched(effect)
     assert registry.registrations(doctor.id) == ()
+
+
+def test_a_checked_due_date_without_a_unit_counts_in_its_kind_s_unit() -> None:
+    """A report period is in calendar days, a correction window in working days: the kind
+    decides when no unit is given."""
+    calendar = ChineseCalendar()
+    start = date(2026, 9, 25)  # a Friday; 国庆 from 1 October
+    assert checked_due_date(DeadlineKind.CANCELLATION_REPORT, start, 30, calendar, {}) == (
+        date(2026, 10, 25), "none")  # calendar days read no calendar
+    # 28, 29, 30 September, then 8 and 9 October: 1–7 October are not counted
+    assert checked_due_date(DeadlineKind.CORRECTION_WINDOW, start, 5, calendar, {}) == (
+        date(2026, 10, 9), "chinesecalendar")
+
+
+def test_approving_at_an_institution_that_is_gone_names_the_institution(
+        world: World, registry: Registry) -> None:
+    doctor = world.physician()
+    institution = world.institution("110105")
+    app = registry.apply(Actor.institution(institution.id),
+                         RegistrationRequest(institution.id,
+                                             doctor.qualifications[0].certificate_no,
+                                             ("内科专业",)),
+                         physician_id=doctor.id, submit=False)
+    effect = _empty_store_effect()
+    with pytest.raises(NotFoundError) as missing:
+        REGISTRATION.effects["approve"](effect, app, app.payload)
+    assert (missing.value.kind, missing.value.key) == ("institution", institution.id)
+    assert str(missing.value) == f"no institution with key {institution.id}"
+    _untouched(effect)
+
+
+def test_an_approved_registration_is_numbered_as_a_registration(world: World) -> None:
+    doctor = world.physician()
+    institution = world.institution("110105")
+    app = world.approve(world.registry.apply(
+        Actor.institution(institution.id),
+        RegistrationRequest(institution.id, doctor.qualifications[0].certificate_no,
+                            ("内科专业",), evidence=Evidence(6, True)),
+        physician_id=doctor.id))
+    (row,) = world.registry.registrations(doctor.id)
+    assert re.fullmatch(r"R\d{6}", row.id) and row.application_id == app.id
