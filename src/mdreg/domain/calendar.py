@@ -317,27 +317,24 @@ class ChineseCalendar(WorkingDayCalendar):
         source = self.data_source(_require_date(d, "d").year)
         if source == "override":
             return self.overrides.years[d.year].is_workday(d)
-        if source == "chinesecalendar":
-            return self._upstream_is_workday(d)
+        if source == "chinesecalendar":  # a year it answers for (data_source checked)
+            return bool(self._upstream_answer(d))
         return self._fallback_is_workday(d)
 
     def _upstream_covers(self, year: int) -> bool:
         if year not in self._covered:
-            try:
-                self._upstream_is_workday(date(year, 1, 1))
-            except CalendarDataMissing:
-                self._covered[year] = False
-            else:
-                self._covered[year] = True
+            self._covered[year] = self._upstream_answer(date(year, 1, 1)) is not None
         return self._covered[year]
 
-    def _upstream_is_workday(self, d: date) -> bool:
+    def _upstream_answer(self, d: date) -> bool | None:
+        """chinesecalendar's answer for ``d``; ``None`` when it is not installed or has no data
+        for the year (:meth:`data_source` then says so to the caller)."""
         if self._upstream is None:
-            raise CalendarDataMissing(d.year, hint=self._hint(d.year))
+            return None
         try:
             return bool(self._upstream.is_workday(d))
-        except NotImplementedError as exc:  # chinesecalendar's "no data for this year"
-            raise CalendarDataMissing(d.year, hint=self._hint(d.year)) from exc
+        except NotImplementedError:  # chinesecalendar's "no data for this year"
+            return None
 
     def _fallback_is_workday(self, d: date) -> bool:
         if self.fallback is None:
