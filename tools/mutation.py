@@ -402,9 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     complete = args.no_run or run_mutmut(patterns, args.max_children, args.budget)
     results = {name: (mutmut_module(name), status)
                for name, status in mutmut_results(None if whole else modules).items()}
+    at_import = import_time_functions() if not args.no_run else set()
     if args.retry and not args.no_run:
+        # those at import survive mutmut's runs again whatever the tests: they run from import
         survivors = sorted(name for name, (_, status) in results.items()
-                           if status == "survived" and name not in equivalents())
+                           if status == "survived" and name not in equivalents()
+                           and function_of(name) not in at_import)
         left = None if deadline is None else max(deadline - time.monotonic(), 1.0)
         # against the tests as they are now: mutmut keeps a verdict until a mutant is named
         complete &= not survivors or run_mutmut(survivors, args.max_children, left)
@@ -412,7 +415,6 @@ def main(argv: list[str] | None = None) -> int:
                         in mutmut_results(None if whole else modules).items()})
     todo_tables = not (args.no_tables or args.no_run) and any(
         f.startswith("src/mdreg/workflows/") for f in files)
-    at_import = import_time_functions() if not args.no_run else set()
     cold = sorted(name for name, (_, status) in results.items()
                   if status in ("survived", "no tests") and function_of(name) in at_import)
     if cold or todo_tables:
