@@ -29,6 +29,7 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.setattr(module, "ROOT", tmp_path)
     monkeypatch.setattr(module, "OUT", tmp_path / "mutation")
     monkeypatch.setattr(module, "MEASURED", tmp_path / "mutation" / "measured.json")
+    monkeypatch.setattr(module, "ROWS", tmp_path / "mutation" / "rows.json")
     (tmp_path / "mutation").mkdir()
     return module
 
@@ -84,3 +85,22 @@ def test_the_regression_gate_measures_only_files_that_met_the_target_once(
     edited = tool.ROOT / "src/mdreg/rules/account.py"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert tool.changed_files(None, recorded_only=True) == ["src/mdreg/rules/account.py"]
+
+
+def test_a_partial_run_replaces_its_modules_rows_and_keeps_the_others(tool: ModuleType) -> None:
+    first = {"mdreg.rules.account.x_f__mutmut_1": ("mdreg.rules.account", "survived"),
+             "mdreg.domain.calendar.x_g__mutmut_1": ("mdreg.domain.calendar", "killed")}
+    _, _, _, rows = tool.summarize_rows(first, 0.95, 1.0, complete=True)
+    tool.record_rows(rows, True, "2026-12-01")
+    again = {"mdreg.rules.account.x_f__mutmut_1": ("mdreg.rules.account", "killed")}
+    _, _, _, rows = tool.summarize_rows(again, 0.95, 1.0, complete=True)
+    merged = tool.record_rows(rows, False, "2026-12-03")
+    assert merged["mdreg.rules.account"]["counts"] == {"killed": 1}
+    assert merged["mdreg.rules.account"]["run"] == "2026-12-03"
+    assert merged["mdreg.domain.calendar"]["run"] == "2026-12-01"
+    summary = tool.merged_summary(merged, 0.95)
+    assert "| mdreg.rules.account | 1 | 0 | 0 | 0 | 0 | 100.0% | 2026-12-03 |" in summary
+    assert "| **all** | 2 | 0 | 0 | 0 | 0 | 100.0% | |" in summary
+    assert "Surviving" not in summary
+    # a whole run starts the rows afresh
+    assert set(tool.record_rows(rows, True, "2026-12-04")) == {"mdreg.rules.account"}

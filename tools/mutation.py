@@ -38,11 +38,13 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "mutation"
 EQUIVALENT = OUT / "equivalent.txt"
 MEASURED = OUT / "measured.json"
+ROWS = OUT / "rows.json"
 ROLES = ("APPLICANT", "INSTITUTION", "AUTHORITY", "SYSTEM")
 FLAGS = ("needs_reason", "needs_corrections")
 KILLED = {"killed", "timeout", "caught by type check"}
@@ -304,6 +306,13 @@ def summarize(results: dict[str, tuple[str, str]], target: float, seconds: float
               complete: bool) -> tuple[str, bool, set[str]]:
     """``results``: mutant name → (module, status). Returns the report, whether it passes, and
     the module rows that pass (the target met, every mutant checked)."""
+    report, ok, passing, _ = summarize_rows(results, target, seconds, complete)
+    return report, ok, passing
+
+
+def summarize_rows(results: dict[str, tuple[str, str]], target: float, seconds: float,
+                   complete: bool) -> tuple[str, bool, set[str], dict[str, dict[str, object]]]:
+    """:func:`summarize`, and each module row's counts and survivors (for ``ROWS``)."""
     equivalent = equivalents()
     by_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: list[str] = []
@@ -341,14 +350,60 @@ def summarize(results: dict[str, tuple[str, str]], target: float, seconds: float
     lines.append(f"| **all** | {totals['killed']} | {totals['timeout']} | {totals['survived']} | "
                  f"{totals['equivalent']} | {totals['not checked']} | {rate:.1%} |")
     stale = sorted(set(equivalent) - set(results))
+    changes = {name: results_change(name) for name in survivors}
     if survivors:
         lines += ["", "## Surviving mutants", ""]
-        changes = {name: results_change(name) for name in survivors}
         lines += [f"- `{name}`: {changes[name]}" for name in survivors]
     if stale and complete:
         lines += ["", "Listed as equivalent but not produced by this run: "
                   + ", ".join(f"`{n}`" for n in stale)]
-    return "\n".join(lines) + "\n", ok and complete and not totals["not checked"], passing
+    rows: dict[str, dict[str, object]] = {
+        module: {"counts": dict(c), "survivors": [
+            [name, changes[name]] for name in survivors if results[name][0] == module]}
+        for module, c in by_module.items()}
+    return ("\n".join(lines) + "\n", ok and complete and not totals["not checked"], passing,
+            rows)
+
+
+def merged_summary(rows: dict[str, dict[str, object]], target: float) -> str:
+    """The summary of every module row as its latest run left it (``mutation/rows.json``)."""
+    lines = ["# Mutation testing", "",
+             f"Each module as its latest run measured it; target {target:.0%} of the "
+             "non-equivalent mutants killed (a timeout counts as killed). Written by "
+             "`tools/mutation.py` from `mutation/rows.json`.", "",
+             "| module | killed | timeout | survived | equivalent | not checked | kill rate | run |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    totals: Counter[str] = Counter()
+    survivors: list[str] = []
+    for module, row in sorted(rows.items()):
+        c: Counter[str] = Counter(row["counts"])  # type: ignore[arg-type]
+        totals.update(c)
+        checked = c["killed"] + c["timeout"] + c["survived"]
+        rate = (c["killed"] + c["timeout"]) / checked if checked else 1.0
+        lines.append(f"| {module} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+                     f"{c['equivalent']} | {c['not checked']} | {rate:.1%}"
+                     f"{' ✗' if rate < target else ''} | {row['run']} |")
+        survivors += [f"- `{name}`: {change}"
+                      for name, change in row["survivors"]]  # type: ignore[attr-defined]
+    checked = totals["killed"] + totals["timeout"] + totals["survived"]
+    rate = (totals["killed"] + totals["timeout"]) / checked if checked else 1.0
+    lines.append(f"| **all** | {totals['killed']} | {totals['timeout']} | {totals['survived']} | "
+                 f"{totals['equivalent']} | {totals['not checked']} | {rate:.1%} | |")
+    if survivors:
+        lines += ["", "## Surviving mutants", "", *survivors]
+    return "\n".join(lines) + "\n"
+
+
+def record_rows(rows: dict[str, dict[str, object]], whole: bool, run: str) -> dict[str, Any]:
+    """Merge this run's module rows into ``mutation/rows.json`` (a whole run replaces it)."""
+    kept: dict[str, Any] = {}
+    if ROWS.exists() and not whole:
+        kept = json.loads(ROWS.read_text(encoding="utf-8"))
+    for module, row in rows.items():
+        kept[module] = {**row, "run": run}
+    ROWS.write_text(json.dumps(dict(sorted(kept.items())), indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return kept
 
 
 _TABLE_CHANGES: dict[str, str] = {}
@@ -451,14 +506,16 @@ def main(argv: list[str] | None = None) -> int:
                 _TABLE_CHANGES[mutant.name] = f"{mutant.path}: {mutant.change}"
                 results[mutant.name] = (f"{module_of(mutant.path)} (table)", status)
                 complete &= status != "not checked"
-    report, ok, passing = summarize(results, args.target, time.monotonic() - started, complete)
+    report, ok, passing, rows = summarize_rows(results, args.target,
+                                               time.monotonic() - started, complete)
     if not args.no_run:
-        rows = {module for module, _ in results.values()}
+        merged = record_rows(rows, whole, time.strftime("%Y-%m-%d"))
+        args.summary.parent.mkdir(parents=True, exist_ok=True)
+        args.summary.write_text(merged_summary(merged, args.target), encoding="utf-8")
+        ran = {module for module, _ in results.values()}
         # a file without mutants (nothing mutmut changes, no table) passes as it is
         record_measured(files, {f for f in files
-                                if {module_of(f), f"{module_of(f)} (table)"} & rows <= passing})
-    args.summary.parent.mkdir(parents=True, exist_ok=True)
-    args.summary.write_text(report, encoding="utf-8")
+                                if {module_of(f), f"{module_of(f)} (table)"} & ran <= passing})
     print(report)
     return 0 if ok else 1
 
