@@ -172,8 +172,8 @@ def register(declaration: BusinessTypeDeclaration[Any]) -> Callable[[], None]:
         if _REGISTERED.get(declaration.business) is not token:
             return
         del _REGISTERED[declaration.business]
-        _DECLARED.pop(declaration.business, None)
-        _BY_PAYLOAD.pop(declaration.payload, None)
+        del _DECLARED[declaration.business]  # redeclarations keep the id and payload class
+        del _BY_PAYLOAD[declaration.payload]
         _ENGINES.pop(declaration.business, None)
         unregister_payload(declaration.payload)
 
