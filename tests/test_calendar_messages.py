@@ -203,3 +203,15 @@ def test_with_years_adds_to_the_overrides_and_joins_their_sources(tmp_path: Path
     assert more.is_workday(date(2099, 1, 6)) is True
     assert more.is_workday(date(2098, 1, 1)) is False
     assert ChineseCalendar().with_years([], "db").overrides.source == "db"
+
+
+def test_a_table_built_in_code_with_a_source_names_it_in_every_refusal() -> None:
+    with pytest.raises(ValidationError) as refused:
+        CalendarOverrides({2027: YearOverride(2028)}, "province.toml")
+    assert str(refused.value) == "years.2027: holds the schedule of 2028 (in province.toml)"
+
+
+def test_a_table_calendar_names_itself_as_its_table_s_source() -> None:
+    calendar = TableCalendar(holidays=[date(2027, 1, 1)], years=[2028])
+    assert calendar.table.source == "TableCalendar"
+    assert sorted(calendar.table.years) == [2027, 2028]
