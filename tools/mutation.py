@@ -104,10 +104,20 @@ def record_measured(files: list[str], passed: set[str]) -> None:
         encoding="utf-8")
 
 
-def test_args() -> list[str]:
-    """mutmut's pytest arguments, the workflow tests first (a table mutant mostly dies there)."""
+def pytest_args(module: str = "mdreg.workflows") -> list[str]:
+    """mutmut's pytest arguments, the tests nearest ``module`` first (``-x`` stops a killed
+    mutant's run at its first failure): tests/rules for a rule module, tests/workflows for a
+    workflow module or a table, the deadline or calendar tests for those."""
     c = config()
-    selection = sorted(c["pytest_add_cli_args_test_selection"], key=lambda t: t != "tests/workflows")
+    near = {"mdreg.rules": ("tests/rules",), "mdreg.workflows": ("tests/workflows",),
+            "mdreg.domain.deadlines": ("tests/test_deadline", "tests/workflows"),
+            "mdreg.domain.calendar": ("tests/test_calendar", "tests/workflows")}
+    first = next((paths for prefix, paths in near.items() if module.startswith(prefix)), ())
+
+    def rank(path: str) -> int:
+        return next((n for n, p in enumerate(first) if path.startswith(p)), len(first))
+
+    selection = sorted(c["pytest_add_cli_args_test_selection"], key=rank)
     return [*c.get("pytest_add_cli_args", []), *selection]
 
 
@@ -143,7 +153,7 @@ def run_cold(name: str, timeout: float) -> str:
     that runs at import (a rule's versions, the catalogue, tables built by functions) is never
     mutated in its runs; here it is."""
     return run_tests(ROOT, {"MUTANT_UNDER_TEST": name, "PYTHONPATH": str(ROOT / "mutants" / "src")},
-                     timeout)
+                     timeout, mutmut_module(name))
 
 
 _COLLECTING = """
@@ -168,7 +178,7 @@ def import_time_functions() -> set[str]:
     with tempfile.TemporaryDirectory(prefix="mdreg-collect-") as tmp:
         out = Path(tmp) / "seen.txt"
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-        done = subprocess.run([sys.executable, "-c", _COLLECTING, str(out), *test_args()], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-c", _COLLECTING, str(out), *pytest_args()], cwd=ROOT,
                               env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"mutation: collecting the tests failed:\n{done.stdout[-2000:]}")
@@ -190,11 +200,12 @@ def check_unmutated(timeout: float) -> None:
         raise SystemExit(f"mutation: the selected tests do not pass on the unmutated code ({status})")
 
 
-def run_tests(cwd: Path, env: dict[str, str], timeout: float) -> str:
+def run_tests(cwd: Path, env: dict[str, str], timeout: float,
+              module: str = "mdreg.workflows") -> str:
     """The selected tests, stopping at the first failure: killed, survived, no tests or timeout."""
     env = {**{k: v for k, v in os.environ.items() if k != "MDREG_TEST_POSTGRES_URL"}, **env,
            "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "pytest", "-x", "-p", "no:xdist", *test_args()]
+    command = [sys.executable, "-m", "pytest", "-x", "-p", "no:xdist", *pytest_args(module)]
     try:
         done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=timeout,
                               check=False)
@@ -428,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-run", action="store_true",
                         help="summarize the results mutmut already has; run no mutant")
     parser.add_argument("--no-tables", action="store_true", help="skip the workflow-table mutants")
+    parser.add_argument("--no-mutmut", action="store_true",
+                        help="take mutmut's verdicts as they are (run no mutmut mutant); still run "
+                             "the survivors of code run at import, and the tables")
     parser.add_argument("--retry", action="store_true",
                         help="run the survivors of earlier runs again against the current tests")
     parser.add_argument("--target", type=float, default=0.95)
@@ -454,11 +468,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     deadline = started + args.budget if args.budget else None
     patterns = [] if whole else [f"{m}.*" for m in modules]
-    complete = args.no_run or run_mutmut(patterns, args.max_children, args.budget)
+    complete = args.no_run or args.no_mutmut or run_mutmut(patterns, args.max_children,
+                                                           args.budget)
     results = {name: (mutmut_module(name), status)
                for name, status in mutmut_results(None if whole else modules).items()}
     at_import = import_time_functions() if not args.no_run else set()
-    if args.retry and not args.no_run:
+    if args.retry and not (args.no_run or args.no_mutmut):
         # those at import survive mutmut's runs again whatever the tests: they run from import
         survivors = sorted(name for name, (_, status) in results.items()
                            if status == "survived" and name not in equivalents()
