@@ -1,0 +1,30 @@
+"""The dated versions of a rule, and the catalogue's entries, as the generated pages read them."""
+
+from __future__ import annotations
+
+from mdreg.rules.catalogue import ENTRIES
+from mdreg.rules.refusal import CriminalPunishment
+from mdreg.rules.versions import before_2022
+
+
+def test_a_dated_version_is_a_class_of_the_rule_s_module_named_after_it() -> None:
+    first, second = before_2022(CriminalPunishment, "第十五条第二项", "第六条第二项")
+    for rule, version in ((first, 1), (second, 2)):
+        cls = type(rule)
+        assert issubclass(cls, CriminalPunishment) and rule.version == version
+        assert cls.__module__ == "mdreg.rules.refusal"
+        assert cls.__name__ == cls.__qualname__ == f"CriminalPunishmentV{version}"
+    assert type(first).__doc__ == (
+        "CriminalPunishment, version 1: 《中华人民共和国执业医师法》第十五条第二项.")
+    assert type(second).__doc__ == (
+        "CriminalPunishment, version 2: 《中华人民共和国执业医师法》第十五条第二项; "
+        "《医师执业注册管理办法》第六条第二项.")
+
+
+def test_every_catalogue_entry_names_its_section_and_has_text_for_a_note() -> None:
+    first = ENTRIES[0]
+    assert (first.ref, first.section) == ("R-ID-1", "Identity and formats")
+    assert all(isinstance(e.section, str) and e.section for e in ENTRIES)
+    assert all(isinstance(e.note, str) for e in ENTRIES)
+    own = [e for e in ENTRIES if e.supplement]
+    assert own and all(e.section == "mdreg's own numbers" for e in own)
