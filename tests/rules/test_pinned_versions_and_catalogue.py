@@ -28,3 +28,12 @@ def test_every_catalogue_entry_names_its_section_and_has_text_for_a_note() -> No
     assert all(isinstance(e.note, str) for e in ENTRIES)
     own = [e for e in ENTRIES if e.supplement]
     assert own and all(e.section == "mdreg's own numbers" for e in own)
+
+
+def test_dated_versions_cite_the_articles_with_their_sources() -> None:
+    first, second = before_2022(CriminalPunishment, "第十五条第二项", "第六条第二项")
+    assert [(c.instrument.key, c.article, c.source) for c in first.citations] == [
+        ("practising_physicians_law_1998", "第十五条第二项", "S2")]
+    assert [(c.instrument.key, c.article, c.source) for c in second.citations] == [
+        ("practising_physicians_law_1998", "第十五条第二项", "S2"),
+        ("registration_measures_2017", "第六条第二项", "S3")]

@@ -293,3 +293,26 @@ def test_restores_run_in_the_reverse_order_of_their_redeclarations() -> None:
     undo_second()
     assert declaration_for(BusinessType.REGISTRATION) is REGISTRATION
     assert workflow_for(BusinessType.REGISTRATION).definition is REGISTRATION.definition
+
+
+# --- declarations and the lifecycle ---------------------------------------------------------------
+
+def test_a_declaration_must_describe_its_basis_and_who_confirms_and_decides() -> None:
+    with pytest.raises(WorkflowDefinitionError) as refused:
+        attrs.evolve(REISSUE, basis=" ")
+    assert str(refused.value) == ("business type 'certificate_reissue': basis, confirms and "
+                                  "decides must be described")
+
+
+def test_submission_rules_come_first_on_submit_even_when_the_type_declares_none_there() -> None:
+    bare = attrs.evolve(REISSUE, rules={})
+    table = bare.rule_table()
+    (key,) = table
+    assert key == (REISSUE_TYPE, "submit")
+    assert [r.id for r in table[key]] == ["account.active"]
+
+
+def test_the_lifecycle_labels_its_decisions_and_the_institution_s_confirmation() -> None:
+    plain = application_lifecycle("certificate_reissue", "补办执业证书")
+    labels = {e.id: e.label for e in plain.events}
+    assert (labels["approve"], labels["reject"], labels["confirm"]) == ("准予", "不予批准", "机构确认")
