@@ -314,5 +314,12 @@ def test_submission_rules_come_first_on_submit_even_when_the_type_declares_none_
 
 def test_the_lifecycle_labels_its_decisions_and_the_institution_s_confirmation() -> None:
     plain = application_lifecycle("certificate_reissue", "补办执业证书")
-    labels = {e.id: e.label for e in plain.events}
-    assert (labels["approve"], labels["reject"], labels["confirm"]) == ("准予", "不予批准", "机构确认")
+    assert {e.id: e.label for e in plain.events} == {
+        "submit": "提交申请", "confirm": "机构确认", "send_back": "机构退回", "resubmit": "重新提交",
+        "accept": "受理", "request_correction": "要求补正", "supplement": "提交补正材料",
+        "refuse_acceptance": "不予受理", "return_to_applicant": "退回申请人", "approve": "准予",
+        "reject": "不予批准", "withdraw": "撤回申请"}
+    assert {s.id: s.label for s in plain.states} == {
+        "draft": "草稿", "pending_institution": "待机构确认", "pending_acceptance": "待受理",
+        "under_review": "已受理（审核中）", "returned": "已退回", "needs_correction": "待补正",
+        "approved": "准予", "rejected": "不予批准", "not_accepted": "不予受理", "withdrawn": "已撤回"}
