@@ -323,3 +323,16 @@ def test_the_lifecycle_labels_its_decisions_and_the_institution_s_confirmation()
         "draft": "草稿", "pending_institution": "待机构确认", "pending_acceptance": "待受理",
         "under_review": "已受理（审核中）", "returned": "已退回", "needs_correction": "待补正",
         "approved": "准予", "rejected": "不予批准", "not_accepted": "不予受理", "withdrawn": "已撤回"}
+
+
+def test_a_final_state_that_is_no_closing_outcome_is_refused_naming_the_outcomes() -> None:
+    extra = attrs.evolve(
+        REISSUE.definition,
+        states=(*REISSUE.definition.states, StateSpec("archived", "已归档", final=True)),
+        events=(*REISSUE.definition.events,
+                EventSpec("archive", "归档", ("under_review",), "archived", Role.AUTHORITY)))
+    with pytest.raises(WorkflowDefinitionError) as refused:
+        attrs.evolve(REISSUE, definition=extra)
+    assert str(refused.value) == (
+        "business type 'certificate_reissue': its final states must be outcomes that close an "
+        "application (approved, not_accepted, rejected, withdrawn), and those only final")
