@@ -262,3 +262,21 @@ def test_an_approved_registration_is_numbered_as_a_registration(world: World) ->
         physician_id=doctor.id))
     (row,) = world.registry.registrations(doctor.id)
     assert re.fullmatch(r"R\d{6}", row.id) and row.application_id == app.id
+
+
+@pytest.mark.parametrize("decision", ["reject", "refuse_acceptance"])
+def test_a_refusal_stamps_the_day_it_was_decided(world: World, decision: str) -> None:
+    doctor = world.physician()
+    institution = world.institution("110105")
+    app = world.registry.apply(
+        Actor.institution(institution.id),
+        RegistrationRequest(institution.id, doctor.qualifications[0].certificate_no,
+                            ("内科专业",), evidence=Evidence(6, True)),
+        physician_id=doctor.id)
+    department = Actor.authority(app.department_id)
+    world.registry.fire(app.id, "confirm", Actor.institution(institution.id))
+    if decision == "reject":
+        world.registry.fire(app.id, "accept", department)
+    assert world.registry.application(app.id).decided_at is None
+    decided = world.registry.fire(app.id, decision, department, reason="材料不实")
+    assert decided.decided_at == world.registry.clock.now()
