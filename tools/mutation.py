@@ -439,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-run", action="store_true",
                         help="summarize the results mutmut already has; run no mutant")
     parser.add_argument("--no-tables", action="store_true", help="skip the workflow-table mutants")
+    parser.add_argument("--survivors-only", action="store_true",
+                        help="of the mutants at import, run only those mutation/rows.json lists "
+                             "as survivors; the others keep that run's verdict (killed)")
     parser.add_argument("--no-mutmut", action="store_true",
                         help="take mutmut's verdicts as they are (run no mutmut mutant); still run "
                              "the survivors of code run at import, and the tables")
@@ -487,6 +490,14 @@ def main(argv: list[str] | None = None) -> int:
         f.startswith("src/mdreg/workflows/") for f in files)
     cold = sorted(name for name, (_, status) in results.items()
                   if status in ("survived", "no tests") and function_of(name) in at_import)
+    if args.survivors_only and ROWS.exists():
+        # killed from import in the run rows.json records: kept (tests are only added meanwhile)
+        listed = {name for row in json.loads(ROWS.read_text(encoding="utf-8")).values()
+                  for name, _ in row["survivors"]}
+        for name in cold:
+            if name not in listed:
+                results[name] = (results[name][0], "killed")
+        cold = [name for name in cold if name in listed]
     if cold or todo_tables:
         check_unmutated(1800.0)
 
