@@ -479,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.retry and not (args.no_run or args.no_mutmut):
         # those at import survive mutmut's runs again whatever the tests: they run from import
         survivors = sorted(name for name, (_, status) in results.items()
-                           if status == "survived" and name not in equivalents()
+                           if status in ("survived", "no tests") and name not in equivalents()
                            and function_of(name) not in at_import)
         left = None if deadline is None else max(deadline - time.monotonic(), 1.0)
         # against the tests as they are now: mutmut keeps a verdict until a mutant is named
