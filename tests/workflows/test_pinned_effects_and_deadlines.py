@@ -264,8 +264,8 @@ def test_an_approved_registration_is_numbered_as_a_registration(world: World) ->
     assert re.fullmatch(r"R\d{6}", row.id) and row.application_id == app.id
 
 
-@pytest.mark.parametrize("decision", ["reject", "refuse_acceptance"])
-def test_a_refusal_stamps_the_day_it_was_decided(world: World, decision: str) -> None:
+@pytest.mark.parametrize("decision", ["approve", "reject", "refuse_acceptance"])
+def test_a_decision_stamps_the_moment_it_was_made(world: World, decision: str) -> None:
     doctor = world.physician()
     institution = world.institution("110105")
     app = world.registry.apply(
@@ -275,8 +275,9 @@ def test_a_refusal_stamps_the_day_it_was_decided(world: World, decision: str) ->
         physician_id=doctor.id)
     department = Actor.authority(app.department_id)
     world.registry.fire(app.id, "confirm", Actor.institution(institution.id))
-    if decision == "reject":
+    if decision != "refuse_acceptance":
         world.registry.fire(app.id, "accept", department)
     assert world.registry.application(app.id).decided_at is None
-    decided = world.registry.fire(app.id, decision, department, reason="材料不实")
+    reason = "" if decision == "approve" else "材料不实"
+    decided = world.registry.fire(app.id, decision, department, reason=reason)
     assert decided.decided_at == world.registry.clock.now()
