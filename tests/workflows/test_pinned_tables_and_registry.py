@@ -6,12 +6,11 @@ as they were — even when called a second time."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
-from pathlib import Path
 
 import attrs
 import pytest
+from test_extension import REISSUE, REISSUE_TYPE, ReissueRequest  # the example, loaded once
 
 from mdreg.domain.application import BusinessType, RegistrationRequest
 from mdreg.errors import ValidationError, WorkflowDefinitionError
@@ -31,13 +30,6 @@ from mdreg.workflows import (
 from mdreg.workflows.base import EventSpec, Role, StateSpec, Workflow, WorkflowDefinition, mermaid
 from mdreg.workflows.lifecycle import application_lifecycle
 from mdreg.workflows.registration import REGISTRATION
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "certificate_reissue.py"
-_spec = importlib.util.spec_from_file_location("certificate_reissue_pinned", EXAMPLE)
-assert _spec is not None and _spec.loader is not None
-reissue = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(reissue)
-REISSUE, REISSUE_TYPE, ReissueRequest = reissue.REISSUE, reissue.REISSUE_TYPE, reissue.ReissueRequest
 
 #: Three states, one event from two sources, labels that need cleaning up for mermaid.
 SMALL = WorkflowDefinition(
