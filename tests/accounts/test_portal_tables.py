@@ -1,5 +1,7 @@
-"""The ``by`` column of the portal workflow tables (account, personal change) decides who may
-fire each event: an actor of another kind is refused (PermissionDenied) and nothing is kept."""
+"""The portal workflow tables (account, personal change) decide who may fire each event and what
+it needs: an actor of another kind than the ``by`` column names is refused (PermissionDenied), an
+event whose row asks for a reason is refused without one (ValidationError), and nothing is
+kept."""
 
 from __future__ import annotations
 
@@ -8,13 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from portal_kit import Portal
 
-from mdreg import Actor, PermissionDenied, Physician
+from mdreg import Actor, PermissionDenied, Physician, ValidationError
 from mdreg.domain.account import ChangeKind
 from mdreg.domain.application import ActorKind
 from mdreg.domain.model import Institution
 from mdreg.service import account_steps
 from mdreg.service import personal_changes as changes
-from mdreg.service.authorization import ROLE_KINDS, authorize_kind
+from mdreg.service.authorization import ROLE_KINDS, authorize_kind, require_inputs
 from mdreg.workflows.account import ACCOUNT
 from mdreg.workflows.base import EventSpec, Role, WorkflowDefinition
 from mdreg.workflows.personal_change import PERSONAL_CHANGE
@@ -48,6 +50,49 @@ def test_only_the_kind_the_table_names_may_fire(table: str, event: str, kind: Ac
     else:
         with pytest.raises(PermissionDenied):
             authorize_kind(ACTORS[kind], definition, event, "X-1")
+
+
+def test_what_each_portal_event_needs() -> None:
+    """Only an institution's 审核不通过 needs a written reason; no portal event takes
+    corrections (补正 belongs to the business types)."""
+    needs = {(name, e.id): (e.needs_reason, e.needs_corrections)
+             for name, d in TABLES.items() for e in d.events}
+    assert {k for k, (reason, _) in needs.items() if reason} == {("personal_change", "reject")}
+    assert not any(corrections for _, corrections in needs.values())
+
+
+INPUT_CASES = [(name, e.id) for name, d in TABLES.items() for e in d.events]
+
+
+@pytest.mark.parametrize(("table", "event"), INPUT_CASES, ids=[f"{t}.{e}" for t, e in INPUT_CASES])
+def test_a_row_that_asks_for_a_reason_refuses_an_invisible_one(table: str, event: str) -> None:
+    spec = TABLES[table].event(event)
+    assert spec is not None
+    require_inputs(spec, "证明材料不清晰")
+    for blank in ("", " \t", "\u200b\u3000"):
+        if spec.needs_reason:
+            with pytest.raises(ValidationError) as caught:
+                require_inputs(spec, blank)
+            assert (caught.value.field, caught.value.field_label) == ("reason", "理由")
+        else:
+            require_inputs(spec, blank)
+
+
+def test_a_row_that_asks_for_corrections_refuses_none() -> None:
+    spec = EventSpec("ask", "补正", ("s",), "s", Role.AUTHORITY, needs_corrections=True)
+    require_inputs(spec, "", ["补交学历证明"])
+    for given in ([], ["", "\u200b"]):
+        with pytest.raises(ValidationError) as caught:
+            require_inputs(spec, "", given)
+        assert (caught.value.field, caught.value.field_label) == ("corrections", "补正事项")
+
+
+def test_a_rejection_with_only_invisible_characters_keeps_the_change_pending(
+        portal: Portal, hospital: Institution, pending: tuple[Physician, Actor, str]) -> None:
+    _, me, change_id = pending
+    with pytest.raises(ValidationError):
+        portal.accounts.reject_change(Actor.institution(hospital.id), change_id, "\u200b\u3000")
+    assert [c.state for c in portal.accounts.changes(me)] == ["pending"]
 
 
 def test_an_unknown_event_is_refused() -> None:

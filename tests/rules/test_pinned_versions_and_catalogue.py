@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
+from mdreg.domain.model import Category
 from mdreg.rules.catalogue import ENTRIES
+from mdreg.rules.export import export
 from mdreg.rules.refusal import CriminalPunishment
 from mdreg.rules.versions import before_2022
 
@@ -37,3 +41,15 @@ def test_dated_versions_cite_the_articles_with_their_sources() -> None:
     assert [(c.instrument.key, c.article, c.source) for c in second.citations] == [
         ("practising_physicians_law_1998", "第十五条第二项", "S2"),
         ("registration_measures_2017", "第六条第二项", "S3")]
+
+
+def test_an_exported_mapping_parameter_keeps_its_keys_as_text_and_its_values_as_lists() -> None:
+    from mdreg.workflows import BASE_POLICY
+
+    province = BASE_POLICY.with_changes(
+        "province", extra_scopes={Category.CLINICAL: ("全科医学专业", "重症医学专业"),
+                                  7: frozenset({"急救医学专业"})})
+    data = export(province)
+    assert data["parameters"]["extra_scopes"] == {
+        "clinical": ["全科医学专业", "重症医学专业"], "7": ["急救医学专业"]}
+    assert json.loads(json.dumps(data))["parameters"] == data["parameters"]

@@ -25,6 +25,7 @@ from mdreg.workflows import (
     markdown_table,
     redeclare,
     register,
+    rule_table,
     workflow_for,
 )
 from mdreg.workflows.base import EventSpec, Role, StateSpec, Workflow, WorkflowDefinition, mermaid
@@ -158,6 +159,16 @@ def test_the_base_policy_is_called_base_and_holds_a_registered_types_rules(
     assert (REISSUE_TYPE, "approve") not in BASE_POLICY.rules  # the constant stays the nine
     for key, rules in BASE_POLICY.rules.items():
         assert policy.rules[key] == rules
+
+
+def test_a_rule_table_of_given_declarations_holds_only_theirs(declared: None) -> None:
+    registration = DECLARATIONS[BusinessType.REGISTRATION]
+    assert rule_table([registration]) == registration.rule_table()
+    assert {business for business, _ in rule_table([REISSUE])} == {REISSUE_TYPE}
+    assert rule_table([]) == {}
+    everything = rule_table()
+    assert (REISSUE_TYPE, "approve") in everything
+    assert {b for b, _ in everything} == {d.business for d in DECLARATIONS.values()}
 
 
 def test_the_base_policy_without_registrations_is_the_nine() -> None:

@@ -29,7 +29,7 @@ from mdreg.errors import (
 from mdreg.infra.limits import field_text
 from mdreg.ports import UnitOfWork
 from mdreg.rules import Policy
-from mdreg.service.authorization import authorize_kind
+from mdreg.service.authorization import authorize_kind, require_inputs
 from mdreg.service.services import append_audit
 from mdreg.workflows.account import ACCOUNT, ACTIVE, VERIFIED
 from mdreg.workflows.base import Workflow
@@ -184,7 +184,7 @@ def fire(uow: UnitOfWork, account: Account, event: str, actor: Actor, now: datet
     Raises:
         PermissionDenied: ``actor`` is not of the kind the event's ``by`` column names.
     """
-    authorize_kind(actor, ACCOUNT, event, account.id)
+    require_inputs(authorize_kind(actor, ACCOUNT, event, account.id), "")
     dest = ACCOUNT_FLOW.fire(account.state, event)
     new = attrs.evolve(account, state=dest, version=account.version + 1, updated_at=now, **changes_)
     uow.accounts.save(new, account.version)

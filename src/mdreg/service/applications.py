@@ -43,7 +43,7 @@ from mdreg.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
-from mdreg.infra.limits import visible, written_text
+from mdreg.infra.limits import written_text
 from mdreg.infra.logs import CommandEntry, command_log
 from mdreg.infra.serialization import dumps, loads
 from mdreg.ports import UnitOfWork
@@ -51,7 +51,7 @@ from mdreg.rules import Verdict, Violation, evaluate
 from mdreg.rules.account import AccountActive
 from mdreg.service import account_steps, notices, records
 from mdreg.service.announcements import announce
-from mdreg.service.authorization import authorize, authorize_applicant
+from mdreg.service.authorization import authorize, authorize_applicant, require_inputs
 from mdreg.service.context import build_context
 from mdreg.service.deadlines import DeadlineKeeper
 from mdreg.service.explain import Explanation
@@ -340,11 +340,7 @@ def transition(services: Services, uow: UnitOfWork, app: Application, event: str
         raise TransitionNotAllowed(flow.id, app.state, event)
     if deemed_at is None:
         authorize(actor, app, spec)
-    if spec.needs_reason and not visible(reason):
-        raise ValidationError("reason", f"{event} needs a written reason", field_label="理由")
-    if spec.needs_corrections and not [c for c in corrections if visible(c)]:
-        raise ValidationError("corrections", "list every correction needed at once",
-                              field_label="补正事项")
+    require_inputs(spec, reason, corrections)
     if spec.needs_corrections and _corrected_since_submission(uow, app):
         raise CorrectionAlreadyRequested(flow.id, app.id)
     checked, record = decision(services, uow, app, event)

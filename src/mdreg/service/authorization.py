@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mdreg.domain.application import Actor as ActorT
 from mdreg.domain.application import ActorKind, Application
-from mdreg.errors import PermissionDenied
+from mdreg.errors import PermissionDenied, ValidationError
+from mdreg.infra.limits import visible
 from mdreg.rules.policy import Policy
 from mdreg.workflows import DECLARATIONS
 from mdreg.workflows.base import EventSpec, Role, WorkflowDefinition
@@ -45,17 +47,32 @@ ROLE_KINDS = {
 }
 
 
+def require_inputs(spec: EventSpec, reason: str, corrections: Sequence[str] = ()) -> None:
+    """Raise :class:`ValidationError` unless ``reason`` and ``corrections`` give what the event's
+    ``needs_reason`` / ``needs_corrections`` columns ask for: a written reason (退回, 不予受理,
+    审核不通过 …), and every correction needed at once (补正, 行政许可法 Art 32)."""
+    if spec.needs_reason and not visible(reason):
+        raise ValidationError("reason", f"{spec.id} needs a written reason", field_label="理由")
+    if spec.needs_corrections and not [c for c in corrections if visible(c)]:
+        raise ValidationError("corrections", "list every correction needed at once",
+                              field_label="补正事项")
+
+
 def authorize_kind(actor: ActorT, definition: WorkflowDefinition, event: str,
-                   subject: str) -> None:
+                   subject: str) -> EventSpec:
     """Raise :class:`PermissionDenied` unless ``actor`` is of the kind the ``by`` column of
-    ``definition`` names for ``event``: the table is the source of who may fire a portal event
-    (the caller still checks which physician or institution, e.g. the routed one)."""
+    ``definition`` names for ``event``; return the event's row.
+
+    The table is the source of who may fire a portal event (the caller still checks which
+    physician or institution, e.g. the routed one) and of what the event needs: pass the row to
+    :func:`require_inputs` with the reason given, or none.
+    """
     spec = definition.event(event)
-    role = spec.by if spec is not None else None
-    if role is None or actor.kind is not ROLE_KINDS[role]:
-        who = f"a {ROLE_KINDS[role].value}" if role is not None else "no one"
+    if spec is None or actor.kind is not ROLE_KINDS[spec.by]:
+        who = f"a {ROLE_KINDS[spec.by].value}" if spec is not None else "no one"
         raise PermissionDenied(str(actor), f"{event} {definition.id} {subject}",
                                f"only {who} may do this")
+    return spec
 
 
 def authorize_applicant(actor: ActorT, declaration: BusinessTypeDeclaration[Any],

@@ -21,7 +21,7 @@ from mdreg.domain.application import Actor, ActorKind
 from mdreg.domain.model import Institution
 from mdreg.errors import NotFoundError, PermissionDenied, ValidationError
 from mdreg.ports import UnitOfWork
-from mdreg.service.authorization import authorize_kind
+from mdreg.service.authorization import authorize_kind, require_inputs
 from mdreg.service.ids import IdGenerator
 from mdreg.service.services import append_audit
 from mdreg.workflows.base import Workflow
@@ -75,7 +75,7 @@ def choose_department(uow: UnitOfWork, ids: IdGenerator, actor: Actor, physician
     record. A pending choice of the same kind is replaced first."""
     change, _ = submit(uow, ids, actor, physician_id, ChangeKind.DEPARTMENT, institution_id,
                        now, department=department)
-    authorize_kind(actor, PERSONAL_CHANGE, "take_effect", change.id)
+    require_inputs(authorize_kind(actor, PERSONAL_CHANGE, "take_effect", change.id), "")
     _apply(uow, change)
     dest = CHANGE_FLOW.fire(change.state, "take_effect")
     new = attrs.evolve(change, state=dest, version=change.version + 1, updated_at=now,
@@ -103,7 +103,7 @@ def submit(uow: UnitOfWork, ids: IdGenerator, actor: Actor, physician_id: str, k
         uow.personal_changes.add(new)
         append_audit(uow, new.id, "submit", "", PENDING, actor, now, data=_summary(new))
         return new, None
-    authorize_kind(actor, PERSONAL_CHANGE, "replace", current.id)
+    require_inputs(authorize_kind(actor, PERSONAL_CHANGE, "replace", current.id), "")
     dest = CHANGE_FLOW.fire(current.state, "replace")
     new = attrs.evolve(current, institution_id=institution.id, state=dest,
                        version=current.version + 1, updated_at=now, **{**_EMPTY, **fields})
@@ -128,14 +128,12 @@ def decide(uow: UnitOfWork, actor: Actor, change_id: str, event: str, reason: st
     change = uow.personal_changes.get(change_id)
     if change is None:
         raise NotFoundError("personal change", change_id)
-    authorize_kind(actor, PERSONAL_CHANGE, event, change_id)
+    spec = authorize_kind(actor, PERSONAL_CHANGE, event, change_id)
     if actor.party_id != change.institution_id:
         raise PermissionDenied(str(actor), f"{event} personal change {change_id}",
                                "only the institution the change is routed to")
     dest = CHANGE_FLOW.fire(change.state, event)
-    spec = PERSONAL_CHANGE.event(event)
-    if spec is not None and spec.needs_reason and not reason.strip():
-        raise ValidationError("reason", f"{event} needs a written reason", field_label="理由")
+    require_inputs(spec, reason)
     obsolete = _apply(uow, change) if event == "approve" else change.photo
     new = attrs.evolve(change, state=dest, version=change.version + 1, updated_at=now,
                        decided_at=now, reason=reason.strip())
