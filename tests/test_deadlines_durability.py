@@ -290,7 +290,7 @@ def plan(store: SqlStore, name: str) -> str:
     return "\n".join(str(row[-1]) for row in rows)
 
 
-INDEXED = {"claim": "ix_deadlines_open_due", "overdue": "ix_deadlines_open_due",
+INDEXED = {"claim": "ix_deadlines_unflagged_due", "overdue": "ix_deadlines_open_due",
            "due_between": "ix_deadlines_open_due", "provisional": "ix_deadlines_open_due",
            "of_subject": "ix_deadlines_subject",
            "count_of_kind": "ix_deadlines_subject", "open_of_subject": ""}

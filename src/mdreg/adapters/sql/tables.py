@@ -328,6 +328,9 @@ class AssessmentRow(TableModel, table=True):
 # -- deadlines ---------------------------------------------------------------------------------
 
 OPEN_DEADLINE = "status = 'open'"
+#: Open and not flagged yet: what a tick claims. Deadlines flagged and still open (an overdue
+#: application not decided yet) stay out of this index, so a claim does not step over them.
+UNFLAGGED_DEADLINE = "status = 'open' AND flagged_on IS NULL"
 
 
 class DeadlineRow(TableModel, table=True):
@@ -337,6 +340,8 @@ class DeadlineRow(TableModel, table=True):
         partial_unique("open_deadline", "subject_id", "kind", where=OPEN_DEADLINE),
         Index("ix_deadlines_open_due", "due", "id", sqlite_where=text(OPEN_DEADLINE),
               postgresql_where=text(OPEN_DEADLINE)),
+        Index("ix_deadlines_unflagged_due", "due", "id", sqlite_where=text(UNFLAGGED_DEADLINE),
+              postgresql_where=text(UNFLAGGED_DEADLINE)),
     )
 
     id: str = Field(primary_key=True)
