@@ -22,9 +22,12 @@ mdreg.errors.SerializationError: division_code: must be 6 digits
 from __future__ import annotations
 
 import json
+import types
+import typing
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
 from cattrs.errors import ClassValidationError
@@ -102,7 +105,39 @@ def make_loader() -> cattrs.Converter:
     # date and timestamp columns arrive as Python values (their column types convert them)
     converter.register_structure_hook(date, _stored_date)
     converter.register_structure_hook(datetime, _stored_datetime)
+    # ``X | None`` and ``tuple[X, ...]`` look their element's hook up once, not per value
+    converter.register_structure_hook_factory(_is_optional, lambda t: _optional(converter, t))
+    converter.register_structure_hook_factory(_is_homogeneous_tuple,
+                                              lambda t: _homogeneous_tuple(converter, t))
     return converter
+
+
+Hook = Callable[[Any, Any], Any]
+
+
+def _is_optional(type_: Any) -> bool:
+    args = get_args(type_)
+    return (get_origin(type_) in (typing.Union, types.UnionType) and len(args) == 2
+            and type(None) in args)
+
+
+def _optional(converter: cattrs.Converter, type_: Any) -> Hook:
+    inner_type = next(a for a in get_args(type_) if a is not type(None))
+    inner = converter.get_structure_hook(inner_type)
+    return lambda value, _: None if value is None else inner(value, inner_type)
+
+
+def _is_homogeneous_tuple(type_: Any) -> bool:
+    args = get_args(type_)
+    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _homogeneous_tuple(converter: cattrs.Converter, type_: Any) -> Hook:
+    element_type = get_args(type_)[0]
+    if element_type is str:
+        return lambda value, _: tuple(map(_text, value))
+    element = converter.get_structure_hook(element_type)
+    return lambda value, _: tuple([element(v, element_type) for v in value])
 
 
 def _stored_date(value: Any, _: object) -> date:
