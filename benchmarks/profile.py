@@ -2,7 +2,8 @@
 
     python -m benchmarks.profile approve_sqlite      # also: approve_postgres, check_sqlite,
     python -m benchmarks.profile check_postgres -n 2000   # check_postgres, import_sqlite,
-                                                     # import_postgres, simulation
+                                                     # import_postgres, worklist_sqlite,
+                                                     # worklist_postgres, simulation
     python -m benchmarks.profile approve_sqlite --layers -n 1000   # self time per layer
 
 Prints the call tree of the measured operation only (set-up is not profiled). For sampling
@@ -22,7 +23,8 @@ from benchmarks import fixtures
 from benchmarks.harness import Context
 
 OPERATIONS = ("approve_sqlite", "approve_postgres", "check_sqlite", "check_postgres",
-              "import_sqlite", "import_postgres", "simulation")
+              "import_sqlite", "import_postgres", "worklist_sqlite", "worklist_postgres",
+              "simulation")
 
 
 def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
@@ -51,6 +53,23 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
         for app_id, _, _ in drafts:
             registry.check(app_id, "submit")
         return lambda: [registry.check(drafts[i % len(drafts)][0], "submit") for i in range(n)]
+    if operation.startswith("worklist"):
+        from benchmarks import worklist
+        from mdreg.service.views import WorkFilter
+
+        url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
+               if backend == "sqlite" else pg.fresh("profile"))
+        listing = worklist.build(ctx, url)
+        listed = WorkFilter(states=(worklist.STATE,))
+
+        def pages() -> None:
+            for i in range(n):
+                department = listing.departments[i % len(listing.departments)]
+                view = listing.registry.view(Actor.authority(department))
+                first = view.work_list(listed, limit=worklist.PAGE)
+                view.work_list(listed, after=first.next, limit=worklist.PAGE)
+
+        return pages
     if operation.startswith("import"):
         data = bulk_import.registry_data(ctx)
         url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
