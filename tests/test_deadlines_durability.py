@@ -291,7 +291,7 @@ def plan(store: SqlStore, name: str) -> str:
 
 
 INDEXED = {"claim": "ix_deadlines_unflagged_due", "overdue": "ix_deadlines_open_due",
-           "due_between": "ix_deadlines_open_due", "provisional": "ix_deadlines_open_due",
+           "due_between": "ix_deadlines_open_due", "provisional": "ix_deadlines_provisional_due",
            "of_subject": "ix_deadlines_subject",
            "count_of_kind": "ix_deadlines_subject", "open_of_subject": ""}
 

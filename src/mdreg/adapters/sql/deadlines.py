@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from mdreg.adapters.sql import mapping, tables
 from mdreg.adapters.sql.repositories import LockingExecutor, SqlVersioned
 from mdreg.adapters.sql.statements import Versioned
-from mdreg.domain.deadlines import PROVISIONAL, Deadline
+from mdreg.domain.deadlines import Deadline
 from mdreg.ports import DeadlineRepository
 
 
@@ -58,7 +58,7 @@ class DeadlineStatements:
             overdue=select(*columns).where(is_open, rows.c.due < bindparam("as_of"))
             .order_by(*by_due),
             provisional=select(*columns)
-            .where(is_open, rows.c.source == PROVISIONAL, rows.c.due >= bindparam("start"))
+            .where(text(tables.PROVISIONAL_DEADLINE), rows.c.due >= bindparam("start"))
             .order_by(*by_due),
             due_between=select(*columns)
             .where(is_open, rows.c.due >= bindparam("start"), rows.c.due <= bindparam("end"))

@@ -19,6 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from mdreg.adapters.sql.types import UTCDateTime
 from mdreg.domain.application import CLOSED_STATES
+from mdreg.domain.deadlines import PROVISIONAL
 from mdreg.domain.model import FilingStatus, Level, RegistrationStatus
 from mdreg.errors import DefinitionError
 
@@ -331,6 +332,9 @@ OPEN_DEADLINE = "status = 'open'"
 #: Open and not flagged yet: what a tick claims. Deadlines flagged and still open (an overdue
 #: application not decided yet) stay out of this index, so a claim does not step over them.
 UNFLAGGED_DEADLINE = "status = 'open' AND flagged_on IS NULL"
+#: Open and counted through a year without holiday data (``source`` 'fallback'): what a tick
+#: counts again when a year's schedule arrives, without stepping over the others.
+PROVISIONAL_DEADLINE = f"status = 'open' AND source = '{PROVISIONAL}'"
 
 
 class DeadlineRow(TableModel, table=True):
@@ -342,6 +346,8 @@ class DeadlineRow(TableModel, table=True):
               postgresql_where=text(OPEN_DEADLINE)),
         Index("ix_deadlines_unflagged_due", "due", "id", sqlite_where=text(UNFLAGGED_DEADLINE),
               postgresql_where=text(UNFLAGGED_DEADLINE)),
+        Index("ix_deadlines_provisional_due", "due", "id",
+              sqlite_where=text(PROVISIONAL_DEADLINE), postgresql_where=text(PROVISIONAL_DEADLINE)),
     )
 
     id: str = Field(primary_key=True)
