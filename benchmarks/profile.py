@@ -3,7 +3,8 @@
     python -m benchmarks.profile approve_sqlite      # also: approve_postgres, check_sqlite,
     python -m benchmarks.profile check_postgres -n 2000   # check_postgres, import_sqlite,
                                                      # import_postgres, worklist_sqlite,
-                                                     # worklist_postgres, simulation
+                                                     # worklist_postgres, tick_sqlite,
+                                                     # tick_postgres, simulation
     python -m benchmarks.profile approve_sqlite --layers -n 1000   # self time per layer
 
 Prints the call tree of the measured operation only (set-up is not profiled). For sampling
@@ -24,7 +25,7 @@ from benchmarks.harness import Context
 
 OPERATIONS = ("approve_sqlite", "approve_postgres", "check_sqlite", "check_postgres",
               "import_sqlite", "import_postgres", "worklist_sqlite", "worklist_postgres",
-              "simulation")
+              "tick_sqlite", "tick_postgres", "simulation")
 
 
 def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
@@ -70,6 +71,16 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
                 view.work_list(listed, after=first.next, limit=worklist.PAGE)
 
         return pages
+    if operation.startswith("tick"):
+        from datetime import UTC, datetime, timedelta
+
+        from benchmarks import tick
+
+        url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
+               if backend == "sqlite" else pg.fresh("profile"))
+        deadlines = tick.build(ctx, url, 1)  # one day: N / 20 passed deadlines
+        day = datetime.combine(deadlines.first_due + timedelta(days=1), datetime.min.time(), UTC)
+        return lambda: deadlines.registry.tick(day)
     if operation.startswith("import"):
         data = bulk_import.registry_data(ctx)
         url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
