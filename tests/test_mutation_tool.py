@@ -104,3 +104,14 @@ def test_a_partial_run_replaces_its_modules_rows_and_keeps_the_others(tool: Modu
     assert "Surviving" not in summary
     # a whole run starts the rows afresh
     assert set(tool.record_rows(rows, True, "2026-12-04")) == {"mdreg.rules.account"}
+
+
+def test_a_package_s_patterns_select_its_own_mutants_only(tool: ModuleType) -> None:
+    import fnmatch
+
+    names = ["mdreg.workflows.x_rule_table__mutmut_2", "mdreg.workflows.xǁAǁb__mutmut_1",
+             "mdreg.workflows.base.x_mermaid__mutmut_15", "mdreg.rules.base.xǁVǁc__mutmut_3"]
+    patterns = tool.mutmut_patterns(["mdreg.workflows", "mdreg.rules.base"])
+    chosen = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    assert chosen == [names[0], names[1], names[3]]
+    assert {tool.mutmut_module(n) for n in chosen} == {"mdreg.workflows", "mdreg.rules.base"}

@@ -214,6 +214,13 @@ def run_tests(cwd: Path, env: dict[str, str], timeout: float,
     return {0: "survived", 5: "no tests"}.get(done.returncode, "killed")
 
 
+def mutmut_patterns(modules: list[str]) -> list[str]:
+    """mutmut's patterns for the mutants of ``modules`` and of no other module. mutmut names a
+    mutant ``module.x_function__mutmut_N`` or ``module.xǁClassǁmethod__mutmut_N``; ``module.*``
+    of a package (``mdreg.workflows``) would select every module below it as well."""
+    return [f"{m}.x*" for m in modules]
+
+
 def mutmut_module(name: str) -> str:
     """``mdreg.rules.account.xǁActiveǁcheck__mutmut_3`` → ``mdreg.rules.account``."""
     return re.sub(r"\.x_?[^.]*__mutmut_\d+$", "", name)
@@ -470,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     deadline = started + args.budget if args.budget else None
-    patterns = [] if whole else [f"{m}.*" for m in modules]
+    patterns = [] if whole else mutmut_patterns(modules)
     complete = args.no_run or args.no_mutmut or run_mutmut(patterns, args.max_children,
                                                            args.budget)
     results = {name: (mutmut_module(name), status)
