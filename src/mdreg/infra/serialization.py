@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
-from cattrs.errors import ClassValidationError
+from cattrs.v import format_exception
 
 from mdreg.domain.application import PAYLOAD_CLASSES, BusinessType, Payload
 from mdreg.domain.clock import ensure_aware
@@ -179,14 +179,17 @@ def unstructure(value: object) -> Any:
 
 
 def _messages(exc: BaseException) -> list[str]:
+    """One message per problem, each with the path of the value it is about (``@ $.field``)."""
     if isinstance(exc, MdregError):
         return [exc.message]
-    if isinstance(exc, ClassValidationError | cattrs.BaseValidationError):
-        found: list[str] = []
-        for inner in exc.exceptions:
-            found.extend(_messages(inner))
-        return found
-    return cattrs.transform_error(exc) if isinstance(exc, Exception) else [str(exc)]
+    if isinstance(exc, Exception):
+        return cattrs.transform_error(exc, format_exception=_problem)
+    return [str(exc)]
+
+
+def _problem(exc: BaseException, type_: type | None) -> str:
+    """mdreg's own message for its errors (an identifier's check), cattrs' for the others."""
+    return exc.message if isinstance(exc, MdregError) else format_exception(exc, type_)
 
 
 def structure(data: Any, cls: type[T]) -> T:

@@ -1,0 +1,87 @@
+"""Loading values mdreg stored (``load_stored``): the loader's shortcuts for ``X | None`` and
+``tuple[X, ...]`` build what the checking converter builds, and data that no longer fits falls
+back to it (converted, or refused with every problem listed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from mdreg.domain.application import (
+    Actor,
+    Application,
+    BusinessType,
+    Evidence,
+    RegistrationRequest,
+    ScopeApproval,
+)
+from mdreg.domain.identifiers import ResidentId
+from mdreg.domain.model import Category, Level, Physician, Qualification
+from mdreg.errors import SerializationError
+from mdreg.infra.serialization import load_stored, make_converter, structure, unstructure
+
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def _application(**changes: Any) -> Application:
+    values: dict[str, Any] = {
+        "id": "A1", "type": BusinessType.REGISTRATION, "physician_id": "P1",
+        "applicant": Actor.institution("I1", "人事科"),
+        "payload": RegistrationRequest("I1", "Q1", ("内科专业", "外科专业"),
+                                       evidence=Evidence(6, True)),
+        "institution_id": "I1", "department_id": "D1", "target": "110105",
+        "state": "under_review", "version": 3, "created_at": AT, "updated_at": AT,
+        "application_date": date(2026, 3, 2)}
+    values.update(changes)
+    return Application(**values)
+
+
+@pytest.mark.parametrize("app", [
+    _application(),
+    _application(submitted_at=AT, corrections=("补交学历证明", "补交照片"), batch_id="B1",
+                 scope_approval=ScopeApproval("D9", "110105", date(2026, 3, 1))),
+], ids=["optional fields empty", "optional fields set"])
+def test_an_application_loads_as_the_checking_converter_builds_it(app: Application) -> None:
+    data = unstructure(app)
+    assert load_stored(data, Application) == structure(data, Application) == app
+
+
+def test_a_tuple_of_classes_loads_each_element() -> None:
+    physician = Physician("P1", "张三", ResidentId.parse("11010519491231002X"), (
+        Qualification("Q1", Level.PHYSICIAN, Category.CLINICAL, date(2016, 9, 1)),
+        Qualification("", Level.ASSISTANT, Category.CLINICAL, date(2026, 9, 1),
+                      admission_no="110126010203")))
+    data = make_converter().unstructure(physician)
+    loaded = load_stored(data, Physician)
+    assert loaded == physician
+    assert [type(q) for q in loaded.qualifications] == [Qualification, Qualification]
+
+
+def test_a_stored_list_item_that_is_not_text_is_converted_by_the_checking_converter() -> None:
+    data = unstructure(_application())
+    data["corrections"] = [7, "补交照片"]
+    assert load_stored(data, Application).corrections == ("7", "补交照片")
+
+
+def test_a_stored_value_that_no_longer_fits_is_refused_naming_each_field() -> None:
+    data = unstructure(_application())
+    data["scope_approval"] = {"department_id": "D9"}
+    data["applicant"]["kind"] = "alien"
+    with pytest.raises(SerializationError) as caught:
+        load_stored(data, Application)
+    assert caught.value.messages == (
+        "invalid value for type, expected ActorKind @ $.applicant.kind",
+        "required field missing @ $.scope_approval.division",
+        "required field missing @ $.scope_approval.on")
+
+
+def test_an_identifier_s_own_message_keeps_its_wording_with_the_path() -> None:
+    data = make_converter().unstructure(Physician("P1", "张三", ResidentId.parse("11010519491231002X")))
+    data["id_number"] = "123"
+    with pytest.raises(SerializationError) as caught:
+        structure(data, Physician)
+    (message,) = caught.value.messages
+    assert message.startswith("id_number: ") and message.endswith(" @ $.id_number")
+    assert "123" not in message
