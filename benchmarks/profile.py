@@ -35,9 +35,9 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
     from mdreg.domain.application import Actor
 
     backend = operation.rsplit("_", 1)[-1]
+    url = (pg.fresh("profile") if backend == "postgres"
+           else fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db")))
     if operation.startswith("approve"):
-        url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
-               if backend == "sqlite" else pg.fresh("profile"))
         registry, physicians, institutions = command.setup(url, n + 10)
         apps = command.prepare(registry, physicians[:n], institutions)
         departments = {a: registry.application(a).department_id for a in apps}
@@ -45,8 +45,6 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
                         for a in apps]
     if operation.startswith("check"):
         data = bulk_import.registry_data(ctx)
-        url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
-               if backend == "sqlite" else pg.fresh("profile"))
         registry = fixtures.open_registry(url)
         registry.import_registry(departments=data.departments, institutions=data.institutions,
                                  physicians=data.physicians, registrations=data.registrations)
@@ -58,8 +56,6 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
         from benchmarks import worklist
         from mdreg.service.views import WorkFilter
 
-        url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
-               if backend == "sqlite" else pg.fresh("profile"))
         listing = worklist.build(ctx, url)
         listed = WorkFilter(states=(worklist.STATE,))
 
@@ -76,15 +72,11 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
 
         from benchmarks import tick
 
-        url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
-               if backend == "sqlite" else pg.fresh("profile"))
         deadlines = tick.build(ctx, url, 1)  # one day: N / 20 passed deadlines
         day = datetime.combine(deadlines.first_due + timedelta(days=1), datetime.min.time(), UTC)
         return lambda: deadlines.registry.tick(day)
     if operation.startswith("import"):
         data = bulk_import.registry_data(ctx)
-        url = (fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
-               if backend == "sqlite" else pg.fresh("profile"))
         registry = fixtures.open_registry(url)
         return lambda: registry.import_registry(
             departments=data.departments, institutions=data.institutions,
@@ -92,7 +84,6 @@ def _prepare(ctx: Context, operation: str, n: int, pg: fixtures.Postgres
     from benchmarks.simulation import _config
     from mdreg.simulation import run
 
-    url = fixtures.sqlite_url(fixtures.sqlite_file(ctx.workdir, "profile.db"))
     return lambda: run(_config(ctx, 7), url)
 
 
