@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from mdreg.domain.application import (
@@ -14,11 +15,12 @@ from mdreg.domain.application import (
     Application,
     BusinessType,
     Evidence,
+    Payload,
     RegistrationRequest,
     ScopeApproval,
 )
 from mdreg.domain.identifiers import ResidentId
-from mdreg.domain.model import Category, Level, Physician, Qualification
+from mdreg.domain.model import Category, HealthDepartment, Level, Physician, Qualification
 from mdreg.errors import SerializationError
 from mdreg.infra.serialization import load_stored, make_converter, structure, unstructure
 
@@ -85,3 +87,50 @@ def test_an_identifier_s_own_message_keeps_its_wording_with_the_path() -> None:
     (message,) = caught.value.messages
     assert message.startswith("id_number: ") and message.endswith(" @ $.id_number")
     assert "123" not in message
+
+
+def test_equal_stored_division_codes_load_as_one_value_and_a_bad_one_is_still_refused() -> None:
+    one = load_stored({"id": "D1", "name": "东城区卫生健康委", "division": "110101"}, HealthDepartment)
+    two = load_stored({"id": "D2", "name": "东城区卫生健康委", "division": "110101"}, HealthDepartment)
+    assert one.division is two.division and one.division.code == "110101"
+    with pytest.raises(SerializationError) as caught:
+        load_stored({"id": "D3", "name": "x", "division": "11"}, HealthDepartment)
+    assert caught.value.messages == ("division_code: must be 6 digits @ $.division",)
+
+
+@pytest.mark.parametrize("value", ["retired", 7, None, ["physician"]])
+def test_a_stored_enum_value_that_is_no_member_is_refused_naming_the_field(value: object) -> None:
+    data = make_converter().unstructure(Physician("P1", "张三", ResidentId.parse("11010519491231002X"), (
+        Qualification("Q1", Level.PHYSICIAN, Category.CLINICAL, date(2016, 9, 1)),)))
+    assert load_stored(data, Physician).qualifications[0].level is Level.PHYSICIAN
+    data["qualifications"][0]["level"] = value
+    with pytest.raises(SerializationError) as caught:
+        load_stored(data, Physician)
+    assert [m.rsplit(" @ ", 1)[1] for m in caught.value.messages] == ["$.qualifications[0].level"]
+
+
+def test_a_payload_kind_declared_again_loads_as_its_newest_class() -> None:
+    from mdreg.domain.application import PAYLOAD_CLASSES
+
+    data = unstructure(_application())
+    assert type(load_stored(data, Application).payload) is RegistrationRequest
+
+    @attrs.frozen
+    class RegistrationRequest2:
+        institution_id: str
+        qualification_no: str
+        scopes: tuple[str, ...]
+        category: Category | None = None
+        re_registration: bool = False
+        evidence: Evidence | None = None
+        county_approved: bool = False
+
+    saved = PAYLOAD_CLASSES["RegistrationRequest"]
+    PAYLOAD_CLASSES["RegistrationRequest"] = RegistrationRequest2
+    try:
+        loaded = load_stored(data["payload"], Payload)  # type: ignore[type-abstract]
+    finally:
+        PAYLOAD_CLASSES["RegistrationRequest"] = saved
+    assert type(loaded) is RegistrationRequest2
+    assert loaded.scopes == ("内科专业", "外科专业")
+    assert type(load_stored(data["payload"], Payload)) is RegistrationRequest  # type: ignore[type-abstract]

@@ -21,6 +21,7 @@ mdreg.errors.SerializationError: division_code: must be 6 digits
 
 from __future__ import annotations
 
+import enum
 import json
 import types
 import typing
@@ -105,10 +106,14 @@ def make_loader() -> cattrs.Converter:
     # date and timestamp columns arrive as Python values (their column types convert them)
     converter.register_structure_hook(date, _stored_date)
     converter.register_structure_hook(datetime, _stored_datetime)
+    # a stored division code was checked when it was written; equal codes share one value
+    converter.register_structure_hook(DivisionCode, _stored_division)
     # ``X | None`` and ``tuple[X, ...]`` look their element's hook up once, not per value
     converter.register_structure_hook_factory(_is_optional, lambda t: _optional(converter, t))
     converter.register_structure_hook_factory(_is_homogeneous_tuple,
                                               lambda t: _homogeneous_tuple(converter, t))
+    converter.register_structure_hook_factory(_is_enum, _stored_member)
+    _stored_payloads(converter)
     return converter
 
 
@@ -138,6 +143,60 @@ def _homogeneous_tuple(converter: cattrs.Converter, type_: Any) -> Hook:
         return lambda value, _: tuple(map(_text, value))
     element = converter.get_structure_hook(element_type)
     return lambda value, _: tuple([element(v, element_type) for v in value])
+
+
+#: Division codes loaded so far (GB/T 2260 has a few thousand; each is built and checked once).
+_DIVISIONS: dict[str, DivisionCode] = {}
+
+
+def _stored_division(value: Any, _: object) -> DivisionCode:
+    code = value["code"] if isinstance(value, dict) else value
+    found = _DIVISIONS.get(code) if isinstance(code, str) else None
+    if found is None:
+        found = DivisionCode(code)
+        if len(_DIVISIONS) < _DIVISIONS_KEPT:
+            _DIVISIONS[found.code] = found
+    return found
+
+
+_DIVISIONS_KEPT = 100_000
+
+
+def _is_enum(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, enum.Enum)
+
+
+def _stored_member(type_: type[enum.Enum]) -> Hook:
+    """An enum's member by its value: a dictionary lookup (the enum itself for anything else,
+    so an unknown value fails as it would)."""
+    members = type_._value2member_map_
+
+    def member(value: Any, _: object) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            return type_(value)
+
+    return member
+
+
+def _stored_payloads(converter: cattrs.Converter) -> None:
+    """The payload union with each class's hook looked up once."""
+    hooks: dict[str, tuple[Hook, type]] = {}
+
+    def structure(data: Any, _: object) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"a payload is a mapping, not {type(data).__name__}")
+        kind = data.get("kind", "")
+        cls = PAYLOAD_CLASSES.get(kind)  # read each time: a kind may be declared again
+        if cls is None:
+            raise ValueError(f"unknown payload kind {kind!r}")
+        found = hooks.get(kind)
+        if found is None or found[1] is not cls:
+            found = hooks[kind] = (converter.get_structure_hook(cls), cls)
+        return found[0]({k: v for k, v in data.items() if k != "kind"}, cls)
+
+    converter.register_structure_hook(Payload, structure)
 
 
 def _stored_date(value: Any, _: object) -> date:
