@@ -605,6 +605,11 @@ class WorkQuery:
 NO_DUE_DATE = date.max
 
 
+class SnapshotNeeded(Exception):
+    """A unit asked to run one statement (:meth:`UnitOfWork.one_statement`) was asked for a
+    second: its caller runs the query again in a unit that opens a transaction."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolls back unless committed."""
 
@@ -639,6 +644,18 @@ class UnitOfWork(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         self.rollback()
+
+    def one_statement(self) -> bool:
+        """Ask a unit that has not run anything yet to run its first statement, a read, outside
+        any transaction: one statement reads one moment by itself, so a read-only query that
+        needs one statement (a check on PostgreSQL) spares the ``BEGIN`` and the ``ROLLBACK``.
+        Any further statement then raises :class:`SnapshotNeeded` instead of running, and the
+        caller runs its query again in a fresh unit (:func:`mdreg.service.services.read`).
+
+        Returns:
+            whether the unit does so (here: no, every unit reads one moment anyway).
+        """
+        return False
 
     def rule_inputs(self, physician_id: str, institution_id: str,
                     department_id: str) -> RuleInputs:

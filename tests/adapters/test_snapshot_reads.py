@@ -28,12 +28,13 @@ import pytest
 
 import mdreg
 from mdreg.adapters.sql import migrate
+from mdreg.adapters.sql.driver import traced
 from mdreg.adapters.sql.store import SqlStore
 from mdreg.adapters.sql.unit_of_work import SqlUnitOfWork
 from mdreg.domain.application import Actor
 from mdreg.domain.clock import FakeClock
 from mdreg.errors import ConcurrencyConflict, IneligibleError, MdregError
-from mdreg.ports import RuleInputs
+from mdreg.ports import RuleInputs, SnapshotNeeded
 from mdreg.testing.builders import World
 from mdreg.testing.contract import UnitOfWorkContract
 from mdreg.testing.databases import scratch_postgres
@@ -210,3 +211,70 @@ def test_a_stale_read_still_ends_in_a_conflict(store: SqlStore) -> None:
         stored = uow.applications.get("A1")
     assert stored is not None
     assert (stored.state, stored.version) == ("returned", 2)
+
+
+# -- a read of one statement: no transaction around it ---------------------------------------------
+
+
+def test_a_unit_asked_for_one_statement_runs_it_alone_and_refuses_a_second(store: SqlStore) -> None:
+    postgres = store.dialect == "postgresql"
+    with traced() as seen, store.unit_of_work() as uow:
+        assert uow.one_statement() is postgres  # SQLite units read in a transaction anyway
+        assert uow.applications.get("A1") is not None
+        if postgres:
+            with pytest.raises(SnapshotNeeded):
+                uow.audit.next_seq("A1")
+            with pytest.raises(SnapshotNeeded):
+                uow.audit.append(audit_event("A1", 1))
+        else:
+            assert uow.audit.next_seq("A1") == 1
+    assert any("FROM applications" in sql for sql in seen)
+    assert any(sql.startswith("BEGIN") for sql in seen) is not postgres
+    assert len(seen) == (1 if postgres else 4)  # BEGIN, two reads, ROLLBACK
+    with store.unit_of_work() as uow:  # nothing was written
+        assert uow.audit.next_seq("A1") == 1
+
+
+def test_a_unit_that_ran_a_statement_is_not_switched_to_one_statement(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.applications.get("A1")
+        assert uow.one_statement() is False
+        assert uow.audit.next_seq("A1") == 1
+
+
+def test_a_check_on_postgresql_is_one_statement(url: str) -> None:
+    first, _, a, b = prepared(url, APPROVALS[0])
+    try:
+        expected = a.check(first[1], "approve")
+        with traced() as seen:
+            verdict = a.check(first[1], "approve")
+        assert verdict == expected
+        if url.startswith("postgresql"):
+            assert len(seen) == 1 and "UNION ALL" in seen[0]  # no BEGIN, no ROLLBACK
+        else:
+            assert seen[0] == "BEGIN" and seen[-1] == "ROLLBACK"
+    finally:
+        a.release()
+        b.release()
+
+
+def test_a_read_that_needs_a_second_statement_runs_again_in_one_transaction(
+        store: SqlStore) -> None:
+    from mdreg.service.services import Services, read
+
+    services = Services(uow=store.unit_of_work)
+    attempts: list[int] = []
+
+    def query(uow: Any) -> tuple[Any, int]:
+        attempts.append(1)
+        app = uow.applications.get("A1")
+        return app, uow.audit.next_seq("A1")
+
+    with traced() as seen:
+        app, seq = read(services, query, one_statement=True)
+    assert app is not None and app.id == "A1" and seq == 1
+    postgres = store.dialect == "postgresql"
+    assert len(attempts) == (2 if postgres else 1)
+    begins = [sql for sql in seen if sql.startswith("BEGIN")]
+    assert len(begins) == 1  # the query that ran to its end ran in one transaction
+    assert seen[-1] == "ROLLBACK"

@@ -292,7 +292,8 @@ def recorded_refusal(services: Services, application_id: str) -> Refusal | None:
 def check(services: Services, application_id: str, event: str) -> Verdict:
     """The verdict ``event`` would get now, without changing anything."""
     return read(services, lambda uow: verdict(
-        services, uow, application(uow, application_id, for_rules=True, deciding=False), event))
+        services, uow, application(uow, application_id, for_rules=True, deciding=False), event),
+        one_statement=True)
 
 
 # -- steps inside a unit of work ------------------------------------------------------------------

@@ -28,7 +28,7 @@ from mdreg.errors import ConcurrencyConflict, LimitExceeded, NotFoundError
 from mdreg.infra.limits import Limits
 from mdreg.infra.retry import Retry
 from mdreg.infra.storage import InMemoryPhotoStore, PhotoStore
-from mdreg.ports import IdGenerator, UnitOfWork
+from mdreg.ports import IdGenerator, SnapshotNeeded, UnitOfWork
 from mdreg.rules.policy import Policy
 from mdreg.service.ids import RandomIds
 from mdreg.workflows import BASE_POLICY
@@ -126,8 +126,21 @@ def transact(services: Services, command: Callable[[UnitOfWork], T]) -> T:
     return services.transaction(once)
 
 
-def read(services: Services, query: Callable[[UnitOfWork], T]) -> T:
-    """Run ``query`` in one unit of work that is never committed."""
+def read(services: Services, query: Callable[[UnitOfWork], T], *,
+         one_statement: bool = False) -> T:
+    """Run ``query`` in one unit of work that is never committed.
+
+    ``one_statement``: the query usually needs a single statement; where the backend can, that
+    statement runs outside any transaction (:meth:`~mdreg.ports.UnitOfWork.one_statement`),
+    and a query that needs more runs again in a unit with its transaction."""
+    if one_statement:
+        with services.uow() as uow:
+            if not uow.one_statement():
+                return query(uow)
+            try:
+                return query(uow)
+            except SnapshotNeeded:
+                pass
     with services.uow() as uow:
         return query(uow)
 

@@ -67,7 +67,7 @@ from mdreg.adapters.sql.worklists import count_params, page_params, work_list_st
 from mdreg.domain.application import Application
 from mdreg.domain.model import Institution
 from mdreg.errors import MdregError, PersistenceError
-from mdreg.ports import RuleInputs, UnitOfWork, WorkQuery
+from mdreg.ports import RuleInputs, SnapshotNeeded, UnitOfWork, WorkQuery
 
 if TYPE_CHECKING:
     from mdreg.adapters.sql.store import SqlStore
@@ -101,6 +101,8 @@ class SqlUnitOfWork(UnitOfWork):
         self._done = False
         self._manual = False  # PostgreSQL at READ COMMITTED: autocommit, BEGIN by hand
         self._held: set[str] = set()  # physicians this unit holds (hold_physician)
+        self._one_statement = False  # asked to run its first read outside a transaction
+        self._outside = False  # it did: nothing more may run (SnapshotNeeded)
 
     # -- repositories, each built on first use in this unit (the port declares them as plain
     #    attributes; a cached property is one that is computed once, hence the overrides) ------
@@ -267,6 +269,8 @@ class SqlUnitOfWork(UnitOfWork):
         pipeline mode), elsewhere one after the other."""
         if self._done:
             return [self.read(statement, params) for statement, params in queries]
+        if not queries:  # every answer held already: nothing to run, nor to begin
+            return []
         return self._run([(self.store.plans.read(statement), params)
                           for statement, params in queries])
 
@@ -294,11 +298,27 @@ class SqlUnitOfWork(UnitOfWork):
             return bool(connection.in_transaction)
         return bool(connection.info.transaction_status != _IDLE)
 
+    def one_statement(self) -> bool:
+        """On PostgreSQL, where a unit opens its transactions itself (READ COMMITTED, the
+        default), before the unit has run anything: yes (see the port)."""
+        if self._cursor is not None or self._done or self.store.dialect != "postgresql":
+            return False
+        self._connect()
+        self._one_statement = self._manual
+        return self._one_statement
+
     def _run(self, plans: list[tuple[Plan, Mapping[str, Any]]],
              write: bool = False) -> list[Any]:
         """The rows of ``plans``, run in the unit's read transaction, or its write transaction
-        if ``write`` (opening it first)."""
+        if ``write`` (opening it first); the first read of a unit asked for
+        :meth:`one_statement`, a single statement, runs outside any transaction."""
         cursor = self._connect()
+        if self._outside:
+            raise SnapshotNeeded()
+        if self._one_statement and not write and len(plans) == 1:
+            self._one_statement, self._outside = False, True
+            return self._guarded(lambda: self._send(cursor, [], plans))
+        self._one_statement = False
         opening = self._opening(write)
         rows = self._guarded(lambda: self._send(cursor, opening, plans))
         self._writing = self._writing or write
