@@ -32,6 +32,7 @@ from mdreg.testing.contract import (
     registration,
     same,
 )
+from mdreg.testing.entities import department
 from mdreg.testing.race import race
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
@@ -155,6 +156,22 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
         with store.unit_of_work() as uow:
             uow.physicians.get("P1")
         assert len(seen) == len(verbs)  # collected only inside the block
+
+    def test_a_unit_reads_a_division_s_departments_once_and_again_after_writing_one(
+            self, store: SqlStore) -> None:
+        county, city = department("110105"), department("110100")
+        self.seed(store.unit_of_work, county, city)
+        with traced() as seen, store.unit_of_work() as uow:
+            first = uow.departments.by_division(city.division)
+            assert uow.departments.by_division(city.division) is first
+            reads = len([sql for sql in seen if "FROM departments" in sql])
+            moved = attrs.evolve(county, division=city.division)
+            uow.departments.put(moved)
+            after = uow.departments.by_division(city.division)
+            uow.commit()
+        assert reads == 1
+        assert {d.id for d in after} == {d.id for d in first} | {"D110105"}
+        assert len([sql for sql in seen if "FROM departments" in sql]) == 2
 
     def test_a_damaged_row_names_every_problem(self, store: SqlStore) -> None:
         self.seed(store.unit_of_work, physician(1))

@@ -168,9 +168,20 @@ class SqlDepartments(SqlKeyed[HealthDepartment], DepartmentRepository):
         super().__init__(db, mapping.DEPARTMENTS, statements.departments, "department")
         self._by_division = statements.departments_by_division
 
+        self._in_division: dict[str, tuple[HealthDepartment, ...]] = {}
+
     def by_division(self, division: DivisionCode) -> tuple[HealthDepartment, ...]:
-        rows = self._db.read(self._by_division, {"division": division.code})
-        return tuple(self._mapper.from_row(row) for row in rows)
+        """The departments of a division, read once per unit (as :meth:`get` keeps what it
+        read: a tick escalating many applications asks for the same few divisions)."""
+        found = self._in_division.get(division.code)
+        if found is None:
+            rows = self._db.read(self._by_division, {"division": division.code})
+            found = self._in_division[division.code] = tuple(
+                self._mapper.from_row(row) for row in rows)
+        return found
+
+    def _stored(self, entity: HealthDepartment) -> None:
+        self._in_division.clear()  # a department written: its division's answer may change
 
 
 class SqlPerPhysician(SqlKeyed[E]):
