@@ -118,3 +118,40 @@ def test_some_physicians_lose_both_contacts_and_recover_with_their_institution(
         report: dict[str, object]) -> None:
     accounts: dict[str, int] = report["accounts"]  # type: ignore[assignment]
     assert accounts["contact_replaced"] == accounts["password_recovered"] > 0
+
+
+def test_a_generated_id_number_already_given_moves_to_the_next_day() -> None:
+    import random
+    from datetime import date as _date
+
+    from mdreg.simulation.province import _id_number
+
+    class SameDay(random.Random):
+        def randrange(self, *_: object, **__: object) -> int:  # type: ignore[override]
+            return 0  # every number is born on 1960-01-01
+
+    taken: set[str] = set()
+    numbers = [_id_number(SameDay(), "330106", serial, taken) for serial in (7, 1007, 2007, 8)]
+    assert [n.birth_date for n in numbers] == [
+        _date(1960, 1, 1), _date(1960, 1, 2), _date(1960, 1, 3), _date(1960, 1, 1)]
+    assert len({n.value for n in numbers}) == 4 and {n.value for n in numbers} == taken
+    alone = _id_number(SameDay(), "330106", 1007)  # without a record of the numbers given
+    assert alone == numbers[0] and alone.birth_date == _date(1960, 1, 1)
+
+
+def test_a_province_gives_each_physician_an_id_number_of_their_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+    from datetime import date as _date
+
+    from mdreg.simulation import province
+
+    class OneBirthday(random.Random):  # only ID numbers draw with randrange: one birthday
+        def randrange(self, *_: object, **__: object) -> int:  # type: ignore[override]
+            return 0
+
+    monkeypatch.setattr(province.random, "Random", OneBirthday)
+    generated = province.generate("110000", 2_500, 3, _date(2026, 3, 2))
+    numbers = [p.id_number.value for p in generated.physicians]
+    # 北京's 16 districts and a thousand serials: physicians n and n + 2,000 would share one
+    assert len(set(numbers)) == len(numbers) == 2_500

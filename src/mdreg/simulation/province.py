@@ -75,10 +75,21 @@ class Province:
     legacy: list[LegacySite] = field(default_factory=list)
 
 
-def _id_number(rng: random.Random, region: str, serial: int) -> ResidentId:
+def _id_number(rng: random.Random, region: str, serial: int,
+               taken: set[str] | None = None) -> ResidentId:
+    """A resident ID number born in ``region`` on a random day of 1960–1999, its sequence
+    ``serial`` (the last three digits). A number already in ``taken`` (the province's, a large
+    one has some twice) moves to the next day until it is new; ``taken`` gains it."""
     born = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
-    body = f"{region}{born:%Y%m%d}{serial % 1000:03d}"
-    return ResidentId.parse(body + ric.calc_check_digit(body + "0"))
+    while True:
+        body = f"{region}{born:%Y%m%d}{serial % 1000:03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        if taken is None or number not in taken:
+            break
+        born += timedelta(days=1)
+    if taken is not None:
+        taken.add(number)
+    return ResidentId.parse(number)
 
 
 def _records(rng: random.Random, today: date) -> tuple[Record, ...]:
@@ -94,7 +105,8 @@ def _records(rng: random.Random, today: date) -> tuple[Record, ...]:
     return ()
 
 
-def _physician(rng: random.Random, n: int, region: str, today: date) -> Physician:
+def _physician(rng: random.Random, n: int, region: str, today: date,
+               taken: set[str] | None = None) -> Physician:
     level = Level.ASSISTANT if rng.random() < 0.2 else Level.PHYSICIAN
     category = rng.choices(list(Category), weights=(70, 15, 10, 5))[0]
     obtained = today - timedelta(days=rng.choice((120, 400, 700, 1200)))
@@ -104,7 +116,7 @@ def _physician(rng: random.Random, n: int, region: str, today: date) -> Physicia
         qualifications.append(Qualification(f"{today.year}{n:08d}U", Level.PHYSICIAN, category,
                                             today - timedelta(days=60)))
     name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
-    return Physician(f"P{n:07d}", name, _id_number(rng, region, n), tuple(qualifications),
+    return Physician(f"P{n:07d}", name, _id_number(rng, region, n, taken), tuple(qualifications),
                      records=_records(rng, today))
 
 
@@ -129,6 +141,8 @@ def generate(province: str, physicians: int, seed: int, today: date) -> Province
             f"I{n:05d}", f"{name}第{n + 1}{label}", DivisionCode(code), kind, approved_by,
             tuple(rng.sample(DEPARTMENTS, 4)), auto_activation=rng.random() < 0.3,
         ))
+    taken: set[str] = set()  # ID numbers given out: each physician's is their own
     for n in range(physicians):
-        result.physicians.append(_physician(rng, n, counties[n % len(counties)][0], today))
+        result.physicians.append(_physician(rng, n, counties[n % len(counties)][0], today,
+                                            taken))
     return result
