@@ -14,8 +14,9 @@ What a tick does with a passed decision deadline, and so what the baseline does,
 100 in one transaction: claim the passed deadlines (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 after ``BEGIN IMMEDIATE`` on SQLite); for each, flag it (version-checked update of its row and
 document), read its application, the deciding department and the department above it (by
-division), and tell that one (督办): a notice in the outbox and an event in the application's
-history (its last ``seq`` read, the event appended); then commit; a last claim finds nothing.
+division; each read once a batch, as a unit of work keeps what it read), and tell that one
+(督办): a notice in the outbox and an event in the application's history (its last ``seq``
+read, the event appended); then commit; a last claim finds nothing.
 Then the 催办 pass and the lapsed filings pass each claim nothing. Both sides' statements are
 traced on a small tick first (``details.statements``). Target: mdreg's throughput ≥ 1/2 the
 baseline's (the ratio printed is baseline time / mdreg time per deadline, ≤ 2×).
@@ -91,8 +92,8 @@ DEADLINE_COLUMNS = ("id, kind, subject_id, physician_id, start, due, source, ope
 
 class RawTick:
     """The tick of passed decision deadlines in hand-written sqlite3 or psycopg (autocommit
-    connection; transactions begun by hand). A department and the one above it are read once
-    per batch."""
+    connection; transactions begun by hand). Within a batch (one transaction), a department is
+    read once, and so are the departments of a division, as a unit of work keeps them."""
 
     def __init__(self, conn: Any, dialect: str) -> None:
         self.conn, self.dialect = conn, dialect
@@ -124,6 +125,7 @@ class RawTick:
                      "at, policy, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         }.items()}
         self.counter = 0
+        self.divisions: dict[str, list[Any]] = {}
 
     def _value(self, value: Any) -> Any:
         if self.dialect != "sqlite":
@@ -170,6 +172,7 @@ class RawTick:
         conn, q, v = self.conn, self.q, self._value
         claimed = conn.execute(q["claim"], (v(today), BATCH)).fetchall()
         superiors: dict[str, tuple[Any, ...] | None] = {}
+        self.divisions = {}
         stamp = v(now)
         for row in claimed:
             doc = json.loads(row[-1])
@@ -208,7 +211,9 @@ class RawTick:
         for above in (division[:4] + "00", division[:2] + "0000"):
             if above == division:
                 continue
-            rows = conn.execute(q["by_division"], (above,)).fetchall()
+            rows = self.divisions.get(above)
+            if rows is None:
+                rows = self.divisions[above] = conn.execute(q["by_division"], (above,)).fetchall()
             if rows:
                 return tuple(rows[0])
         return None
