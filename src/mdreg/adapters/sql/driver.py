@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import attrs
 from sqlalchemy import Delete, Insert, Select, TextClause, Update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 Statement = Select[Any] | Insert | Update | Delete | TextClause
@@ -78,7 +80,8 @@ def compile_plan(statement: Statement, dialect: Dialect,
     for name, bind in compiled.binds.items():
         if not bind.required and not bind.expanding:
             defaults[name] = bind.effective_value
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        process = _sqlite_date(bind.type.dialect_impl(dialect), dialect) or \
+            bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             binders.append((name, process))
     results: list[tuple[int, Processor]] = []
@@ -88,6 +91,26 @@ def compile_plan(statement: Statement, dialect: Dialect,
             if process is not None:
                 results.append((index, process))
     return Plan(compiled.string, order, defaults, tuple(binders), tuple(results))
+
+
+#: SQLAlchemy's SQLite ``DATE`` storage format (its default)
+_SQLITE_DATE_FORMAT = "%(year)04d-%(month)02d-%(day)02d"
+
+
+def _sqlite_date(impl: Any, dialect: Dialect) -> Processor | None:
+    """For a SQLite ``DATE`` column in the default format: a date's ISO text in one call (the
+    text SQLAlchemy's processor formats field by field); other values go to that processor."""
+    if dialect.name != "sqlite" or not isinstance(impl, sqlite.DATE) \
+            or getattr(impl, "_storage_format", None) != _SQLITE_DATE_FORMAT:
+        return None
+    general = impl.bind_processor(dialect)
+    if general is None:  # pragma: no cover - SQLAlchemy's DATE always has one
+        return None
+
+    def process(value: Any) -> Any:
+        return date.isoformat(value) if type(value) is date else general(value)
+
+    return process
 
 
 _listeners: list[Callable[[str], None]] = []

@@ -36,6 +36,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         aware = ensure_aware(value)
         return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
 
+    def bind_processor(self, dialect: Dialect) -> _Processor | None:
+        """On SQLite, the UTC text in one call (the same text SQLAlchemy's ``DATETIME``
+        formats field by field after :meth:`process_bind_param`)."""
+        if dialect.name == "sqlite":
+            return _sqlite_bind_timestamp
+        return super().bind_processor(dialect)
+
     def result_processor(self, dialect: Dialect, coltype: object) -> _Processor | None:
         """On SQLite, one C-level parse per value (SQLAlchemy's own parser, a regular
         expression, then this type's conversion cost about eight times as much per row read)."""
@@ -58,3 +65,9 @@ def _sqlite_timestamp(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value + "+00:00")
     except ValueError:  # it has an offset of its own
         return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _sqlite_bind_timestamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return ensure_aware(value).replace(tzinfo=None).isoformat(" ", "microseconds")
