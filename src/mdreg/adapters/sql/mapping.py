@@ -48,8 +48,12 @@ E = TypeVar("E")
 DOC = "doc"
 
 
+#: the ``doc`` column's JSON: compact, keys sorted (one encoder for the process)
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _encode(data)
 
 
 def _is_temporal(column: Column[Any]) -> bool:
