@@ -292,10 +292,12 @@ def _sequence(item: object, *, tuple_only: bool) -> Callable[[object, str], None
     checker = _checker(item)
 
     def check_sequence(value: object, field: str) -> None:
-        if isinstance(value, str | bytes | bytearray) or not isinstance(
-                value, tuple if tuple_only else (tuple, list, Sequence)):
+        kind = type(value)
+        if kind is not tuple and (tuple_only or kind is not list) and (
+                isinstance(value, str | bytes | bytearray) or not isinstance(
+                    value, tuple if tuple_only else (tuple, list, Sequence))):
             raise _refuse(field, f"must be a list, not {type(value).__name__}")
-        items = typing.cast(Sequence[object], value)
+        items: Sequence[object] = value  # type: ignore[assignment] # checked just above
         if len(items) > ITEMS:
             raise _refuse(field, f"at most {ITEMS} items")
         for i, element in enumerate(items):
@@ -320,8 +322,9 @@ def check_fields(value: object, field: str = "") -> None:
     Raises:
         ValidationError: the first field that does not fit.
     """
+    cls: Any = type(value)
     try:
-        for name, checker in _field_checkers(typing.cast(Any, type(value))):
+        for name, checker in _field_checkers(cls):
             checker(getattr(value, name), name)
     except ValidationError as refused:
         if not field:
