@@ -3,7 +3,8 @@ raw query.
 
 The registry: N physicians (the bulk-import benchmark's, imported here when it did not run)
 and N / 10 pending applications (100,000 at 1,000,000 physicians; in quick mode at least 250 per
-department) spread over up to 300 departments (30 in quick mode), half 审核中
+department) spread over 300 departments (30 in quick mode) — those that approve the registry's
+institutions, and county departments of further provinces when they are fewer — half 审核中
 (``under_review``) and half 待受理, each with an open decision deadline due on one of 60 days.
 The rows are copies of one application taken to 审核中 through the API (its row and its
 deadline's, with their ids, physician, department and due date changed), written with
@@ -41,9 +42,12 @@ from benchmarks.harness import Context, Reference, Result, alternate, median, pe
 from mdreg.adapters.sql import SqlStore, mapping, tables
 from mdreg.adapters.sql.worklists import page_params, work_list_statements
 from mdreg.domain.application import Actor, Evidence, RegistrationRequest
+from mdreg.domain.identifiers import DivisionCode
+from mdreg.domain.model import HealthDepartment
 from mdreg.ports import NO_DUE_DATE, WorkQuery
 from mdreg.service.registry import Registry
 from mdreg.service.views import WorkFilter
+from mdreg.simulation.province import current_counties
 
 PAGE = 50
 STATE = "under_review"
@@ -83,16 +87,31 @@ def _template(registry: Registry, ctx: Context) -> tuple[Any, Any]:
     return app, deadline
 
 
+#: provinces whose county departments hold applications when the registry approves in fewer
+#: than :data:`DEPARTMENTS` departments (its two provinces have about a hundred)
+MORE_PROVINCES = ("320000", "440000", "510000", "370000")
+
+
+def _more_departments(n: int) -> list[HealthDepartment]:
+    """``n`` county departments of :data:`MORE_PROVINCES` (real division codes)."""
+    codes = [code for province in MORE_PROVINCES for code, _ in current_counties(province)]
+    return [HealthDepartment(f"D{code}", f"{code}卫生健康局", DivisionCode(code))
+            for code in codes[:max(0, n)]]
+
+
 def build(ctx: Context, url: str) -> Listing:
     """The registry at ``url`` with N / 10 pending applications copied from one template."""
     data = registry_data(ctx)
     registry = fixtures.open_registry(url)
+    wanted = DEPARTMENTS // 10 if ctx.quick else DEPARTMENTS
+    approving = sorted({i.approved_by for i in data.institutions})[:wanted]
+    extra = _more_departments(wanted - len(approving))
     if not registry.audit_count():
-        registry.import_registry(departments=data.departments, institutions=data.institutions,
+        registry.import_registry(departments=[*data.departments, *extra],
+                                 institutions=data.institutions,
                                  physicians=data.physicians, registrations=data.registrations)
+    approving += [d.id for d in extra]
     app, deadline = _template(registry, ctx)
-    approving = sorted({i.approved_by for i in data.institutions})[
-        :DEPARTMENTS // 10 if ctx.quick else DEPARTMENTS]
     # at least two and a half pages per department in the state listed
     pending = max(len(data.physicians) // 10, PAGE * 5 * len(approving))
     apps, deadlines = [], []
