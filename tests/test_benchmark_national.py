@@ -51,3 +51,13 @@ def test_a_tiny_national_run_records_every_figure(tmp_path: Path) -> None:
     assert run["sizes"]["after_import"] > 0
     assert run["memory"]["self_mib"] > 0
     assert "| import |" in national.markdown(run)
+
+
+def test_a_run_without_the_month_records_the_other_figures(tmp_path: Path) -> None:
+    out = tmp_path / "national.json"
+    assert national.main(["--scale", "0.0005", "--db", "sqlite", "--days", "0", "--reps", "1",
+                          "--workdir", str(tmp_path / "work"), "--json", str(out)]) == 0
+    (run,) = json.loads(out.read_text(encoding="utf-8"))["runs"]
+    assert [row["metric"] for row in run["rows"]] == [
+        "import", "fire p99 (approve)", "check p99 (submit)", "work-list page p99"]
+    assert run["month"] == {} and "month_copy_at_end" not in run["sizes"]
