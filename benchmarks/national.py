@@ -181,7 +181,8 @@ def month(ctx: Context, backend: Backend, url: str, config: SimulationConfig,
     assert not differing, f"the month did different work at national size: {differing}"
     commands = reports["national"]["commands"]
     row = Row("commands/s (month)", at_size, alone, "commands/s",
-              f"{config.physicians:,} physicians of {SIMULATED} × {config.days} days, seed "
+              f"{config.physicians:,} physicians of {SIMULATED} × {config.days} "
+              f"day{'s' if config.days != 1 else ''}, seed "
               f"{config.seed}, {workers} workers, {commands:,} commands on each side (the same "
               "work, checked); baseline: the same month on an empty database")
     return row, {"national": _summary(reports["national"]), "empty": _summary(reports["empty"])}
