@@ -169,7 +169,7 @@ def _is_enum(type_: Any) -> bool:
 def _stored_member(type_: type[enum.Enum]) -> Hook:
     """An enum's member by its value: a dictionary lookup (the enum itself for anything else,
     so an unknown value fails as it would)."""
-    members = type_._value2member_map_
+    members = {member.value: member for member in type_}
 
     def member(value: Any, _: object) -> Any:
         try:
