@@ -69,13 +69,19 @@ def _configure_payloads(converter: cattrs.Converter) -> None:
         data["kind"] = type(value).__name__
         return data
 
+    hooks: dict[str, tuple[Hook, type]] = {}  # each kind's hook, looked up once
+
     def structure(data: Any, _: object) -> Any:
         if not isinstance(data, dict):
             raise ValueError(f"a payload is a mapping, not {type(data).__name__}")
-        cls = PAYLOAD_CLASSES.get(data.get("kind", ""))
+        kind = data.get("kind", "")
+        cls = PAYLOAD_CLASSES.get(kind)  # read each time: a kind may be declared again
         if cls is None:
-            raise ValueError(f"unknown payload kind {data.get('kind')!r}")
-        return converter.structure({k: v for k, v in data.items() if k != "kind"}, cls)
+            raise ValueError(f"unknown payload kind {kind!r}")
+        found = hooks.get(kind)
+        if found is None or found[1] is not cls:
+            found = hooks[kind] = (converter.get_structure_hook(cls), cls)
+        return found[0]({k: v for k, v in data.items() if k != "kind"}, cls)
 
     converter.register_unstructure_hook(Payload, unstructure)
     converter.register_structure_hook(Payload, structure)
@@ -113,7 +119,6 @@ def make_loader() -> cattrs.Converter:
     converter.register_structure_hook_factory(_is_homogeneous_tuple,
                                               lambda t: _homogeneous_tuple(converter, t))
     converter.register_structure_hook_factory(_is_enum, _stored_member)
-    _stored_payloads(converter)
     return converter
 
 
@@ -145,21 +150,19 @@ def _homogeneous_tuple(converter: cattrs.Converter, type_: Any) -> Hook:
     return lambda value, _: tuple([element(v, element_type) for v in value])
 
 
-#: Division codes loaded so far (GB/T 2260 has a few thousand; each is built and checked once).
-_DIVISIONS: dict[str, DivisionCode] = {}
+#: Division codes loaded so far (GB/T 2260 has a few thousand; each is built and checked once),
+#: up to :data:`_DIVISIONS_KEPT` of them.
+_DIVISIONS: dict[Any, DivisionCode] = {}
+_DIVISIONS_KEPT = 100_000
 
 
 def _stored_division(value: Any, _: object) -> DivisionCode:
-    code = value["code"] if isinstance(value, dict) else value
-    found = _DIVISIONS.get(code) if isinstance(code, str) else None
+    found = _DIVISIONS.get(value) if isinstance(value, str) else None
     if found is None:
-        found = DivisionCode(code)
+        found = _division(value, _)
         if len(_DIVISIONS) < _DIVISIONS_KEPT:
             _DIVISIONS[found.code] = found
     return found
-
-
-_DIVISIONS_KEPT = 100_000
 
 
 def _is_enum(type_: Any) -> bool:
@@ -178,25 +181,6 @@ def _stored_member(type_: type[enum.Enum]) -> Hook:
             return type_(value)
 
     return member
-
-
-def _stored_payloads(converter: cattrs.Converter) -> None:
-    """The payload union with each class's hook looked up once."""
-    hooks: dict[str, tuple[Hook, type]] = {}
-
-    def structure(data: Any, _: object) -> Any:
-        if not isinstance(data, dict):
-            raise ValueError(f"a payload is a mapping, not {type(data).__name__}")
-        kind = data.get("kind", "")
-        cls = PAYLOAD_CLASSES.get(kind)  # read each time: a kind may be declared again
-        if cls is None:
-            raise ValueError(f"unknown payload kind {kind!r}")
-        found = hooks.get(kind)
-        if found is None or found[1] is not cls:
-            found = hooks[kind] = (converter.get_structure_hook(cls), cls)
-        return found[0]({k: v for k, v in data.items() if k != "kind"}, cls)
-
-    converter.register_structure_hook(Payload, structure)
 
 
 def _stored_date(value: Any, _: object) -> date:

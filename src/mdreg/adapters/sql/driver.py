@@ -80,8 +80,8 @@ def compile_plan(statement: Statement, dialect: Dialect,
     for name, bind in compiled.binds.items():
         if not bind.required and not bind.expanding:
             defaults[name] = bind.effective_value
-        process = _sqlite_date(bind.type.dialect_impl(dialect), dialect) or \
-            bind.type.dialect_impl(dialect).bind_processor(dialect)
+        impl = bind.type.dialect_impl(dialect)
+        process = _sqlite_date(impl, dialect) or impl.bind_processor(dialect)
         if process is not None:
             binders.append((name, process))
     results: list[tuple[int, Processor]] = []

@@ -167,7 +167,6 @@ class SqlDepartments(SqlKeyed[HealthDepartment], DepartmentRepository):
     def __init__(self, db: Executor, statements: Statements) -> None:
         super().__init__(db, mapping.DEPARTMENTS, statements.departments, "department")
         self._by_division = statements.departments_by_division
-
         self._in_division: dict[str, tuple[HealthDepartment, ...]] = {}
 
     def by_division(self, division: DivisionCode) -> tuple[HealthDepartment, ...]:
