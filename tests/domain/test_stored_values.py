@@ -4,6 +4,7 @@ back to it (converted, or refused with every problem listed)."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,9 +21,22 @@ from mdreg.domain.application import (
     ScopeApproval,
 )
 from mdreg.domain.identifiers import ResidentId
-from mdreg.domain.model import Category, HealthDepartment, Level, Physician, Qualification
+from mdreg.domain.model import (
+    Category,
+    HealthDepartment,
+    LabelledEnum,
+    Level,
+    Physician,
+    Qualification,
+)
 from mdreg.errors import SerializationError
-from mdreg.infra.serialization import load_stored, make_converter, structure, unstructure
+from mdreg.infra.serialization import (
+    load_stored,
+    make_converter,
+    make_loader,
+    structure,
+    unstructure,
+)
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -134,3 +148,22 @@ def test_a_payload_kind_declared_again_loads_as_its_newest_class() -> None:
     assert type(loaded) is RegistrationRequest2
     assert loaded.scopes == ("内科专业", "外科专业")
     assert type(load_stored(data["payload"], Payload)) is RegistrationRequest  # type: ignore[type-abstract]
+
+
+def _enums(base: type[enum.Enum]) -> list[type[enum.Enum]]:
+    found = []
+    for sub in base.__subclasses__():
+        found += [sub, *_enums(sub)]
+    return found
+
+
+@pytest.mark.parametrize("cls", [c for c in _enums(LabelledEnum) if list(c)],
+                         ids=lambda c: c.__name__)
+def test_a_string_enum_loads_by_looking_its_member_up_not_by_the_str_hook(
+        cls: type[enum.Enum]) -> None:
+    # cattrs handles ``str`` subclasses by calling the class; the loader's member lookup must
+    # come first for string enums (the more specific class wins)
+    loader = make_loader()
+    assert loader.get_structure_hook(cls) is not loader.get_structure_hook(str)
+    for member in cls:
+        assert loader.structure(member.value, cls) is member

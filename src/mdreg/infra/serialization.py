@@ -118,7 +118,10 @@ def make_loader() -> cattrs.Converter:
     converter.register_structure_hook_factory(_is_optional, lambda t: _optional(converter, t))
     converter.register_structure_hook_factory(_is_homogeneous_tuple,
                                               lambda t: _homogeneous_tuple(converter, t))
-    converter.register_structure_hook_factory(_is_enum, _stored_member)
+    # an enum's member by its value; registered on the enum bases, so that a string enum's
+    # hook comes before the one cattrs has for ``str`` (the more specific class wins)
+    converter.register_structure_hook(enum.StrEnum, _stored_member)
+    converter.register_structure_hook(enum.Enum, _stored_member)
     return converter
 
 
@@ -165,22 +168,20 @@ def _stored_division(value: Any, _: object) -> DivisionCode:
     return found
 
 
-def _is_enum(type_: Any) -> bool:
-    return isinstance(type_, type) and issubclass(type_, enum.Enum)
+#: each enum's members by value, built on the first value of that enum loaded
+_MEMBERS: dict[type[enum.Enum], dict[Any, enum.Enum]] = {}
 
 
-def _stored_member(type_: type[enum.Enum]) -> Hook:
+def _stored_member(value: Any, type_: type[enum.Enum]) -> Any:
     """An enum's member by its value: a dictionary lookup (the enum itself for anything else,
     so an unknown value fails as it would)."""
-    members = {member.value: member for member in type_}
-
-    def member(value: Any, _: object) -> Any:
-        try:
-            return members[value]
-        except (KeyError, TypeError):
-            return type_(value)
-
-    return member
+    members = _MEMBERS.get(type_)
+    if members is None:
+        members = _MEMBERS[type_] = {member.value: member for member in type_}
+    try:
+        return members[value]
+    except (KeyError, TypeError):
+        return type_(value)
 
 
 def _stored_date(value: Any, _: object) -> date:
