@@ -26,8 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy import Delete, Insert, Select, TextClause, Update
 from sqlalchemy.pool import PoolProxiedConnection
@@ -73,6 +72,30 @@ if TYPE_CHECKING:
     from mdreg.adapters.sql.store import SqlStore
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+class built_once(Generic[R]):
+    """A repository built on first use in a unit and kept in the unit's ``__dict__``:
+    :class:`functools.cached_property` without its lock (a unit of work belongs to one thread;
+    on Python 3.11 the lock is taken on each first use, which a short read does eight times)."""
+
+    def __init__(self, build: Callable[[Any], R]) -> None:
+        self._build = build
+        self._name = build.__name__
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, unit: None, owner: type) -> built_once[R]: ...
+
+    @overload
+    def __get__(self, unit: object, owner: type) -> R: ...
+
+    def __get__(self, unit: object | None, owner: type) -> built_once[R] | R:
+        if unit is None:
+            return self
+        value = unit.__dict__[self._name] = self._build(unit)
+        return value
 
 #: psycopg's ``TransactionStatus.IDLE`` (libpq's ``PQTRANS_IDLE``): no transaction open
 _IDLE = 0
@@ -107,86 +130,86 @@ class SqlUnitOfWork(UnitOfWork):
     # -- repositories, each built on first use in this unit (the port declares them as plain
     #    attributes; a cached property is one that is computed once, hence the overrides) ------
 
-    @cached_property
+    @built_once
     def physicians(self) -> SqlPhysicians:  # type: ignore[override]
         return SqlPhysicians(self, self.store.statements, self.store.physician_mapper,
                              self.store.protection)
 
-    @cached_property
+    @built_once
     def institutions(self) -> SqlKeyed[Institution]:  # type: ignore[override]
         return SqlKeyed(self, mapping.INSTITUTIONS, self.store.statements.institutions,
                         "institution")
 
-    @cached_property
+    @built_once
     def departments(self) -> SqlDepartments:  # type: ignore[override]
         return SqlDepartments(self, self.store.statements)
 
-    @cached_property
+    @built_once
     def registrations(self) -> SqlRegistrations:  # type: ignore[override]
         return SqlRegistrations(self, self.store.statements)
 
-    @cached_property
+    @built_once
     def filings(self) -> SqlFilings:  # type: ignore[override]
         return SqlFilings(self, self.store.statements)
 
-    @cached_property
+    @built_once
     def legacy(self) -> SqlLegacySites:  # type: ignore[override]
         return SqlLegacySites(self, self.store.statements)
 
-    @cached_property
+    @built_once
     def applications(self) -> SqlApplications:  # type: ignore[override]
         return SqlApplications(self, self.store.statements)
 
-    @cached_property
+    @built_once
     def audit(self) -> SqlAudit:  # type: ignore[override]
         return SqlAudit(self, self.store.statements)
 
-    @cached_property
+    @built_once
     def idempotency(self) -> SqlIdempotency:  # type: ignore[override]
         return SqlIdempotency(self, self.store.statements)
 
-    @cached_property
+    @built_once
     def accounts(self) -> SqlAccounts:  # type: ignore[override]
         return SqlAccounts(self, self.store.statements.portal, self.store.account_mapper)
 
-    @cached_property
+    @built_once
     def codes(self) -> SqlCodes:  # type: ignore[override]
         return SqlCodes(self, self.store.statements.portal, self.store.code_mapper,
                         self.store.protection)
 
-    @cached_property
+    @built_once
     def login_attempts(self) -> SqlLoginAttempts:  # type: ignore[override]
         return SqlLoginAttempts(self, self.store.dialect)
 
-    @cached_property
+    @built_once
     def outbox(self) -> SqlOutbox:  # type: ignore[override]
         return SqlOutbox(self, self.store.dialect, self.store.outbox_mapper)
 
-    @cached_property
+    @built_once
     def notices(self) -> SqlNotices:  # type: ignore[override]
         return SqlNotices(self, self.store.dialect)
 
-    @cached_property
+    @built_once
     def personal_changes(self) -> SqlPersonalChanges:  # type: ignore[override]
         return SqlPersonalChanges(self, self.store.statements.portal)
 
-    @cached_property
+    @built_once
     def practice_info(self) -> SqlPracticeInfo:  # type: ignore[override]
         return SqlPracticeInfo(self, self.store.statements.portal)
 
-    @cached_property
+    @built_once
     def assessments(self) -> SqlAssessments:  # type: ignore[override]
         return SqlAssessments(self, self.store.statements.portal)
 
-    @cached_property
+    @built_once
     def deadlines(self) -> SqlDeadlines:  # type: ignore[override]
         return SqlDeadlines(self, self.store.dialect)
 
-    @cached_property
+    @built_once
     def calendar_years(self) -> SqlCalendarYears:  # type: ignore[override]
         return SqlCalendarYears(self)
 
-    @cached_property
+    @built_once
     def revisions(self) -> SqlRevisions:  # type: ignore[override]
         return SqlRevisions(self, self.store.dialect)
 
