@@ -8,20 +8,20 @@ institutions, and county departments of further provinces when they are fewer �
 (``under_review``) and half 待受理, each with an open decision deadline due on one of 60 days.
 The rows are copies of one application taken to 审核中 through the API (its row and its
 deadline's, with their ids, physician, department and due date changed), written with
-``executemany``.
+``executemany`` (the database's triggers set each application's ``work_due`` as its deadline
+is written).
 
 mdreg: ``registry.view(Actor.authority(department)).work_list(WorkFilter(states=
 ("under_review",)), after=…, limit=50)`` — the first page, then the page after it (keyset
 pagination by ``(due, id)``), alternating over departments. Baseline: the same query written
-by hand (the applications of the department in that state, each with its earliest open
-deadline, ordered by it and the id, after the key, 51 rows) on the raw driver, each row's JSON
-document parsed. Target ≤ 3×.
+by hand on the raw driver (the department's open applications in that state, each with its
+earliest open deadline — the row's ``work_due``, which the database's triggers keep — ordered by
+it and the id, after the key, 51 rows), each row's JSON document parsed. Target ≤ 3×.
 
-``EXPLAIN`` (recorded; part of pass/fail): the department's index
-(``ix_applications_department_inbox``) finds the rows and the deadlines' subject index their
-deadlines. The plan orders by the earliest deadline, which no index holds: it sorts the
-department's applications in that state (a top-N sort of about N / 10 / departments / 2 rows,
-not of every pending application); the note says whether a sort appears.
+``EXPLAIN`` (recorded; part of pass/fail): the department's work index
+(``ix_applications_department_work``: department, ``work_due``, id, state, over the open
+applications) yields the page in order — no sort; the page reads about as many index entries as
+it lists, however many applications the department holds.
 """
 
 from __future__ import annotations
@@ -40,11 +40,12 @@ from benchmarks.bulk_import import registry_data
 from benchmarks.command import APP_COLUMNS
 from benchmarks.harness import Context, Reference, Result, alternate, median, percentile
 from mdreg.adapters.sql import SqlStore, mapping, tables
+from mdreg.adapters.sql.tables import OPEN_APPLICATION
 from mdreg.adapters.sql.worklists import page_params, work_list_statements
 from mdreg.domain.application import Actor, Evidence, RegistrationRequest
 from mdreg.domain.identifiers import DivisionCode
 from mdreg.domain.model import HealthDepartment
-from mdreg.ports import NO_DUE_DATE, WorkQuery
+from mdreg.ports import WorkQuery
 from mdreg.service.registry import Registry
 from mdreg.service.views import WorkFilter
 from mdreg.simulation.province import current_counties
@@ -54,11 +55,9 @@ STATE = "under_review"
 DEPARTMENTS = 300
 #: the hand-written page: ``?`` placeholders (SQLite); ``%s`` on PostgreSQL
 RAW_PAGE = (
-    "SELECT work_due, " + APP_COLUMNS + " FROM ("  # noqa: S608 - names written here
-    "SELECT coalesce((SELECT min(d.due) FROM deadlines d WHERE d.subject_id = a.id "
-    "AND d.status = 'open'), ?) AS work_due, a.* FROM applications a "
-    "WHERE a.department_id = ? AND a.state = ?) AS listed "
-    "WHERE (work_due, id) > (?, ?) ORDER BY work_due, id LIMIT ?")
+    "SELECT work_due, " + APP_COLUMNS + " FROM applications "  # noqa: S608 - names written here
+    f"WHERE department_id = ? AND {OPEN_APPLICATION} AND state = ? "
+    "AND (work_due, id) > (?, ?) ORDER BY work_due, id LIMIT ?")
 
 
 @attrs.frozen
@@ -150,20 +149,18 @@ def _plan(listing: Listing, department: str) -> tuple[str, bool, bool]:
     finally:
         raw.close()
     sort = ("TEMP B-TREE" in text) if store.dialect == "sqlite" else ("Sort" in text)
-    return text, "department_inbox" in text, sort
+    return text, "department_work" in text, sort
 
 
 def _raw_page(conn: Any, dialect: str) -> Callable[[str, tuple[Any, str] | None], list[Any]]:
     """The hand-written page: rows ``(due, id, document)``, the document parsed."""
     sql = RAW_PAGE if dialect == "sqlite" else RAW_PAGE.replace("?", "%s")
     text = dialect == "sqlite"  # dates are ISO text there
-    no_due = NO_DUE_DATE.isoformat() if text else NO_DUE_DATE
     first = date.min.isoformat() if text else date.min
 
     def page(department: str, after: tuple[Any, str] | None) -> list[Any]:
         after_due, after_id = after or (first, "")
-        rows = conn.execute(sql, (no_due, department, STATE, after_due, after_id,
-                                  PAGE + 1)).fetchall()
+        rows = conn.execute(sql, (department, STATE, after_due, after_id, PAGE + 1)).fetchall()
         return [(row[0], row[1], json.loads(row[-1])) for row in rows]
 
     return page
@@ -218,12 +215,12 @@ def _measure(ctx: Context, name: str, listing: Listing, conn: Any) -> Result:
              f"calls, the repetition with the median of {ctx.reps} per-repetition ratios "
              f"(spread {min(ratios):.2f}–{max(ratios):.2f}×); {listing.pending:,} pending over "
              f"{len(listing.departments)} departments (~{per_department} per department in "
-             f"the state listed); EXPLAIN: department index {'used' if indexed else 'NOT used'}"
-             f", {'a top-N sort of the department' + chr(39) + 's rows' if sort else 'no sort'}",
+             f"the state listed); EXPLAIN: the department's work index "
+             f"{'used' if indexed else 'NOT used'}, {'a sort' if sort else 'no sort'}",
         details={"mdreg_samples": p99["mdreg"], "baseline_samples": p99["baseline"],
                  "ratios": ratios, "p50": p50, "plan": plan, "index_used": indexed,
                  "sorted": sort},
-        extra_ok=indexed)
+        extra_ok=indexed and not sort)
 
 
 def run_sqlite(ctx: Context) -> list[Result]:

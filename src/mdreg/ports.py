@@ -51,7 +51,7 @@ from mdreg.domain.account import (
     PersonalChange,
     PracticeInfo,
 )
-from mdreg.domain.application import Application, AuditEvent
+from mdreg.domain.application import CLOSED_STATES, Application, AuditEvent
 from mdreg.domain.calendar import ImportedYear
 from mdreg.domain.deadlines import Deadline
 from mdreg.domain.identifiers import DivisionCode, ResidentId
@@ -590,7 +590,9 @@ class WorkQuery:
     """A page of a work list: the applications routed to one institution (``holder``
     ``"institution"``) or department (``"department"``) in ``states``, of ``types`` (all when
     empty), due on or before ``due_by`` (any when ``None``), ordered by their earliest open
-    deadline (none: last) and id, after the ``(due, id)`` key ``after``."""
+    deadline (none: last) and id, after the ``(due, id)`` key ``after``. A state that closes an
+    application (:data:`~mdreg.domain.application.CLOSED_STATES`) lists nothing: no party acts
+    on a closed application."""
 
     holder: str
     party: str
@@ -672,6 +674,8 @@ class UnitOfWork(abc.ABC):
         repositories here, in one statement on SQL backends."""
         found = []
         for state in query.states:
+            if state in CLOSED_STATES:
+                continue
             for app in self.applications.inbox(state=state, **{f"{query.holder}_id": query.party}):
                 if query.types and app.type.value not in query.types:
                     continue

@@ -14,13 +14,18 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, Select, Update, text
 
 import mdreg
-from mdreg.adapters.sql import SqlStore, mapping, migrate
+from mdreg.adapters.sql import SqlStore, mapping, migrate, tables
 from mdreg.adapters.sql.driver import traced
 from mdreg.adapters.sql.tables import METADATA
+from mdreg.domain.application import Actor, RegistrationRequest
+from mdreg.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus
 from mdreg.errors import PersistenceError, SerializationError, UniquenessConflict, ValidationError
+from mdreg.ports import NO_DUE_DATE
 from mdreg.testing import World
 from mdreg.testing.contract import (
     T0,
@@ -32,6 +37,7 @@ from mdreg.testing.contract import (
     registration,
     same,
 )
+from mdreg.testing.contract_deadlines import DUE, deadline
 from mdreg.testing.entities import department
 from mdreg.testing.race import race
 
@@ -56,6 +62,11 @@ def statement_plan(store: SqlStore, statement: Select[Any] | Update, **params: A
     if compiled.positiontup is not None:
         return plan(store, compiled.string, tuple(values[name] for name in compiled.positiontup))
     return plan(store, compiled.string, values)
+
+
+def as_date(value: Any) -> date:
+    """A date column's value as the driver returns it (SQLite: ISO text without a type)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def index_definitions(conn: Connection) -> dict[str, str]:
@@ -254,6 +265,109 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
                  or line.lstrip().startswith("SCAN")]
         assert not scans, f"table scan in plan:\n{found}"
         assert "SEARCH" in found or "Index Cond" in found, f"no index lookup in plan:\n{found}"
+
+    # work_due: each application's earliest open deadline, kept by the database ----------------
+
+    @settings(max_examples=30 if not STRESS else 300, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(st.sampled_from(["open", "close", "move", "delete"]),
+                              st.sampled_from(["A1", "A2"]), st.sampled_from(list(DeadlineKind)),
+                              st.integers(-30, 30)), max_size=14))
+    def test_work_due_is_always_the_earliest_open_deadline(
+            self, store: SqlStore, steps: list[tuple[str, str, DeadlineKind, int]]) -> None:
+        with store.engine.begin() as conn:  # each example starts from two applications
+            for table in ("deadlines", "applications", "physicians"):
+                conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - names written here
+        self.seed(store.unit_of_work, physician(1), application(1),
+                  application(2, target="110100"))
+        rows: dict[str, Deadline] = {}  # what the deadlines table holds, by id
+        for n, (step, subject, kind, days) in enumerate(steps):
+            held = next((d for d in rows.values() if d.subject_id == subject and d.kind is kind
+                         and d.is_open), None)
+            with store.unit_of_work() as uow:
+                if step == "open" and held is None:
+                    row = attrs.evolve(deadline(n, subject=subject, kind=kind),
+                                       due=DUE + timedelta(days=days))
+                    uow.deadlines.add(row)
+                elif step == "close" and held is not None:
+                    row = attrs.evolve(held, status=DeadlineStatus.MET, closed_on=DUE,
+                                       version=held.version + 1)
+                    uow.deadlines.save(row, held.version)
+                elif step == "move" and held is not None:
+                    row = attrs.evolve(held, due=held.due + timedelta(days=days),
+                                       version=held.version + 1)
+                    uow.deadlines.save(row, held.version)
+                else:
+                    continue
+                uow.commit()
+            rows[row.id] = row
+            if step == "delete" or days == 30:  # a hand-written statement keeps it too
+                with store.engine.begin() as conn:
+                    conn.execute(text("DELETE FROM deadlines WHERE id = :id"), {"id": row.id})
+                del rows[row.id]
+            with store.engine.connect() as conn:
+                stored = dict(conn.execute(text("SELECT id, work_due FROM applications")).all())
+            for app_id in ("A1", "A2"):
+                earliest = min((d.due for d in rows.values()
+                                if d.subject_id == app_id and d.is_open), default=NO_DUE_DATE)
+                assert as_date(stored[app_id]) == earliest, (app_id, steps[:n + 1])
+
+    def test_the_migration_sets_work_due_of_existing_applications(self, fresh_url: str) -> None:
+        migrate.upgrade(fresh_url, "0014")
+        store = SqlStore.connect(fresh_url)
+        apps = [application(1), application(2, target="110100"), application(3, target="120000")]
+        rows = [deadline(1, subject="A1", due=date(2026, 3, 20)),
+                deadline(2, subject="A1", kind=DeadlineKind.CORRECTION_WINDOW,
+                         due=date(2026, 3, 9)),
+                deadline(3, subject="A2", status=DeadlineStatus.MET),
+                deadline(4, subject="A3", due=date(2026, 4, 1))]
+        try:
+            with store.engine.begin() as conn:
+                conn.execute(tables.applications.insert(),
+                             [mapping.APPLICATIONS.to_row(a) for a in apps])
+                conn.execute(tables.deadlines.insert(), [mapping.DEADLINES.to_row(d) for d in rows])
+            migrate.upgrade(fresh_url)
+            with store.engine.connect() as conn:
+                found = dict(conn.execute(text("SELECT id, work_due FROM applications")).all())
+        finally:
+            store.close()
+        assert {k: as_date(v) for k, v in found.items()} == {
+            "A1": date(2026, 3, 9), "A2": NO_DUE_DATE, "A3": date(2026, 4, 1)}
+
+    def test_the_triggers_keep_work_due_through_the_engine(self, url: str) -> None:
+        """Through the real commands: a submission opens the institution's deadline, a
+        confirmation closes it and opens the department's, a decision closes that."""
+        registry = mdreg.open(url)
+        world = World(registry)
+        home = world.institution("110105")
+        doctor = world.physician()
+        app = registry.apply(Actor.physician(doctor.id), RegistrationRequest(
+            home.id, doctor.qualifications[0].certificate_no, ("内科专业",)))
+        store = SqlStore.connect(url)
+
+        def work_due() -> date:
+            with store.engine.connect() as conn:
+                found = conn.execute(text("SELECT work_due FROM applications WHERE id = :id"),
+                                     {"id": app.id}).scalar_one()
+            return as_date(found)
+
+        def earliest() -> date:
+            return min((d.due for d in registry.deadlines(app.id) if d.is_open),
+                       default=NO_DUE_DATE)
+
+        try:
+            seen = [(app.state, work_due(), earliest())]
+            app = registry.fire(app.id, "confirm", Actor.institution(home.id, user="人事科"))
+            seen.append((app.state, work_due(), earliest()))
+            app = registry.fire(app.id, "accept", Actor.authority(app.department_id, user="窗口"))
+            seen.append((app.state, work_due(), earliest()))
+            app = registry.fire(app.id, "approve", Actor.authority(app.department_id, user="科长"))
+            seen.append((app.state, work_due(), earliest()))
+        finally:
+            store.close()
+            registry.release()
+        assert [stored for _, stored, _ in seen] == [due for _, _, due in seen], seen
+        assert seen[-1][1] == NO_DUE_DATE and seen[-2][1] != NO_DUE_DATE, seen
 
     # migrations ----------------------------------------------------------------------------------
 

@@ -69,7 +69,8 @@ class RowMapper(Generic[E]):
     Args:
         cls: an attrs class the mdreg converter handles.
         table: its table; every column except ``doc`` and ``surrogates`` names a field.
-        surrogates: database-only columns (an ``INTEGER PRIMARY KEY``) the entity does not have.
+        surrogates: database-only columns the entity does not have (an ``INTEGER PRIMARY
+            KEY``, a value the database keeps by a trigger): neither written nor read.
         derived: columns computed from the entity for an index (a case-folded login name);
             written, never read back.
 
@@ -219,7 +220,7 @@ INSTITUTIONS = RowMapper(Institution, tables.institutions)
 REGISTRATIONS = RowMapper(Registration, tables.registrations)
 FILINGS = RowMapper(Filing, tables.filings)
 LEGACY_SITES = RowMapper(LegacySite, tables.legacy_sites)
-APPLICATIONS = RowMapper(Application, tables.applications)
+APPLICATIONS = RowMapper(Application, tables.applications, surrogates=("work_due",))
 AUDIT_EVENTS = RowMapper(AuditEvent, tables.audit_events, surrogates=("id", "xact"))
 ACCOUNTS = RowMapper(Account, tables.accounts, derived={"login_key": lambda a: a.login_key})
 ONE_TIME_CODES = RowMapper(OneTimeCode, tables.one_time_codes)

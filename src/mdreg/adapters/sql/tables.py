@@ -22,6 +22,7 @@ from mdreg.domain.application import CLOSED_STATES
 from mdreg.domain.deadlines import PROVISIONAL
 from mdreg.domain.model import FilingStatus, Level, RegistrationStatus
 from mdreg.errors import DefinitionError
+from mdreg.ports import NO_DUE_DATE
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -159,6 +160,11 @@ class ApplicationRow(TableModel, table=True):
         Index("ix_applications_physician_id", "physician_id", "id"),
         Index("ix_applications_institution_inbox", "institution_id", "state", "id"),
         Index("ix_applications_department_inbox", "department_id", "state", "id"),
+        # work lists: a holder's open applications in the order of their earliest open deadline
+        Index("ix_applications_department_work", "department_id", "work_due", "id", "state",
+              sqlite_where=text(OPEN_APPLICATION), postgresql_where=text(OPEN_APPLICATION)),
+        Index("ix_applications_institution_work", "institution_id", "work_due", "id", "state",
+              sqlite_where=text(OPEN_APPLICATION), postgresql_where=text(OPEN_APPLICATION)),
         partial_unique("open_application", "physician_id", "type", "target",
                        where=OPEN_APPLICATION),
     )
@@ -178,6 +184,9 @@ class ApplicationRow(TableModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     batch_id: str | None = None
+    #: the earliest due date of its open deadlines (9999-12-31: none), kept by the database's
+    #: triggers on ``deadlines`` (migration 0015); not a field of the entity
+    work_due: date = Field(sa_column_kwargs={"server_default": text(f"'{NO_DUE_DATE}'")})
     doc: str = Field(sa_type=Text)
 
 

@@ -1,6 +1,12 @@
 """Work lists in one statement: the applications routed to an institution or a department in
 some states, each with its earliest open deadline, ordered and paged by ``(due, id)``.
 
+The earliest open deadline is the application row's ``work_due``, which the database keeps
+(migration 0015's triggers on ``deadlines``); the holder's ``(work_due, id, state)`` index yields
+a page in order, so a page reads about as many index entries as it lists. The index holds open
+applications only: a work list never lists a state that closes an application (no party acts
+on it), so a holder's years of decided applications are never stepped over.
+
 The states and types are one parameter each (an array on PostgreSQL, a JSON array on SQLite),
 so each holder has one statement whatever the filter: plans are compiled once per process.
 """
@@ -26,6 +32,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.dialects import postgresql
@@ -58,22 +65,17 @@ def _among(column: Any, name: str, dialect: str) -> Any:
 
 
 def _page(holder: str, dialect: str) -> Select[Any]:
-    apps, deadlines = tables.applications, tables.deadlines
-    earliest = (select(func.min(deadlines.c.due))
-                .where(deadlines.c.subject_id == apps.c.id, deadlines.c.status == "open")
-                .scalar_subquery())
-    due = func.coalesce(earliest, bindparam("no_due", type_=Date())).label("work_due")
-    listed = (select(due, *mapping.APPLICATIONS.selected)
-              .where(apps.c[f"{holder}_id"] == bindparam("party"),
-                     _among(apps.c.state, "states", dialect),
-                     or_(bindparam("any_type", type_=Boolean()),
-                         _among(apps.c.type, "types", dialect)))
-              .subquery())
-    return (select(*listed.c)
-            .where(tuple_(listed.c.work_due, listed.c.id)
+    apps = tables.applications
+    return (select(apps.c.work_due, *mapping.APPLICATIONS.selected)
+            .where(apps.c[f"{holder}_id"] == bindparam("party"),
+                   text(tables.OPEN_APPLICATION),  # the index holds open applications only
+                   tuple_(apps.c.work_due, apps.c.id)
                    > tuple_(bindparam("after_due", type_=Date()), bindparam("after_id")),
-                   listed.c.work_due <= bindparam("due_by", type_=Date()))
-            .order_by(listed.c.work_due, listed.c.id)
+                   apps.c.work_due <= bindparam("due_by", type_=Date()),
+                   _among(apps.c.state, "states", dialect),
+                   or_(bindparam("any_type", type_=Boolean()),
+                       _among(apps.c.type, "types", dialect)))
+            .order_by(apps.c.work_due, apps.c.id)
             .limit(bindparam("limit", type_=Integer())))
 
 
@@ -100,7 +102,7 @@ def page_params(query: WorkQuery, dialect: str) -> dict[str, Any]:
     after_due, after_id = query.after or (date.min, "")
     return {"party": query.party, "states": _list(query.states, dialect),
             "types": _list(query.types, dialect), "any_type": not query.types,
-            "no_due": NO_DUE_DATE, "after_due": after_due, "after_id": after_id,
+            "after_due": after_due, "after_id": after_id,
             "due_by": query.due_by or NO_DUE_DATE, "limit": max(query.limit, 0)}
 
 
