@@ -334,6 +334,17 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
         assert {k: as_date(v) for k, v in found.items()} == {
             "A1": date(2026, 3, 9), "A2": NO_DUE_DATE, "A3": date(2026, 4, 1)}
 
+    def test_an_application_written_after_its_deadlines_gets_its_work_due(
+            self, store: SqlStore) -> None:
+        self.seed(store.unit_of_work, physician(1))
+        with store.unit_of_work() as uow:  # the deadline first, then the application it is on
+            uow.deadlines.add(deadline(1, subject="A1", due=date(2026, 3, 20)))
+            uow.applications.add(application(1))
+            uow.commit()
+        with store.engine.connect() as conn:
+            found = conn.execute(text("SELECT work_due FROM applications")).scalar_one()
+        assert as_date(found) == date(2026, 3, 20)
+
     def test_the_triggers_keep_work_due_through_the_engine(self, url: str) -> None:
         """Through the real commands: a submission opens the institution's deadline, a
         confirmation closes it and opens the department's, a decision closes that."""

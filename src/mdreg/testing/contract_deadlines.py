@@ -282,6 +282,8 @@ class DeadlineContract:
             soon = uow.work_list(WorkQuery("department", "D1", ("under_review",), limit=9,
                                            due_by=date(2026, 3, 15)))
             assert [a.id for a, _ in soon] == ["A3"]
+            # a closed application waits for no one: a work list of its state lists nothing
+            assert uow.work_list(WorkQuery("department", "D1", ("approved",), limit=9)) == ()
             assert uow.state_counts("department", "D1", (*states, "approved")) == {
                 "pending_acceptance": 1, "under_review": 3, "approved": 1}
             assert uow.state_counts("institution", "I9", states) == {}

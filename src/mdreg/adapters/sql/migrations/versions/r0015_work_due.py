@@ -9,7 +9,8 @@ page reads about as many index entries as it shows.
 
 Triggers on ``deadlines`` keep the column: after a deadline is inserted or deleted, or its
 status, due date or subject changes, the subject's ``work_due`` becomes the earliest due date of
-its open deadlines (``9999-12-31`` without one), written only when it changes. Every writer of
+its open deadlines (``9999-12-31`` without one), written only when it changes; an application
+inserted after its deadlines gets it on insert. Every writer of
 deadlines — mdreg's units of work, a bulk load, a hand-written statement — keeps it right.
 
 Revision ID: 0015
@@ -49,6 +50,10 @@ SQLITE = (
     _sqlite_trigger("deadlines_work_due_update", "UPDATE OF status, due, subject_id",
                     "OLD.subject_id, NEW.subject_id",
                     " WHEN " + CHANGED.replace("IS DISTINCT FROM", "IS NOT")),
+    # an application written after its deadlines (no mdreg path does) starts right too
+    "CREATE TRIGGER applications_work_due_insert AFTER INSERT ON applications BEGIN "  # noqa: S608
+    f"UPDATE applications SET work_due = {EARLIEST} WHERE id = NEW.id "
+    f"AND work_due IS NOT {EARLIEST}; END",
 )
 POSTGRESQL = (
     f"""CREATE FUNCTION mdreg_deadlines_work_due() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -70,6 +75,15 @@ END $$""",  # noqa: S608 - names and text written here
     "EXECUTE FUNCTION mdreg_deadlines_work_due()",
     "CREATE TRIGGER deadlines_work_due_update AFTER UPDATE OF status, due, subject_id "
     f"ON deadlines FOR EACH ROW WHEN ({CHANGED}) EXECUTE FUNCTION mdreg_deadlines_work_due()",
+    # an application written after its deadlines (no mdreg path does) starts right too
+    """CREATE FUNCTION mdreg_applications_work_due() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.work_due := coalesce((SELECT min(d.due) FROM deadlines AS d
+                              WHERE d.subject_id = NEW.id AND d.status = 'open'), DATE '9999-12-31');
+    RETURN NEW;
+END $$""",
+    "CREATE TRIGGER applications_work_due_insert BEFORE INSERT ON applications FOR EACH ROW "
+    "EXECUTE FUNCTION mdreg_applications_work_due()",
 )
 
 
@@ -88,7 +102,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER deadlines_work_due_{name}")
+        op.execute("DROP TRIGGER applications_work_due_insert")
     else:
+        op.execute("DROP TRIGGER applications_work_due_insert ON applications")
+        op.execute("DROP FUNCTION mdreg_applications_work_due()")
         op.execute("DROP TRIGGER deadlines_work_due_update ON deadlines")
         op.execute("DROP TRIGGER deadlines_work_due ON deadlines")
         op.execute("DROP FUNCTION mdreg_deadlines_work_due()")
