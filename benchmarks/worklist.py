@@ -135,9 +135,8 @@ def build(ctx: Context, url: str) -> Listing:
 def _plan(listing: Listing, department: str) -> tuple[str, bool, bool]:
     """mdreg's page statement explained: (plan, the department's index used, a sort in it)."""
     store = listing.store
-    statement = work_list_statements(store.dialect).page["department"]
-    plan = store.plans.read(statement)
     query = WorkQuery("department", department, (STATE,), limit=PAGE + 1)
+    plan = store.plans.read(work_list_statements(store.dialect).page_for(query))
     params = plan.parameters(page_params(query, store.dialect))
     prefix = "EXPLAIN QUERY PLAN " if store.dialect == "sqlite" else "EXPLAIN "
     raw = store.engine.raw_connection()

@@ -445,7 +445,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     def work_list(self, query: WorkQuery) -> tuple[tuple[Application, date], ...]:
         """One statement: the page with each application's earliest open deadline."""
-        found = self.read(work_list_statements(self.store.dialect).page[query.holder],
+        found = self.read(work_list_statements(self.store.dialect).page_for(query),
                           page_params(query, self.store.dialect))
         return tuple((mapping.APPLICATIONS.from_row(row[1:]), _as_date(row[0]))
                      for row in found)

@@ -45,15 +45,25 @@ HOLDERS = ("institution", "department")
 
 @attrs.frozen
 class WorkListStatements:
-    """A page and the counts per state, for each holder."""
+    """A page and the counts per state, for each holder. A page of one state compares the state
+    with ``=``: PostgreSQL (before 17) keeps an ``= ANY`` on a later column of an index out of
+    an ordered index scan's conditions and checks it on every row fetched, so a page of one
+    state would read the holder's rows in the other states too."""
 
     page: dict[str, Select[Any]]
+    page_one_state: dict[str, Select[Any]]
     counts: dict[str, Select[Any]]
 
     @classmethod
     def build(cls, dialect: str) -> WorkListStatements:
         return cls({holder: _page(holder, dialect) for holder in HOLDERS},
+                   {holder: _page(holder, dialect, one_state=True) for holder in HOLDERS},
                    {holder: _counts(holder, dialect) for holder in HOLDERS})
+
+    def page_for(self, query: WorkQuery) -> Select[Any]:
+        """The page statement for ``query``'s holder and number of states."""
+        pages = self.page_one_state if len(query.states) == 1 else self.page
+        return pages[query.holder]
 
 
 def _among(column: Any, name: str, dialect: str) -> Any:
@@ -64,15 +74,17 @@ def _among(column: Any, name: str, dialect: str) -> Any:
     return column == any_(bindparam(name, type_=postgresql.ARRAY(Text())))
 
 
-def _page(holder: str, dialect: str) -> Select[Any]:
+def _page(holder: str, dialect: str, *, one_state: bool = False) -> Select[Any]:
     apps = tables.applications
+    in_state = (apps.c.state == bindparam("state") if one_state
+                else _among(apps.c.state, "states", dialect))
     return (select(apps.c.work_due, *mapping.APPLICATIONS.selected)
             .where(apps.c[f"{holder}_id"] == bindparam("party"),
                    text(tables.OPEN_APPLICATION),  # the index holds open applications only
                    tuple_(apps.c.work_due, apps.c.id)
                    > tuple_(bindparam("after_due", type_=Date()), bindparam("after_id")),
                    apps.c.work_due <= bindparam("due_by", type_=Date()),
-                   _among(apps.c.state, "states", dialect),
+                   in_state,
                    or_(bindparam("any_type", type_=Boolean()),
                        _among(apps.c.type, "types", dialect)))
             .order_by(apps.c.work_due, apps.c.id)
@@ -101,6 +113,7 @@ def page_params(query: WorkQuery, dialect: str) -> dict[str, Any]:
     """The parameters of :attr:`WorkListStatements.page` for ``query``."""
     after_due, after_id = query.after or (date.min, "")
     return {"party": query.party, "states": _list(query.states, dialect),
+            "state": query.states[0] if query.states else "",
             "types": _list(query.types, dialect), "any_type": not query.types,
             "after_due": after_due, "after_id": after_id,
             "due_by": query.due_by or NO_DUE_DATE, "limit": max(query.limit, 0)}
