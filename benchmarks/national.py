@@ -48,6 +48,7 @@ from benchmarks.harness import (
     alternate,
     load_average,
     machine,
+    median,
     percentile,
 )
 from benchmarks.national_data import FULL_PHYSICIANS, SIMULATED, National, generate, share
@@ -70,6 +71,8 @@ class Row:
     baseline: float | None
     unit: str
     note: str = ""
+    #: the medians (p50) of a latency's samples, mdreg's and the baseline's, beside its p99
+    p50: tuple[float, float] | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -78,13 +81,29 @@ class Row:
         return self.mdreg / self.baseline
 
     def entry(self) -> dict[str, Any]:
-        return {"metric": self.metric, "mdreg": self.mdreg, "baseline": self.baseline,
-                "ratio": self.ratio, "unit": self.unit, "note": self.note}
+        entry = {"metric": self.metric, "mdreg": self.mdreg, "baseline": self.baseline,
+                 "ratio": self.ratio, "unit": self.unit, "note": self.note}
+        if self.p50 is not None:
+            entry["p50"] = {"mdreg": self.p50[0], "baseline": self.p50[1]}
+        return entry
 
 
-def _row(result: Result, metric: str, extra: str = "") -> Row:
+def _row(result: Result, metric: str, extra: str = "", ctx: Context | None = None) -> Row:
+    """A row of a regular benchmark's result; with ``ctx``, the p50 reference rows it recorded
+    (``mdreg p50 …`` and ``baseline p50 …``) go with it."""
+    p50 = None
+    if ctx is not None:
+        found = {ref.name.split(" ")[0]: ref.value
+                 for ref in ctx.references.get(result.name, []) if " p50" in ref.name}
+        if "mdreg" in found and "baseline" in found:
+            p50 = (found["mdreg"], found["baseline"])
+            extra = "; ".join(n for n in (extra, _p50_note(p50)) if n)
     return Row(metric, result.mdreg, result.baseline, result.unit,
-               "; ".join(n for n in (result.note, extra) if n))
+               "; ".join(n for n in (result.note, extra) if n), p50)
+
+
+def _p50_note(p50: tuple[float, float]) -> str:
+    return f"p50 {_fmt(p50[0], 's')} / {_fmt(p50[1], 's')}"
 
 
 def peak_memory() -> dict[str, float]:
@@ -217,6 +236,7 @@ def fire_p99(ctx: Context, url: str, backend: Backend, data: National) -> Row:
     now = registry.clock.now().astimezone(UTC)
     chunks = [apps[n * per_rep:(n + 1) * per_rep] for n in range(2 * ctx.reps)]
     p99: dict[str, list[float]] = {"mdreg": [], "baseline": []}
+    p50: dict[str, list[float]] = {"mdreg": [], "baseline": []}
 
     def timed(side: str, one: Any, ids: list[str]) -> float:
         times = []
@@ -225,6 +245,7 @@ def fire_p99(ctx: Context, url: str, backend: Backend, data: National) -> Row:
             one(app_id)
             times.append(time.perf_counter() - started)
         p99[side].append(percentile(times, 0.99))
+        p50[side].append(percentile(times, 0.5))
         return p99[side][-1]
 
     def mine(app_id: str) -> None:
@@ -238,10 +259,12 @@ def fire_p99(ctx: Context, url: str, backend: Backend, data: National) -> Row:
     conn.close()
     ratios = [m / b for m, b in zip(p99["mdreg"], p99["baseline"], strict=True)]
     middle = sorted(range(len(ratios)), key=lambda n: ratios[n])[(len(ratios) - 1) // 2]
+    medians = (median(p50["mdreg"]), median(p50["baseline"]))
     return Row("fire p99 (approve)", p99["mdreg"][middle], p99["baseline"][middle], "s",
                f"p99 of {per_rep} approvals per side and repetition; the repetition with the "
                f"median of {ctx.reps} ratios ({min(ratios):.2f}–{max(ratios):.2f}×); baseline: "
-               "the hand-written approval (benchmarks/command.py), notice and outbox included")
+               "the hand-written approval (benchmarks/command.py), notice and outbox included; "
+               f"{_p50_note(medians)} (medians of the repetitions)", medians)
 
 
 def check_p99(ctx: Context, backend: Backend) -> Row:
@@ -250,7 +273,7 @@ def check_p99(ctx: Context, backend: Backend) -> Row:
     else:
         assert backend.pg is not None
         (result,) = eligibility.run_postgres(ctx, backend.pg)
-    return _row(result, "check p99 (submit)")
+    return _row(result, "check p99 (submit)", ctx=ctx)
 
 
 def worklist_p99(ctx: Context, url: str, backend: Backend) -> Row:
@@ -267,7 +290,7 @@ def worklist_p99(ctx: Context, url: str, backend: Backend) -> Row:
     finally:
         conn.close()
         listing.store.close()
-    return _row(result, "work-list page p99")
+    return _row(result, "work-list page p99", ctx=ctx)
 
 
 # -- the run ---------------------------------------------------------------------------------

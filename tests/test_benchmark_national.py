@@ -60,4 +60,7 @@ def test_a_run_without_the_month_records_the_other_figures(tmp_path: Path) -> No
     (run,) = json.loads(out.read_text(encoding="utf-8"))["runs"]
     assert [row["metric"] for row in run["rows"]] == [
         "import", "fire p99 (approve)", "check p99 (submit)", "work-list page p99"]
+    for row in run["rows"][1:]:  # each latency's medians too, both sides, named in the note
+        assert row["p50"]["mdreg"] > 0 and row["p50"]["baseline"] > 0, row
+        assert "p50 " in row["note"], row
     assert run["month"] == {} and "month_copy_at_end" not in run["sizes"]
