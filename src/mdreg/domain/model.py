@@ -175,10 +175,9 @@ class Physician:
     def qualification(self, number: str) -> Qualification | None:
         """The qualification this number names (its certificate number, or the exam admission
         number while none is issued), if the physician holds it."""
-        if number:
-            for held in self.qualifications:  # a loop: the rules ask several times per check
-                if number == (held.certificate_no or held.admission_no):
-                    return held
+        for held in self.qualifications:  # a loop: the rules ask several times per check
+            if held.matches(number):
+                return held
         return None
 
 
