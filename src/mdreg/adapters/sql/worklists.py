@@ -8,7 +8,8 @@ applications only: a work list never lists a state that closes an application (n
 on it), so a holder's years of decided applications are never stepped over.
 
 The states and types are one parameter each (an array on PostgreSQL, a JSON array on SQLite),
-so each holder has one statement whatever the filter: plans are compiled once per process.
+so each holder has two page statements whatever the filter — one for a single state, one for
+several (:meth:`WorkListStatements.page_for`) — and their plans are compiled once per process.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def _list(values: Sequence[str], dialect: str) -> Any:
 
 
 def page_params(query: WorkQuery, dialect: str) -> dict[str, Any]:
-    """The parameters of :attr:`WorkListStatements.page` for ``query``."""
+    """The parameters of the page statement :meth:`WorkListStatements.page_for` gives for
+    ``query``."""
     after_due, after_id = query.after or (date.min, "")
     return {"party": query.party, "states": _list(query.states, dialect),
             "state": query.states[0] if query.states else "",
