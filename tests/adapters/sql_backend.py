@@ -303,27 +303,32 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
         for n, (step, subject, kind, days) in enumerate(steps):
             held = next((d for d in rows.values() if d.subject_id == subject and d.kind is kind
                          and d.is_open), None)
-            with store.unit_of_work() as uow:
-                if step == "open" and held is None:
-                    row = attrs.evolve(deadline(n, subject=subject, kind=kind),
-                                       due=DUE + timedelta(days=days))
-                    uow.deadlines.add(row)
-                elif step == "close" and held is not None:
-                    row = attrs.evolve(held, status=DeadlineStatus.MET, closed_on=DUE,
-                                       version=held.version + 1)
-                    uow.deadlines.save(row, held.version)
-                elif step == "move" and held is not None:
-                    row = attrs.evolve(held, due=held.due + timedelta(days=days),
-                                       version=held.version + 1)
-                    uow.deadlines.save(row, held.version)
-                else:
+            if step == "delete":  # by a hand-written statement: the triggers keep it too
+                gone = next((d for d in rows.values() if d.subject_id == subject
+                             and d.kind is kind), None)
+                if gone is None:
                     continue
-                uow.commit()
-            rows[row.id] = row
-            if step == "delete" or days == 30:  # a hand-written statement keeps it too
                 with store.engine.begin() as conn:
-                    conn.execute(text("DELETE FROM deadlines WHERE id = :id"), {"id": row.id})
-                del rows[row.id]
+                    conn.execute(text("DELETE FROM deadlines WHERE id = :id"), {"id": gone.id})
+                del rows[gone.id]
+            else:
+                with store.unit_of_work() as uow:
+                    if step == "open" and held is None:
+                        row = attrs.evolve(deadline(n, subject=subject, kind=kind),
+                                           due=DUE + timedelta(days=days))
+                        uow.deadlines.add(row)
+                    elif step == "close" and held is not None:
+                        row = attrs.evolve(held, status=DeadlineStatus.MET, closed_on=DUE,
+                                           version=held.version + 1)
+                        uow.deadlines.save(row, held.version)
+                    elif step == "move" and held is not None:
+                        row = attrs.evolve(held, due=held.due + timedelta(days=days),
+                                           version=held.version + 1)
+                        uow.deadlines.save(row, held.version)
+                    else:
+                        continue
+                    uow.commit()
+                rows[row.id] = row
             with store.engine.connect() as conn:
                 stored = dict(conn.execute(text("SELECT id, work_due FROM applications")).all())
             for app_id in ("A1", "A2"):
