@@ -40,7 +40,7 @@ from mdreg.testing.contract import (
 )
 from mdreg.testing.contract_deadlines import DUE, deadline
 from mdreg.testing.entities import department
-from mdreg.testing.race import race
+from mdreg.testing.race import race, work_due_race
 
 STRESS = os.environ.get("MDREG_STRESS") == "1"
 RACE_ROUNDS = int(os.environ.get("MDREG_RACE_ROUNDS", "200" if STRESS else "20"))
@@ -335,6 +335,18 @@ class SqlBackendContract(UnitOfWorkContract, RegistryContract):
                 earliest = min((d.due for d in rows.values()
                                 if d.subject_id == app_id and d.is_open), default=NO_DUE_DATE)
                 assert as_date(stored[app_id]) == earliest, (app_id, steps[:n + 1])
+
+    def test_work_due_holds_when_two_processes_change_one_application_s_deadlines(
+            self, url: str) -> None:
+        """Two processes, holding no physician, each close a deadline of one application and
+        open another in the same moment, round after round; after every round the row's
+        ``work_due`` is the earliest open deadline (on PostgreSQL the trigger locks the row
+        before it reads the deadlines)."""
+        mismatches, outcomes = work_due_race(url, processes=2, rounds=RACE_ROUNDS * 3)
+        print(f"work_due race: 2 processes x {RACE_ROUNDS * 3} rounds -> {dict(outcomes)}, "
+              f"{len(mismatches)} stale [{url.split(':', 1)[0]}]")
+        assert mismatches == []
+        assert outcomes == Counter({"ok": 2 * RACE_ROUNDS * 3})
 
     def test_the_migration_sets_work_due_of_existing_applications(self, fresh_url: str) -> None:
         migrate.upgrade(fresh_url, "0014")

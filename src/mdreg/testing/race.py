@@ -39,6 +39,7 @@ from mdreg.adapters.sql.bulk import import_entities
 from mdreg.bootstrap import default_photo_store
 from mdreg.domain.application import Actor, AuditEvent, RegistrationRequest
 from mdreg.domain.clock import FakeClock
+from mdreg.domain.deadlines import DeadlineKind
 from mdreg.infra.serialization import dumps
 from mdreg.service.deadlines import TickReport
 from mdreg.service.registry import Registry
@@ -444,3 +445,85 @@ def ticks_in_threads(registries: Sequence[Registry], batch: int,
     if failures:
         raise failures[0]
     return reports
+
+
+# -- work_due: an application's earliest open deadline, kept by the database's triggers -----------
+
+
+def work_due_race(url: str, *, processes: int, rounds: int,
+                  timeout: float = 120.0) -> tuple[list[str], Counter[str]]:
+    """In every round each of ``processes`` workers, in one unit of work, closes the open
+    deadline it holds on one shared application and opens another (its own kind, a random due
+    date), all released at once and holding no physician; then the first worker compares the
+    application's ``work_due`` with its earliest open deadline. Returns the rounds where they
+    differed and the workers' outcomes by type."""
+    from mdreg.testing.entities import application, physician
+
+    store = SqlStore.connect(url)
+    with store.unit_of_work() as uow:
+        uow.physicians.put(physician(1))
+        uow.applications.add(application(1))
+        uow.commit()
+    store.close()
+    kinds = list(DeadlineKind)[:processes]  # one open deadline per kind and subject
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    workers = [context.Process(target=_work_due_worker,
+                               args=(url, n, kinds[n], rounds, barrier, results), daemon=True)
+               for n in range(processes)]
+    for worker in workers:
+        worker.start()
+    mismatches: list[str] = []
+    outcomes = Counter[str]()
+    for found in gather(results, workers, timeout):
+        if found is None:
+            outcomes["!worker_lost"] += 1
+            continue
+        outcomes.update(found[0])
+        mismatches += found[1]
+    return mismatches, outcomes
+
+
+def _work_due_worker(url: str, n: int, kind: DeadlineKind, rounds: int,
+                     barrier: threading.Barrier,
+                     results: multiprocessing.Queue[tuple[list[str], list[str]]]) -> None:
+    from sqlalchemy import text
+
+    from mdreg.domain.deadlines import Deadline, DeadlineStatus, PeriodUnit
+
+    store = SqlStore.connect(url)
+    rng = random.Random(n)  # noqa: S311 - test data
+    outcomes: list[str] = []
+    mismatches: list[str] = []
+    held: Deadline | None = None
+    for round_no in range(rounds):
+        if not wait_at(barrier):
+            outcomes.append("BrokenBarrierError")
+            break
+        try:
+            with store.unit_of_work() as uow:
+                if held is not None:
+                    uow.deadlines.save(attrs.evolve(held, status=DeadlineStatus.MET,
+                                                    closed_on=held.due,
+                                                    version=held.version + 1), held.version)
+                fresh = Deadline(f"WD{n}-{round_no}", kind, "A1", "P1",
+                                 T0.date(), T0.date() + timedelta(days=rng.randrange(1, 90)),
+                                 20, PeriodUnit.WORKING_DAYS, "chinesecalendar", T0)
+                uow.deadlines.add(fresh)
+                time.sleep(rng.uniform(0, 0.003))  # both write before either commits
+                uow.commit()
+            held = fresh
+            outcomes.append("ok")
+        except Exception as error:  # every outcome is counted by its type
+            outcomes.append(type(error).__name__)
+        if not wait_at(barrier):
+            break
+        if n == 0:
+            with store.engine.connect() as conn:
+                stored, earliest = conn.execute(text(
+                    "SELECT work_due, (SELECT min(due) FROM deadlines WHERE subject_id = 'A1' "
+                    "AND status = 'open') FROM applications WHERE id = 'A1'")).one()
+            if str(stored) != str(earliest):
+                mismatches.append(f"round {round_no}: work_due {stored}, earliest {earliest}")
+    results.put((outcomes, mismatches))
+    store.close()

@@ -10,7 +10,9 @@ page reads about as many index entries as it shows.
 Triggers on ``deadlines`` keep the column: after a deadline is inserted or deleted, or its
 status, due date or subject changes, the subject's ``work_due`` becomes the earliest due date of
 its open deadlines (``9999-12-31`` without one), written only when it changes; an application
-inserted after its deadlines gets it on insert. Every writer of
+inserted after its deadlines gets it on insert. On PostgreSQL the trigger locks the application
+row before it reads the deadlines, so two transactions changing deadlines of one application
+(the tick recounting one while a command closes another) cannot leave a stale date. Every writer of
 deadlines — mdreg's units of work, a bulk load, a hand-written statement — keeps it right.
 
 Revision ID: 0015
@@ -67,6 +69,10 @@ BEGIN
     ELSE
         subjects := ARRAY[OLD.subject_id, NEW.subject_id];
     END IF;
+    -- the row lock first: the UPDATE below then reads the deadlines with a snapshot taken
+    -- after any concurrent writer of this application's deadlines committed (at READ
+    -- COMMITTED a waiting UPDATE would recompute from the snapshot it started with)
+    PERFORM 1 FROM applications WHERE id = ANY(subjects) ORDER BY id FOR UPDATE;
     UPDATE applications SET work_due = {EARLIEST}
      WHERE id = ANY(subjects) AND work_due IS DISTINCT FROM {EARLIEST};
     RETURN NULL;
