@@ -258,6 +258,26 @@ def test_a_check_on_postgresql_is_one_statement(url: str) -> None:
         b.release()
 
 
+def test_a_work_list_page_and_its_counts_on_postgresql_are_one_statement_each(url: str) -> None:
+    first, _, a, b = prepared(url, APPROVALS[0])
+    try:
+        view = a.view(Actor.authority(first[2]))
+        with traced() as seen:
+            page = view.work_list()
+            counts = view.counts()
+        assert first[1] in {item.application.id for item in page.items}
+        assert counts.get(a.application(first[1]).state, 0) >= 1
+        if url.startswith("postgresql"):
+            assert len(seen) == 2  # the page, the counts: no BEGIN, no ROLLBACK
+            assert not any(sql.split(None, 1)[0] in ("BEGIN", "ROLLBACK") for sql in seen)
+        else:
+            assert [sql for sql in seen if sql in ("BEGIN", "ROLLBACK")] == [
+                "BEGIN", "ROLLBACK", "BEGIN", "ROLLBACK"]
+    finally:
+        a.release()
+        b.release()
+
+
 def test_a_read_that_needs_a_second_statement_runs_again_in_one_transaction(
         store: SqlStore) -> None:
     from mdreg.service.services import Services, read

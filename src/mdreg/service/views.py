@@ -203,7 +203,7 @@ class ActorView:
         query = WorkQuery(holder, self.actor.party_id, self._states(role, where.states),
                           limit=_limit(limit) + 1, types=tuple(t.value for t in where.types),
                           due_by=self._due_by(where), after=_key(after))
-        rows = read(self._services, lambda uow: uow.work_list(query))
+        rows = read(self._services, lambda uow: uow.work_list(query), one_statement=True)
         today = business_date(self._services.now())
         items = tuple(WorkItem(app, None if due == NO_DUE_DATE else due, due < today)
                       for app, due in rows[:query.limit - 1])
@@ -215,7 +215,7 @@ class ActorView:
         """How many applications wait in each state the actor works (a dashboard)."""
         holder, role = self._holder()
         return read(self._services, lambda uow: uow.state_counts(
-            holder, self.actor.party_id, worked_states(role)))
+            holder, self.actor.party_id, worked_states(role)), one_statement=True)
 
     def claim(self, application_id: str) -> Application:
         """The officer named by the actor's ``user`` takes an application of the work list.
