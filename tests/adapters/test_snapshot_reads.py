@@ -278,6 +278,36 @@ def test_a_work_list_page_and_its_counts_on_postgresql_are_one_statement_each(ur
         b.release()
 
 
+def test_the_registry_s_lookups_and_the_audit_tail_on_postgresql_are_one_statement_each(
+        url: str) -> None:
+    first, _, a, b = prepared(url, APPROVALS[0])
+    try:
+        app = a.application(first[1])
+        lookups: list[Callable[[], object]] = [
+            lambda: a.application(first[1]), lambda: a.physician(app.physician_id),
+            lambda: a.institution(app.institution_id),
+            lambda: a.registrations(app.physician_id), lambda: a.filings(app.physician_id),
+            lambda: a.legacy_sites(app.physician_id), lambda: a.trail(first[1]),
+            lambda: a.audit_count(), lambda: a.audit_since(0, 5)]
+        postgres = url.startswith("postgresql")
+        for lookup in lookups:
+            expected = lookup()
+            with traced() as seen:
+                assert lookup() == expected
+            reads = [sql for sql in seen if sql not in ("BEGIN", "ROLLBACK")]
+            assert len(reads) == 1, reads
+            assert len(seen) == (1 if postgres else 3), seen
+        tail = a.audit_since(0, 100)
+        assert tail and a.audit_since(tail[-1][0], 5) == ()
+        if postgres:  # a position no event has: a second statement tells, in a transaction
+            with traced() as seen, pytest.raises(MdregError, match="position"):
+                a.audit_since(tail[-1][0] + 10_000, 5)
+            assert len(seen) == 5 and seen[1].startswith("BEGIN") and seen[-1] == "ROLLBACK"
+    finally:
+        a.release()
+        b.release()
+
+
 def test_a_read_that_needs_a_second_statement_runs_again_in_one_transaction(
         store: SqlStore) -> None:
     from mdreg.service.services import Services, read

@@ -190,7 +190,10 @@ class Registry:
         self._accounts = facade
 
     def _read(self, query: Callable[[UnitOfWork], T]) -> T:
-        return read(self._services, query)
+        """Run a query that usually needs one statement: on PostgreSQL it runs alone, outside
+        any transaction, and runs again in a read transaction should it need a second
+        (:func:`~mdreg.service.services.read`)."""
+        return read(self._services, query, one_statement=True)
 
     # -- reference data -------------------------------------------------------------------
 
