@@ -4,14 +4,18 @@ commands' inputs refused at the boundary with a ValidationError naming the field
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from portal_kit import PASSWORD, Portal
 
-from mdreg import Actor, LoginThrottle, LoginThrottled
+import mdreg
+from mdreg import Actor, FakeClock, LoginThrottle, LoginThrottled, SecuritySettings
 from mdreg.errors import AuthenticationFailed, InsecureConfiguration, ValidationError
+from mdreg.service.accounts import Accounts
 from mdreg.testing import World
 
 RULE = LoginThrottle()  # the defaults: 5 failures in 15 minutes lock for 15 minutes, doubling
@@ -164,3 +168,69 @@ def test_recovery_refuses_malformed_login_names(portal: Portal, value: object) -
     with pytest.raises(ValidationError) as refused:
         portal.accounts.finish_recovery(value, "123456", "Nw7#kq2!vm")  # type: ignore[arg-type]
     assert refused.value.field == "login_name"
+
+
+# -- stale counters are purged -------------------------------------------------------------------
+
+
+def _counters(portal: Portal) -> int:
+    with portal.registry.services.uow() as uow:
+        return uow.login_attempts.purge(portal.clock.now() + timedelta(days=3650))  # a count
+
+
+def test_purging_keeps_a_running_lockout_and_forgets_a_quiet_counter(portal: Portal) -> None:
+    _signed_up(portal)
+    _fail(portal, "throttled1", 5, source="198.51.100.4")  # the name locked for 15 minutes
+    _fail(portal, "stranger", 2, source="198.51.100.5")  # counted, not locked
+    assert portal.accounts.purge_login_counters() == 0
+    assert _fail(portal, "throttled1", 1) == ["LoginThrottled"]
+    portal.clock.advance(days=1)
+    assert portal.accounts.purge_login_counters() == 0  # failures a day old, to the second
+    portal.clock.advance(seconds=1)
+    assert _counters(portal) == 4  # two login names, two sources
+    assert portal.accounts.purge_login_counters() == 3  # not the name whose lockout ran later
+    portal.clock.advance(minutes=15)
+    assert portal.accounts.purge_login_counters() == 1  # its lockout ended a day ago
+    assert _counters(portal) == 0
+    assert portal.accounts.login("throttled1", PASSWORD).login_name == "throttled1"
+    assert portal.accounts.purge_login_counters(portal.clock.now()) == 0
+
+
+def test_purging_takes_an_aware_time_only(portal: Portal) -> None:
+    with pytest.raises(ValidationError) as refused:
+        portal.accounts.purge_login_counters(portal.clock.now().replace(tzinfo=None))
+    assert refused.value.field == "now"
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(("wrong", "burst", "right", "other")),
+                          st.sampled_from((0, 0, 0, 1, 14, 16, 31, 120, 1439, 1441, 2880))),
+                max_size=40))
+def test_purging_never_changes_an_answer(steps: list[tuple[str, int]]) -> None:
+    """Two portals get the same logins at the same times; one purges before each: every
+    answer, and every ``retry_after``, is the same."""
+    answers: list[list[str]] = []
+    for purging in (False, True):
+        clock = FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+        registry = mdreg.open("memory://", clock=clock)
+        accounts = Accounts(registry, settings=SecuritySettings.for_tests())
+        doctor = World(registry).physician(account=False, name="王五")
+        accounts.sign_up(name="王五", id_number=doctor.id_number, login_name="wangwu",
+                         password=PASSWORD, phone="13912345670")
+        seen = []
+        for what, minutes in steps:
+            clock.advance(minutes=minutes)
+            if purging:
+                accounts.purge_login_counters()
+            login = "stranger" if what == "other" else "wangwu"
+            for _ in range(6 if what == "burst" else 1):  # a burst runs into a lockout
+                try:
+                    accounts.login(login, PASSWORD if what == "right" else "Wrong#pass1",
+                                   source="203.0.113.9")
+                    seen.append("ok")
+                except LoginThrottled as locked:
+                    seen.append(f"throttled until {locked.retry_after}")
+                except AuthenticationFailed:
+                    seen.append("refused")
+        answers.append(seen)
+    assert answers[0] == answers[1]

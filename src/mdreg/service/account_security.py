@@ -7,6 +7,7 @@ from datetime import datetime
 
 from mdreg.domain.account import Account, Channel, CodePurpose, Email, mask_contact
 from mdreg.domain.application import Actor
+from mdreg.domain.clock import ensure_aware
 from mdreg.domain.identifiers import Phone
 from mdreg.domain.inputs import guard_public_methods
 from mdreg.domain.throttle import LoginCounter
@@ -200,6 +201,24 @@ class AccountSecurity(PortalBase):
             return recovered
 
         return self._run(work, keep_attempts=True)
+
+    def purge_login_counters(self, now: datetime | None = None) -> int:
+        """Delete the failed-login counters that no longer change any answer: those without
+        a failure or the end of a lockout within ``max_lockout`` (or ``window``, if longer) of
+        ``now`` (the clock by default) — such a counter answers a login as no counter does. Run
+        it now and then, beside :meth:`~mdreg.Registry.tick`; the ``login_attempts`` table
+        otherwise keeps a row for every login name and source ever refused.
+
+        Returns:
+            how many counters were deleted.
+
+        Raises:
+            ValidationError: ``now`` is not an aware datetime.
+        """
+        at = None if now is None else ensure_aware(now, "now")
+        rule = self.settings.throttle
+        quiet = max(rule.max_lockout, rule.window)
+        return self._run(lambda uow, clock: uow.login_attempts.purge((at or clock) - quiet))
 
     def _throttle_keys(self, login: str, source: str | None) -> tuple[str, ...]:
         keys = [self.settings.throttle_key("login", login.casefold())]
