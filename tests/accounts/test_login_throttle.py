@@ -174,8 +174,9 @@ def test_recovery_refuses_malformed_login_names(portal: Portal, value: object) -
 
 
 def _counters(portal: Portal) -> int:
+    """How many counters are stored: a purge of every one, in a unit that is rolled back."""
     with portal.registry.services.uow() as uow:
-        return uow.login_attempts.purge(portal.clock.now() + timedelta(days=3650))  # a count
+        return uow.login_attempts.purge(portal.clock.now() + timedelta(days=3650))
 
 
 def test_purging_keeps_a_running_lockout_and_forgets_a_quiet_counter(portal: Portal) -> None:

@@ -298,11 +298,13 @@ def test_the_registry_s_lookups_and_the_audit_tail_on_postgresql_are_one_stateme
             assert len(reads) == 1, reads
             assert len(seen) == (1 if postgres else 3), seen
         tail = a.audit_since(0, 100)
-        assert tail and a.audit_since(tail[-1][0], 5) == ()
-        if postgres:  # a position no event has: a second statement tells, in a transaction
+        with traced() as seen:  # a consumer at the end of the tail: an empty page
+            assert tail and a.audit_since(tail[-1][0], 5) == ()
+        assert len(seen) == (1 if postgres else 3), seen
+        if postgres:  # a position no event has: the same statement tells
             with traced() as seen, pytest.raises(MdregError, match="position"):
                 a.audit_since(tail[-1][0] + 10_000, 5)
-            assert len(seen) == 5 and seen[1].startswith("BEGIN") and seen[-1] == "ROLLBACK"
+            assert len(seen) == 1, seen
     finally:
         a.release()
         b.release()

@@ -348,24 +348,16 @@ class SqlAudit(AuditLog):
         # SQLite commits its writers one at a time, in id order: events after an id are the
         # rest of the tail. PostgreSQL orders the tail by the appending transaction and reads
         # only transactions that have ended (statements._tail_page), after the transaction of
-        # the event at ``position``.
+        # the event at ``position``, and continues only after a position it gave (one
+        # statement: each row starts with whether the position is known).
         params = {"position": max(position, 0), "limit": max(limit, 0)}
         rows = self._db.read(self._sql.audit_since, params)
-        if not rows:
-            self._require_position(params["position"])
+        if self._sql.tail_checks_position:
+            if rows and not rows[0][0]:
+                raise ValidationError("position", f"no audit event at position {position}",
+                                      field_label="审计位置")
+            rows = [row[1:] for row in rows if row[1] is not None]
         return tuple((int(row[0]), self._mapper.from_row(row[1:])) for row in rows)
-
-    def _require_position(self, position: int) -> None:
-        """PostgreSQL: the tail continues only after a position it gave.
-
-        Raises:
-            ValidationError: no event has that position.
-        """
-        xact_of = self._sql.audit_xact
-        if xact_of is None or position == 0 or self._db.read(xact_of, {"position": position}):
-            return
-        raise ValidationError("position", f"no audit event at position {position}",
-                              field_label="审计位置")
 
 
 class SqlIdempotency(IdempotencyStore):

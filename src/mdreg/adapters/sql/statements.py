@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -229,8 +230,8 @@ class Statements:
     last_seq: Select[Any]
     audit_of: Select[Any]
     audit_count: Select[Any]
-    #: SQLite: events after an id; PostgreSQL: after an event, in the tail's order (see
-    #: :func:`_tail_page`)
+    #: SQLite: events after an id; PostgreSQL: after an event, in the tail's order, each row
+    #: led by whether the position is an event's (see :func:`_tail_page`)
     audit_since: Select[Any]
     idempotency_get: Select[Any]
     idempotency_put: Insert
@@ -243,8 +244,8 @@ class Statements:
     rule_inputs: TextClause | None = None
     #: PostgreSQL: an application and everything the rules read about it, in one statement
     application_rule_inputs: TextClause | None = None
-    #: PostgreSQL: the transaction that appended the event at a position
-    audit_xact: Select[Any] | None = None
+    #: PostgreSQL: :attr:`audit_since` rows start with whether the position is an event's
+    tail_checks_position: bool = False
 
     @classmethod
     def build(cls, dialect: str) -> Statements:
@@ -294,8 +295,7 @@ class Statements:
             else select(audit.c.id, *mapping.AUDIT_EVENTS.selected)
             .where(audit.c.id > bindparam("position")).order_by(audit.c.id)
             .limit(bindparam("limit")),
-            audit_xact=select(audit.c.xact).where(audit.c.id == bindparam("position"))
-            if dialect == "postgresql" else None,
+            tail_checks_position=dialect == "postgresql",
             idempotency_get=select(idem.c.fingerprint, idem.c.result)
             .where(idem.c.key == bindparam("key")),
             idempotency_put=insert(idem),
@@ -378,16 +378,26 @@ def _tail_page() -> Select[Any]:
     in progress — or yet to start — has an id at or above the snapshot's xmin, so no event can
     later join the tail before the events this returns: the tail only grows at its end, without
     a lock that would hold the writers off (transactions on other databases of the server do not
-    hold the tail back: :data:`SETTLED_BELOW`)."""
+    hold the tail back: :data:`SETTLED_BELOW`).
+
+    One statement tells an empty page from a position no event has: its rows are ``(known,
+    id, …columns)``, ``known`` whether the position is 0 or an event's, and a page without
+    events is one row whose ``id`` is NULL."""
     audit, at = tables.audit_events, tables.audit_events.alias("at_position")
     position = bindparam("position", type_=BigInteger)
-    # position 0: from the start; a position no event has: nothing (SqlAudit.since tells)
+    # position 0: from the start; a position no event has: nothing
     start = func.coalesce(select(at.c.xact).where(at.c.id == position).scalar_subquery(),
                           case((position == 0, -1)))
     after = tuple_(audit.c.xact, audit.c.id) > tuple_(start, position)
-    return (select(audit.c.id, *mapping.AUDIT_EVENTS.selected)
+    selected = mapping.AUDIT_EVENTS.selected
+    page = (select(audit.c.xact, audit.c.id, *selected)
             .where(after, audit.c.xact < literal_column(SETTLED_BELOW))
-            .order_by(audit.c.xact, audit.c.id).limit(bindparam("limit", type_=Integer)))
+            .order_by(audit.c.xact, audit.c.id).limit(bindparam("limit", type_=Integer))
+            .lateral("page"))
+    known = select(start.is_not(None).label("known")).subquery("anchor")
+    return (select(known.c.known, page.c.id, *(page.c[c.name] for c in selected))
+            .select_from(known.outerjoin(page, true()))
+            .order_by(page.c.xact, page.c.id))
 
 
 def _append_audit(dialect: str) -> Insert:
