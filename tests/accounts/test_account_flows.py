@@ -3,13 +3,16 @@ the actor checks: a wrong actor gets a typed error and nothing changes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from portal_kit import PASSWORD, Portal, snapshot
 
+import mdreg
 from mdreg import (
     AccountNotActive,
     Actor,
@@ -18,18 +21,24 @@ from mdreg import (
     AuthenticationFailed,
     Channel,
     CodeRejected,
+    MdregError,
     NotFoundError,
+    OutboxMessage,
     PermissionDenied,
     Physician,
     RegistrationRequest,
+    SecuritySettings,
     UniquenessConflict,
     ValidationError,
     WeakPassword,
 )
 from mdreg.bootstrap import default_photo_store
+from mdreg.domain.clock import FakeClock
 from mdreg.domain.model import Institution, LegacySite
 from mdreg.infra.storage import FileSystemPhotoStore, InMemoryPhotoStore
+from mdreg.service.accounts import Accounts
 from mdreg.testing import World
+from mdreg.testing.databases import backend_url
 
 NEW_PASSWORD = "Qm4$tr9!xw"
 
@@ -265,6 +274,56 @@ def test_outbox_messages_are_written_with_the_command_and_erased_when_sent(
     portal.accounts.mark_sent(message.id)  # idempotent
     with pytest.raises(NotFoundError):
         portal.accounts.mark_sent("M-none")
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_portal(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+               ) -> Iterator[Portal]:
+    """A portal on each backend (PostgreSQL when ``MDREG_TEST_POSTGRES_URL`` names a server)."""
+    server = os.environ.get("MDREG_TEST_POSTGRES_URL", "")
+    if request.param == "postgres" and not server:
+        pytest.skip("needs MDREG_TEST_POSTGRES_URL")
+    with backend_url(request.param, tmp_path, "mdreg_outbox_many", server) as url:
+        registry = mdreg.open(url, clock=clock)
+        registry.accounts = Accounts(registry, settings=SecuritySettings.for_tests(),
+                                     photos=InMemoryPhotoStore())
+        yield Portal(World(registry), clock)
+        registry.release()
+
+
+def test_messages_are_reported_sent_together_all_or_none(any_portal: Portal) -> None:
+    portal = any_portal
+    for physician in (portal.physician(), portal.physician()):
+        portal.sign_up(physician)
+        portal.accounts.send_phone_code(Actor.physician(physician.id))
+    first, second = portal.accounts.pending_messages()
+    refused: list[tuple[object, type[MdregError], str]] = [
+        ([first.id, "M-none"], NotFoundError, ""),  # an unknown id: nothing is recorded
+        ([first.id, 7], ValidationError, "message_ids[1]"),
+        ([first.id, "M\x00"], ValidationError, "message_ids[1]"),
+        (first.id, ValidationError, "message_ids"),  # one id is not a collection of ids
+        (None, ValidationError, "message_ids"),
+    ]
+    for ids, error, field in refused:
+        with pytest.raises(error) as caught:
+            portal.accounts.mark_sent_many(ids)  # type: ignore[arg-type]
+        if field:
+            assert isinstance(caught.value, ValidationError) and caught.value.field == field
+            assert caught.value.field_label == "消息编号"
+        assert portal.accounts.pending_messages() == (first, second)
+    assert portal.accounts.mark_sent_many([]) == 0
+    assert portal.accounts.mark_sent_many(m.id for m in (first, second)) == 2
+    assert portal.accounts.pending_messages() == ()
+
+    def stored() -> list[OutboxMessage | None]:
+        with portal.registry.services.uow() as uow:
+            return [uow.outbox.get(m.id) for m in (first, second)]
+
+    sent = stored()
+    assert all(m is not None and m.body == "" and m.sent_at == portal.clock.now() for m in sent)
+    portal.clock.advance(minutes=5)
+    assert portal.accounts.mark_sent_many([second.id, second.id]) == 2  # reported again: kept
+    assert stored() == sent
 
 
 def test_a_failing_command_leaves_no_code_and_no_message(

@@ -91,14 +91,15 @@ LABELS: dict[str, str] = {
     "auto_activation": "自动激活", "certificate_no": "资格证书编码", "change_id": "变更申请编号",
     "channel": "验证方式", "checked": "身份核验方式", "code": "验证码", "current": "当前密码",
     "data": "照片", "department": "科室", "education": "学历", "email": "邮箱",
-    "id_number": "身份证号", "login_name": "用户名", "message_id": "消息编号", "name": "姓名",
+    "id_number": "身份证号", "login_name": "用户名", "message_id": "消息编号",
+    "message_ids": "消息编号", "name": "姓名",
     "new": "新密码", "new_email": "新邮箱", "new_password": "新密码", "new_phone": "新手机号",
     "password": "密码", "phone": "手机号", "school": "毕业院校", "source": "来源", "title": "职称",
 }
 
 #: Argument and field names that are identifiers (one short line).
 _IDENTIFIER_SUFFIXES = ("_id", "_no", "_key")
-_IDENTIFIERS = frozenset({"event", "party_id", "user", "business", "id"})
+_IDENTIFIERS = frozenset({"event", "party_id", "user", "business", "id", "message_ids"})
 
 
 def label(field: str) -> str:

@@ -459,6 +459,25 @@ class Accounts(AccountSecurity, AccountRecovery):
         """The portal delivered a message: record it and erase the body."""
         self._run(lambda uow, now: uow.outbox.mark_sent(message_id, now))
 
+    def mark_sent_many(self, message_ids: Iterable[str]) -> int:
+        """The portal delivered these messages: record them all in one transaction and erase
+        their bodies — all or none (an unknown id changes nothing). A message reported twice,
+        or already delivered, stays as it is. Returns how many ids were reported.
+
+        Raises:
+            ValidationError: ``message_ids`` is not a collection of strings (field
+                ``message_ids[i]``); nothing is recorded.
+            NotFoundError: one of them is no message; nothing is recorded.
+        """
+        ids = tuple(message_ids)  # every id checked before the unit of work starts
+
+        def work(uow: UnitOfWork, now: datetime) -> int:
+            for message_id in ids:
+                uow.outbox.mark_sent(message_id, now)
+            return len(ids)
+
+        return self._run(work) if ids else 0
+
 
 
 
