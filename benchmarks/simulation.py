@@ -26,7 +26,8 @@ from benchmarks.harness import Context, Result, alternate, median
 from mdreg.simulation import SimulationConfig, run
 
 #: report keys that depend on how a run was carried out, not on the work it did
-RUN_ONLY = frozenset({"seconds", "commands_per_second", "command_seconds", "workers", "database"})
+RUN_ONLY = frozenset({"seconds", "commands_per_second", "command_seconds", "workers", "database",
+                      "commands_by_worker"})
 
 
 def _config(ctx: Context, seed: int) -> SimulationConfig:

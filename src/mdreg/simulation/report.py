@@ -38,6 +38,7 @@ def build_report(sim: Simulation, seconds: float, database: str, invariant_viola
         "seconds": round(seconds, 3),
         "database": database,
         "workers": workers,
+        "commands_by_worker": tally.by_worker or [tally.commands],
         "invariant_violations": invariant_violations,
         "backlog": tally.backlog,
         "flows": [{"from": a, "to": b, "count": n} for (a, b), n in sorted(tally.flows.items())],

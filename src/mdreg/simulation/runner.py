@@ -72,6 +72,10 @@ SIMULATED_PASSWORD = "Zs9#kq2!vm"  # noqa: S105 - every simulated newcomer's pas
 #: The daily chance that a physician with a registration lost both contacts (institution-
 #: assisted recovery).
 RECOVERY_SHARE = 0.002
+#: The commands each kind of event usually takes (a sign-up's four steps, a recovery's three,
+#: an application's submission and the parties' actions on it, refusals included), by which
+#: physicians are shared between worker processes.
+SIGN_UP_EVENTS, RECOVERY_EVENTS, ARRIVAL_EVENTS = 4, 3, 3
 TYPE_WEIGHTS = {
     BusinessType.REGISTRATION: 30, BusinessType.CHANGE: 14, BusinessType.FILING: 14,
     BusinessType.CANCELLATION: 8, BusinessType.UPGRADE: 8, BusinessType.FILING_CANCEL: 6,
@@ -105,6 +109,7 @@ class Tally:
     decided: list[Application] = field(default_factory=list)
     accounts: Counter[str] = field(default_factory=Counter)
     notices: list[int] = field(default_factory=list)  # notice messages delivered, per day
+    by_worker: list[int] = field(default_factory=list)  # commands made by each worker process
 
 
 class Simulation:
@@ -131,8 +136,9 @@ class Simulation:
                                            business_date(START))
         self.by_id: dict[str, Physician] = {p.id: p for p in self.province.physicians}
         self.institutions = self.province.institutions
-        self.mine = [p for i, p in enumerate(self.province.physicians) if i % workers == worker]
-        self.mine_ids = {p.id for p in self.mine}
+        #: the process acting for each physician seen so far, and each process's events
+        self.owners: dict[str, int] = {}
+        self.events = [0] * workers
         self.registrations, self.legacy = existing_registry(self.province, config.seed)
         self.legacy_holders = sorted({r.physician_id for r in self.legacy})
         self.newcomers = [p for p in self.province.physicians if _newcomer(p)]
@@ -206,8 +212,10 @@ class Simulation:
     def _sign_ups(self, day: int) -> None:
         """Newcomers sign up, verify their phone and activate through one of the four paths."""
         due = [p for n, p in enumerate(self.newcomers)
-               if n % max(1, self.config.days) == day and p.id in self.mine_ids]
+               if n % max(1, self.config.days) == day]
         for physician in due:
+            if not self._mine(physician.id, SIGN_UP_EVENTS):
+                continue
             for name, step in self._sign_up_steps(physician):
                 if not self._account_step(step):
                     break
@@ -238,7 +246,7 @@ class Simulation:
             if _newcomer(self.by_id[registration.physician_id]):
                 continue
             lost = rng.random() < RECOVERY_SHARE  # drawn for every physician, by every process
-            if not lost or registration.physician_id not in self.mine_ids:
+            if not lost or not self._mine(registration.physician_id, RECOVERY_EVENTS):
                 continue
             for name, step in self._recovery_steps(registration, day):
                 if not self._account_step(step):
@@ -292,6 +300,23 @@ class Simulation:
         match = re.search(r"码：(\d{6})", message.body)
         return match.group(1) if match else ""
 
+    # -- who acts for whom -----------------------------------------------------------------------
+
+    def _mine(self, physician_id: str, weight: int) -> bool:
+        """Whether this process acts for ``physician_id``, asked once for each of the
+        physician's events (a sign-up, a recovery, an arrival) by every process in the same
+        order. A physician goes, at the first event, to the process with the fewest commands
+        expected so far (the lowest-numbered among equals), and stays there; each event adds
+        ``weight`` (the commands it usually takes) to its process. Every process deals alike,
+        having seen the same events, and the work is shared evenly whatever the physicians'
+        order (registered and unregistered physicians alternate in it)."""
+        owner = self.owners.get(physician_id)
+        if owner is None:
+            owner = self.owners[physician_id] = min(range(self.workers),
+                                                    key=self.events.__getitem__)
+        self.events[owner] += weight
+        return owner == self.worker
+
     # -- random streams -----------------------------------------------------------------------
 
     def draws(self, name: str) -> random.Random:
@@ -318,7 +343,7 @@ class Simulation:
             physician = self._candidate(business, rng)
             if physician is not None and business is BusinessType.FILING:
                 self.filers.append(physician.id)
-            if physician is None or physician.id not in self.mine_ids:
+            if physician is None or not self._mine(physician.id, ARRIVAL_EVENTS):
                 continue
             payload = self._payload(business, physician, rng)
             if payload is not None:
@@ -443,7 +468,7 @@ class Simulation:
                 continue
             actor = Actor.institution(institution.id, user="人事科")
             for app in self.registry.inbox(actor):
-                if app.physician_id not in self.mine_ids:
+                if self.owners.get(app.physician_id) != self.worker:
                     continue
                 rng = self._turn(app, "institution")
                 if rng.random() < 0.6:
@@ -459,7 +484,7 @@ class Simulation:
                 continue
             actor = Actor.authority(department.id, user="审批科")
             for app in self.registry.inbox(actor):
-                if app.physician_id not in self.mine_ids:
+                if self.owners.get(app.physician_id) != self.worker:
                     continue
                 rng = self._turn(app, "department")
                 if app.state == "pending_acceptance" and app.id not in self.received:
@@ -502,14 +527,12 @@ class Simulation:
 
     def _deliver_notices(self) -> None:
         """The portal's side: deliver the day's notice messages about this worker's
-        applications (a message's ``aggregate_id`` is its notice, ``N-<subject>-<version>``)."""
-        delivered = 0
-        for message in self.accounts.pending_messages(limit=10_000):
-            subject = message.aggregate_id[2:].rpartition("-")[0]
-            if message.channel is Channel.NOTICE and subject in self.apps:
-                self.accounts.mark_sent(message.id)
-                delivered += 1
-        self.tally.notices.append(delivered)
+        applications (a message's ``aggregate_id`` is its notice, ``N-<subject>-<version>``)
+        and report them delivered in one transaction."""
+        mine = [message.id for message in self.accounts.pending_messages(limit=10_000)
+                if message.channel is Channel.NOTICE
+                and message.aggregate_id[2:].rpartition("-")[0] in self.apps]
+        self.tally.notices.append(self.accounts.mark_sent_many(mine))
 
     def _snapshot(self, day: int) -> None:
         states = Counter(a.state for a in self.apps.values() if a.state in OPEN)
@@ -527,6 +550,7 @@ def merge(simulation: Simulation, results: list[tuple[Tally, dict[str, Applicati
         total.flows.update(tally.flows)
         total.accounts.update(tally.accounts)
         total.commands += tally.commands
+        total.by_worker.append(tally.commands)
         total.command_seconds += tally.command_seconds
         total.decided.extend(tally.decided)
         total.notices[:] = [a + b for a, b in zip_longest(total.notices, tally.notices,
