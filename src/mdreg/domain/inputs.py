@@ -185,6 +185,11 @@ def _bool(value: object, field: str) -> None:
         raise _refuse(field, f"must be True or False, not {type(value).__name__}")
 
 
+#: the class each checker made by :func:`_instance` checks for, and the checker of ``X`` in
+#: each checker of ``X | None`` (for :func:`_fast`)
+_INSTANCE_OF: dict[Callable[[object, str], None], type] = {}
+_OPTIONAL_OF: dict[Callable[[object, str], None], Callable[[object, str], None]] = {}
+
 _SIMPLE: dict[object, Callable[[object, str], None]] = {
     str: _text, int: _int, bool: _bool, date: _date, datetime: _datetime,
 }
@@ -231,6 +236,7 @@ def _instance(cls: type) -> Callable[[object, str], None]:
         if not isinstance(value, cls):
             raise _refuse(field, f"must be a {cls.__name__}, not {type(value).__name__}")
 
+    _INSTANCE_OF[check_instance] = cls
     return check_instance
 
 
@@ -265,6 +271,8 @@ def _union(args: tuple[object, ...]) -> Callable[[object, str], None]:
         raise _refuse(field, f"must be {names}{' or None' if optional else ''}, "
                              f"not {type(value).__name__}")
 
+    if optional and len(checkers) == 1:
+        _OPTIONAL_OF[check_union] = checkers[0][1]
     return check_union
 
 
@@ -316,6 +324,54 @@ def _field_checkers(cls: Any) -> tuple[tuple[str, Callable[[object, str], None]]
     return tuple((f.name, _checker(hints.get(f.name, object))) for f in attrs.fields(cls))
 
 
+#: The common case of a simple value, as a Python expression on ``v``: a value it holds for
+#: fits (its checker is not called); any other value goes to the checker, which accepts it or
+#: says what is wrong.
+_FAST: dict[Callable[[object, str], None], str] = {
+    _text: f"type(v) is str and len(v) <= {IDENTIFIER_CHARACTERS} and v.isprintable()",
+    _int: f"type(v) is int and 0 <= v <= {INT_MAX}",
+    _bool: "v is True or v is False",
+    _date: f"type(v) is date and {YEARS[0]} <= v.year <= {YEARS[1]}",
+}
+
+
+def _fast(checker: Callable[[object, str], None], n: int, namespace: dict[str, Any]
+          ) -> str | None:
+    """The common case :func:`_fields_checker` checks inline for ``checker`` (field ``n``), if
+    there is one: a simple type, an instance of a class, either of them or ``None``."""
+    inner = _OPTIONAL_OF.get(checker)
+    if inner is not None:
+        fast = _fast(inner, n, namespace)
+        return None if fast is None else f"v is None or {fast}"
+    cls = _INSTANCE_OF.get(checker)
+    if cls is not None:
+        namespace[f"class_{n}"] = cls
+        return f"type(v) is class_{n}"
+    return _FAST.get(checker)
+
+
+@cache
+def _fields_checker(cls: Any) -> Callable[[object], None]:
+    """One function that checks every field of ``cls`` in order, generated once per class (as
+    attrs generates ``__init__``): a field of a simple type is checked inline in the common
+    case, every other field, and every other value, by its checker."""
+    namespace: dict[str, Any] = {"date": date}
+    lines = ["def check_fields_of(value):"]
+    for n, (name, checker) in enumerate(_field_checkers(cls)):
+        namespace[f"check_{n}"] = checker
+        fast = _fast(checker, n, namespace)
+        lines.append(f"    v = value.{name}")
+        if fast is None:
+            lines.append(f"    check_{n}(v, {name!r})")
+        else:
+            lines.append(f"    if not ({fast}):")
+            lines.append(f"        check_{n}(v, {name!r})")
+    lines.append("    return None")
+    exec("\n".join(lines), namespace)  # noqa: S102 - code built from the class's field names
+    check_fields_of: Callable[[object], None] = namespace["check_fields_of"]
+    return check_fields_of
+
+
 def check_fields(value: object, field: str = "") -> None:
     """Check every field of the attrs instance ``value`` against its annotation; ``field``
     prefixes the names in errors (``evidence.training_months``).
@@ -325,8 +381,7 @@ def check_fields(value: object, field: str = "") -> None:
     """
     cls: Any = type(value)
     try:
-        for name, checker in _field_checkers(cls):
-            checker(getattr(value, name), name)
+        _fields_checker(cls)(value)
     except ValidationError as refused:
         if not field:
             raise
@@ -348,7 +403,10 @@ def checked_items(values: object, cls: type[T], field: str) -> Iterator[T]:
         raise _refuse(field, f"must be a collection, not {type(values).__name__}")
     checker = _checker(typing.cast(Any, cls))
     for i, item in enumerate(values):
-        checker(item, f"{field}[{i}]")
+        try:
+            checker(item, field)
+        except ValidationError as refused:  # the item's index, only when it is wrong
+            raise _renamed(refused, refused.field.replace(field, f"{field}[{i}]", 1)) from None
         yield typing.cast(T, item)
 
 
