@@ -64,3 +64,16 @@ def test_the_command_honours_columns() -> None:
         capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     check_80_columns(done.stdout)
+
+
+def test_the_run_table_shows_each_workers_commands(report: dict[str, object]) -> None:
+    def run_table(figures: dict[str, object]) -> str:
+        console = Console(width=80, record=True, file=io.StringIO())
+        console.print(report_tables(figures)[-1])
+        return console.export_text()
+
+    alone = run_table(report)
+    assert "│ commands " in alone and "workers)" not in alone
+    commands = int(report["commands"])  # type: ignore[call-overload]
+    shared = {**report, "workers": 2, "commands_by_worker": [commands - 7, 7]}
+    assert f"{commands} ({commands - 7} + 7 by 2 workers)" in run_table(shared)

@@ -188,7 +188,7 @@ def report_tables(report: dict[str, Any], *, temporary: bool = False) -> list[Ta
          f"{deadlines['met']} of {deadlines['due']}"),
         ("policy", report["policy"]),
         ("audit events", report["audit_events"]),
-        ("commands", report["commands"]),
+        ("commands", _commands(report)),
         ("commands per second", report["commands_per_second"]),
         ("errors by kind", errors),
         ("database", database),
@@ -196,6 +196,14 @@ def report_tables(report: dict[str, Any], *, temporary: bool = False) -> list[Ta
     ):
         summary.add_row(name, str(value))
     return [in_progress, outcomes, refusals, summary]
+
+
+def _commands(report: dict[str, Any]) -> str:
+    """The commands made, and each worker's share when several made them."""
+    shares: list[int] = report.get("commands_by_worker") or []
+    if len(shares) < 2:
+        return str(report["commands"])
+    return f"{report['commands']} ({' + '.join(map(str, shares))} by {len(shares)} workers)"
 
 
 def _per_type(title: str, by_type: dict[str, dict[str, int]],
