@@ -93,6 +93,16 @@ def test_written_text_may_break_lines_an_identifier_may_not() -> None:
         check("A1\n", str, "registration_id")
 
 
+@pytest.mark.parametrize(("field", "label_"), [("physician_ids", "医师列表"),
+                                               ("message_ids", "消息编号")])
+def test_each_item_of_a_list_of_ids_is_an_identifier(field: str, label_: str) -> None:
+    for bad in ("P1\n", "P" * (IDENTIFIER_CHARACTERS + 1)):
+        with pytest.raises(ValidationError) as refused:
+            list(checked_items(["P0", bad], str, field))
+        assert refused.value.field == f"{field}[1]" and refused.value.field_label == label_
+    assert list(checked_items(["P0", "P1"], str, field)) == ["P0", "P1"]
+
+
 def test_an_iterable_is_checked_item_by_item_as_it_is_drawn() -> None:
     drawn: list[int] = []
 

@@ -97,9 +97,9 @@ LABELS: dict[str, str] = {
     "password": "密码", "phone": "手机号", "school": "毕业院校", "source": "来源", "title": "职称",
 }
 
-#: Argument and field names that are identifiers (one short line).
-_IDENTIFIER_SUFFIXES = ("_id", "_no", "_key")
-_IDENTIFIERS = frozenset({"event", "party_id", "user", "business", "id", "message_ids"})
+#: Argument and field names that are identifiers (one short line), or lists of them (``_ids``).
+_IDENTIFIER_SUFFIXES = ("_id", "_ids", "_no", "_key")
+_IDENTIFIERS = frozenset({"event", "party_id", "user", "business", "id"})
 
 
 def label(field: str) -> str:
