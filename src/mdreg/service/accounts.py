@@ -457,7 +457,7 @@ class Accounts(AccountSecurity, AccountRecovery):
 
     def mark_sent(self, message_id: str) -> None:
         """The portal delivered a message: record it and erase the body."""
-        self._run(lambda uow, now: uow.outbox.mark_sent(message_id, now))
+        self.mark_sent_many((message_id,))
 
     def mark_sent_many(self, message_ids: Iterable[str]) -> int:
         """The portal delivered these messages: record them all in one transaction and erase

@@ -75,7 +75,7 @@ RECOVERY_SHARE = 0.002
 #: The commands each kind of event usually takes (a sign-up's four steps, a recovery's three,
 #: an application's submission and the parties' actions on it, refusals included), by which
 #: physicians are shared between worker processes.
-SIGN_UP_EVENTS, RECOVERY_EVENTS, ARRIVAL_EVENTS = 4, 3, 3
+SIGN_UP_COMMANDS, RECOVERY_COMMANDS, ARRIVAL_COMMANDS = 4, 3, 3
 TYPE_WEIGHTS = {
     BusinessType.REGISTRATION: 30, BusinessType.CHANGE: 14, BusinessType.FILING: 14,
     BusinessType.CANCELLATION: 8, BusinessType.UPGRADE: 8, BusinessType.FILING_CANCEL: 6,
@@ -136,9 +136,10 @@ class Simulation:
                                            business_date(START))
         self.by_id: dict[str, Physician] = {p.id: p for p in self.province.physicians}
         self.institutions = self.province.institutions
-        #: the process acting for each physician seen so far, and each process's events
+        #: the process acting for each physician seen so far, and the commands each process's
+        #: events are expected to take
         self.owners: dict[str, int] = {}
-        self.events = [0] * workers
+        self.expected = [0] * workers
         self.registrations, self.legacy = existing_registry(self.province, config.seed)
         self.legacy_holders = sorted({r.physician_id for r in self.legacy})
         self.newcomers = [p for p in self.province.physicians if _newcomer(p)]
@@ -214,7 +215,7 @@ class Simulation:
         due = [p for n, p in enumerate(self.newcomers)
                if n % max(1, self.config.days) == day]
         for physician in due:
-            if not self._mine(physician.id, SIGN_UP_EVENTS):
+            if not self._mine(physician.id, SIGN_UP_COMMANDS):
                 continue
             for name, step in self._sign_up_steps(physician):
                 if not self._account_step(step):
@@ -246,7 +247,7 @@ class Simulation:
             if _newcomer(self.by_id[registration.physician_id]):
                 continue
             lost = rng.random() < RECOVERY_SHARE  # drawn for every physician, by every process
-            if not lost or not self._mine(registration.physician_id, RECOVERY_EVENTS):
+            if not lost or not self._mine(registration.physician_id, RECOVERY_COMMANDS):
                 continue
             for name, step in self._recovery_steps(registration, day):
                 if not self._account_step(step):
@@ -313,8 +314,8 @@ class Simulation:
         owner = self.owners.get(physician_id)
         if owner is None:
             owner = self.owners[physician_id] = min(range(self.workers),
-                                                    key=self.events.__getitem__)
-        self.events[owner] += weight
+                                                    key=self.expected.__getitem__)
+        self.expected[owner] += weight
         return owner == self.worker
 
     # -- random streams -----------------------------------------------------------------------
@@ -343,7 +344,7 @@ class Simulation:
             physician = self._candidate(business, rng)
             if physician is not None and business is BusinessType.FILING:
                 self.filers.append(physician.id)
-            if physician is None or not self._mine(physician.id, ARRIVAL_EVENTS):
+            if physician is None or not self._mine(physician.id, ARRIVAL_COMMANDS):
                 continue
             payload = self._payload(business, physician, rng)
             if payload is not None:
